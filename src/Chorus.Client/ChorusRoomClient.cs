@@ -1,0 +1,208 @@
+using System.Collections.Concurrent;
+using System.Net.WebSockets;
+using Chorus.Protocol;
+
+namespace Chorus.Client;
+
+/// <summary>
+/// The Chorus room signaling client (Express-style): one WebSocket to the server, any number of room
+/// logins over it (up to the server's limit), custom commands, broadcast and barrage messages, and events.
+/// Thread-safe. After a dropped connection it reconnects by itself with jittered backoff and logs back into
+/// its rooms, raising <see cref="RoomStateChanged"/> with Reconnecting and then Reconnected (or ReconnectFailed).
+/// Event handlers run on the receive loop: keep them short.
+/// </summary>
+public sealed partial class ChorusRoomClient : IAsyncDisposable
+{
+    private readonly ChorusClientOptions _options;
+    private readonly SemaphoreSlim _connectLock = new(1, 1);
+    private readonly ConcurrentDictionary<long, TaskCompletionSource<Frame>> _pending = new();
+    private readonly ConcurrentDictionary<string, JoinedRoom> _rooms = new(StringComparer.Ordinal);
+    private readonly CancellationTokenSource _disposed = new();
+    private volatile Connection? _connection;
+    private long _nextRid;
+    private int _reconnecting;
+
+    /// <summary>Creates a client; it connects on the first login.</summary>
+    public ChorusRoomClient(ChorusClientOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _options = options;
+    }
+
+    /// <summary>The settings in force.</summary>
+    public ChorusClientOptions Options => _options;
+
+    /// <summary>Whether the WebSocket is open now.</summary>
+    public bool IsConnected => _connection is { IsAlive: true };
+
+    /// <summary>Rooms this client is logged into (or logging back into after a reconnect).</summary>
+    public IReadOnlyCollection<string> Rooms => _rooms.Keys.ToArray();
+
+    /// <summary>A custom command arrived.</summary>
+    public event EventHandler<CustomCommandReceived>? CustomCommandReceived;
+    /// <summary>Broadcast messages arrived.</summary>
+    public event EventHandler<BroadcastMessagesReceived>? BroadcastMessageReceived;
+    /// <summary>Barrage messages arrived.</summary>
+    public event EventHandler<BarrageMessagesReceived>? BarrageMessageReceived;
+    /// <summary>Users joined or left a room (when the login asked for it and the room has at most 500 users).</summary>
+    public event EventHandler<RoomUserUpdated>? RoomUserUpdated;
+    /// <summary>The periodic online user count of a room.</summary>
+    public event EventHandler<RoomOnlineUserCountUpdated>? RoomOnlineUserCountUpdated;
+    /// <summary>A room's state changed: logged in, reconnecting, reconnected, kicked out, logged out...</summary>
+    public event EventHandler<RoomStateChanged>? RoomStateChanged;
+    /// <summary>A room extra info key changed.</summary>
+    public event EventHandler<RoomExtraInfoUpdated>? RoomExtraInfoUpdated;
+    /// <summary>A room's token expires soon.</summary>
+    public event EventHandler<RoomTokenWillExpire>? RoomTokenWillExpire;
+
+    /// <summary>
+    /// Logs <paramref name="user"/> into <paramref name="roomId"/> with the config's Token04. The first login of a
+    /// client fixes its user: later logins over the same client must use the same UserId.
+    /// </summary>
+    /// <returns>ErrorCode 0 and the users already in the room, or 1002011–1002013 (RoomId), 1002005–1002007 (UserId),
+    /// 1002001 (too many rooms), 1002033 (token invalid), 1002078 (token expired), 1002034 (room full), 1009010 (no answer).</returns>
+    public async Task<RoomLoginResult> LoginRoomAsync(string roomId, RoomUser user, RoomConfig? config = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        config ??= new RoomConfig();
+        int code = RoomLimits.ValidateRoomId(roomId);
+        if (code == 0) code = RoomLimits.ValidateUserId(user.UserId);
+        if (code != 0) return new RoomLoginResult(code, "invalid RoomId or UserId", []);
+
+        RaiseState(roomId, RoomStateReason.Logining, 0, null);
+        var connection = await EnsureConnectedAsync(cancellationToken).ConfigureAwait(false);
+        if (connection is null)
+        {
+            RaiseState(roomId, RoomStateReason.LoginFailed, RoomErrorCodes.SendFailed, null);
+            return new RoomLoginResult(RoomErrorCodes.SendFailed, "could not connect to the server", []);
+        }
+
+        var joined = new JoinedRoom(roomId, user, config);
+        var reply = await RequestAsync(LoginFrame(joined), cancellationToken).ConfigureAwait(false);
+        if (reply.ErrorCode != 0)
+        {
+            RaiseState(roomId, RoomStateReason.LoginFailed, reply.ErrorCode ?? RoomErrorCodes.SendFailed, reply.Error);
+            return new RoomLoginResult(reply.ErrorCode ?? RoomErrorCodes.SendFailed, reply.Error, []);
+        }
+        _rooms[roomId] = joined;
+        var users = (reply.Users ?? []).Select(u => new RoomUser(u.UserId, u.UserName)).ToArray();
+        RaiseState(roomId, RoomStateReason.Logined, 0, null);
+        if (config.IsUserStatusNotify && users.Length > 0)
+            Raise(RoomUserUpdated, new RoomUserUpdated(roomId, RoomUpdateType.Add, users));
+        return new RoomLoginResult(0, null, users);
+    }
+
+    /// <summary>Logs out of a room. Returns 1002002 if this client is not logged into it.</summary>
+    public async Task<RoomOperationResult> LogoutRoomAsync(string roomId, CancellationToken cancellationToken = default)
+    {
+        if (!_rooms.TryRemove(roomId, out _)) return new RoomOperationResult(RoomErrorCodes.NotLoggedIn, "not logged into this room");
+        var reply = await RequestAsync(new Frame { Op = Ops.Logout, RoomId = roomId }, cancellationToken).ConfigureAwait(false);
+        // Gone locally either way: the server drops the login when the connection goes.
+        RaiseState(roomId, RoomStateReason.Logout, 0, null);
+        int code = reply.ErrorCode == RoomErrorCodes.NotLoggedIn ? 0 : reply.ErrorCode ?? 0;
+        return new RoomOperationResult(code, reply.Error);
+    }
+
+    /// <summary>Replaces the token of a room login (call it on <see cref="RoomTokenWillExpire"/>).</summary>
+    public async Task<RoomOperationResult> RenewTokenAsync(string roomId, string token, CancellationToken cancellationToken = default)
+    {
+        if (!_rooms.TryGetValue(roomId, out var joined)) return new RoomOperationResult(RoomErrorCodes.NotLoggedIn, "not logged into this room");
+        var reply = await RequestAsync(new Frame { Op = Ops.RenewToken, RoomId = roomId, Token = token }, cancellationToken).ConfigureAwait(false);
+        if (reply.ErrorCode == 0) joined.Config = joined.Config with { Token = token };
+        return new RoomOperationResult(reply.ErrorCode ?? 0, reply.Error);
+    }
+
+    /// <summary>
+    /// Sends a custom command (1–1024 UTF-8 bytes, unreliable) to the listed users, or to everyone in the room
+    /// but the sender when <paramref name="toUserList"/> is null or empty (at most 10 users).
+    /// </summary>
+    /// <returns>ErrorCode 0, or 1009001/1009002 (content), 1009011/1009012/1009013 (targets), 1002002/1009005 (room),
+    /// 1009015 (over 10/s to many or 200/s to one), 1009010 (no answer).</returns>
+    public Task<CustomCommandSendResult> SendCustomCommandAsync(string roomId, string command, IReadOnlyList<RoomUser>? toUserList, CancellationToken cancellationToken = default)
+    {
+        var targets = toUserList is { Count: > 0 } ? toUserList.Select(u => u.UserId).ToArray() : null;
+        int code = CheckSend(roomId, command);
+        if (code == 0) code = RoomLimits.ValidateTargets(targets);
+        if (code != 0) return Task.FromResult(new CustomCommandSendResult(code, "refused by the client's checks"));
+        return Send();
+
+        async Task<CustomCommandSendResult> Send()
+        {
+            var reply = await RequestAsync(new Frame { Op = Ops.CustomCommand, RoomId = roomId, Content = command, ToUserIds = targets }, cancellationToken).ConfigureAwait(false);
+            return new CustomCommandSendResult(reply.ErrorCode ?? 0, reply.Error);
+        }
+    }
+
+    /// <summary>Sends a broadcast message (1–1024 bytes; reliable for those in the room; 2/s per client, 10/s per room).</summary>
+    public async Task<BroadcastMessageSendResult> SendBroadcastMessageAsync(string roomId, string message, CancellationToken cancellationToken = default)
+    {
+        int code = CheckSend(roomId, message);
+        if (code != 0) return new BroadcastMessageSendResult(code, 0, "refused by the client's checks");
+        var reply = await RequestAsync(new Frame { Op = Ops.Broadcast, RoomId = roomId, Content = message }, cancellationToken).ConfigureAwait(false);
+        return new BroadcastMessageSendResult(reply.ErrorCode ?? 0, reply.MessageId ?? 0, reply.Error);
+    }
+
+    /// <summary>Sends a barrage message (1–1024 bytes; unreliable; 20/s per room).</summary>
+    public async Task<BarrageMessageSendResult> SendBarrageMessageAsync(string roomId, string message, CancellationToken cancellationToken = default)
+    {
+        int code = CheckSend(roomId, message);
+        if (code != 0) return new BarrageMessageSendResult(code, "", "refused by the client's checks");
+        var reply = await RequestAsync(new Frame { Op = Ops.Barrage, RoomId = roomId, Content = message }, cancellationToken).ConfigureAwait(false);
+        return new BarrageMessageSendResult(reply.ErrorCode ?? 0, reply.BarrageId ?? "", reply.Error);
+    }
+
+    /// <summary>Sets a room extra info key (under 128 bytes) to a value (under 4096 bytes); other members are told.</summary>
+    public async Task<RoomOperationResult> SetRoomExtraInfoAsync(string roomId, string key, string value, CancellationToken cancellationToken = default)
+    {
+        if (!_rooms.ContainsKey(roomId)) return new RoomOperationResult(RoomErrorCodes.NotLoggedIn, "not logged into this room");
+        var reply = await RequestAsync(new Frame { Op = Ops.SetExtraInfo, RoomId = roomId, Key = key, Value = value }, cancellationToken).ConfigureAwait(false);
+        return new RoomOperationResult(reply.ErrorCode ?? 0, reply.Error);
+    }
+
+    /// <summary>Closes the connection; rooms are left. Safe to call more than once.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (_disposed.IsCancellationRequested) return;
+        _disposed.Cancel();
+        _rooms.Clear();
+        var connection = _connection;
+        if (connection is not null) await connection.CloseAsync().ConfigureAwait(false);
+        FailPending("the client was disposed");
+    }
+
+    private int CheckSend(string roomId, string content)
+    {
+        int code = RoomLimits.ValidateRoomId(roomId);
+        if (code != 0) return code;
+        if (!_rooms.ContainsKey(roomId)) return _rooms.IsEmpty ? RoomErrorCodes.NotLoggedIn : RoomErrorCodes.WrongRoom;
+        return RoomLimits.ValidateContent(content);
+    }
+
+    private static Frame LoginFrame(JoinedRoom joined) => new()
+    {
+        Op = Ops.Login,
+        RoomId = joined.RoomId,
+        UserId = joined.User.UserId,
+        UserName = joined.User.UserName,
+        Token = joined.Config.Token,
+        MaxMemberCount = joined.Config.MaxMemberCount,
+        UserStatusNotify = joined.Config.IsUserStatusNotify,
+    };
+
+    private void RaiseState(string roomId, RoomStateReason reason, int errorCode, string? extendedData) =>
+        Raise(RoomStateChanged, new RoomStateChanged(roomId, reason, errorCode, extendedData));
+
+    private void Raise<T>(EventHandler<T>? handler, T args)
+    {
+        if (handler is null) return;
+        try { handler(this, args); }
+        catch (Exception) { /* an application handler's failure must not kill the receive loop */ }
+    }
+
+    private sealed class JoinedRoom(string roomId, RoomUser user, RoomConfig config)
+    {
+        public string RoomId { get; } = roomId;
+        public RoomUser User { get; } = user;
+        public RoomConfig Config { get; set; } = config;
+    }
+}

@@ -1,0 +1,217 @@
+using System.Buffers.Binary;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Chorus.Protocol;
+
+/// <summary>The claims inside a Token04, as ZEGO's token generator writes them.</summary>
+/// <param name="AppId">The app the token was issued for.</param>
+/// <param name="UserId">The user the token was issued to.</param>
+/// <param name="Nonce">A random number.</param>
+/// <param name="CreatedAt">Issue time, Unix seconds (<c>ctime</c>).</param>
+/// <param name="ExpiresAt">Expiry time, Unix seconds (<c>expire</c>).</param>
+/// <param name="Payload">Optional privilege payload; empty allows any room.</param>
+public sealed record Token04Claims(
+    [property: JsonPropertyName("app_id")] uint AppId,
+    [property: JsonPropertyName("user_id")] string UserId,
+    [property: JsonPropertyName("nonce")] long Nonce,
+    [property: JsonPropertyName("ctime")] long CreatedAt,
+    [property: JsonPropertyName("expire")] long ExpiresAt,
+    [property: JsonPropertyName("payload")] string? Payload);
+
+/// <summary>What checking a Token04 found.</summary>
+public enum Token04Status
+{
+    /// <summary>The token is valid for this app, user and (if given) room.</summary>
+    Valid,
+    /// <summary>The token is malformed, forged, or for another app, user or room.</summary>
+    Invalid,
+    /// <summary>The token was valid but has expired.</summary>
+    Expired,
+}
+
+/// <summary>The result of <see cref="Token04.Verify"/>.</summary>
+/// <param name="Status">Valid, invalid or expired.</param>
+/// <param name="Claims">The decrypted claims, when the token could be decrypted.</param>
+/// <param name="Reason">Why the token was refused, for error messages (never contains the secret).</param>
+public readonly record struct Token04Verification(Token04Status Status, Token04Claims? Claims, string Reason);
+
+/// <summary>
+/// ZEGO's Token04: <c>"04" + Base64(expire int64 BE, uint16 nonceLen, nonce, uint16 cipherLen, cipher [, uint8 mode])</c>.
+/// The GCM form (12-byte nonce, ciphertext + 16-byte tag, mode byte 1) is what Chorus issues;
+/// the legacy CBC form (16-character IV of [0-9a-z], PKCS#7, no mode byte) is accepted.
+/// The key is the app's 32-byte ServerSecret.
+/// </summary>
+public static class Token04
+{
+    private const string VersionPrefix = "04";
+    private const byte GcmMode = 1;
+    private const int GcmNonceBytes = 12;
+    private const int GcmTagBytes = 16;
+    /// <summary>The longest token Chorus will try to decode, in characters (guards the parser).</summary>
+    public const int MaxTokenLength = 8192;
+
+    /// <summary>
+    /// Issues a GCM Token04.
+    /// </summary>
+    /// <param name="appId">AppId; must not be 0.</param>
+    /// <param name="userId">UserId; must not be empty.</param>
+    /// <param name="serverSecret">The app's ServerSecret; exactly 32 bytes.</param>
+    /// <param name="lifetimeSeconds">Seconds until expiry; must be &gt; 0.</param>
+    /// <param name="payload">Optional privilege payload (see <see cref="RoomPayload"/>).</param>
+    /// <param name="now">The current time; defaults to the system clock.</param>
+    /// <exception cref="ArgumentException">A parameter breaks the rules above.</exception>
+    public static string Generate(uint appId, string userId, string serverSecret, long lifetimeSeconds, string? payload = null, DateTimeOffset? now = null)
+    {
+        if (appId == 0) throw new ArgumentException("AppId must not be 0.", nameof(appId));
+        if (string.IsNullOrEmpty(userId)) throw new ArgumentException("UserId must not be empty.", nameof(userId));
+        if (serverSecret is null || Encoding.UTF8.GetByteCount(serverSecret) != 32)
+            throw new ArgumentException("The ServerSecret must be exactly 32 bytes.", nameof(serverSecret));
+        if (lifetimeSeconds <= 0) throw new ArgumentException("The token lifetime must be greater than 0 seconds.", nameof(lifetimeSeconds));
+
+        long created = (now ?? DateTimeOffset.UtcNow).ToUnixTimeSeconds();
+        var claims = new Token04Claims(appId, userId, RandomNumberGenerator.GetInt32(int.MaxValue), created, created + lifetimeSeconds, payload ?? "");
+        byte[] plain = JsonSerializer.SerializeToUtf8Bytes(claims, ProtocolJsonContext.Default.Token04Claims);
+
+        byte[] nonce = RandomNumberGenerator.GetBytes(GcmNonceBytes);
+        byte[] cipher = new byte[plain.Length + GcmTagBytes];
+        using (var gcm = new AesGcm(Encoding.UTF8.GetBytes(serverSecret), GcmTagBytes))
+        {
+            gcm.Encrypt(nonce, plain, cipher.AsSpan(0, plain.Length), cipher.AsSpan(plain.Length));
+        }
+
+        byte[] record = new byte[8 + 2 + nonce.Length + 2 + cipher.Length + 1];
+        var span = record.AsSpan();
+        BinaryPrimitives.WriteInt64BigEndian(span, claims.ExpiresAt);
+        BinaryPrimitives.WriteUInt16BigEndian(span[8..], (ushort)nonce.Length);
+        nonce.CopyTo(span[10..]);
+        int at = 10 + nonce.Length;
+        BinaryPrimitives.WriteUInt16BigEndian(span[at..], (ushort)cipher.Length);
+        cipher.CopyTo(span[(at + 2)..]);
+        record[^1] = GcmMode;
+        return VersionPrefix + Convert.ToBase64String(record);
+    }
+
+    /// <summary>
+    /// Decrypts and checks a token: it must decrypt with <paramref name="serverSecret"/>, name
+    /// <paramref name="appId"/> and <paramref name="userId"/>, not be expired, and, when <paramref name="roomId"/>
+    /// is given and the payload names a room, allow logging into that room. Never throws on bad input.
+    /// </summary>
+    public static Token04Verification Verify(string? token, uint appId, string userId, string serverSecret, DateTimeOffset now, string? roomId = null)
+    {
+        if (!TryDecrypt(token, serverSecret, out var claims, out string reason))
+            return new(Token04Status.Invalid, null, reason);
+        if (claims!.AppId != appId) return new(Token04Status.Invalid, claims, "token was issued for another AppId");
+        if (!string.Equals(claims.UserId, userId, StringComparison.Ordinal)) return new(Token04Status.Invalid, claims, "token was issued for another UserId");
+        if (now.ToUnixTimeSeconds() >= claims.ExpiresAt) return new(Token04Status.Expired, claims, "token has expired");
+        if (roomId is not null && !RoomPayload.AllowsLogin(claims.Payload, roomId, out string payloadReason))
+            return new(Token04Status.Invalid, claims, payloadReason);
+        return new(Token04Status.Valid, claims, "ok");
+    }
+
+    /// <summary>Decrypts a token of either form. Returns false with a reason on any malformed or forged input.</summary>
+    public static bool TryDecrypt(string? token, string serverSecret, out Token04Claims? claims, out string reason)
+    {
+        claims = null;
+        if (string.IsNullOrEmpty(token)) { reason = "token is empty"; return false; }
+        if (token.Length > MaxTokenLength) { reason = "token is too long"; return false; }
+        if (!token.StartsWith(VersionPrefix, StringComparison.Ordinal)) { reason = "token is not version 04"; return false; }
+        byte[] key = Encoding.UTF8.GetBytes(serverSecret);
+        if (key.Length != 32) { reason = "server secret is not 32 bytes"; return false; }
+
+        byte[] record;
+        try { record = Convert.FromBase64String(token[2..]); }
+        catch (FormatException) { reason = "token is not valid Base64"; return false; }
+
+        var span = (ReadOnlySpan<byte>)record;
+        if (span.Length < 12) { reason = "token is truncated"; return false; }
+        int nonceLen = BinaryPrimitives.ReadUInt16BigEndian(span[8..]);
+        if (span.Length < 10 + nonceLen + 2) { reason = "token is truncated"; return false; }
+        var nonce = span.Slice(10, nonceLen);
+        int at = 10 + nonceLen;
+        int cipherLen = BinaryPrimitives.ReadUInt16BigEndian(span[at..]);
+        at += 2;
+        if (span.Length < at + cipherLen) { reason = "token is truncated"; return false; }
+        var cipher = span.Slice(at, cipherLen);
+        int trailing = span.Length - at - cipherLen;
+
+        byte[]? plain;
+        if (trailing == 1 && span[^1] == GcmMode) plain = DecryptGcm(key, nonce, cipher);
+        else if (trailing == 0) plain = DecryptCbc(key, nonce, cipher);
+        else { reason = "token has an unknown encryption mode"; return false; }
+        if (plain is null) { reason = "token does not decrypt with this app's secret"; return false; }
+
+        try { claims = JsonSerializer.Deserialize(plain, ProtocolJsonContext.Default.Token04Claims); }
+        catch (JsonException) { claims = null; }
+        if (claims is null || claims.UserId is null) { reason = "token content is not valid"; return false; }
+        reason = "ok";
+        return true;
+    }
+
+    private static byte[]? DecryptGcm(byte[] key, ReadOnlySpan<byte> nonce, ReadOnlySpan<byte> cipher)
+    {
+        if (nonce.Length != GcmNonceBytes || cipher.Length < GcmTagBytes) return null;
+        byte[] plain = new byte[cipher.Length - GcmTagBytes];
+        try
+        {
+            using var gcm = new AesGcm(key, GcmTagBytes);
+            gcm.Decrypt(nonce, cipher[..^GcmTagBytes], cipher[^GcmTagBytes..], plain);
+            return plain;
+        }
+        catch (CryptographicException) { return null; }
+    }
+
+    private static byte[]? DecryptCbc(byte[] key, ReadOnlySpan<byte> iv, ReadOnlySpan<byte> cipher)
+    {
+        if (iv.Length != 16 || cipher.Length == 0 || cipher.Length % 16 != 0) return null;
+        try
+        {
+            using var aes = Aes.Create();
+            aes.Key = key;
+            return aes.DecryptCbc(cipher, iv, PaddingMode.PKCS7);
+        }
+        catch (CryptographicException) { return null; }
+    }
+}
+
+/// <summary>The room privilege payload of a Token04: <c>{"room_id":"r1","privilege":{"1":1,"2":0},"stream_id_list":null}</c>.</summary>
+public static class RoomPayload
+{
+    /// <summary>Builds a payload that allows logging into <paramref name="roomId"/> (privilege 1) and publishing (privilege 2) as given.</summary>
+    public static string Create(string roomId, bool canLogin = true, bool canPublish = true) =>
+        JsonSerializer.Serialize(new RoomPrivilegePayload(roomId, new Dictionary<string, int> { ["1"] = canLogin ? 1 : 0, ["2"] = canPublish ? 1 : 0 }, null),
+            ProtocolJsonContext.Default.RoomPrivilegePayload);
+
+    /// <summary>Whether a payload allows logging into <paramref name="roomId"/>. An empty payload allows any room.</summary>
+    public static bool AllowsLogin(string? payload, string roomId, out string reason)
+    {
+        reason = "ok";
+        if (string.IsNullOrWhiteSpace(payload)) return true;
+        RoomPrivilegePayload? p;
+        try { p = JsonSerializer.Deserialize(payload, ProtocolJsonContext.Default.RoomPrivilegePayload); }
+        catch (JsonException) { reason = "token payload is not valid JSON"; return false; }
+        if (p is null) return true;
+        if (!string.IsNullOrEmpty(p.RoomId) && !string.Equals(p.RoomId, roomId, StringComparison.Ordinal))
+        {
+            reason = "token is for another room";
+            return false;
+        }
+        if (p.Privilege is not null && p.Privilege.TryGetValue("1", out int login) && login == 0)
+        {
+            reason = "token does not grant the login privilege";
+            return false;
+        }
+        return true;
+    }
+}
+
+/// <summary>The JSON shape of a room privilege payload.</summary>
+/// <param name="RoomId">The room the privileges apply to.</param>
+/// <param name="Privilege">"1" = log into the room, "2" = publish; 1 allow, 0 deny.</param>
+/// <param name="StreamIdList">Streams the user may publish (unused by Chorus).</param>
+public sealed record RoomPrivilegePayload(
+    [property: JsonPropertyName("room_id")] string? RoomId,
+    [property: JsonPropertyName("privilege")] Dictionary<string, int>? Privilege,
+    [property: JsonPropertyName("stream_id_list")] string[]? StreamIdList);

@@ -1,0 +1,61 @@
+using System.Collections.Concurrent;
+using System.Net.WebSockets;
+using Chorus.Protocol;
+using Chorus.Server.Rooms;
+
+namespace Chorus.Server.Gateway;
+
+/// <summary>One client WebSocket connection: its app, its user, its room logins and its send queue.</summary>
+public sealed class ClientSession
+{
+    private static long s_nextId;
+    private readonly CancellationTokenSource _closed = new();
+
+    /// <summary>Creates a session for an accepted socket.</summary>
+    public ClientSession(uint appId, WebSocket socket, int sendQueueCapacity, string remote)
+    {
+        AppId = appId;
+        Socket = socket;
+        Remote = remote;
+        Queue = new SendQueue(sendQueueCapacity);
+        Queue.Overflowed += () => Abort("send queue overflow");
+    }
+
+    /// <summary>A process-unique id for logs.</summary>
+    public long Id { get; } = Interlocked.Increment(ref s_nextId);
+    /// <summary>The app the connection belongs to (from the connect URL).</summary>
+    public uint AppId { get; }
+    /// <summary>The socket.</summary>
+    public WebSocket Socket { get; }
+    /// <summary>The remote address, for logs.</summary>
+    public string Remote { get; }
+    /// <summary>The outbound queue.</summary>
+    public SendQueue Queue { get; }
+    /// <summary>The user this connection logged in as; set by its first room login.</summary>
+    public string? UserId { get; set; }
+    /// <summary>Room logins of this connection, by RoomId.</summary>
+    public ConcurrentDictionary<string, RoomMember> Rooms { get; } = new(StringComparer.Ordinal);
+    /// <summary>Cancelled when the session ends.</summary>
+    public CancellationToken Closed => _closed.Token;
+    /// <summary>Why the session was aborted, if it was.</summary>
+    public string? AbortReason { get; private set; }
+
+    /// <summary>Encodes a frame and queues it.</summary>
+    public bool Send(Frame frame, bool reliable = true) => Queue.Enqueue(frame.ToUtf8Bytes(), reliable);
+
+    /// <summary>Tears the connection down at once (no close handshake).</summary>
+    public void Abort(string reason)
+    {
+        AbortReason ??= reason;
+        Queue.Complete();
+        try { _closed.Cancel(); } catch (ObjectDisposedException) { }
+        Socket.Abort();
+    }
+
+    /// <summary>Marks the session as ended.</summary>
+    public void MarkClosed()
+    {
+        Queue.Complete();
+        try { _closed.Cancel(); } catch (ObjectDisposedException) { }
+    }
+}

@@ -1,0 +1,67 @@
+using System.Net.WebSockets;
+using System.Threading.Channels;
+
+namespace Chorus.Server.Gateway;
+
+/// <summary>
+/// The bounded outbound queue of one connection, drained by a single writer loop. Frames are shared,
+/// already-encoded byte arrays, so a fan-out enqueues the same bytes for every recipient.
+/// Unreliable frames are dropped once the queue is half full; a reliable frame that does not fit
+/// marks the connection as overflowed so that it is disconnected rather than block anyone.
+/// </summary>
+public sealed class SendQueue
+{
+    private readonly Channel<OutboundFrame> _channel;
+    private readonly int _unreliableLimit;
+    private long _dropped;
+
+    /// <summary>Creates a queue of <paramref name="capacity"/> frames.</summary>
+    public SendQueue(int capacity)
+    {
+        _channel = Channel.CreateBounded<OutboundFrame>(new BoundedChannelOptions(capacity)
+        {
+            SingleReader = true,
+            FullMode = BoundedChannelFullMode.Wait,
+        });
+        _unreliableLimit = Math.Max(1, capacity / 2);
+    }
+
+    /// <summary>Unreliable frames dropped because the client did not keep up.</summary>
+    public long DroppedUnreliable => Interlocked.Read(ref _dropped);
+
+    /// <summary>Raised (once) when a reliable frame did not fit.</summary>
+    public event Action? Overflowed;
+
+    /// <summary>Queues a frame without waiting. Returns false if it was dropped.</summary>
+    public bool Enqueue(byte[] frame, bool reliable)
+    {
+        if (!reliable && _channel.Reader.Count >= _unreliableLimit)
+        {
+            Interlocked.Increment(ref _dropped);
+            return false;
+        }
+        if (_channel.Writer.TryWrite(new OutboundFrame(frame)))
+            return true;
+        if (reliable) Overflowed?.Invoke();
+        else Interlocked.Increment(ref _dropped);
+        return false;
+    }
+
+    /// <summary>Stops accepting frames; the writer loop ends after sending what is queued.</summary>
+    public void Complete() => _channel.Writer.TryComplete();
+
+    /// <summary>Writes queued frames to the socket until the queue completes or the socket fails.</summary>
+    public async Task RunWriterAsync(WebSocket socket, CancellationToken cancellationToken)
+    {
+        var reader = _channel.Reader;
+        while (await reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            while (reader.TryRead(out var frame))
+            {
+                await socket.SendAsync(frame.Bytes, WebSocketMessageType.Text, endOfMessage: true, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private readonly record struct OutboundFrame(byte[] Bytes);
+}

@@ -1,0 +1,193 @@
+using System.Buffers;
+using System.Net.WebSockets;
+using Chorus.Protocol;
+using Chorus.Server.Hosting;
+using Chorus.Server.Rooms;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Chorus.Server.Gateway;
+
+/// <summary>
+/// Accepts client WebSockets at <c>/ws?appId=N</c>, reads frames, dispatches requests and runs each
+/// connection's writer loop. A connection silent for longer than the heartbeat timeout is dropped.
+/// </summary>
+public sealed partial class WebSocketGateway
+{
+    /// <summary>Malformed frames tolerated on one connection before it is closed.</summary>
+    public const int MaxMalformedFrames = 10;
+
+    private readonly RoomSignaling _signaling;
+    private readonly SessionRegistry _sessions;
+    private readonly ChorusServerOptions _options;
+    private readonly ILogger<WebSocketGateway> _logger;
+
+    /// <summary>Creates the gateway.</summary>
+    public WebSocketGateway(RoomSignaling signaling, SessionRegistry sessions, IOptions<ChorusServerOptions> options, ILogger<WebSocketGateway> logger)
+    {
+        _signaling = signaling;
+        _sessions = sessions;
+        _options = options.Value;
+        _logger = logger;
+    }
+
+    /// <summary>Handles one HTTP request to the WebSocket endpoint.</summary>
+    public async Task HandleAsync(HttpContext context)
+    {
+        if (!context.WebSockets.IsWebSocketRequest)
+        {
+            context.Response.StatusCode = StatusCodes.Status400BadRequest;
+            await context.Response.WriteAsync("WebSocket upgrade expected");
+            return;
+        }
+        if (!uint.TryParse(context.Request.Query["appId"], out uint appId) || appId == 0)
+        {
+            context.Response.StatusCode = StatusCodes.Status400BadRequest;
+            await context.Response.WriteAsync("appId query parameter (uint32, not 0) expected");
+            return;
+        }
+
+        string? subProtocol = context.WebSockets.WebSocketRequestedProtocols.Contains(Ops.SubProtocol) ? Ops.SubProtocol : null;
+        using var socket = await context.WebSockets.AcceptWebSocketAsync(subProtocol);
+        var session = new ClientSession(appId, socket, _options.SendQueueCapacity, context.Connection.RemoteIpAddress?.ToString() ?? "?");
+        _sessions.Add(session);
+        Log.Connected(_logger, session.Id, appId, session.Remote);
+        session.Send(new Frame { Op = Ops.Hello, Version = Ops.ProtocolVersion, HeartbeatMs = (int)_options.HeartbeatInterval.TotalMilliseconds });
+
+        var writer = RunWriterAsync(session);
+        try
+        {
+            await ReceiveLoopAsync(session, context.RequestAborted);
+        }
+        finally
+        {
+            _signaling.OnSessionClosed(session);
+            _sessions.Remove(session);
+            session.MarkClosed();
+            await writer;
+            Log.Disconnected(_logger, session.Id, session.AbortReason ?? "closed");
+        }
+    }
+
+    private async Task RunWriterAsync(ClientSession session)
+    {
+        try
+        {
+            await session.Queue.RunWriterAsync(session.Socket, CancellationToken.None);
+            if (session.Socket.State == WebSocketState.Open || session.Socket.State == WebSocketState.CloseReceived)
+            {
+                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+                await session.Socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "bye", timeout.Token);
+            }
+        }
+        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or ObjectDisposedException or IOException)
+        {
+            session.Abort("send failed");
+        }
+    }
+
+    private async Task ReceiveLoopAsync(ClientSession session, CancellationToken aborted)
+    {
+        var socket = session.Socket;
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(_options.MaxFrameBytes);
+        int malformed = 0;
+        using var idle = CancellationTokenSource.CreateLinkedTokenSource(aborted, session.Closed);
+        try
+        {
+            while (true)
+            {
+                idle.CancelAfter(_options.HeartbeatTimeout);
+                int length = 0;
+                ValueWebSocketReceiveResult received;
+                do
+                {
+                    if (length == _options.MaxFrameBytes)
+                    {
+                        await CloseAsync(session, WebSocketCloseStatus.MessageTooBig, $"frames are limited to {_options.MaxFrameBytes} bytes");
+                        return;
+                    }
+                    received = await socket.ReceiveAsync(buffer.AsMemory(length, _options.MaxFrameBytes - length), idle.Token);
+                    length += received.Count;
+                } while (!received.EndOfMessage && received.MessageType != WebSocketMessageType.Close);
+
+                if (received.MessageType == WebSocketMessageType.Close) return;
+                if (received.MessageType == WebSocketMessageType.Binary)
+                {
+                    await CloseAsync(session, WebSocketCloseStatus.InvalidMessageType, "protocol v1 uses JSON text frames");
+                    return;
+                }
+
+                var request = Frame.TryParse(buffer.AsSpan(0, length));
+                Frame? reply = request is null ? null : Dispatch(session, request);
+                if (reply is null)
+                {
+                    if (++malformed > MaxMalformedFrames)
+                    {
+                        await CloseAsync(session, WebSocketCloseStatus.PolicyViolation, "too many malformed frames");
+                        return;
+                    }
+                    reply = new Frame
+                    {
+                        Op = request?.Rid is null ? Ops.Error : Ops.Result,
+                        Rid = request?.Rid,
+                        ErrorCode = RoomErrorCodes.MalformedFrame,
+                        Error = request is null ? "frame is not a JSON object of the protocol" : $"unknown op '{Truncate(request.Op)}'",
+                    };
+                }
+                session.Send(reply);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            if (!aborted.IsCancellationRequested && !session.Closed.IsCancellationRequested)
+                session.Abort("heartbeat timeout");
+        }
+        catch (WebSocketException)
+        {
+            // peer went away
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private Frame? Dispatch(ClientSession session, Frame request) => request.Op switch
+    {
+        Ops.Ping => new Frame { Op = Ops.Pong, Rid = request.Rid },
+        Ops.Login => _signaling.Login(session, request),
+        Ops.Logout => _signaling.Logout(session, request),
+        Ops.RenewToken => _signaling.RenewToken(session, request),
+        Ops.CustomCommand => _signaling.SendCustomCommand(session, request),
+        Ops.Broadcast => _signaling.SendBroadcast(session, request),
+        Ops.Barrage => _signaling.SendBarrage(session, request),
+        Ops.SetExtraInfo => _signaling.SetExtraInfo(session, request),
+        _ => null,
+    };
+
+    private static async Task CloseAsync(ClientSession session, WebSocketCloseStatus status, string reason)
+    {
+        session.Queue.Complete();
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+            await session.Socket.CloseOutputAsync(status, reason, timeout.Token);
+        }
+        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or ObjectDisposedException or IOException)
+        {
+            session.Abort(reason);
+        }
+    }
+
+    private static string Truncate(string? s) => s is null ? "" : s.Length <= 32 ? s : s[..32] + "...";
+
+    private static partial class Log
+    {
+        [LoggerMessage(2001, LogLevel.Debug, "Session {SessionId} connected for app {AppId} from {Remote}")]
+        public static partial void Connected(ILogger logger, long sessionId, uint appId, string remote);
+
+        [LoggerMessage(2002, LogLevel.Debug, "Session {SessionId} ended: {Reason}")]
+        public static partial void Disconnected(ILogger logger, long sessionId, string reason);
+    }
+}

@@ -1,0 +1,58 @@
+using Chorus.Server.Auth;
+using Chorus.Server.Gateway;
+using Chorus.Server.Rooms;
+using Chorus.Server.ServerApi;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace Chorus.Server.Hosting;
+
+/// <summary>Builds the Chorus server as an ASP.NET Core application.</summary>
+public static class ChorusServerApp
+{
+    /// <summary>The path of the client WebSocket endpoint.</summary>
+    public const string WebSocketPath = "/ws";
+
+    /// <summary>
+    /// Creates the application. Settings come from appsettings.json, environment variables (<c>Chorus__Apps__0__AppId</c>)
+    /// and the command line, the ASP.NET Core way; <paramref name="configure"/> may add more before the build.
+    /// </summary>
+    public static WebApplication Create(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateSlimBuilder(args);
+        builder.Services.AddChorusServer(builder.Configuration.GetSection(ChorusServerOptions.SectionName));
+        configure?.Invoke(builder);
+
+        var app = builder.Build();
+        app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.Zero });
+        app.Map(WebSocketPath, (HttpContext ctx, WebSocketGateway gateway) => gateway.HandleAsync(ctx));
+        app.MapGet("/healthz", () => Results.Text("ok"));
+        app.MapMethods("/", ["GET", "POST"], (HttpContext ctx, ServerApiEndpoint api) => api.HandleAsync(ctx));
+        return app;
+    }
+
+    /// <summary>Registers the Chorus services.</summary>
+    public static IServiceCollection AddChorusServer(this IServiceCollection services, Microsoft.Extensions.Configuration.IConfiguration section)
+    {
+        services.AddOptions<ChorusServerOptions>().Bind(section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<ChorusServerOptions>, ChorusServerOptionsValidator>();
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<AppRegistry>();
+        services.AddSingleton<SignatureVerifier>();
+        services.AddSingleton<RoomRegistry>();
+        services.AddSingleton<SessionRegistry>();
+        services.AddSingleton<RoomSignaling>();
+        services.AddSingleton<WebSocketGateway>();
+        services.AddSingleton<ServerApiEndpoint>();
+        services.AddHostedService<RoomMaintenanceService>();
+        return services;
+    }
+
+    /// <summary>The addresses the started application listens on (e.g. <c>http://127.0.0.1:8080</c>).</summary>
+    public static IReadOnlyList<string> GetListeningAddresses(this WebApplication app) =>
+        app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.ToList() ?? [];
+}

@@ -1,0 +1,99 @@
+using System.Text;
+using Microsoft.Extensions.Options;
+
+namespace Chorus.Server.Hosting;
+
+/// <summary>One app hosted by the server.</summary>
+public sealed class AppOptions
+{
+    /// <summary>The app's id (uint32, not 0).</summary>
+    public uint AppId { get; set; }
+    /// <summary>The app's ServerSecret: exactly 32 ASCII characters.</summary>
+    public string ServerSecret { get; set; } = "";
+}
+
+/// <summary>Server settings, bound from the <c>Chorus</c> configuration section.</summary>
+public sealed class ChorusServerOptions
+{
+    /// <summary>The configuration section name: "Chorus".</summary>
+    public const string SectionName = "Chorus";
+
+    /// <summary>The well-known development app used when no app is configured. Never deploy it.</summary>
+    public static readonly AppOptions DevApp = new() { AppId = 1, ServerSecret = "chorus-dev-secret-do-not-deploy!" };
+
+    /// <summary>Hosted apps. Empty = the development app <see cref="DevApp"/>.</summary>
+    public List<AppOptions> Apps { get; set; } = [];
+    /// <summary>Directory for stored data. Default: "data" under the working directory.</summary>
+    public string DataDirectory { get; set; } = "data";
+    /// <summary>A connection that sends nothing (not even a ping) for this long is dropped. Default 30 s (ZEGO: 100 s).</summary>
+    public TimeSpan HeartbeatTimeout { get; set; } = TimeSpan.FromSeconds(30);
+    /// <summary>How often clients are asked to ping. Default 10 s.</summary>
+    public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(10);
+    /// <summary>Frames queued for one connection at most. Unreliable frames are dropped once half is used;
+    /// a reliable frame that does not fit disconnects the client. Default 1024.</summary>
+    public int SendQueueCapacity { get; set; } = 1024;
+    /// <summary>Largest WebSocket message accepted from a client, in bytes. Default 16 KiB.</summary>
+    public int MaxFrameBytes { get; set; } = 16 * 1024;
+    /// <summary>Rooms one connection may be logged into at once. Default 5.</summary>
+    public int MaxRoomsPerConnection { get; set; } = 5;
+    /// <summary>How often room members get the online user count. Default 30 s.</summary>
+    public TimeSpan OnlineCountInterval { get; set; } = TimeSpan.FromSeconds(30);
+    /// <summary>How long before token expiry clients are warned. Default 30 s.</summary>
+    public TimeSpan TokenWillExpireNotice { get; set; } = TimeSpan.FromSeconds(30);
+    /// <summary>Broadcast messages per room per second. Default 10.</summary>
+    public int BroadcastPerRoomPerSecond { get; set; } = 10;
+    /// <summary>Broadcast messages per client per second. Default 2.</summary>
+    public int BroadcastPerClientPerSecond { get; set; } = 2;
+    /// <summary>Barrage messages per room per second. Default 20.</summary>
+    public int BarragePerRoomPerSecond { get; set; } = 20;
+    /// <summary>Custom commands per client per second when sent to one user. Default 200.</summary>
+    public int CustomCommandToOnePerSecond { get; set; } = 200;
+    /// <summary>Custom commands per client per second when sent to several users or the whole room. Default 10.</summary>
+    public int CustomCommandToManyPerSecond { get; set; } = 10;
+    /// <summary>Server API calls per AppId per second, by action. Defaults are ZEGO's.</summary>
+    public Dictionary<string, int> ServerApiRatePerSecond { get; set; } = new(StringComparer.Ordinal)
+    {
+        ["SendCustomCommand"] = 100,
+        ["SendBroadcastMessage"] = 100,
+        ["SendBarrageMessage"] = 100,
+        ["DescribeUserNum"] = 10,
+        ["DescribeUsers"] = 10,
+        ["KickoutUser"] = 50,
+        ["CloseRoom"] = 1,
+    };
+
+    /// <summary>The apps in force: the configured ones, or the development app.</summary>
+    public IReadOnlyList<AppOptions> EffectiveApps => Apps.Count > 0 ? Apps : [DevApp];
+}
+
+/// <summary>Checks <see cref="ChorusServerOptions"/> at start.</summary>
+public sealed class ChorusServerOptionsValidator : IValidateOptions<ChorusServerOptions>
+{
+    /// <inheritdoc />
+    public ValidateOptionsResult Validate(string? name, ChorusServerOptions options)
+    {
+        var errors = new List<string>();
+        var seen = new HashSet<uint>();
+        foreach (var app in options.Apps)
+        {
+            if (app.AppId == 0) errors.Add("Chorus:Apps: AppId must not be 0.");
+            if (!seen.Add(app.AppId)) errors.Add($"Chorus:Apps: AppId {app.AppId} is configured twice.");
+            // The secret itself is never echoed in the message.
+            if (app.ServerSecret.Length != 32 || Encoding.UTF8.GetByteCount(app.ServerSecret) != 32 || !Ascii.IsValid(app.ServerSecret))
+                errors.Add($"Chorus:Apps: the ServerSecret of AppId {app.AppId} must be exactly 32 ASCII characters.");
+        }
+        if (options.HeartbeatTimeout <= TimeSpan.Zero) errors.Add("Chorus:HeartbeatTimeout must be positive.");
+        if (options.HeartbeatInterval <= TimeSpan.Zero || options.HeartbeatInterval >= options.HeartbeatTimeout)
+            errors.Add("Chorus:HeartbeatInterval must be positive and shorter than HeartbeatTimeout.");
+        if (options.SendQueueCapacity < 4) errors.Add("Chorus:SendQueueCapacity must be at least 4.");
+        if (options.MaxFrameBytes < 2048) errors.Add("Chorus:MaxFrameBytes must be at least 2048.");
+        if (options.MaxRoomsPerConnection < 1) errors.Add("Chorus:MaxRoomsPerConnection must be at least 1.");
+        if (options.OnlineCountInterval <= TimeSpan.Zero) errors.Add("Chorus:OnlineCountInterval must be positive.");
+        foreach (var (action, rate) in options.ServerApiRatePerSecond)
+            if (rate < 1) errors.Add($"Chorus:ServerApiRatePerSecond:{action} must be at least 1.");
+        if (options.BroadcastPerRoomPerSecond < 1 || options.BroadcastPerClientPerSecond < 1 || options.BarragePerRoomPerSecond < 1
+            || options.CustomCommandToOnePerSecond < 1 || options.CustomCommandToManyPerSecond < 1)
+            errors.Add("Chorus: every per-second message limit must be at least 1.");
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+}

@@ -1,0 +1,124 @@
+using Chorus.Protocol;
+using Chorus.Server.Auth;
+using Chorus.Server.Gateway;
+
+namespace Chorus.Server.Rooms;
+
+/// <summary>A user's login to a room over one connection.</summary>
+public sealed class RoomMember
+{
+    /// <summary>Creates a member.</summary>
+    public RoomMember(Room room, ClientSession session, string userId, string userName, long loginTimeMs, bool userStatusNotify,
+        long tokenExpiresAt, SlidingWindowLimiter customToOne, SlidingWindowLimiter customToMany, SlidingWindowLimiter broadcast)
+    {
+        Room = room;
+        Session = session;
+        UserId = userId;
+        UserName = userName;
+        LoginTimeMs = loginTimeMs;
+        UserStatusNotify = userStatusNotify;
+        TokenExpiresAt = tokenExpiresAt;
+        CustomCommandToOneLimit = customToOne;
+        CustomCommandToManyLimit = customToMany;
+        BroadcastLimit = broadcast;
+    }
+
+    /// <summary>The room.</summary>
+    public Room Room { get; }
+    /// <summary>The connection.</summary>
+    public ClientSession Session { get; }
+    /// <summary>UserId.</summary>
+    public string UserId { get; }
+    /// <summary>UserName.</summary>
+    public string UserName { get; }
+    /// <summary>Login time, Unix ms.</summary>
+    public long LoginTimeMs { get; }
+    /// <summary>Whether the member gets room user update events.</summary>
+    public bool UserStatusNotify { get; }
+    /// <summary>When the member's token expires, Unix seconds. Updated by renewal.</summary>
+    public long TokenExpiresAt { get => Volatile.Read(ref _tokenExpiresAt); set { Volatile.Write(ref _tokenExpiresAt, value); TokenWarned = false; } }
+    private long _tokenExpiresAt;
+    /// <summary>Whether the token-will-expire event was sent for the current token.</summary>
+    public bool TokenWarned { get; set; }
+    /// <summary>Per-member limit of custom commands to one user.</summary>
+    public SlidingWindowLimiter CustomCommandToOneLimit { get; }
+    /// <summary>Per-member limit of custom commands to many users.</summary>
+    public SlidingWindowLimiter CustomCommandToManyLimit { get; }
+    /// <summary>Per-member broadcast limit.</summary>
+    public SlidingWindowLimiter BroadcastLimit { get; }
+    /// <summary>The wire form of this user.</summary>
+    public WireUser ToWire() => new(UserId, UserName);
+}
+
+/// <summary>
+/// A room of one app: its members and per-room limits. A room exists while someone is in it.
+/// Membership changes take the room's lock; fan-out reads an immutable member snapshot without locking.
+/// </summary>
+public sealed class Room
+{
+    private readonly Dictionary<string, RoomMember> _members = new(StringComparer.Ordinal);
+    private volatile RoomMember[] _snapshot = [];
+
+    /// <summary>Creates an empty room.</summary>
+    public Room(uint appId, string roomId, int maxMemberCount, SlidingWindowLimiter broadcastLimit, SlidingWindowLimiter barrageLimit)
+    {
+        AppId = appId;
+        RoomId = roomId;
+        MaxMemberCount = maxMemberCount;
+        BroadcastLimit = broadcastLimit;
+        BarrageLimit = barrageLimit;
+    }
+
+    /// <summary>The app.</summary>
+    public uint AppId { get; }
+    /// <summary>The room id.</summary>
+    public string RoomId { get; }
+    /// <summary>Capacity set by the first user (0 = unlimited).</summary>
+    public int MaxMemberCount { get; }
+    /// <summary>Per-room broadcast limit.</summary>
+    public SlidingWindowLimiter BroadcastLimit { get; }
+    /// <summary>Per-room barrage limit.</summary>
+    public SlidingWindowLimiter BarrageLimit { get; }
+    /// <summary>Set when the last member left; a closed room takes no logins (the registry makes a new one).</summary>
+    public bool IsClosed { get; private set; }
+    /// <summary>Extra info set by members, by key.</summary>
+    public Dictionary<string, string> ExtraInfo { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>The members now, as an immutable array.</summary>
+    public RoomMember[] Members => _snapshot;
+    /// <summary>Number of members now.</summary>
+    public int Count => _snapshot.Length;
+
+    /// <summary>The lock guarding membership changes.</summary>
+    internal object Gate => _members;
+
+    /// <summary>Finds a member by UserId.</summary>
+    public RoomMember? Find(string userId)
+    {
+        foreach (var m in _snapshot) if (string.Equals(m.UserId, userId, StringComparison.Ordinal)) return m;
+        return null;
+    }
+
+    /// <summary>Adds or replaces a member; caller holds <see cref="Gate"/>. Returns the member replaced, if any.</summary>
+    internal RoomMember? AddLocked(RoomMember member)
+    {
+        _members.TryGetValue(member.UserId, out var previous);
+        _members[member.UserId] = member;
+        _snapshot = [.. _members.Values];
+        return previous;
+    }
+
+    /// <summary>Removes a member if it is still the current login of its user; caller holds <see cref="Gate"/>.</summary>
+    internal bool RemoveLocked(RoomMember member)
+    {
+        if (!_members.TryGetValue(member.UserId, out var current) || !ReferenceEquals(current, member)) return false;
+        _members.Remove(member.UserId);
+        _snapshot = [.. _members.Values];
+        if (_members.Count == 0) IsClosed = true;
+        return true;
+    }
+
+    /// <summary>Whether the room is full for a new user; caller holds <see cref="Gate"/>.</summary>
+    internal bool IsFullLocked(string joiningUserId) =>
+        MaxMemberCount > 0 && _members.Count >= MaxMemberCount && !_members.ContainsKey(joiningUserId);
+}

@@ -1,0 +1,404 @@
+using System.Text;
+using Chorus.Protocol;
+using Chorus.Server.Auth;
+using Chorus.Server.Gateway;
+using Chorus.Server.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Chorus.Server.Rooms;
+
+/// <summary>The delivery outcome for one target of a server API custom command.</summary>
+/// <param name="UserId">The target.</param>
+/// <param name="Code">50003 when the user is not online in the room.</param>
+public readonly record struct FailedTarget(string UserId, int Code);
+
+/// <summary>
+/// Room signaling: logins, presence and the fan-out of custom commands, broadcast and barrage messages,
+/// for WebSocket clients and the server API alike. Every message is encoded once and the same bytes are
+/// queued for each recipient.
+/// </summary>
+public sealed partial class RoomSignaling
+{
+    private readonly RoomRegistry _rooms;
+    private readonly AppRegistry _apps;
+    private readonly ChorusServerOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger<RoomSignaling> _logger;
+    private long _nextBroadcastId;
+    private long _nextBarrageSeq;
+
+    /// <summary>Creates the service.</summary>
+    public RoomSignaling(RoomRegistry rooms, AppRegistry apps, IOptions<ChorusServerOptions> options, TimeProvider time, ILogger<RoomSignaling> logger)
+    {
+        _rooms = rooms;
+        _apps = apps;
+        _options = options.Value;
+        _time = time;
+        _logger = logger;
+        // Broadcast ids grow across restarts too: start from the clock.
+        _nextBroadcastId = time.GetUtcNow().ToUnixTimeMilliseconds() * 1000;
+    }
+
+    private long NowMs => _time.GetUtcNow().ToUnixTimeMilliseconds();
+
+    /// <summary>Handles a client's login request.</summary>
+    public Frame Login(ClientSession session, Frame request)
+    {
+        string roomId = request.RoomId ?? "";
+        string userId = request.UserId ?? "";
+        string userName = request.UserName ?? userId;
+
+        int code = RoomLimits.ValidateRoomId(roomId);
+        if (code != 0) return Result(request, code, RoomIdError(code));
+        code = RoomLimits.ValidateUserId(userId);
+        if (code != 0) return Result(request, code, UserIdError(code));
+        if (Encoding.UTF8.GetByteCount(userName) > RoomLimits.MaxUserNameBytes)
+            return Result(request, RoomErrorCodes.UserIdInvalid, "UserName is longer than 255 bytes");
+        if (session.UserId is not null && !string.Equals(session.UserId, userId, StringComparison.Ordinal))
+            return Result(request, RoomErrorCodes.UserIdInvalid, "this connection is logged in as another user");
+        if (session.Rooms.ContainsKey(roomId))
+            return Result(request, RoomErrorCodes.Success, "already logged in", roomId);
+        if (session.Rooms.Count >= _options.MaxRoomsPerConnection)
+            return Result(request, RoomErrorCodes.TooManyRooms, $"a connection may be in at most {_options.MaxRoomsPerConnection} rooms");
+        if (request.MaxMemberCount is < 0)
+            return Result(request, RoomErrorCodes.RoomFull, "MaxMemberCount must not be negative");
+
+        if (!_apps.TryGet(session.AppId, out var app))
+        {
+            Log.LoginRefused(_logger, session.AppId, roomId, userId, "unknown AppId");
+            return Result(request, RoomErrorCodes.TokenInvalid, "unknown AppId");
+        }
+        var check = Token04.Verify(request.Token, session.AppId, userId, app.ServerSecret, _time.GetUtcNow(), roomId);
+        if (check.Status != Token04Status.Valid)
+        {
+            Log.LoginRefused(_logger, session.AppId, roomId, userId, check.Reason);
+            return check.Status == Token04Status.Expired
+                ? Result(request, RoomErrorCodes.TokenExpired, check.Reason)
+                : Result(request, RoomErrorCodes.TokenInvalid, check.Reason);
+        }
+
+        RoomMember member;
+        RoomMember? replaced;
+        Room room;
+        while (true)
+        {
+            room = _rooms.GetOrAdd(session.AppId, roomId, () => new Room(session.AppId, roomId, request.MaxMemberCount ?? 0,
+                new SlidingWindowLimiter(_options.BroadcastPerRoomPerSecond, TimeSpan.FromSeconds(1)),
+                new SlidingWindowLimiter(_options.BarragePerRoomPerSecond, TimeSpan.FromSeconds(1))));
+            lock (room.Gate)
+            {
+                if (room.IsClosed) continue; // lost a race with the last member leaving: take the new room
+                if (room.IsFullLocked(userId))
+                    return Result(request, RoomErrorCodes.RoomFull, $"the room is full ({room.MaxMemberCount} users)");
+                member = new RoomMember(room, session, userId, userName, NowMs, request.UserStatusNotify ?? true, check.Claims!.ExpiresAt,
+                    new SlidingWindowLimiter(_options.CustomCommandToOnePerSecond, TimeSpan.FromSeconds(1)),
+                    new SlidingWindowLimiter(_options.CustomCommandToManyPerSecond, TimeSpan.FromSeconds(1)),
+                    new SlidingWindowLimiter(_options.BroadcastPerClientPerSecond, TimeSpan.FromSeconds(1)));
+                replaced = room.AddLocked(member);
+                session.UserId = userId;
+                session.Rooms[roomId] = member;
+                break;
+            }
+        }
+
+        if (replaced is not null)
+        {
+            // Same UserId logged in elsewhere: the old login is kicked; others see no leave/join.
+            replaced.Session.Rooms.TryRemove(new KeyValuePair<string, RoomMember>(roomId, replaced));
+            replaced.Session.Send(new Frame { Op = Ops.RoomState, RoomId = roomId, Reason = (int)RoomStateReason.KickOut, ErrorCode = RoomErrorCodes.KickedByOtherLogin, Error = "the same user logged into this room elsewhere" });
+        }
+        else
+        {
+            PublishUserUpdate(room, "add", [member.ToWire()], except: member);
+        }
+        Log.LoggedIn(_logger, session.AppId, roomId, userId, session.Id);
+
+        var others = room.Members.Where(m => !ReferenceEquals(m, member)).Select(m => m.ToWire()).ToArray();
+        var result = Result(request, RoomErrorCodes.Success, null, roomId);
+        result.Users = others;
+        result.Count = room.Count;
+        return result;
+    }
+
+    /// <summary>Handles a client's logout request.</summary>
+    public Frame Logout(ClientSession session, Frame request)
+    {
+        string roomId = request.RoomId ?? "";
+        if (!session.Rooms.TryRemove(roomId, out var member))
+            return Result(request, RoomErrorCodes.NotLoggedIn, "not logged into this room", roomId);
+        Leave(member);
+        return Result(request, RoomErrorCodes.Success, null, roomId);
+    }
+
+    /// <summary>Handles a token renewal for one room login.</summary>
+    public Frame RenewToken(ClientSession session, Frame request)
+    {
+        string roomId = request.RoomId ?? "";
+        if (!session.Rooms.TryGetValue(roomId, out var member))
+            return Result(request, RoomErrorCodes.NotLoggedIn, "not logged into this room", roomId);
+        if (!_apps.TryGet(session.AppId, out var app))
+            return Result(request, RoomErrorCodes.TokenInvalid, "unknown AppId", roomId);
+        var check = Token04.Verify(request.Token, session.AppId, member.UserId, app.ServerSecret, _time.GetUtcNow(), roomId);
+        if (check.Status != Token04Status.Valid)
+            return Result(request, check.Status == Token04Status.Expired ? RoomErrorCodes.TokenExpired : RoomErrorCodes.TokenInvalid, check.Reason, roomId);
+        member.TokenExpiresAt = check.Claims!.ExpiresAt;
+        return Result(request, RoomErrorCodes.Success, null, roomId);
+    }
+
+    /// <summary>Handles a client's custom command.</summary>
+    public Frame SendCustomCommand(ClientSession session, Frame request)
+    {
+        if (!TryGetSender(session, request, out var member, out var error)) return error;
+        int code = RoomLimits.ValidateContent(request.Content);
+        if (code != 0) return Result(request, code, ContentError(code), request.RoomId);
+        code = RoomLimits.ValidateTargets(request.ToUserIds);
+        if (code != 0) return Result(request, code, TargetError(code), request.RoomId);
+
+        bool toOne = request.ToUserIds is { Length: 1 };
+        var limiter = toOne ? member.CustomCommandToOneLimit : member.CustomCommandToManyLimit;
+        if (!limiter.TryAcquire(_time.GetUtcNow()))
+            return Result(request, RoomErrorCodes.SendTooFrequent, toOne ? "custom commands to one user are limited to " + _options.CustomCommandToOnePerSecond + "/s" : "custom commands to many users are limited to " + _options.CustomCommandToManyPerSecond + "/s", request.RoomId);
+
+        DeliverCustomCommand(member.Room, member.UserId, member.UserName, request.Content!, request.ToUserIds);
+        return Result(request, RoomErrorCodes.Success, null, request.RoomId);
+    }
+
+    /// <summary>Handles a client's broadcast message.</summary>
+    public Frame SendBroadcast(ClientSession session, Frame request)
+    {
+        if (!TryGetSender(session, request, out var member, out var error)) return error;
+        int code = RoomLimits.ValidateContent(request.Content);
+        if (code != 0) return Result(request, code, ContentError(code), request.RoomId);
+        var now = _time.GetUtcNow();
+        if (!member.BroadcastLimit.TryAcquire(now))
+            return Result(request, RoomErrorCodes.SendTooFrequent, $"broadcast messages are limited to {_options.BroadcastPerClientPerSecond}/s per client", request.RoomId);
+        if (!member.Room.BroadcastLimit.TryAcquire(now))
+            return Result(request, RoomErrorCodes.SendTooFrequent, $"broadcast messages are limited to {_options.BroadcastPerRoomPerSecond}/s per room", request.RoomId);
+        long id = DeliverBroadcast(member.Room, member.UserId, member.UserName, request.Content!);
+        var result = Result(request, RoomErrorCodes.Success, null, request.RoomId);
+        result.MessageId = id;
+        return result;
+    }
+
+    /// <summary>Handles a client's barrage message.</summary>
+    public Frame SendBarrage(ClientSession session, Frame request)
+    {
+        if (!TryGetSender(session, request, out var member, out var error)) return error;
+        int code = RoomLimits.ValidateContent(request.Content);
+        if (code != 0) return Result(request, code, ContentError(code), request.RoomId);
+        if (!member.Room.BarrageLimit.TryAcquire(_time.GetUtcNow()))
+            return Result(request, RoomErrorCodes.SendTooFrequent, $"barrage messages are limited to {_options.BarragePerRoomPerSecond}/s per room", request.RoomId);
+        string id = DeliverBarrage(member.Room, member.UserId, member.UserName, request.Content!);
+        var result = Result(request, RoomErrorCodes.Success, null, request.RoomId);
+        result.BarrageId = id;
+        return result;
+    }
+
+    /// <summary>Sets a room extra info key; every member but the setter is told.</summary>
+    public Frame SetExtraInfo(ClientSession session, Frame request)
+    {
+        if (!TryGetSender(session, request, out var member, out var error)) return error;
+        string key = request.Key ?? "";
+        string value = request.Value ?? "";
+        if (key.Length == 0 || Encoding.UTF8.GetByteCount(key) > RoomLimits.MaxExtraInfoKeyBytes)
+            return Result(request, RoomErrorCodes.ContentTooLong, "extra info key must be 1-127 bytes", request.RoomId);
+        if (Encoding.UTF8.GetByteCount(value) > RoomLimits.MaxExtraInfoValueBytes)
+            return Result(request, RoomErrorCodes.ContentTooLong, "extra info value must be under 4096 bytes", request.RoomId);
+        lock (member.Room.Gate) member.Room.ExtraInfo[key] = value;
+        var bytes = new Frame { Op = Ops.ExtraInfo, RoomId = member.Room.RoomId, Key = key, Value = value, FromUserId = member.UserId, SendTime = NowMs }.ToUtf8Bytes();
+        foreach (var m in member.Room.Members)
+            if (!ReferenceEquals(m, member)) m.Session.Queue.Enqueue(bytes, reliable: true);
+        return Result(request, RoomErrorCodes.Success, null, request.RoomId);
+    }
+
+    /// <summary>Removes every room login of a closed connection.</summary>
+    public void OnSessionClosed(ClientSession session)
+    {
+        foreach (var roomId in session.Rooms.Keys.ToArray())
+        {
+            if (session.Rooms.TryRemove(roomId, out var member)) Leave(member);
+        }
+    }
+
+    // ---- server API side -------------------------------------------------------------------
+
+    /// <summary>Sends a custom command from the app's backend. Returns the targets that are not online (50003).</summary>
+    public List<FailedTarget> ServerSendCustomCommand(uint appId, string roomId, string fromUserId, IReadOnlyList<string>? toUserIds, string content)
+    {
+        var failed = new List<FailedTarget>();
+        var room = _rooms.Find(appId, roomId);
+        if (toUserIds is { Count: > 0 })
+        {
+            foreach (var uid in toUserIds)
+                if (room?.Find(uid) is null || uid == fromUserId) failed.Add(new FailedTarget(uid, ServerApiCodes.UserNotOnline));
+        }
+        if (room is not null) DeliverCustomCommand(room, fromUserId, fromUserId, content, toUserIds);
+        return failed;
+    }
+
+    /// <summary>Sends a broadcast message from the app's backend; returns its MessageId.</summary>
+    public long ServerSendBroadcast(uint appId, string roomId, string userId, string userName, string content)
+    {
+        var room = _rooms.Find(appId, roomId);
+        if (room is null) return Interlocked.Increment(ref _nextBroadcastId);
+        return DeliverBroadcast(room, userId, userName, content);
+    }
+
+    /// <summary>Sends a barrage message from the app's backend; returns its MessageId.</summary>
+    public string ServerSendBarrage(uint appId, string roomId, string userId, string userName, string content)
+    {
+        var room = _rooms.Find(appId, roomId);
+        if (room is null) return NextBarrageId();
+        return DeliverBarrage(room, userId, userName, content);
+    }
+
+    /// <summary>Kicks users out of a room (KickOut, 1002055). Returns how many were in it.</summary>
+    public int Kick(uint appId, string roomId, IEnumerable<string> userIds, string? reason)
+    {
+        var room = _rooms.Find(appId, roomId);
+        if (room is null) return 0;
+        int kicked = 0;
+        foreach (var uid in userIds)
+        {
+            var member = room.Find(uid);
+            if (member is null) continue;
+            if (KickMember(member, RoomErrorCodes.KickedByServer, reason ?? "kicked by the server")) kicked++;
+        }
+        return kicked;
+    }
+
+    /// <summary>Closes a room: every member is kicked (1002055). Returns false when the room does not exist.</summary>
+    public bool CloseRoom(uint appId, string roomId, string? reason)
+    {
+        var room = _rooms.Find(appId, roomId);
+        if (room is null || room.Count == 0) return false;
+        foreach (var member in room.Members) KickMember(member, RoomErrorCodes.KickedByServer, reason ?? "room closed by the server");
+        return true;
+    }
+
+    /// <summary>Removes a member because its token expired (KickOut, 1002078).</summary>
+    public void ExpireToken(RoomMember member) => KickMember(member, RoomErrorCodes.TokenExpired, "the token expired and was not renewed");
+
+    // ---- fan-out ------------------------------------------------------------------------
+
+    private void DeliverCustomCommand(Room room, string fromUserId, string fromUserName, string content, IReadOnlyList<string>? toUserIds)
+    {
+        byte[] bytes = new Frame { Op = Ops.CustomCommand, RoomId = room.RoomId, FromUserId = fromUserId, FromUserName = fromUserName, Content = content, SendTime = NowMs }.ToUtf8Bytes();
+        if (toUserIds is { Count: > 0 })
+        {
+            foreach (var uid in toUserIds)
+            {
+                if (uid == fromUserId) continue;
+                room.Find(uid)?.Session.Queue.Enqueue(bytes, reliable: false);
+            }
+            return;
+        }
+        foreach (var m in room.Members)
+            if (m.UserId != fromUserId) m.Session.Queue.Enqueue(bytes, reliable: false);
+    }
+
+    private long DeliverBroadcast(Room room, string fromUserId, string fromUserName, string content)
+    {
+        long id = Interlocked.Increment(ref _nextBroadcastId);
+        byte[] bytes = new Frame { Op = Ops.Broadcast, RoomId = room.RoomId, FromUserId = fromUserId, FromUserName = fromUserName, Content = content, MessageId = id, SendTime = NowMs }.ToUtf8Bytes();
+        foreach (var m in room.Members)
+            if (m.UserId != fromUserId) m.Session.Queue.Enqueue(bytes, reliable: true);
+        return id;
+    }
+
+    private string DeliverBarrage(Room room, string fromUserId, string fromUserName, string content)
+    {
+        string id = NextBarrageId();
+        byte[] bytes = new Frame { Op = Ops.Barrage, RoomId = room.RoomId, FromUserId = fromUserId, FromUserName = fromUserName, Content = content, BarrageId = id, SendTime = NowMs }.ToUtf8Bytes();
+        foreach (var m in room.Members)
+            if (m.UserId != fromUserId) m.Session.Queue.Enqueue(bytes, reliable: false);
+        return id;
+    }
+
+    private string NextBarrageId() => $"1_{NowMs}_{Interlocked.Increment(ref _nextBarrageSeq)}";
+
+    private bool KickMember(RoomMember member, int errorCode, string reason)
+    {
+        if (!member.Session.Rooms.TryRemove(new KeyValuePair<string, RoomMember>(member.Room.RoomId, member))) return false;
+        member.Session.Send(new Frame { Op = Ops.RoomState, RoomId = member.Room.RoomId, Reason = (int)RoomStateReason.KickOut, ErrorCode = errorCode, Error = reason, ExtendedData = reason });
+        Leave(member);
+        Log.Kicked(_logger, member.Room.AppId, member.Room.RoomId, member.UserId, errorCode);
+        return true;
+    }
+
+    private void Leave(RoomMember member)
+    {
+        var room = member.Room;
+        bool removed;
+        lock (room.Gate)
+        {
+            removed = room.RemoveLocked(member);
+        }
+        if (!removed) return;
+        if (room.IsClosed) _rooms.RemoveClosed(room);
+        else PublishUserUpdate(room, "delete", [member.ToWire()], except: null);
+        Log.LoggedOut(_logger, room.AppId, room.RoomId, member.UserId, member.Session.Id);
+    }
+
+    private static void PublishUserUpdate(Room room, string updateType, WireUser[] users, RoomMember? except)
+    {
+        var members = room.Members;
+        if (members.Length > RoomLimits.MaxUserUpdateRoomSize) return;
+        byte[] bytes = new Frame { Op = Ops.UserUpdate, RoomId = room.RoomId, UpdateType = updateType, Users = users }.ToUtf8Bytes();
+        foreach (var m in members)
+            if (m.UserStatusNotify && !ReferenceEquals(m, except)) m.Session.Queue.Enqueue(bytes, reliable: true);
+    }
+
+    private bool TryGetSender(ClientSession session, Frame request, out RoomMember member, out Frame error)
+    {
+        string roomId = request.RoomId ?? "";
+        if (session.Rooms.TryGetValue(roomId, out member!)) { error = null!; return true; }
+        error = session.Rooms.IsEmpty
+            ? Result(request, RoomErrorCodes.NotLoggedIn, "not logged into any room", roomId)
+            : Result(request, RoomErrorCodes.WrongRoom, "not logged into this room", roomId);
+        return false;
+    }
+
+    internal static Frame Result(Frame request, int code, string? message, string? roomId = null) =>
+        new() { Op = Ops.Result, Rid = request.Rid, ErrorCode = code, Error = message, RoomId = roomId ?? request.RoomId };
+
+    private static string RoomIdError(int code) => code switch
+    {
+        RoomErrorCodes.RoomIdEmpty => "RoomId is empty",
+        RoomErrorCodes.RoomIdTooLong => "RoomId is longer than 128 bytes",
+        _ => "RoomId may hold only ASCII letters, digits and ~!@#$%^&*()_+=-`;',.<>/\\",
+    };
+
+    private static string UserIdError(int code) => code switch
+    {
+        RoomErrorCodes.UserIdEmpty => "UserId is empty",
+        RoomErrorCodes.UserIdTooLong => "UserId is longer than 64 bytes",
+        _ => "UserId holds a control character",
+    };
+
+    internal static string ContentError(int code) => code == RoomErrorCodes.ContentEmpty ? "content is empty" : "content is longer than 1024 bytes";
+
+    private static string TargetError(int code) => code switch
+    {
+        RoomErrorCodes.TooManyTargets => "at most 10 target users",
+        RoomErrorCodes.TargetUserIdEmpty => "a target UserId is empty",
+        _ => "a target UserId is longer than 64 bytes",
+    };
+
+    private static partial class Log
+    {
+        [LoggerMessage(1001, LogLevel.Debug, "App {AppId} room {RoomId}: {UserId} logged in (session {SessionId})")]
+        public static partial void LoggedIn(ILogger logger, uint appId, string roomId, string userId, long sessionId);
+
+        [LoggerMessage(1002, LogLevel.Debug, "App {AppId} room {RoomId}: {UserId} left (session {SessionId})")]
+        public static partial void LoggedOut(ILogger logger, uint appId, string roomId, string userId, long sessionId);
+
+        [LoggerMessage(1003, LogLevel.Information, "App {AppId} room {RoomId}: login of {UserId} refused: {Reason}")]
+        public static partial void LoginRefused(ILogger logger, uint appId, string roomId, string userId, string reason);
+
+        [LoggerMessage(1004, LogLevel.Information, "App {AppId} room {RoomId}: {UserId} kicked out ({ErrorCode})")]
+        public static partial void Kicked(ILogger logger, uint appId, string roomId, string userId, int errorCode);
+    }
+}
+

@@ -1,0 +1,284 @@
+using System.Collections.Concurrent;
+using System.Text;
+using System.Text.Json.Nodes;
+using Chorus.Protocol;
+using Chorus.Server.Auth;
+using Chorus.Server.Hosting;
+using Chorus.Server.Rooms;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Chorus.Server.ServerApi;
+
+/// <summary>
+/// The HTTP server API at the server's base address, <c>GET /?Action=...</c> (or POST with a JSON body),
+/// signed and answered exactly as ZEGO's: <c>{"Code":0,"Message":"success","RequestId":"...","Data":{...}}</c>.
+/// </summary>
+public sealed partial class ServerApiEndpoint
+{
+    private delegate JsonObject? ActionHandler(uint appId, ServerApiParameters p, out int code, out string message);
+
+    private readonly SignatureVerifier _verifier;
+    private readonly RoomSignaling _signaling;
+    private readonly RoomRegistry _rooms;
+    private readonly ChorusServerOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger<ServerApiEndpoint> _logger;
+    private readonly Dictionary<string, ActionHandler> _actions;
+    private readonly ConcurrentDictionary<(uint AppId, string Action), SlidingWindowLimiter> _limits = new();
+
+    /// <summary>Creates the endpoint.</summary>
+    public ServerApiEndpoint(SignatureVerifier verifier, RoomSignaling signaling, RoomRegistry rooms, IOptions<ChorusServerOptions> options, TimeProvider time, ILogger<ServerApiEndpoint> logger)
+    {
+        _verifier = verifier;
+        _signaling = signaling;
+        _rooms = rooms;
+        _options = options.Value;
+        _time = time;
+        _logger = logger;
+        _actions = new(StringComparer.Ordinal)
+        {
+            ["SendCustomCommand"] = SendCustomCommand,
+            ["SendBroadcastMessage"] = SendBroadcastMessage,
+            ["SendBarrageMessage"] = SendBarrageMessage,
+            ["DescribeUserNum"] = DescribeUserNum,
+            ["DescribeUsers"] = DescribeUsers,
+            ["KickoutUser"] = KickoutUser,
+            ["CloseRoom"] = CloseRoom,
+        };
+    }
+
+    /// <summary>The actions this endpoint serves.</summary>
+    public IReadOnlyCollection<string> Actions => _actions.Keys;
+
+    /// <summary>Handles one request.</summary>
+    public async Task HandleAsync(HttpContext context)
+    {
+        string requestId = Guid.NewGuid().ToString("N")[..16];
+        var (p, bodyError) = await ServerApiParameters.ReadAsync(context.Request, context.RequestAborted);
+        if (p is null)
+        {
+            await WriteAsync(context, ServerApiCodes.BadParameter, bodyError!, requestId, null);
+            return;
+        }
+
+        string? action = p.Get("Action");
+        if (string.IsNullOrEmpty(action))
+        {
+            await WriteAsync(context, ServerApiCodes.ActionEmpty, "Action is empty", requestId, null);
+            return;
+        }
+        if (!_actions.TryGetValue(action, out var handler))
+        {
+            await WriteAsync(context, ServerApiCodes.ActionUnsupported, "Action is not supported", requestId, null);
+            return;
+        }
+
+        var auth = _verifier.Verify(p.Get("AppId"), p.Get("SignatureNonce"), p.Get("Timestamp"), p.Get("SignatureVersion"), p.Get("Signature"));
+        if (auth.Code != ServerApiCodes.Success)
+        {
+            Log.Refused(_logger, action, auth.AppId, auth.Code, auth.Message);
+            await WriteAsync(context, auth.Code, auth.Message, requestId, null);
+            return;
+        }
+
+        int limit = _options.ServerApiRatePerSecond.TryGetValue(action, out int l) ? l : 10;
+        var limiter = _limits.GetOrAdd((auth.AppId, action), _ => new SlidingWindowLimiter(limit, TimeSpan.FromSeconds(1)));
+        if (!limiter.TryAcquire(_time.GetUtcNow()))
+        {
+            await WriteAsync(context, ServerApiCodes.RateLimited, $"{action} is limited to {limit} calls per second per AppId", requestId, null);
+            return;
+        }
+
+        var data = handler(auth.AppId, p, out int code, out string message);
+        await WriteAsync(context, code, message, requestId, data);
+    }
+
+    private static Task WriteAsync(HttpContext context, int code, string message, string requestId, JsonObject? data)
+    {
+        var body = new JsonObject
+        {
+            ["Code"] = code,
+            ["Message"] = message,
+            ["RequestId"] = requestId,
+            ["Data"] = data ?? new JsonObject(),
+        };
+        context.Response.StatusCode = StatusCodes.Status200OK;
+        context.Response.ContentType = "application/json; charset=utf-8";
+        return context.Response.WriteAsync(body.ToJsonString(), context.RequestAborted);
+    }
+
+    // ---- actions ------------------------------------------------------------------------
+
+    private JsonObject? SendCustomCommand(uint appId, ServerApiParameters p, out int code, out string message)
+    {
+        if (!RequireRoom(p, out string roomId, out code, out message)) return null;
+        string? from = p.Get("FromUserId");
+        if (!ValidUserId(from, "FromUserId", out code, out message)) return null;
+        var targets = p.GetArray("ToUserId");
+        if (targets.Count > RoomLimits.MaxCustomCommandTargets) return Fail(ServerApiCodes.TooManyUsers, "ToUserId holds more than 10 users", out code, out message);
+        foreach (var t in targets)
+            if (!ValidUserId(t, "ToUserId", out code, out message)) return null;
+        if (!RequireContent(p, ServerApiCodes.BadParameter, out string content, out code, out message)) return null;
+
+        var failed = _signaling.ServerSendCustomCommand(appId, roomId, from!, targets, content);
+        var list = new JsonArray();
+        foreach (var f in failed) list.Add(new JsonObject { ["Uid"] = f.UserId, ["Code"] = f.Code });
+        return Ok(new JsonObject { ["FailUsers"] = list }, out code, out message);
+    }
+
+    private JsonObject? SendBroadcastMessage(uint appId, ServerApiParameters p, out int code, out string message)
+    {
+        if (!RequireMessageSender(p, out string roomId, out string userId, out string userName, out code, out message)) return null;
+        if (!RequireContent(p, ServerApiCodes.BadParameter, out string content, out code, out message)) return null;
+        long id = _signaling.ServerSendBroadcast(appId, roomId, userId, userName, content);
+        return Ok(new JsonObject { ["MessageId"] = id }, out code, out message);
+    }
+
+    private JsonObject? SendBarrageMessage(uint appId, ServerApiParameters p, out int code, out string message)
+    {
+        if (!RequireMessageSender(p, out string roomId, out string userId, out string userName, out code, out message)) return null;
+        if (!RequireContent(p, ServerApiCodes.ContentEmpty, out string content, out code, out message)) return null;
+        string id = _signaling.ServerSendBarrage(appId, roomId, userId, userName, content);
+        return Ok(new JsonObject { ["MessageId"] = id }, out code, out message);
+    }
+
+    private JsonObject? DescribeUserNum(uint appId, ServerApiParameters p, out int code, out string message)
+    {
+        var roomIds = p.GetArray("RoomId");
+        if (roomIds.Count == 0) return Fail(ServerApiCodes.BadParameter, "RoomId[] is empty", out code, out message);
+        if (roomIds.Count > 10) return Fail(ServerApiCodes.TooManyUsers, "RoomId[] holds more than 10 rooms", out code, out message);
+        var list = new JsonArray();
+        foreach (var roomId in roomIds)
+        {
+            if (RoomLimits.ValidateRoomId(roomId) != 0) return Fail(ServerApiCodes.BadParameter, "RoomId is empty, too long or holds a character outside the allowed set", out code, out message);
+            list.Add(new JsonObject { ["RoomId"] = roomId, ["UserCount"] = _rooms.Find(appId, roomId)?.Count ?? 0, ["AdminUserCount"] = 0 });
+        }
+        return Ok(new JsonObject { ["UserCountList"] = list }, out code, out message);
+    }
+
+    private JsonObject? DescribeUsers(uint appId, ServerApiParameters p, out int code, out string message)
+    {
+        if (!RequireRoom(p, out string roomId, out code, out message)) return null;
+        var userIds = p.GetArray("UserId");
+        if (userIds.Count == 0) return Fail(ServerApiCodes.BadParameter, "UserId[] is empty", out code, out message);
+        if (userIds.Count > 10) return Fail(ServerApiCodes.TooManyUsers, "UserId[] holds more than 10 users", out code, out message);
+        foreach (var u in userIds)
+            if (!ValidUserId(u, "UserId", out code, out message)) return null;
+        var room = _rooms.Find(appId, roomId);
+        if (room is null) return Fail(ServerApiCodes.RoomNotFound, "room not found", out code, out message);
+        var list = new JsonArray();
+        foreach (var u in userIds)
+        {
+            var m = room.Find(u);
+            list.Add(new JsonObject { ["UserId"] = u, ["Status"] = m is null ? 0 : 1, ["LoginTime"] = m?.LoginTimeMs ?? 0, ["UserRole"] = m is null ? 0 : 2 });
+        }
+        return Ok(new JsonObject { ["UserStatusList"] = list }, out code, out message);
+    }
+
+    private JsonObject? KickoutUser(uint appId, ServerApiParameters p, out int code, out string message)
+    {
+        if (!RequireRoom(p, out string roomId, out code, out message)) return null;
+        var userIds = p.GetArray("UserId");
+        if (userIds.Count == 0) return Fail(ServerApiCodes.BadParameter, "UserId[] is empty", out code, out message);
+        if (userIds.Count > 5) return Fail(ServerApiCodes.TooManyUsers, "UserId[] holds more than 5 users", out code, out message);
+        foreach (var u in userIds)
+            if (!ValidUserId(u, "UserId", out code, out message)) return null;
+        string? reason = p.Get("CustomReason");
+        if (reason is not null && Encoding.UTF8.GetByteCount(reason) > 256) return Fail(ServerApiCodes.BadParameter, "CustomReason is longer than 256 bytes", out code, out message);
+        _signaling.Kick(appId, roomId, userIds, reason);
+        return Ok(null, out code, out message);
+    }
+
+    private JsonObject? CloseRoom(uint appId, ServerApiParameters p, out int code, out string message)
+    {
+        if (!RequireRoom(p, out string roomId, out code, out message)) return null;
+        string? reason = p.Get("CustomReason");
+        if (reason is not null && Encoding.UTF8.GetByteCount(reason) > 256) return Fail(ServerApiCodes.BadParameter, "CustomReason is longer than 256 bytes", out code, out message);
+        if (!_signaling.CloseRoom(appId, roomId, reason)) return Fail(ServerApiCodes.CloseRoomNotExist, "room does not exist", out code, out message);
+        return Ok(null, out code, out message);
+    }
+
+    // ---- parameter checks ------------------------------------------------------------------
+
+    private static bool RequireRoom(ServerApiParameters p, out string roomId, out int code, out string message)
+    {
+        roomId = p.Get("RoomId") ?? "";
+        if (RoomLimits.ValidateRoomId(roomId) != 0)
+        {
+            Fail(ServerApiCodes.BadParameter, "RoomId is empty, longer than 128 bytes or holds a character outside the allowed set", out code, out message);
+            return false;
+        }
+        code = 0; message = "";
+        return true;
+    }
+
+    private static bool ValidUserId(string? userId, string name, out int code, out string message)
+    {
+        if (RoomLimits.ValidateUserId(userId) != 0)
+        {
+            Fail(ServerApiCodes.BadParameter, $"{name} is empty, longer than 64 bytes or holds a control character", out code, out message);
+            return false;
+        }
+        code = 0; message = "";
+        return true;
+    }
+
+    private static bool RequireMessageSender(ServerApiParameters p, out string roomId, out string userId, out string userName, out int code, out string message)
+    {
+        userId = p.Get("UserId") ?? "";
+        userName = p.Get("UserName") ?? userId;
+        if (!RequireRoom(p, out roomId, out code, out message)) return false;
+        if (!ValidUserId(userId, "UserId", out code, out message)) return false;
+        if (Encoding.UTF8.GetByteCount(userName) > RoomLimits.MaxUserNameBytes)
+        {
+            Fail(ServerApiCodes.BadParameter, "UserName is longer than 255 bytes", out code, out message);
+            return false;
+        }
+        string? category = p.Get("MessageCategory");
+        if (category is not null && category != "1" && category != "2")
+        {
+            Fail(ServerApiCodes.BadParameter, "MessageCategory must be 1 (system) or 2 (chat)", out code, out message);
+            return false;
+        }
+        return true;
+    }
+
+    private static bool RequireContent(ServerApiParameters p, int emptyCode, out string content, out int code, out string message)
+    {
+        content = p.Get("MessageContent") ?? "";
+        if (content.Length == 0)
+        {
+            Fail(emptyCode, "MessageContent is empty", out code, out message);
+            return false;
+        }
+        if (Encoding.UTF8.GetByteCount(content) > RoomLimits.MaxMessageBytes)
+        {
+            Fail(ServerApiCodes.MessageTooLong, "MessageContent is longer than 1024 bytes", out code, out message);
+            return false;
+        }
+        code = 0; message = "";
+        return true;
+    }
+
+    private static JsonObject? Fail(int failCode, string failMessage, out int code, out string message)
+    {
+        code = failCode;
+        message = failMessage;
+        return null;
+    }
+
+    private static JsonObject Ok(JsonObject? data, out int code, out string message)
+    {
+        code = ServerApiCodes.Success;
+        message = "success";
+        return data ?? new JsonObject();
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(3001, LogLevel.Information, "Server API {Action} for app {AppId} refused: {Code} {Reason}")]
+        public static partial void Refused(ILogger logger, string action, uint appId, int code, string reason);
+    }
+}
