@@ -1,0 +1,34 @@
+using System.CommandLine;
+using Chorus.Protocol;
+
+namespace Chorus.Cli.Commands;
+
+/// <summary><c>chorus token --app-id ID --secret S --user U [--room R] [--expire SECONDS]</c></summary>
+internal static class TokenCommand
+{
+    public static Command Create()
+    {
+        var appId = new Option<uint>("--app-id") { Description = "AppId.", Required = true };
+        var secret = new Option<string>("--secret") { Description = "The app's ServerSecret (32 characters).", Required = true };
+        var user = new Option<string>("--user") { Description = "UserId the token is for.", Required = true };
+        var room = new Option<string?>("--room") { Description = "Restrict the token to this room (login and publish privileges)." };
+        var expire = new Option<long>("--expire") { Description = "Lifetime in seconds (default 3600).", DefaultValueFactory = _ => 3600 };
+        var command = new Command("token", "Print a Token04 for a user.") { appId, secret, user, room, expire };
+        command.SetAction(parse =>
+        {
+            try
+            {
+                string? r = parse.GetValue(room);
+                Console.Out.WriteLine(Token04.Generate(parse.GetValue(appId), parse.GetValue(user)!, parse.GetValue(secret)!, parse.GetValue(expire),
+                    r is null ? null : RoomPayload.Create(r)));
+                return 0;
+            }
+            catch (ArgumentException ex)
+            {
+                Console.Error.WriteLine($"chorus token: {ex.Message.Split(" (Parameter")[0]}");
+                return 2;
+            }
+        });
+        return command;
+    }
+}
