@@ -192,8 +192,8 @@ public sealed partial class ChorusRoomClient
 
         public void Start()
         {
+            // The heartbeat starts with the first frame (hello), which carries the interval the server expects.
             _ = Task.Run(ReceiveLoopAsync);
-            _ = Task.Run(HeartbeatLoopAsync);
         }
 
         public async Task<bool> SendAsync(byte[] bytes, CancellationToken cancellationToken)
@@ -239,6 +239,7 @@ public sealed partial class ChorusRoomClient
         private async Task ReceiveLoopAsync()
         {
             var buffer = new byte[64 * 1024];
+            bool heartbeatStarted = false;
             try
             {
                 while (!_stop.IsCancellationRequested)
@@ -256,6 +257,11 @@ public sealed partial class ChorusRoomClient
                     var frame = Frame.TryParse(buffer.AsSpan(0, length));
                     if (frame is null) continue;
                     if (frame.Op == Ops.Hello && frame.HeartbeatMs is > 0) _heartbeat = TimeSpan.FromMilliseconds(frame.HeartbeatMs.Value);
+                    if (!heartbeatStarted)
+                    {
+                        heartbeatStarted = true;
+                        _ = Task.Run(HeartbeatLoopAsync);
+                    }
                     owner.OnFrame(frame);
                 }
             }

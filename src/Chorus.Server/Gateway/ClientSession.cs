@@ -43,6 +43,19 @@ public sealed class ClientSession
     /// <summary>Encodes a frame and queues it.</summary>
     public bool Send(Frame frame, bool reliable = true) => Queue.Enqueue(frame.ToUtf8Bytes(), reliable);
 
+    /// <summary>The close status the writer sends after draining the queue (normal closure when null).</summary>
+    public WebSocketCloseStatus? CloseStatus { get; private set; }
+    /// <summary>The close reason that goes with <see cref="CloseStatus"/>.</summary>
+    public string? CloseReason { get; private set; }
+
+    /// <summary>Asks the writer to send what is queued, then a close frame with this status; nothing more is queued.</summary>
+    public void RequestClose(WebSocketCloseStatus status, string reason)
+    {
+        CloseStatus ??= status;
+        CloseReason ??= reason;
+        Queue.Complete();
+    }
+
     /// <summary>Tears the connection down at once (no close handshake).</summary>
     public void Abort(string reason)
     {

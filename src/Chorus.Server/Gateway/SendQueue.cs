@@ -14,6 +14,7 @@ public sealed class SendQueue
     private readonly Channel<OutboundFrame> _channel;
     private readonly int _unreliableLimit;
     private long _dropped;
+    private volatile bool _completed;
 
     /// <summary>Creates a queue of <paramref name="capacity"/> frames.</summary>
     public SendQueue(int capacity)
@@ -42,13 +43,18 @@ public sealed class SendQueue
         }
         if (_channel.Writer.TryWrite(new OutboundFrame(frame)))
             return true;
+        if (_completed) return false; // closing: nothing more goes out, and that is no overflow
         if (reliable) Overflowed?.Invoke();
         else Interlocked.Increment(ref _dropped);
         return false;
     }
 
     /// <summary>Stops accepting frames; the writer loop ends after sending what is queued.</summary>
-    public void Complete() => _channel.Writer.TryComplete();
+    public void Complete()
+    {
+        _completed = true;
+        _channel.Writer.TryComplete();
+    }
 
     /// <summary>Writes queued frames to the socket until the queue completes or the socket fails.</summary>
     public async Task RunWriterAsync(WebSocket socket, CancellationToken cancellationToken)

@@ -78,10 +78,10 @@ public sealed partial class WebSocketGateway
             if (session.Socket.State == WebSocketState.Open || session.Socket.State == WebSocketState.CloseReceived)
             {
                 using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
-                await session.Socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "bye", timeout.Token);
+                await session.Socket.CloseOutputAsync(session.CloseStatus ?? WebSocketCloseStatus.NormalClosure, session.CloseReason ?? "bye", timeout.Token);
             }
         }
-        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or ObjectDisposedException or IOException)
+        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or ObjectDisposedException or IOException or InvalidOperationException)
         {
             session.Abort("send failed");
         }
@@ -104,7 +104,7 @@ public sealed partial class WebSocketGateway
                 {
                     if (length == _options.MaxFrameBytes)
                     {
-                        await CloseAsync(session, WebSocketCloseStatus.MessageTooBig, $"frames are limited to {_options.MaxFrameBytes} bytes");
+                        session.RequestClose(WebSocketCloseStatus.MessageTooBig, $"frames are limited to {_options.MaxFrameBytes} bytes");
                         return;
                     }
                     received = await socket.ReceiveAsync(buffer.AsMemory(length, _options.MaxFrameBytes - length), idle.Token);
@@ -114,7 +114,7 @@ public sealed partial class WebSocketGateway
                 if (received.MessageType == WebSocketMessageType.Close) return;
                 if (received.MessageType == WebSocketMessageType.Binary)
                 {
-                    await CloseAsync(session, WebSocketCloseStatus.InvalidMessageType, "protocol v1 uses JSON text frames");
+                    session.RequestClose(WebSocketCloseStatus.InvalidMessageType, "protocol v1 uses JSON text frames");
                     return;
                 }
 
@@ -124,7 +124,7 @@ public sealed partial class WebSocketGateway
                 {
                     if (++malformed > MaxMalformedFrames)
                     {
-                        await CloseAsync(session, WebSocketCloseStatus.PolicyViolation, "too many malformed frames");
+                        session.RequestClose(WebSocketCloseStatus.PolicyViolation, "too many malformed frames");
                         return;
                     }
                     reply = new Frame
@@ -165,20 +165,6 @@ public sealed partial class WebSocketGateway
         Ops.SetExtraInfo => _signaling.SetExtraInfo(session, request),
         _ => null,
     };
-
-    private static async Task CloseAsync(ClientSession session, WebSocketCloseStatus status, string reason)
-    {
-        session.Queue.Complete();
-        try
-        {
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
-            await session.Socket.CloseOutputAsync(status, reason, timeout.Token);
-        }
-        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or ObjectDisposedException or IOException)
-        {
-            session.Abort(reason);
-        }
-    }
 
     private static string Truncate(string? s) => s is null ? "" : s.Length <= 32 ? s : s[..32] + "...";
 

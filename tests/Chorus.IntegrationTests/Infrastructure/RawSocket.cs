@@ -1,0 +1,86 @@
+using System.Net.WebSockets;
+using System.Text;
+using System.Text.Json;
+
+namespace Chorus.IntegrationTests.Infrastructure;
+
+/// <summary>A bare WebSocket speaking the protocol by hand, for malformed and hostile input.</summary>
+public sealed class RawSocket : IAsyncDisposable
+{
+    private readonly ClientWebSocket _socket = new();
+
+    public ClientWebSocket Socket => _socket;
+
+    public static async Task<RawSocket> ConnectAsync(Uri serverUrl, uint appId)
+    {
+        var raw = new RawSocket();
+        raw._socket.Options.KeepAliveInterval = TimeSpan.Zero;
+        var ws = new UriBuilder(serverUrl) { Scheme = "ws", Path = "/ws", Query = $"appId={appId}" }.Uri;
+        await raw._socket.ConnectAsync(ws, TestContext.Current.CancellationToken);
+        var hello = await raw.ReceiveAsync();
+        Assert.Equal("hello", hello.GetProperty("op").GetString());
+        return raw;
+    }
+
+    public Task SendTextAsync(string text) =>
+        _socket.SendAsync(Encoding.UTF8.GetBytes(text), WebSocketMessageType.Text, true, TestContext.Current.CancellationToken);
+
+    public Task SendBinaryAsync(byte[] bytes) =>
+        _socket.SendAsync(bytes, WebSocketMessageType.Binary, true, TestContext.Current.CancellationToken);
+
+    /// <summary>Receives the next frame as JSON; throws if the server closed instead.</summary>
+    public async Task<JsonElement> ReceiveAsync(TimeSpan? timeout = null)
+    {
+        var (type, text) = await ReceiveRawAsync(timeout);
+        Assert.Equal(WebSocketMessageType.Text, type);
+        return JsonDocument.Parse(text).RootElement.Clone();
+    }
+
+    /// <summary>Receives frames until the server closes; returns the close status.</summary>
+    public async Task<WebSocketCloseStatus?> ReceiveCloseAsync(TimeSpan? timeout = null)
+    {
+        while (true)
+        {
+            try
+            {
+                var (type, _) = await ReceiveRawAsync(timeout);
+                if (type == WebSocketMessageType.Close) return _socket.CloseStatus;
+            }
+            catch (WebSocketException)
+            {
+                return null; // aborted without a close frame
+            }
+        }
+    }
+
+    private async Task<(WebSocketMessageType Type, string Text)> ReceiveRawAsync(TimeSpan? timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(5));
+        var buffer = new byte[256 * 1024];
+        int length = 0;
+        ValueWebSocketReceiveResult r;
+        do
+        {
+            r = await _socket.ReceiveAsync(buffer.AsMemory(length), cts.Token);
+            length += r.Count;
+        } while (!r.EndOfMessage);
+        return (r.MessageType, Encoding.UTF8.GetString(buffer, 0, length));
+    }
+
+    public async Task<JsonElement> RequestAsync(string json)
+    {
+        await SendTextAsync(json);
+        while (true)
+        {
+            var frame = await ReceiveAsync();
+            if (frame.GetProperty("op").GetString() is "result" or "error") return frame;
+        }
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        _socket.Abort();
+        _socket.Dispose();
+        return ValueTask.CompletedTask;
+    }
+}

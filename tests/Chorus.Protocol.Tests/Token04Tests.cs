@@ -1,0 +1,97 @@
+using System.Buffers.Binary;
+using System.Security.Cryptography;
+using System.Text;
+using Chorus.Protocol;
+
+namespace Chorus.Protocol.Tests;
+
+public class Token04Tests
+{
+    private const string Secret = "0123456789abcdef0123456789abcdef";
+    private static readonly DateTimeOffset Now = DateTimeOffset.FromUnixTimeSeconds(1_700_000_000);
+
+    [Fact]
+    public void Generated_token_has_the_04_gcm_layout_and_verifies()
+    {
+        string token = Token04.Generate(42, "alice", Secret, 600, now: Now);
+        Assert.StartsWith("04", token);
+        byte[] record = Convert.FromBase64String(token[2..]);
+        Assert.Equal(Now.ToUnixTimeSeconds() + 600, BinaryPrimitives.ReadInt64BigEndian(record));
+        Assert.Equal(12, BinaryPrimitives.ReadUInt16BigEndian(record.AsSpan(8)));
+        Assert.Equal(1, record[^1]);
+
+        var check = Token04.Verify(token, 42, "alice", Secret, Now.AddSeconds(10));
+        Assert.Equal(Token04Status.Valid, check.Status);
+        Assert.Equal("alice", check.Claims!.UserId);
+        Assert.Equal(42u, check.Claims.AppId);
+    }
+
+    [Fact]
+    public void Token_is_refused_for_another_app_user_secret_or_after_expiry()
+    {
+        string token = Token04.Generate(42, "alice", Secret, 600, now: Now);
+        Assert.Equal(Token04Status.Invalid, Token04.Verify(token, 43, "alice", Secret, Now).Status);
+        Assert.Equal(Token04Status.Invalid, Token04.Verify(token, 42, "bob", Secret, Now).Status);
+        Assert.Equal(Token04Status.Invalid, Token04.Verify(token, 42, "alice", "fedcba9876543210fedcba9876543210", Now).Status);
+        Assert.Equal(Token04Status.Valid, Token04.Verify(token, 42, "alice", Secret, Now.AddSeconds(599)).Status);
+        Assert.Equal(Token04Status.Expired, Token04.Verify(token, 42, "alice", Secret, Now.AddSeconds(600)).Status);
+    }
+
+    [Fact]
+    public void Tampered_token_is_invalid()
+    {
+        string token = Token04.Generate(42, "alice", Secret, 600, now: Now);
+        byte[] record = Convert.FromBase64String(token[2..]);
+        record[30] ^= 0x01; // inside the ciphertext
+        string tampered = "04" + Convert.ToBase64String(record);
+        var check = Token04.Verify(tampered, 42, "alice", Secret, Now);
+        Assert.Equal(Token04Status.Invalid, check.Status);
+        Assert.DoesNotContain(Secret, check.Reason);
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("")]
+    [InlineData("03AAAA")]
+    [InlineData("04")]
+    [InlineData("04!!!notbase64")]
+    [InlineData("04AAAAAAAAAAAAAA")]
+    [InlineData("04AAAAAAAAAAAP//AAA=")]
+    public void Malformed_tokens_are_invalid_without_throwing(string? token)
+    {
+        Assert.Equal(Token04Status.Invalid, Token04.Verify(token, 42, "alice", Secret, Now).Status);
+    }
+
+    [Fact]
+    public void Legacy_cbc_token_is_accepted()
+    {
+        string token = LegacyCbcToken.Make(42, "alice", Secret, Now.ToUnixTimeSeconds() + 600);
+        var check = Token04.Verify(token, 42, "alice", Secret, Now);
+        Assert.Equal(Token04Status.Valid, check.Status);
+        Assert.Equal(Token04Status.Invalid, Token04.Verify(token, 42, "alice", "fedcba9876543210fedcba9876543210", Now).Status);
+    }
+
+    [Fact]
+    public void Room_payload_restricts_the_room_and_the_login_privilege()
+    {
+        string token = Token04.Generate(42, "alice", Secret, 600, RoomPayload.Create("r1"), Now);
+        Assert.Equal(Token04Status.Valid, Token04.Verify(token, 42, "alice", Secret, Now, "r1").Status);
+        Assert.Equal(Token04Status.Invalid, Token04.Verify(token, 42, "alice", Secret, Now, "r2").Status);
+        string denied = Token04.Generate(42, "alice", Secret, 600, RoomPayload.Create("r1", canLogin: false), Now);
+        Assert.Equal(Token04Status.Invalid, Token04.Verify(denied, 42, "alice", Secret, Now, "r1").Status);
+        string any = Token04.Generate(42, "alice", Secret, 600, null, Now);
+        Assert.Equal(Token04Status.Valid, Token04.Verify(any, 42, "alice", Secret, Now, "whatever").Status);
+    }
+
+    [Theory]
+    [InlineData(0u, "alice", Secret, 600L, "AppId")]
+    [InlineData(42u, "", Secret, 600L, "UserId")]
+    [InlineData(42u, "alice", "short", 600L, "32 bytes")]
+    [InlineData(42u, "alice", Secret, 0L, "lifetime")]
+    [InlineData(42u, "alice", Secret, -5L, "lifetime")]
+    public void Generator_refuses_bad_input_with_a_clear_message(uint appId, string userId, string secret, long lifetime, string expected)
+    {
+        var ex = Assert.Throws<ArgumentException>(() => Token04.Generate(appId, userId, secret, lifetime));
+        Assert.Contains(expected, ex.Message);
+    }
+}
