@@ -1,0 +1,116 @@
+using Chorus.Client;
+using Chorus.IntegrationTests.Infrastructure;
+using Chorus.Protocol;
+
+namespace Chorus.IntegrationTests;
+
+public class CliTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task Token_prints_a_token_the_server_accepts_and_refuses_bad_input()
+    {
+        var (code, stdout, _) = await CliProcess.RunAsync("token", "--app-id", "1001", "--secret", TestServer.SecretA, "--user", "alice", "--room", "r1", "--expire", "120");
+        Assert.Equal(0, code);
+        var check = Token04.Verify(stdout.Trim(), 1001, "alice", TestServer.SecretA, DateTimeOffset.UtcNow, "r1");
+        Assert.Equal(Token04Status.Valid, check.Status);
+        Assert.InRange(check.Claims!.ExpiresAt - DateTimeOffset.UtcNow.ToUnixTimeSeconds(), 100, 120);
+        Assert.Equal(Token04Status.Invalid, Token04.Verify(stdout.Trim(), 1001, "alice", TestServer.SecretA, DateTimeOffset.UtcNow, "r2").Status);
+
+        var zeroApp = await CliProcess.RunAsync("token", "--app-id", "0", "--secret", TestServer.SecretA, "--user", "alice");
+        Assert.Equal((2, ""), (zeroApp.ExitCode, zeroApp.Stdout));
+        Assert.Contains("AppId", zeroApp.Stderr);
+        var shortSecret = await CliProcess.RunAsync("token", "--app-id", "1", "--secret", "short", "--user", "alice");
+        Assert.Equal(2, shortSecret.ExitCode);
+        Assert.Contains("32 bytes", shortSecret.Stderr);
+        var badLifetime = await CliProcess.RunAsync("token", "--app-id", "1", "--secret", TestServer.SecretA, "--user", "alice", "--expire", "0");
+        Assert.Equal(2, badLifetime.ExitCode);
+        var noUser = await CliProcess.RunAsync("token", "--app-id", "1", "--secret", TestServer.SecretA, "--user", "");
+        Assert.Equal(2, noUser.ExitCode);
+    }
+
+    [Fact]
+    public async Task Serve_prints_its_url_and_app_and_call_talks_to_it()
+    {
+        await using var serve = CliProcess.Start("serve", "--port", "0", "--app", $"{TestServer.AppA}:{TestServer.SecretA}", "--data", Path.Combine(Path.GetTempPath(), "chorus-cli-test-" + Guid.NewGuid().ToString("N")));
+        string urlLine = await serve.NextLineAsync(TimeSpan.FromSeconds(30));
+        Assert.StartsWith("url: http://127.0.0.1:", urlLine);
+        Assert.Equal($"appId: {TestServer.AppA}", await serve.NextLineAsync());
+        string url = urlLine["url: ".Length..];
+
+        var (code, stdout, _) = await CliProcess.RunAsync("call", "DescribeUserNum", "RoomId[]=r1", "RoomId[]=r2", "--url", url, "--app-id", TestServer.AppA.ToString(), "--secret", TestServer.SecretA);
+        Assert.Equal(0, code);
+        Assert.Contains("\"UserCountList\":[{\"RoomId\":\"r1\",\"UserCount\":0,\"AdminUserCount\":0},{\"RoomId\":\"r2\"", stdout);
+
+        var wrong = await CliProcess.RunAsync("call", "DescribeUserNum", "RoomId[]=r1", "--url", url, "--app-id", TestServer.AppA.ToString(), "--secret", TestServer.SecretB);
+        Assert.Equal(1, wrong.ExitCode);
+        Assert.Contains($"\"Code\":{ServerApiCodes.SignatureInvalid}", wrong.Stdout);
+        Assert.DoesNotContain(TestServer.SecretA, serve.Stderr);
+    }
+
+    [Fact]
+    public async Task Serve_without_apps_prints_the_development_app_and_rejects_a_bad_app_flag()
+    {
+        await using (var serve = CliProcess.Start("serve", "--port", "0", "--data", Path.Combine(Path.GetTempPath(), "chorus-cli-test-" + Guid.NewGuid().ToString("N"))))
+        {
+            Assert.StartsWith("url: http://127.0.0.1:", await serve.NextLineAsync(TimeSpan.FromSeconds(30)));
+            Assert.Equal("appId: 1", await serve.NextLineAsync());
+            Assert.Equal("serverSecret: chorus-dev-secret-do-not-deploy!", await serve.NextLineAsync());
+        }
+        var bad = await CliProcess.RunAsync("serve", "--port", "0", "--app", "notanumber:secret");
+        Assert.Equal(2, bad.ExitCode);
+        var shortSecret = await CliProcess.RunAsync("serve", "--port", "0", "--app", "7:tooshort");
+        Assert.Equal(2, shortSecret.ExitCode);
+        Assert.Contains("32 ASCII characters", shortSecret.Stderr);
+        Assert.DoesNotContain("tooshort", shortSecret.Stderr);
+    }
+
+    [Fact]
+    public async Task Listen_prints_loggedIn_first_then_one_json_line_per_event_and_exits_3_when_kicked()
+    {
+        await using var server = await TestServer.StartAsync();
+        await server.LoggedInAsync("r1", "early");
+        await using var listen = CliProcess.Start("listen", "--url", server.Url.ToString().TrimEnd('/'), "--app-id", TestServer.AppA.ToString(),
+            "--secret", TestServer.SecretA, "--room", "r1", "--user", "cli");
+        var first = await listen.NextJsonAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal("loggedIn", first.GetProperty("event").GetString());
+        Assert.Equal("early", first.GetProperty("users")[0].GetProperty("userId").GetString());
+
+        // The SDK reports the users already there as an "add" update right after login, as ZEGO's does.
+        var initial = await listen.NextEventAsync("roomUserUpdate");
+        Assert.Equal(("add", "early"), (initial.GetProperty("updateType").GetString(), initial.GetProperty("users")[0].GetProperty("userId").GetString()));
+        var joiner = await server.LoggedInAsync("r1", "late");
+        var update = await listen.NextEventAsync("roomUserUpdate");
+        Assert.Equal(("add", "late"), (update.GetProperty("updateType").GetString(), update.GetProperty("users")[0].GetProperty("userId").GetString()));
+
+        Assert.Equal(0, (await joiner.SendCustomCommandAsync("r1", "ping \"quoted\" ☃", [new RoomUser("cli")], Ct)).ErrorCode);
+        var cmd = await listen.NextEventAsync("customCommand");
+        Assert.Equal(("r1", "late", "ping \"quoted\" ☃"), (cmd.GetProperty("roomId").GetString(), cmd.GetProperty("fromUserId").GetString(), cmd.GetProperty("command").GetString()));
+
+        Assert.Equal(0, (await joiner.SendBroadcastMessageAsync("r1", "news", Ct)).ErrorCode);
+        var broadcast = await listen.NextEventAsync("broadcastMessage");
+        Assert.Equal("news", broadcast.GetProperty("message").GetString());
+        Assert.True(broadcast.GetProperty("messageId").GetInt64() > 0);
+
+        Assert.Equal(0, (await joiner.SendBarrageMessageAsync("r1", "wow", Ct)).ErrorCode);
+        Assert.Equal("wow", (await listen.NextEventAsync("barrageMessage")).GetProperty("message").GetString());
+
+        await server.CallAsync("KickoutUser", ("RoomId", "r1"), ("UserId[]", "cli"), ("CustomReason", "bye"));
+        var state = await listen.NextEventAsync("roomStateChanged");
+        Assert.Equal(("KickOut", RoomErrorCodes.KickedByServer), (state.GetProperty("reason").GetString(), state.GetProperty("errorCode").GetInt32()));
+        Assert.Equal(3, await listen.WaitForExitAsync(TimeSpan.FromSeconds(15)));
+    }
+
+    [Fact]
+    public async Task Listen_with_a_bad_token_prints_loginFailed_and_exits_non_zero()
+    {
+        await using var server = await TestServer.StartAsync();
+        var forged = Token04.Generate(TestServer.AppA, "cli", TestServer.SecretB, 3600);
+        await using var listen = CliProcess.Start("listen", "--url", server.Url.ToString(), "--app-id", TestServer.AppA.ToString(),
+            "--token", forged, "--room", "r1", "--user", "cli");
+        var line = await listen.NextJsonAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(("loginFailed", RoomErrorCodes.TokenInvalid), (line.GetProperty("event").GetString(), line.GetProperty("errorCode").GetInt32()));
+        Assert.Equal(1, await listen.WaitForExitAsync(TimeSpan.FromSeconds(15)));
+    }
+}

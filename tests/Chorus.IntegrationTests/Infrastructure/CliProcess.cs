@@ -1,0 +1,103 @@
+using System.Diagnostics;
+using System.Text;
+using System.Text.Json;
+using System.Threading.Channels;
+
+namespace Chorus.IntegrationTests.Infrastructure;
+
+/// <summary>The real <c>chorus</c> executable run as a child process, its stdout read line by line.</summary>
+public sealed class CliProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly Channel<string> _lines = Channel.CreateUnbounded<string>();
+    private readonly StringBuilder _stderr = new();
+    private readonly Task _pumps;
+
+    private CliProcess(Process process)
+    {
+        _process = process;
+        _pumps = Task.WhenAll(PumpStdoutAsync(), PumpStderrAsync());
+    }
+
+    public static CliProcess Start(params string[] args)
+    {
+        string dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet";
+        var info = new ProcessStartInfo(dotnet)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+        };
+        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "chorus.dll"));
+        foreach (var a in args) info.ArgumentList.Add(a);
+        return new CliProcess(Process.Start(info)!);
+    }
+
+    /// <summary>Runs to completion (at most 30 s) and returns exit code, stdout and stderr.</summary>
+    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(params string[] args)
+    {
+        await using var p = Start(args);
+        int code = await p.WaitForExitAsync(TimeSpan.FromSeconds(30));
+        var lines = new List<string>();
+        while (p._lines.Reader.TryRead(out var l)) lines.Add(l);
+        return (code, string.Join('\n', lines), p.Stderr);
+    }
+
+    public string Stderr { get { lock (_stderr) return _stderr.ToString(); } }
+
+    public async Task<string> NextLineAsync(TimeSpan? timeout = null)
+    {
+        using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(15));
+        try { return await _lines.Reader.ReadAsync(cts.Token); }
+        catch (OperationCanceledException) { throw new Xunit.Sdk.XunitException($"no output line in time; stderr: {Stderr}"); }
+        catch (ChannelClosedException) { throw new Xunit.Sdk.XunitException($"the process ended; stderr: {Stderr}"); }
+    }
+
+    public async Task<JsonElement> NextJsonAsync(TimeSpan? timeout = null) =>
+        JsonDocument.Parse(await NextLineAsync(timeout)).RootElement.Clone();
+
+    /// <summary>The next JSON line whose "event" is <paramref name="name"/>, skipping others.</summary>
+    public async Task<JsonElement> NextEventAsync(string name, TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(15));
+        while (true)
+        {
+            var left = deadline - DateTime.UtcNow;
+            if (left <= TimeSpan.Zero) throw new Xunit.Sdk.XunitException($"no '{name}' line in time");
+            var e = await NextJsonAsync(left);
+            if (e.GetProperty("event").GetString() == name) return e;
+        }
+    }
+
+    public async Task<int> WaitForExitAsync(TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        try { await _process.WaitForExitAsync(cts.Token); }
+        catch (OperationCanceledException) { throw new Xunit.Sdk.XunitException($"the process did not exit in time; stderr: {Stderr}"); }
+        await _pumps;
+        return _process.ExitCode;
+    }
+
+    private async Task PumpStdoutAsync()
+    {
+        while (await _process.StandardOutput.ReadLineAsync() is { } line) _lines.Writer.TryWrite(line);
+        _lines.Writer.TryComplete();
+    }
+
+    private async Task PumpStderrAsync()
+    {
+        while (await _process.StandardError.ReadLineAsync() is { } line)
+            lock (_stderr) _stderr.AppendLine(line);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            try { _process.Kill(entireProcessTree: true); } catch (InvalidOperationException) { }
+            await _process.WaitForExitAsync();
+        }
+        _process.Dispose();
+    }
+}
