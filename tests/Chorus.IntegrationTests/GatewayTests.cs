@@ -146,3 +146,18 @@ public class GatewayTests
         public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default) => write.WriteAsync(buffer, cancellationToken);
     }
 }
+
+public class ShutdownTests
+{
+    [Fact]
+    public async Task Stopping_the_server_closes_clients_with_1012_after_sending_what_is_queued()
+    {
+        var server = await TestServer.StartAsync();
+        await using var raw = await RawSocket.ConnectAsync(server.Url, TestServer.AppA);
+        var login = await raw.RequestAsync($$"""{"op":"login","rid":1,"roomId":"r1","userId":"u1","token":"{{server.Token("u1")}}"}""");
+        Assert.Equal(0, login.GetProperty("errorCode").GetInt32());
+        var stop = server.DisposeAsync();
+        Assert.Equal(WebSocketGateway.ServerGoingAway, await raw.ReceiveCloseAsync());
+        await stop;
+    }
+}

@@ -43,6 +43,9 @@ public sealed class ClientSession
     /// <summary>Encodes a frame and queues it.</summary>
     public bool Send(Frame frame, bool reliable = true) => Queue.Enqueue(frame.ToUtf8Bytes(), reliable);
 
+    /// <summary>How long a requested close waits for the peer before the connection is torn down.</summary>
+    public static readonly TimeSpan CloseHandshakeTimeout = TimeSpan.FromSeconds(2);
+
     /// <summary>The close status the writer sends after draining the queue (normal closure when null).</summary>
     public WebSocketCloseStatus? CloseStatus { get; private set; }
     /// <summary>The close reason that goes with <see cref="CloseStatus"/>.</summary>
@@ -54,6 +57,8 @@ public sealed class ClientSession
         CloseStatus ??= status;
         CloseReason ??= reason;
         Queue.Complete();
+        // A peer that never answers the close must not hold the connection (or a shutdown) open.
+        try { _closed.CancelAfter(CloseHandshakeTimeout); } catch (ObjectDisposedException) { }
     }
 
     /// <summary>Tears the connection down at once (no close handshake).</summary>

@@ -32,6 +32,15 @@ public sealed partial class WebSocketGateway
         _logger = logger;
     }
 
+    /// <summary>Close status sent to every client when the server stops: 1012 (service restart), so clients reconnect with jitter.</summary>
+    public const WebSocketCloseStatus ServerGoingAway = (WebSocketCloseStatus)1012;
+
+    /// <summary>Stops every connection gracefully: what is queued is sent, then a 1012 close.</summary>
+    public void CloseAll()
+    {
+        foreach (var session in _sessions.All) session.RequestClose(ServerGoingAway, "server restarting");
+    }
+
     /// <summary>Handles one HTTP request to the WebSocket endpoint.</summary>
     public async Task HandleAsync(HttpContext context)
     {
@@ -62,7 +71,12 @@ public sealed partial class WebSocketGateway
         }
         finally
         {
-            _signaling.OnSessionClosed(session);
+            _signaling.OnSessionClosed(session, session.AbortReason switch
+            {
+                null => RoomLeaveReason.Normal,
+                "heartbeat timeout" => RoomLeaveReason.HeartbeatTimeout,
+                _ => RoomLeaveReason.Dropped,
+            });
             _sessions.Remove(session);
             session.MarkClosed();
             await writer;
@@ -145,7 +159,7 @@ public sealed partial class WebSocketGateway
         }
         catch (WebSocketException)
         {
-            // peer went away
+            session.Abort("connection dropped");
         }
         finally
         {

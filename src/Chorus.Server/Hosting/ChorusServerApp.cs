@@ -2,6 +2,7 @@ using Chorus.Server.Auth;
 using Chorus.Server.Gateway;
 using Chorus.Server.Rooms;
 using Chorus.Server.ServerApi;
+using Chorus.Server.Webhooks;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -28,6 +29,7 @@ public static class ChorusServerApp
         configure?.Invoke(builder);
 
         var app = builder.Build();
+        app.Lifetime.ApplicationStopping.Register(() => app.Services.GetRequiredService<WebSocketGateway>().CloseAll());
         app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.Zero });
         app.Map(WebSocketPath, (HttpContext ctx, WebSocketGateway gateway) => gateway.HandleAsync(ctx));
         app.MapGet("/healthz", () => Results.Text("ok"));
@@ -49,6 +51,8 @@ public static class ChorusServerApp
         services.AddSingleton<WebSocketGateway>();
         services.AddSingleton<ServerApiEndpoint>();
         services.AddHostedService<RoomMaintenanceService>();
+        services.AddSingleton<WebhookDispatcher>();
+        services.AddHostedService(sp => sp.GetRequiredService<WebhookDispatcher>());
         return services;
     }
 

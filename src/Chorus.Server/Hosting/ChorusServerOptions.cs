@@ -10,6 +10,10 @@ public sealed class AppOptions
     public uint AppId { get; set; }
     /// <summary>The app's ServerSecret: exactly 32 ASCII characters.</summary>
     public string ServerSecret { get; set; } = "";
+    /// <summary>Where room callbacks (room_create, room_close, room_login, room_logout) are POSTed; none when empty.</summary>
+    public string? CallbackUrl { get; set; }
+    /// <summary>The secret that signs callbacks.</summary>
+    public string? CallbackSecret { get; set; }
 }
 
 /// <summary>Server settings, bound from the <c>Chorus</c> configuration section.</summary>
@@ -50,6 +54,14 @@ public sealed class ChorusServerOptions
     public int CustomCommandToOnePerSecond { get; set; } = 200;
     /// <summary>Custom commands per client per second when sent to several users or the whole room. Default 10.</summary>
     public int CustomCommandToManyPerSecond { get; set; } = 10;
+    /// <summary>First retry delay of a failed callback; it doubles for each of <see cref="WebhookRetries"/> retries. Default 2 s (2, 4, 8, 16, 32 s).</summary>
+    public TimeSpan WebhookRetryBaseDelay { get; set; } = TimeSpan.FromSeconds(2);
+    /// <summary>Retries of a failed callback. Default 5.</summary>
+    public int WebhookRetries { get; set; } = 5;
+    /// <summary>How long one callback POST may take. Default 5 s.</summary>
+    public TimeSpan WebhookTimeout { get; set; } = TimeSpan.FromSeconds(5);
+    /// <summary>Callbacks waiting for delivery at most; beyond it new ones are dropped (and logged). Default 10000.</summary>
+    public int WebhookQueueCapacity { get; set; } = 10_000;
     /// <summary>Server API calls per AppId per second, by action. Defaults are ZEGO's.</summary>
     public Dictionary<string, int> ServerApiRatePerSecond { get; set; } = new(StringComparer.Ordinal)
     {
@@ -79,6 +91,10 @@ public sealed class ChorusServerOptionsValidator : IValidateOptions<ChorusServer
             if (app.AppId == 0) errors.Add("Chorus:Apps: AppId must not be 0.");
             if (!seen.Add(app.AppId)) errors.Add($"Chorus:Apps: AppId {app.AppId} is configured twice.");
             // The secret itself is never echoed in the message.
+            if (!string.IsNullOrEmpty(app.CallbackUrl) && (!Uri.TryCreate(app.CallbackUrl, UriKind.Absolute, out var cb) || (cb.Scheme != "http" && cb.Scheme != "https")))
+                errors.Add($"Chorus:Apps: the CallbackUrl of AppId {app.AppId} must be an absolute http(s) address.");
+            if (!string.IsNullOrEmpty(app.CallbackUrl) && string.IsNullOrEmpty(app.CallbackSecret))
+                errors.Add($"Chorus:Apps: AppId {app.AppId} has a CallbackUrl but no CallbackSecret.");
             if (app.ServerSecret.Length != 32 || Encoding.UTF8.GetByteCount(app.ServerSecret) != 32 || !Ascii.IsValid(app.ServerSecret))
                 errors.Add($"Chorus:Apps: the ServerSecret of AppId {app.AppId} must be exactly 32 ASCII characters.");
         }
@@ -88,6 +104,8 @@ public sealed class ChorusServerOptionsValidator : IValidateOptions<ChorusServer
         if (options.SendQueueCapacity < 4) errors.Add("Chorus:SendQueueCapacity must be at least 4.");
         if (options.MaxFrameBytes < 2048) errors.Add("Chorus:MaxFrameBytes must be at least 2048.");
         if (options.MaxRoomsPerConnection < 1) errors.Add("Chorus:MaxRoomsPerConnection must be at least 1.");
+        if (options.WebhookRetries < 0 || options.WebhookRetryBaseDelay < TimeSpan.Zero || options.WebhookTimeout <= TimeSpan.Zero || options.WebhookQueueCapacity < 1)
+            errors.Add("Chorus: webhook settings must be non-negative (timeout and queue capacity positive).");
         if (options.OnlineCountInterval <= TimeSpan.Zero) errors.Add("Chorus:OnlineCountInterval must be positive.");
         foreach (var (action, rate) in options.ServerApiRatePerSecond)
             if (rate < 1) errors.Add($"Chorus:ServerApiRatePerSecond:{action} must be at least 1.");

@@ -4,6 +4,19 @@ using Chorus.Server.Gateway;
 
 namespace Chorus.Server.Rooms;
 
+/// <summary>Why a member left a room (callbacks' <c>reason</c> / <c>close_reason</c>).</summary>
+public enum RoomLeaveReason
+{
+    /// <summary>Logged out, or closed the connection cleanly.</summary>
+    Normal = 0,
+    /// <summary>The heartbeat timed out.</summary>
+    HeartbeatTimeout = 1,
+    /// <summary>The connection dropped.</summary>
+    Dropped = 2,
+    /// <summary>Kicked out (server API, another login, token expiry).</summary>
+    Kicked = 3,
+}
+
 /// <summary>A user's login to a room over one connection.</summary>
 public sealed class RoomMember
 {
@@ -69,8 +82,12 @@ public sealed class Room
         BarrageLimit = barrageLimit;
     }
 
+    private static long s_nextSeq;
+
     /// <summary>The app.</summary>
     public uint AppId { get; }
+    /// <summary>Identifies this life of the room (a room that empties and fills again gets a new one); callbacks' <c>room_seq</c>.</summary>
+    public long Seq { get; } = Interlocked.Increment(ref s_nextSeq);
     /// <summary>The room id.</summary>
     public string RoomId { get; }
     /// <summary>Capacity set by the first user (0 = unlimited).</summary>

@@ -3,6 +3,8 @@ using Chorus.Protocol;
 using Chorus.Server.Auth;
 using Chorus.Server.Gateway;
 using Chorus.Server.Hosting;
+using Chorus.Server.Webhooks;
+using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -25,12 +27,14 @@ public sealed partial class RoomSignaling
     private readonly ChorusServerOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger<RoomSignaling> _logger;
+    private readonly WebhookDispatcher _webhooks;
     private long _nextBroadcastId;
     private long _nextBarrageSeq;
 
     /// <summary>Creates the service.</summary>
-    public RoomSignaling(RoomRegistry rooms, AppRegistry apps, IOptions<ChorusServerOptions> options, TimeProvider time, ILogger<RoomSignaling> logger)
+    public RoomSignaling(RoomRegistry rooms, AppRegistry apps, IOptions<ChorusServerOptions> options, TimeProvider time, WebhookDispatcher webhooks, ILogger<RoomSignaling> logger)
     {
+        _webhooks = webhooks;
         _rooms = rooms;
         _apps = apps;
         _options = options.Value;
@@ -81,11 +85,14 @@ public sealed partial class RoomSignaling
         RoomMember member;
         RoomMember? replaced;
         Room room;
+        bool isNewRoom;
         while (true)
         {
-            room = _rooms.GetOrAdd(session.AppId, roomId, () => new Room(session.AppId, roomId, request.MaxMemberCount ?? 0,
+            Room? created = null;
+            room = _rooms.GetOrAdd(session.AppId, roomId, () => created = new Room(session.AppId, roomId, request.MaxMemberCount ?? 0,
                 new SlidingWindowLimiter(_options.BroadcastPerRoomPerSecond, TimeSpan.FromSeconds(1)),
                 new SlidingWindowLimiter(_options.BarragePerRoomPerSecond, TimeSpan.FromSeconds(1))));
+            isNewRoom = ReferenceEquals(room, created);
             lock (room.Gate)
             {
                 if (room.IsClosed) continue; // lost a race with the last member leaving: take the new room
@@ -102,8 +109,21 @@ public sealed partial class RoomSignaling
             }
         }
 
+        if (isNewRoom && _webhooks.IsEnabled(session.AppId))
+            _webhooks.Publish(session.AppId, "room_create", new JsonObject
+            {
+                ["room_id"] = roomId, ["room_seq"] = room.Seq.ToString(), ["room_create_time"] = member.LoginTimeMs,
+                ["id_name"] = userId, ["user_account"] = userId, ["user_nickname"] = userName,
+            });
+        if (_webhooks.IsEnabled(session.AppId))
+            _webhooks.Publish(session.AppId, "room_login", new JsonObject
+            {
+                ["room_id"] = roomId, ["room_seq"] = room.Seq.ToString(), ["user_account"] = userId, ["user_nickname"] = userName,
+                ["session_id"] = session.Id.ToString(), ["login_time"] = member.LoginTimeMs,
+            });
         if (replaced is not null)
         {
+            PublishLogout(replaced, RoomLeaveReason.Kicked);
             // Same UserId logged in elsewhere: the old login is kicked; others see no leave/join.
             replaced.Session.Rooms.TryRemove(new KeyValuePair<string, RoomMember>(roomId, replaced));
             replaced.Session.Send(new Frame { Op = Ops.RoomState, RoomId = roomId, Reason = (int)RoomStateReason.KickOut, ErrorCode = RoomErrorCodes.KickedByOtherLogin, Error = "the same user logged into this room elsewhere" });
@@ -127,7 +147,7 @@ public sealed partial class RoomSignaling
         string roomId = request.RoomId ?? "";
         if (!session.Rooms.TryRemove(roomId, out var member))
             return Result(request, RoomErrorCodes.NotLoggedIn, "not logged into this room", roomId);
-        Leave(member);
+        Leave(member, RoomLeaveReason.Normal);
         return Result(request, RoomErrorCodes.Success, null, roomId);
     }
 
@@ -213,11 +233,11 @@ public sealed partial class RoomSignaling
     }
 
     /// <summary>Removes every room login of a closed connection.</summary>
-    public void OnSessionClosed(ClientSession session)
+    public void OnSessionClosed(ClientSession session, RoomLeaveReason reason)
     {
         foreach (var roomId in session.Rooms.Keys.ToArray())
         {
-            if (session.Rooms.TryRemove(roomId, out var member)) Leave(member);
+            if (session.Rooms.TryRemove(roomId, out var member)) Leave(member, reason);
         }
     }
 
@@ -322,12 +342,12 @@ public sealed partial class RoomSignaling
     {
         if (!member.Session.Rooms.TryRemove(new KeyValuePair<string, RoomMember>(member.Room.RoomId, member))) return false;
         member.Session.Send(new Frame { Op = Ops.RoomState, RoomId = member.Room.RoomId, Reason = (int)RoomStateReason.KickOut, ErrorCode = errorCode, Error = reason, ExtendedData = reason });
-        Leave(member);
+        Leave(member, RoomLeaveReason.Kicked);
         Log.Kicked(_logger, member.Room.AppId, member.Room.RoomId, member.UserId, errorCode);
         return true;
     }
 
-    private void Leave(RoomMember member)
+    private void Leave(RoomMember member, RoomLeaveReason reason)
     {
         var room = member.Room;
         bool removed;
@@ -336,9 +356,28 @@ public sealed partial class RoomSignaling
             removed = room.RemoveLocked(member);
         }
         if (!removed) return;
-        if (room.IsClosed) _rooms.RemoveClosed(room);
+        PublishLogout(member, reason);
+        if (room.IsClosed)
+        {
+            _rooms.RemoveClosed(room);
+            if (_webhooks.IsEnabled(room.AppId))
+                _webhooks.Publish(room.AppId, "room_close", new JsonObject
+                {
+                    ["room_id"] = room.RoomId, ["room_seq"] = room.Seq.ToString(), ["close_reason"] = (int)reason, ["room_close_time"] = NowMs,
+                });
+        }
         else PublishUserUpdate(room, "delete", [member.ToWire()], except: null);
         Log.LoggedOut(_logger, room.AppId, room.RoomId, member.UserId, member.Session.Id);
+    }
+
+    private void PublishLogout(RoomMember member, RoomLeaveReason reason)
+    {
+        if (!_webhooks.IsEnabled(member.Room.AppId)) return;
+        _webhooks.Publish(member.Room.AppId, "room_logout", new JsonObject
+        {
+            ["room_id"] = member.Room.RoomId, ["room_seq"] = member.Room.Seq.ToString(), ["user_account"] = member.UserId, ["user_nickname"] = member.UserName,
+            ["session_id"] = member.Session.Id.ToString(), ["login_time"] = member.LoginTimeMs, ["logout_time"] = NowMs, ["reason"] = (int)reason,
+        });
     }
 
     private static void PublishUserUpdate(Room room, string updateType, WireUser[] users, RoomMember? except)
