@@ -62,6 +62,36 @@ public sealed class Frame
     [JsonPropertyName("extendedData")] public string? ExtendedData { get; set; }
     /// <summary>Heartbeat interval the server expects, in milliseconds (sent in the hello frame).</summary>
     [JsonPropertyName("heartbeatMs")] public int? HeartbeatMs { get; set; }
+    /// <summary>Chat conversation type.</summary>
+    [JsonPropertyName("convType")] public ConversationType? ConvType { get; set; }
+    /// <summary>Chat conversation ID (also a group or chat room ID).</summary>
+    [JsonPropertyName("convId")] public string? ConvId { get; set; }
+    /// <summary>One chat message.</summary>
+    [JsonPropertyName("message")] public WireChatMessage? Message { get; set; }
+    /// <summary>Chat messages (history, sync).</summary>
+    [JsonPropertyName("messages")] public WireChatMessage[]? Messages { get; set; }
+    /// <summary>One conversation.</summary>
+    [JsonPropertyName("conversation")] public WireConversation? Conversation { get; set; }
+    /// <summary>Conversations.</summary>
+    [JsonPropertyName("conversations")] public WireConversation[]? Conversations { get; set; }
+    /// <summary>Message ids (delete, receipts).</summary>
+    [JsonPropertyName("messageIds")] public long[]? MessageIds { get; set; }
+    /// <summary>History paging: the sequence number to start after (exclusive); absent = from the newest (or oldest, forward).</summary>
+    [JsonPropertyName("nextSeq")] public long? NextSeq { get; set; }
+    /// <summary>History direction: false (default) from newer to older, true from older to newer.</summary>
+    [JsonPropertyName("reverse")] public bool? Reverse { get; set; }
+    /// <summary>Mute state.</summary>
+    [JsonPropertyName("muted")] public bool? Muted { get; set; }
+    /// <summary>Pinned state.</summary>
+    [JsonPropertyName("pinned")] public bool? Pinned { get; set; }
+    /// <summary>Group or room name.</summary>
+    [JsonPropertyName("name")] public string? Name { get; set; }
+    /// <summary>Member UserIds (group create, invite, kick; member lists).</summary>
+    [JsonPropertyName("members")] public string[]? Members { get; set; }
+    /// <summary>Group information.</summary>
+    [JsonPropertyName("group")] public WireGroup? Group { get; set; }
+    /// <summary>Total unread count.</summary>
+    [JsonPropertyName("unreadTotal")] public long? UnreadTotal { get; set; }
     /// <summary>Protocol version spoken (sent in the hello frame).</summary>
     [JsonPropertyName("version")] public int? Version { get; set; }
 
@@ -131,6 +161,80 @@ public static class Ops
     public const string Error = "error";
     /// <summary>The server is going away; reconnect after a jittered delay.</summary>
     public const string GoAway = "goAway";
+
+    // chat, client → server
+    /// <summary>Chat login (userId, userName, token).</summary>
+    public const string ChatLogin = "chatLogin";
+    /// <summary>Chat logout.</summary>
+    public const string ChatLogout = "chatLogout";
+    /// <summary>Replace the chat token.</summary>
+    public const string ChatRenewToken = "chatRenewToken";
+    /// <summary>Send a chat message (convType, convId, message).</summary>
+    public const string SendMessage = "sendMessage";
+    /// <summary>Query history (convType, convId, nextSeq, count, reverse).</summary>
+    public const string QueryHistory = "queryHistory";
+    /// <summary>Delete messages for this user (convType, convId, messageIds).</summary>
+    public const string DeleteMessages = "deleteMessages";
+    /// <summary>Delete every message of a conversation for this user.</summary>
+    public const string DeleteAllMessages = "deleteAllMessages";
+    /// <summary>Revoke (recall) one's own message (messageId).</summary>
+    public const string RevokeMessage = "revokeMessage";
+    /// <summary>Mark messages as read for their senders' receipts (convType, convId, messageIds ≤ 10).</summary>
+    public const string SendReceiptsRead = "sendReceiptsRead";
+    /// <summary>The user's conversations (count).</summary>
+    public const string QueryConversations = "queryConversations";
+    /// <summary>Clear a conversation's unread count.</summary>
+    public const string ClearUnread = "clearUnread";
+    /// <summary>Delete a conversation from the user's list.</summary>
+    public const string DeleteConversation = "deleteConversation";
+    /// <summary>Mute or unmute a conversation (muted).</summary>
+    public const string SetNotificationStatus = "setNotificationStatus";
+    /// <summary>Pin or unpin a conversation (pinned).</summary>
+    public const string PinConversation = "pinConversation";
+    /// <summary>Create a group (convId = group ID, name, members).</summary>
+    public const string CreateGroup = "createGroup";
+    /// <summary>Join a group.</summary>
+    public const string JoinGroup = "joinGroup";
+    /// <summary>Leave a group.</summary>
+    public const string LeaveGroup = "leaveGroup";
+    /// <summary>Dismiss a group (owner only).</summary>
+    public const string DismissGroup = "dismissGroup";
+    /// <summary>Invite users into a group (members).</summary>
+    public const string InviteGroupMembers = "inviteGroupMembers";
+    /// <summary>Kick users out of a group (owner only; members).</summary>
+    public const string KickGroupMembers = "kickGroupMembers";
+    /// <summary>A group's information.</summary>
+    public const string QueryGroupInfo = "queryGroupInfo";
+    /// <summary>A group's members.</summary>
+    public const string QueryGroupMembers = "queryGroupMembers";
+    /// <summary>Create a chat room (convId, name).</summary>
+    public const string CreateRoom = "createRoom";
+    /// <summary>Enter a chat room, creating it if missing.</summary>
+    public const string EnterRoom = "enterRoom";
+    /// <summary>Join an existing chat room.</summary>
+    public const string JoinRoom = "joinRoom";
+    /// <summary>Leave a chat room.</summary>
+    public const string LeaveRoom = "leaveRoom";
+    /// <summary>A chat room's members.</summary>
+    public const string QueryRoomMembers = "queryRoomMembers";
+
+    // chat, server → client
+    /// <summary>A chat message arrived (any conversation type).</summary>
+    public const string ChatMessage = "chatMessage";
+    /// <summary>A conversation changed (new message, read, deleted...).</summary>
+    public const string ConversationChanged = "conversationChanged";
+    /// <summary>The total unread count changed.</summary>
+    public const string UnreadTotalChanged = "unreadTotal";
+    /// <summary>Read receipts changed for messages this user sent.</summary>
+    public const string ReceiptChanged = "receiptChanged";
+    /// <summary>A message was revoked.</summary>
+    public const string MessageRevoked = "messageRevoked";
+    /// <summary>Chat was logged out by the server (kicked: same user logged in elsewhere, token expired).</summary>
+    public const string ChatKickedOut = "chatKickedOut";
+    /// <summary>The chat token expires soon.</summary>
+    public const string ChatTokenWillExpire = "chatTokenWillExpire";
+    /// <summary>Group membership changed (members, updateType).</summary>
+    public const string GroupMemberChanged = "groupMemberChanged";
 }
 
 /// <summary>Source-generated JSON metadata for protocol types.</summary>
@@ -138,4 +242,5 @@ public static class Ops
 [JsonSerializable(typeof(Frame))]
 [JsonSerializable(typeof(Token04Claims))]
 [JsonSerializable(typeof(RoomPrivilegePayload))]
+[JsonSerializable(typeof(WireChatMessage))]
 public sealed partial class ProtocolJsonContext : JsonSerializerContext;

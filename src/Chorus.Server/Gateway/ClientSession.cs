@@ -33,6 +33,12 @@ public sealed class ClientSession
     public SendQueue Queue { get; }
     /// <summary>The user this connection logged in as; set by its first room login.</summary>
     public string? UserId { get; set; }
+    /// <summary>The chat user logged in over this connection, if any.</summary>
+    public string? ChatUserId { get; set; }
+    /// <summary>When the chat token expires, Unix seconds.</summary>
+    public long ChatTokenExpiresAt { get; set; }
+    /// <summary>Whether the chat token-will-expire event was sent for the current token.</summary>
+    public bool ChatTokenWarned { get; set; }
     /// <summary>Room logins of this connection, by RoomId.</summary>
     public ConcurrentDictionary<string, RoomMember> Rooms { get; } = new(StringComparer.Ordinal);
     /// <summary>Cancelled when the session ends.</summary>

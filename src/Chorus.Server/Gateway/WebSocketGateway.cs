@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Net.WebSockets;
 using Chorus.Protocol;
+using Chorus.Server.Chat;
 using Chorus.Server.Hosting;
 using Chorus.Server.Rooms;
 using Microsoft.AspNetCore.Http;
@@ -19,14 +20,16 @@ public sealed partial class WebSocketGateway
     public const int MaxMalformedFrames = 10;
 
     private readonly RoomSignaling _signaling;
+    private readonly ChatService _chat;
     private readonly SessionRegistry _sessions;
     private readonly ChorusServerOptions _options;
     private readonly ILogger<WebSocketGateway> _logger;
 
     /// <summary>Creates the gateway.</summary>
-    public WebSocketGateway(RoomSignaling signaling, SessionRegistry sessions, IOptions<ChorusServerOptions> options, ILogger<WebSocketGateway> logger)
+    public WebSocketGateway(RoomSignaling signaling, ChatService chat, SessionRegistry sessions, IOptions<ChorusServerOptions> options, ILogger<WebSocketGateway> logger)
     {
         _signaling = signaling;
+        _chat = chat;
         _sessions = sessions;
         _options = options.Value;
         _logger = logger;
@@ -71,6 +74,7 @@ public sealed partial class WebSocketGateway
         }
         finally
         {
+            _chat.OnSessionClosed(session);
             _signaling.OnSessionClosed(session, session.AbortReason switch
             {
                 null => RoomLeaveReason.Normal,
@@ -133,7 +137,9 @@ public sealed partial class WebSocketGateway
                 }
 
                 var request = Frame.TryParse(buffer.AsSpan(0, length));
-                Frame? reply = request is null ? null : Dispatch(session, request);
+                Frame? reply = request is null ? null
+                    : ChatService.Handles(request.Op) ? await _chat.HandleAsync(session, request, aborted)
+                    : Dispatch(session, request);
                 if (reply is null)
                 {
                     if (++malformed > MaxMalformedFrames)

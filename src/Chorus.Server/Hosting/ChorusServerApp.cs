@@ -1,4 +1,7 @@
 using Chorus.Server.Auth;
+using Chorus.Server.Chat;
+using Chorus.Storage;
+using Chorus.Storage.Sqlite;
 using Chorus.Server.Gateway;
 using Chorus.Server.Rooms;
 using Chorus.Server.ServerApi;
@@ -51,6 +54,16 @@ public static class ChorusServerApp
         services.AddSingleton<WebSocketGateway>();
         services.AddSingleton<ServerApiEndpoint>();
         services.AddHostedService<RoomMaintenanceService>();
+        services.AddSingleton<MessageIdGenerator>();
+        services.AddSingleton<IChatStore>(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<ChorusServerOptions>>().Value;
+            Directory.CreateDirectory(options.DataDirectory);
+            return new SqliteChatStore(Path.Combine(options.DataDirectory, options.DatabaseFileName), sp.GetRequiredService<MessageIdGenerator>(), sp.GetRequiredService<TimeProvider>());
+        });
+        services.AddSingleton<ChatUserRegistry>();
+        services.AddSingleton<ChatRoomRegistry>();
+        services.AddSingleton<ChatService>();
         services.AddSingleton<WebhookDispatcher>();
         services.AddHostedService(sp => sp.GetRequiredService<WebhookDispatcher>());
         return services;

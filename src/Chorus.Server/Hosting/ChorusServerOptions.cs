@@ -62,6 +62,22 @@ public sealed class ChorusServerOptions
     public TimeSpan WebhookTimeout { get; set; } = TimeSpan.FromSeconds(5);
     /// <summary>Callbacks waiting for delivery at most; beyond it new ones are dropped (and logged). Default 10000.</summary>
     public int WebhookQueueCapacity { get; set; } = 10_000;
+    /// <summary>Chat: file name of the SQLite database inside <see cref="DataDirectory"/>. Default "chorus.db".</summary>
+    public string DatabaseFileName { get; set; } = "chorus.db";
+    /// <summary>Chat: largest text or custom message in bytes. Default 2048; at most 32768.</summary>
+    public int ChatMaxTextBytes { get; set; } = Protocol.ChatLimits.DefaultMaxTextBytes;
+    /// <summary>Chat: messages a user may send per second (barrage excepted). Default 10.</summary>
+    public int ChatSendsPerSecond { get; set; } = 10;
+    /// <summary>Chat: most members of a group. Default 500.</summary>
+    public int ChatMaxGroupMembers { get; set; } = 500;
+    /// <summary>Chat: most members of a chat room. Default 10000.</summary>
+    public int ChatMaxRoomMembers { get; set; } = 10_000;
+    /// <summary>Chat: room history kept in memory: the last N messages. Default 500.</summary>
+    public int ChatRoomHistoryCount { get; set; } = 500;
+    /// <summary>Chat: room history kept in memory: messages younger than this. Default 3 hours.</summary>
+    public TimeSpan ChatRoomHistoryAge { get; set; } = TimeSpan.FromHours(3);
+    /// <summary>Chat: a room member whose connection is gone is removed after this long. Default 30 s.</summary>
+    public TimeSpan ChatRoomMemberGracePeriod { get; set; } = TimeSpan.FromSeconds(30);
     /// <summary>Server API calls per AppId per second, by action. Defaults are ZEGO's.</summary>
     public Dictionary<string, int> ServerApiRatePerSecond { get; set; } = new(StringComparer.Ordinal)
     {
@@ -72,6 +88,10 @@ public sealed class ChorusServerOptions
         ["DescribeUsers"] = 10,
         ["KickoutUser"] = 50,
         ["CloseRoom"] = 1,
+        ["SendPeerMessage"] = 20,
+        ["SendGroupMessage"] = 10,
+        ["SendRoomMessage"] = 10,
+        ["QueryUserOnlineState"] = 20,
     };
 
     /// <summary>The apps in force: the configured ones, or the development app.</summary>
@@ -106,6 +126,11 @@ public sealed class ChorusServerOptionsValidator : IValidateOptions<ChorusServer
         if (options.MaxRoomsPerConnection < 1) errors.Add("Chorus:MaxRoomsPerConnection must be at least 1.");
         if (options.WebhookRetries < 0 || options.WebhookRetryBaseDelay < TimeSpan.Zero || options.WebhookTimeout <= TimeSpan.Zero || options.WebhookQueueCapacity < 1)
             errors.Add("Chorus: webhook settings must be non-negative (timeout and queue capacity positive).");
+        if (options.ChatMaxTextBytes < 1 || options.ChatMaxTextBytes > Protocol.ChatLimits.MaxConfigurableTextBytes)
+            errors.Add("Chorus:ChatMaxTextBytes must be between 1 and 32768.");
+        if (options.ChatSendsPerSecond < 1 || options.ChatMaxGroupMembers < 2 || options.ChatMaxRoomMembers < 1 || options.ChatRoomHistoryCount < 0)
+            errors.Add("Chorus: chat limits must be positive (groups hold at least 2 members).");
+        if (string.IsNullOrWhiteSpace(options.DatabaseFileName)) errors.Add("Chorus:DatabaseFileName must not be empty.");
         if (options.OnlineCountInterval <= TimeSpan.Zero) errors.Add("Chorus:OnlineCountInterval must be positive.");
         foreach (var (action, rate) in options.ServerApiRatePerSecond)
             if (rate < 1) errors.Add($"Chorus:ServerApiRatePerSecond:{action} must be at least 1.");

@@ -1,4 +1,5 @@
 using Chorus.Protocol;
+using Chorus.Server.Chat;
 using Chorus.Server.Hosting;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
@@ -6,7 +7,7 @@ using Microsoft.Extensions.Options;
 namespace Chorus.Server.Rooms;
 
 /// <summary>
-/// Periodic room work: the online user count every <see cref="ChorusServerOptions.OnlineCountInterval"/>,
+/// Periodic room and chat work (chat: see <see cref="ChatService.RunMaintenance"/>): the online user count every <see cref="ChorusServerOptions.OnlineCountInterval"/>,
 /// token-will-expire warnings, and the removal of members whose token expired without renewal.
 /// </summary>
 public sealed class RoomMaintenanceService : BackgroundService
@@ -15,10 +16,12 @@ public sealed class RoomMaintenanceService : BackgroundService
     private readonly RoomSignaling _signaling;
     private readonly ChorusServerOptions _options;
     private readonly TimeProvider _time;
+    private readonly ChatService _chat;
 
     /// <summary>Creates the service.</summary>
-    public RoomMaintenanceService(RoomRegistry rooms, RoomSignaling signaling, IOptions<ChorusServerOptions> options, TimeProvider time)
+    public RoomMaintenanceService(RoomRegistry rooms, RoomSignaling signaling, ChatService chat, IOptions<ChorusServerOptions> options, TimeProvider time)
     {
+        _chat = chat;
         _rooms = rooms;
         _signaling = signaling;
         _options = options.Value;
@@ -36,6 +39,7 @@ public sealed class RoomMaintenanceService : BackgroundService
             {
                 var now = _time.GetUtcNow();
                 CheckTokens(now);
+                _chat.RunMaintenance();
                 if (now >= nextCount)
                 {
                     nextCount = now + _options.OnlineCountInterval;

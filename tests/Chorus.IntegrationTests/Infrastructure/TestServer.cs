@@ -22,11 +22,18 @@ public sealed class TestServer : IAsyncDisposable
     private readonly List<ChorusRoomClient> _clients = [];
     private static readonly HttpClient s_http = new() { Timeout = TimeSpan.FromSeconds(10) };
 
-    private TestServer(WebApplication app, Uri url)
+    private TestServer(WebApplication app, Uri url, string dataDirectory)
     {
         App = app;
         Url = url;
+        DataDirectory = dataDirectory;
     }
+
+    /// <summary>This server's data directory (a fresh temporary one unless the test gave one).</summary>
+    public string DataDirectory { get; }
+
+    /// <summary>A fresh temporary directory, removed when the server that uses it is disposed.</summary>
+    public static string NewDataDirectory() => Path.Combine(Path.GetTempPath(), "chorus-test-" + Guid.NewGuid().ToString("N"));
 
     public WebApplication App { get; }
     public Uri Url { get; }
@@ -40,6 +47,7 @@ public sealed class TestServer : IAsyncDisposable
             ["Chorus:Apps:0:ServerSecret"] = SecretA,
             ["Chorus:Apps:1:AppId"] = AppB.ToString(),
             ["Chorus:Apps:1:ServerSecret"] = SecretB,
+            ["Chorus:DataDirectory"] = NewDataDirectory(),
         };
         foreach (var (k, v) in settings ?? new Dictionary<string, string?>()) config[k] = v;
         var app = ChorusServerApp.Create([], builder =>
@@ -49,7 +57,7 @@ public sealed class TestServer : IAsyncDisposable
             builder.Logging.SetMinimumLevel(LogLevel.Warning);
         });
         await app.StartAsync(TestContext.Current.CancellationToken);
-        return new TestServer(app, new Uri(app.GetListeningAddresses().First()));
+        return new TestServer(app, new Uri(app.GetListeningAddresses().First()), config["Chorus:DataDirectory"]!);
     }
 
     public static string SecretOf(uint appId) => appId == AppB ? SecretB : SecretA;
@@ -110,5 +118,9 @@ public sealed class TestServer : IAsyncDisposable
         foreach (var c in clients) await c.DisposeAsync();
         await App.StopAsync(CancellationToken.None);
         await App.DisposeAsync();
+        if (DataDirectory.Contains("chorus-test-", StringComparison.Ordinal))
+        {
+            try { Directory.Delete(DataDirectory, recursive: true); } catch (IOException) { }
+        }
     }
 }

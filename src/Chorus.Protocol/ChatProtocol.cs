@@ -1,0 +1,196 @@
+using System.Text;
+using System.Text.Json.Serialization;
+
+namespace Chorus.Protocol;
+
+/// <summary>Error codes of in-app chat (ZIM numbering).</summary>
+public static class ChatErrorCodes
+{
+    /// <summary>Success.</summary>
+    public const int Success = 0;
+    /// <summary>A parameter is missing or malformed (also: a message too large, a bad conversation ID).</summary>
+    public const int BadParameter = 6000001;
+    /// <summary>Sending faster than the SDK allows.</summary>
+    public const int RateLimitSdk = 6000004;
+    /// <summary>Sending faster than the server allows (10 messages/s per user).</summary>
+    public const int RateLimitServer = 6000005;
+    /// <summary>Login failed.</summary>
+    public const int LoginFailed = 6000101;
+    /// <summary>The token is invalid.</summary>
+    public const int TokenInvalid = 6000103;
+    /// <summary>The token has expired.</summary>
+    public const int TokenExpired = 6000106;
+    /// <summary>The token has under 30 s left.</summary>
+    public const int TokenAboutToExpire = 6000108;
+    /// <summary>Not logged in (or kicked out).</summary>
+    public const int NotLoggedIn = 6000121;
+    /// <summary>The target (user, message) does not exist.</summary>
+    public const int TargetMissing = 6000204;
+    /// <summary>The room does not exist.</summary>
+    public const int RoomMissing = 6000301;
+    /// <summary>The user is not in the room.</summary>
+    public const int NotInRoom = 6000321;
+    /// <summary>Join: no such room.</summary>
+    public const int JoinRoomMissing = 6000322;
+    /// <summary>Create: the room exists already.</summary>
+    public const int RoomExists = 6000323;
+    /// <summary>The group does not exist.</summary>
+    public const int GroupMissing = 6000523;
+    /// <summary>Create: the group exists already.</summary>
+    public const int GroupExists = 6000524;
+    /// <summary>The group is full.</summary>
+    public const int GroupFull = 6000525;
+    /// <summary>No permission (not a member, not the owner, not the sender).</summary>
+    public const int NoPermission = 6000541;
+}
+
+/// <summary>Conversation types (ZIM numbering).</summary>
+public enum ConversationType
+{
+    /// <summary>One-to-one; the conversation ID is the other user's UserId.</summary>
+    Peer = 0,
+    /// <summary>A chat room; the conversation ID is the room ID.</summary>
+    Room = 1,
+    /// <summary>A group; the conversation ID is the group ID.</summary>
+    Group = 2,
+}
+
+/// <summary>Message types (ZIM numbering).</summary>
+public enum ChatMessageType
+{
+    /// <summary>Text (stored; ≤ 2 KB by default).</summary>
+    Text = 1,
+    /// <summary>Command: bytes, never stored, unreliable (≤ 5 KB).</summary>
+    Command = 2,
+    /// <summary>Shown in history in place of a revoked message.</summary>
+    Revoke = 31,
+    /// <summary>Barrage: rooms only, never stored, unreliable (≤ 5 KB).</summary>
+    Barrage = 20,
+    /// <summary>Custom, with a SubType 0–200 and SearchedContent ≤ 64 bytes (stored; ≤ 2 KB by default).</summary>
+    Custom = 200,
+}
+
+/// <summary>A chat message on the wire.</summary>
+public sealed class WireChatMessage
+{
+    /// <summary>Server-assigned id (0 before the server stored it).</summary>
+    [JsonPropertyName("messageId")] public long MessageId { get; set; }
+    /// <summary>The sender's own id for the message, used to deduplicate retries.</summary>
+    [JsonPropertyName("localMessageId")] public long LocalMessageId { get; set; }
+    /// <summary>Sender.</summary>
+    [JsonPropertyName("senderUserId")] public string? SenderUserId { get; set; }
+    /// <summary>Conversation ID as the receiver of this frame sees it (for peers: the other user).</summary>
+    [JsonPropertyName("conversationId")] public string? ConversationId { get; set; }
+    /// <summary>Conversation type.</summary>
+    [JsonPropertyName("conversationType")] public ConversationType ConversationType { get; set; }
+    /// <summary>Server time, Unix ms.</summary>
+    [JsonPropertyName("timestamp")] public long Timestamp { get; set; }
+    /// <summary>Position in the conversation (1, 2, 3...; 0 for unstored kinds).</summary>
+    [JsonPropertyName("conversationSeq")] public long ConversationSeq { get; set; }
+    /// <summary>Sort key within the conversation.</summary>
+    [JsonPropertyName("orderKey")] public long OrderKey { get; set; }
+    /// <summary>Message type.</summary>
+    [JsonPropertyName("type")] public ChatMessageType Type { get; set; }
+    /// <summary>Text content (Text, Barrage, Custom).</summary>
+    [JsonPropertyName("text")] public string? Text { get; set; }
+    /// <summary>Command bytes, Base64.</summary>
+    [JsonPropertyName("data")] public string? Data { get; set; }
+    /// <summary>Custom sub-type 0–200.</summary>
+    [JsonPropertyName("subType")] public int? SubType { get; set; }
+    /// <summary>Custom message search text, ≤ 64 bytes.</summary>
+    [JsonPropertyName("searchedContent")] public string? SearchedContent { get; set; }
+    /// <summary>Extra data, ≤ 1 KB.</summary>
+    [JsonPropertyName("extendedData")] public string? ExtendedData { get; set; }
+    /// <summary>Whether the sender asked for read receipts.</summary>
+    [JsonPropertyName("hasReceipt")] public bool? HasReceipt { get; set; }
+    /// <summary>Receipt status: 1 processing (unread), 2 done (read). Absent without receipts.</summary>
+    [JsonPropertyName("receiptStatus")] public int? ReceiptStatus { get; set; }
+    /// <summary>Priority: 1 low, 2 medium, 3 high.</summary>
+    [JsonPropertyName("priority")] public int? Priority { get; set; }
+    /// <summary>Users mentioned.</summary>
+    [JsonPropertyName("mentionedUserIds")] public string[]? MentionedUserIds { get; set; }
+}
+
+/// <summary>A conversation as one user sees it.</summary>
+public sealed class WireConversation
+{
+    /// <summary>Conversation ID.</summary>
+    [JsonPropertyName("conversationId")] public string? ConversationId { get; set; }
+    /// <summary>Conversation type.</summary>
+    [JsonPropertyName("conversationType")] public ConversationType ConversationType { get; set; }
+    /// <summary>Unread messages (never counting this user's own).</summary>
+    [JsonPropertyName("unreadMessageCount")] public long UnreadMessageCount { get; set; }
+    /// <summary>The newest message this user can see, if any.</summary>
+    [JsonPropertyName("lastMessage")] public WireChatMessage? LastMessage { get; set; }
+    /// <summary>The conversation's highest sequence number.</summary>
+    [JsonPropertyName("maxSeq")] public long MaxSeq { get; set; }
+    /// <summary>1 = notify (default), 2 = muted ("do not disturb").</summary>
+    [JsonPropertyName("notificationStatus")] public int NotificationStatus { get; set; } = 1;
+    /// <summary>Pinned.</summary>
+    [JsonPropertyName("isPinned")] public bool IsPinned { get; set; }
+    /// <summary>Sort key: the last message time (ms).</summary>
+    [JsonPropertyName("orderKey")] public long OrderKey { get; set; }
+}
+
+/// <summary>A group's information.</summary>
+public sealed class WireGroup
+{
+    /// <summary>Group ID.</summary>
+    [JsonPropertyName("groupId")] public string? GroupId { get; set; }
+    /// <summary>Name.</summary>
+    [JsonPropertyName("groupName")] public string? GroupName { get; set; }
+    /// <summary>Owner's UserId.</summary>
+    [JsonPropertyName("ownerUserId")] public string? OwnerUserId { get; set; }
+    /// <summary>Creation time, Unix ms.</summary>
+    [JsonPropertyName("createTime")] public long CreateTime { get; set; }
+    /// <summary>Member count.</summary>
+    [JsonPropertyName("memberCount")] public int MemberCount { get; set; }
+}
+
+/// <summary>Chat limits and conversation ID rules. Defaults are ZIM's; the server may configure sizes.</summary>
+public static class ChatLimits
+{
+    /// <summary>Default largest text or custom message, in bytes: 2048 (configurable up to 32 KB).</summary>
+    public const int DefaultMaxTextBytes = 2048;
+    /// <summary>Largest text or custom message any configuration allows: 32 KB.</summary>
+    public const int MaxConfigurableTextBytes = 32 * 1024;
+    /// <summary>Largest command or barrage message: 5 KB.</summary>
+    public const int MaxCommandBytes = 5 * 1024;
+    /// <summary>Largest extended data: 1 KB.</summary>
+    public const int MaxExtendedDataBytes = 1024;
+    /// <summary>Largest custom SearchedContent: 64 bytes.</summary>
+    public const int MaxSearchedContentBytes = 64;
+    /// <summary>Largest custom SubType: 200.</summary>
+    public const int MaxCustomSubType = 200;
+    /// <summary>Longest group ID: 32 bytes (ZIM).</summary>
+    public const int MaxGroupIdBytes = 32;
+    /// <summary>Longest chat room ID: 128 bytes.</summary>
+    public const int MaxRoomIdBytes = 128;
+    /// <summary>Longest group or room name: 64 bytes... (ZIM: 50 characters; Chorus counts bytes).</summary>
+    public const int MaxNameBytes = 64;
+    /// <summary>Most messages one history query returns: 100.</summary>
+    public const int MaxHistoryCount = 100;
+    /// <summary>Most messages one read-receipt call names: 10.</summary>
+    public const int MaxReceiptMessages = 10;
+
+    /// <summary>Characters allowed in group and room IDs besides ASCII letters and digits (ZIM's list).</summary>
+    public const string IdPunctuation = "!#$%&()+-:;<=.>?@[]^_{}|~";
+
+    /// <summary>Checks a group or room ID: 1–<paramref name="maxBytes"/> bytes of letters, digits and <see cref="IdPunctuation"/>.</summary>
+    public static bool IsValidId(string? id, int maxBytes)
+    {
+        if (string.IsNullOrEmpty(id) || Encoding.UTF8.GetByteCount(id) > maxBytes) return false;
+        foreach (char c in id)
+            if (!char.IsAsciiLetterOrDigit(c) && !IdPunctuation.Contains(c)) return false;
+        return true;
+    }
+
+    /// <summary>Checks a conversation ID for its type: a UserId (1–64 bytes), a room ID or a group ID.</summary>
+    public static bool IsValidConversationId(string? id, ConversationType type) => type switch
+    {
+        ConversationType.Peer => RoomLimits.ValidateUserId(id) == 0,
+        ConversationType.Room => IsValidId(id, MaxRoomIdBytes),
+        ConversationType.Group => IsValidId(id, MaxGroupIdBytes),
+        _ => false,
+    };
+}

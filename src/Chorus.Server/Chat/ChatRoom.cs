@@ -1,0 +1,101 @@
+using System.Collections.Concurrent;
+using Chorus.Protocol;
+using Chorus.Server.Gateway;
+
+namespace Chorus.Server.Chat;
+
+/// <summary>
+/// A chat room: members and a bounded recent history kept in memory (last N messages and at most a set age).
+/// Room messages are not written to the database.
+/// </summary>
+public sealed class ChatRoom(uint appId, string roomId, string name, long createTime)
+{
+    private readonly Lock _gate = new();
+    private readonly LinkedList<WireChatMessage> _history = new();
+    private readonly Dictionary<(string Sender, long LocalId), WireChatMessage> _recentByLocalId = new();
+    private long _seq;
+
+    /// <summary>App.</summary>
+    public uint AppId { get; } = appId;
+    /// <summary>Room ID.</summary>
+    public string RoomId { get; } = roomId;
+    /// <summary>Name.</summary>
+    public string Name { get; } = name;
+    /// <summary>Creation time, Unix ms.</summary>
+    public long CreateTime { get; } = createTime;
+    /// <summary>Members by UserId, with their connection (null while disconnected, within the grace period) and when they left it.</summary>
+    public ConcurrentDictionary<string, ChatRoomMember> Members { get; } = new(StringComparer.Ordinal);
+    /// <summary>Set once the room emptied and was removed.</summary>
+    public bool IsClosed { get; set; }
+    /// <summary>The lock for membership changes.</summary>
+    public Lock Gate => _gate;
+
+    /// <summary>Stores a message in the bounded history, assigning its Seq, or returns the earlier copy of a retry.</summary>
+    public (WireChatMessage Message, bool Duplicate) Append(WireChatMessage message, int keepCount, TimeSpan keepAge)
+    {
+        lock (_history)
+        {
+            if (message.LocalMessageId != 0 && _recentByLocalId.TryGetValue((message.SenderUserId!, message.LocalMessageId), out var earlier))
+                return (earlier, true);
+            message.ConversationSeq = message.OrderKey = ++_seq;
+            if (keepCount > 0)
+            {
+                _history.AddLast(message);
+                if (message.LocalMessageId != 0) _recentByLocalId[(message.SenderUserId!, message.LocalMessageId)] = message;
+                Trim(keepCount, message.Timestamp - (long)keepAge.TotalMilliseconds);
+            }
+            return (message, false);
+        }
+    }
+
+    /// <summary>A page of history: backward (newest first, Seq &lt; start) or forward (oldest first, Seq &gt; start).</summary>
+    public List<WireChatMessage> Query(long? startSeq, int count, bool forward, long nowMs, TimeSpan keepAge)
+    {
+        lock (_history)
+        {
+            long minTime = nowMs - (long)keepAge.TotalMilliseconds;
+            var items = _history.Where(m => m.Timestamp >= minTime);
+            return forward
+                ? items.Where(m => m.ConversationSeq > (startSeq ?? 0)).Take(count).ToList()
+                : items.Reverse().Where(m => m.ConversationSeq < (startSeq ?? long.MaxValue)).Take(count).ToList();
+        }
+    }
+
+    private void Trim(int keepCount, long minTime)
+    {
+        while (_history.First is { } first && (_history.Count > keepCount || first.Value.Timestamp < minTime))
+        {
+            _history.RemoveFirst();
+            if (first.Value.LocalMessageId != 0) _recentByLocalId.Remove((first.Value.SenderUserId!, first.Value.LocalMessageId));
+        }
+    }
+}
+
+/// <summary>A chat room member.</summary>
+/// <param name="UserId">The user.</param>
+/// <param name="Session">Its connection; null once it is gone (the member is removed after the grace period).</param>
+/// <param name="DisconnectedAtMs">When the connection went, Unix ms (0 while connected).</param>
+public sealed record ChatRoomMember(string UserId, ClientSession? Session, long DisconnectedAtMs);
+
+/// <summary>The chat rooms of every app.</summary>
+public sealed class ChatRoomRegistry
+{
+    private readonly ConcurrentDictionary<(uint AppId, string RoomId), ChatRoom> _rooms = new();
+
+    /// <summary>Finds a room.</summary>
+    public ChatRoom? Find(uint appId, string roomId) => _rooms.TryGetValue((appId, roomId), out var r) ? r : null;
+
+    /// <summary>Adds a room unless one exists; returns the room in force and whether it was added.</summary>
+    public (ChatRoom Room, bool Added) GetOrAdd(uint appId, string roomId, Func<ChatRoom> create)
+    {
+        ChatRoom? made = null;
+        var room = _rooms.GetOrAdd((appId, roomId), _ => made = create());
+        return (room, ReferenceEquals(room, made));
+    }
+
+    /// <summary>Removes a room (that exact instance).</summary>
+    public void Remove(ChatRoom room) => _rooms.TryRemove(new KeyValuePair<(uint, string), ChatRoom>((room.AppId, room.RoomId), room));
+
+    /// <summary>All rooms.</summary>
+    public IEnumerable<ChatRoom> All => _rooms.Values;
+}

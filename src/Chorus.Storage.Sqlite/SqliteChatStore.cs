@@ -1,0 +1,513 @@
+using System.Data;
+using System.Threading.Channels;
+using Chorus.Protocol;
+using Dapper;
+using Microsoft.Data.Sqlite;
+
+namespace Chorus.Storage.Sqlite;
+
+/// <summary>
+/// The embedded chat store: one SQLite file in WAL mode with <c>synchronous=FULL</c>. Every write goes through one
+/// writer thread that commits whatever is queued as one transaction (group commit): many senders share one fsync,
+/// and each write runs in its own savepoint so that one failure does not undo the others. A write's task completes
+/// only after its transaction committed. Reads use their own pooled connections.
+/// </summary>
+public sealed class SqliteChatStore : IChatStore
+{
+    /// <summary>Most writes committed together.</summary>
+    public const int MaxBatch = 512;
+
+    private readonly string _connectionString;
+    private readonly Channel<WriteOp> _writes = Channel.CreateUnbounded<WriteOp>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly SqliteConnection _writer;
+    private readonly Thread _writerThread;
+    private readonly TimeProvider _time;
+    private readonly MessageIdGenerator _ids;
+    private long _commits;
+
+    /// <summary>Opens (creating if needed) the database at <paramref name="path"/>.</summary>
+    /// <param name="path">The database file.</param>
+    /// <param name="ids">The MessageId source shared with unstored messages; seeded here with the largest stored id.</param>
+    /// <param name="time">The clock for timestamps.</param>
+    public SqliteChatStore(string path, MessageIdGenerator? ids = null, TimeProvider? time = null)
+    {
+        _time = time ?? TimeProvider.System;
+        _ids = ids ?? new MessageIdGenerator(_time);
+        _connectionString = new SqliteConnectionStringBuilder { DataSource = path, Pooling = true, DefaultTimeout = 30 }.ToString();
+        _writer = new SqliteConnection(_connectionString);
+        _writer.Open();
+        _writer.Execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=5000;");
+        _writer.Execute(Schema);
+        _ids.AtLeast(_writer.ExecuteScalar<long?>("SELECT MAX(message_id) FROM messages") ?? 0);
+        _writerThread = new Thread(WriterLoop) { IsBackground = true, Name = "chorus-sqlite-writer" };
+        _writerThread.Start();
+    }
+
+    /// <summary>Transactions committed so far (each may hold many writes).</summary>
+    public long Commits => Interlocked.Read(ref _commits);
+
+    private const string Schema = """
+        CREATE TABLE IF NOT EXISTS conversations(
+            app_id INTEGER NOT NULL, conv_type INTEGER NOT NULL, conv_key TEXT NOT NULL,
+            max_seq INTEGER NOT NULL, last_time INTEGER NOT NULL,
+            PRIMARY KEY(app_id, conv_type, conv_key)) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS messages(
+            message_id INTEGER PRIMARY KEY, app_id INTEGER NOT NULL, conv_type INTEGER NOT NULL, conv_key TEXT NOT NULL,
+            seq INTEGER NOT NULL, sender TEXT NOT NULL, local_id INTEGER NOT NULL, type INTEGER NOT NULL, text TEXT,
+            sub_type INTEGER NOT NULL, searched TEXT, extended TEXT, has_receipt INTEGER NOT NULL, receipt_read INTEGER NOT NULL,
+            priority INTEGER NOT NULL, ts INTEGER NOT NULL, mentioned TEXT);
+        CREATE UNIQUE INDEX IF NOT EXISTS messages_by_seq ON messages(app_id, conv_type, conv_key, seq);
+        CREATE UNIQUE INDEX IF NOT EXISTS messages_by_local_id ON messages(app_id, sender, local_id) WHERE local_id <> 0;
+        CREATE TABLE IF NOT EXISTS user_conversations(
+            app_id INTEGER NOT NULL, user_id TEXT NOT NULL, conv_type INTEGER NOT NULL, conv_key TEXT NOT NULL,
+            read_seq INTEGER NOT NULL DEFAULT 0, cleared_seq INTEGER NOT NULL DEFAULT 0, hidden_seq INTEGER NOT NULL DEFAULT -1,
+            muted INTEGER NOT NULL DEFAULT 0, pinned INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY(app_id, user_id, conv_type, conv_key)) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS deleted_messages(
+            app_id INTEGER NOT NULL, user_id TEXT NOT NULL, message_id INTEGER NOT NULL,
+            PRIMARY KEY(app_id, user_id, message_id)) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS chat_groups(
+            app_id INTEGER NOT NULL, group_id TEXT NOT NULL, name TEXT NOT NULL, owner TEXT NOT NULL, create_time INTEGER NOT NULL,
+            PRIMARY KEY(app_id, group_id)) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS group_members(
+            app_id INTEGER NOT NULL, group_id TEXT NOT NULL, user_id TEXT NOT NULL, joined_at INTEGER NOT NULL,
+            PRIMARY KEY(app_id, group_id, user_id)) WITHOUT ROWID;
+        """;
+
+    private const string MessageColumns = "message_id, app_id, conv_type, conv_key, seq, sender, local_id, type, text, sub_type, searched, extended, has_receipt, receipt_read, priority, ts, mentioned";
+
+    // ---- writes ---------------------------------------------------------------------------
+
+    /// <inheritdoc />
+    public Task<AppendResult> AppendAsync(NewMessage m, CancellationToken cancellationToken = default) => WriteAsync((c, tx) =>
+    {
+        if (m.LocalMessageId != 0)
+        {
+            var existing = c.QuerySingleOrDefault<MessageRow>($"SELECT {MessageColumns} FROM messages WHERE app_id=@AppId AND sender=@SenderUserId AND local_id=@LocalMessageId",
+                new { m.AppId, m.SenderUserId, m.LocalMessageId }, tx);
+            if (existing is not null) return new AppendResult(existing.ToStored(), Duplicate: true);
+        }
+        long now = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        long seq = c.ExecuteScalar<long>("""
+            INSERT INTO conversations(app_id, conv_type, conv_key, max_seq, last_time) VALUES (@AppId, @Type, @Key, 1, @Now)
+            ON CONFLICT(app_id, conv_type, conv_key) DO UPDATE SET max_seq = max_seq + 1, last_time = @Now
+            RETURNING max_seq
+            """, new { m.AppId, Type = (int)m.ConversationType, Key = m.ConversationKey, Now = now }, tx);
+        long id = _ids.Next();
+        var stored = new StoredMessage
+        {
+            MessageId = id, AppId = m.AppId, ConversationType = m.ConversationType, ConversationKey = m.ConversationKey, Seq = seq,
+            SenderUserId = m.SenderUserId, LocalMessageId = m.LocalMessageId, Type = m.Type, Text = m.Text, SubType = m.SubType,
+            SearchedContent = m.SearchedContent, ExtendedData = m.ExtendedData, HasReceipt = m.HasReceipt, Priority = m.Priority,
+            Timestamp = now, MentionedUserIds = m.MentionedUserIds,
+        };
+        c.Execute($"INSERT INTO messages({MessageColumns}) VALUES (@MessageId, @AppId, @ConvType, @ConversationKey, @Seq, @SenderUserId, @LocalMessageId, @Type, @Text, @SubType, @SearchedContent, @ExtendedData, @HasReceipt, 0, @Priority, @Timestamp, @Mentioned)",
+            new
+            {
+                stored.MessageId, stored.AppId, ConvType = (int)stored.ConversationType, stored.ConversationKey, stored.Seq, stored.SenderUserId, stored.LocalMessageId,
+                Type = (int)stored.Type, stored.Text, stored.SubType, stored.SearchedContent, stored.ExtendedData, HasReceipt = stored.HasReceipt ? 1 : 0,
+                stored.Priority, stored.Timestamp, Mentioned = stored.MentionedUserIds is { Length: > 0 } ids ? string.Join('\n', ids) : null,
+            }, tx);
+        foreach (var user in m.EnsureConversationFor)
+            c.Execute("INSERT OR IGNORE INTO user_conversations(app_id, user_id, conv_type, conv_key) VALUES (@AppId, @User, @Type, @Key)",
+                new { m.AppId, User = user, Type = (int)m.ConversationType, Key = m.ConversationKey }, tx);
+        // Sending implies having read everything before: the sender's own message never counts as unread.
+        c.Execute("UPDATE user_conversations SET read_seq = MAX(read_seq, @Seq) WHERE app_id=@AppId AND user_id=@User AND conv_type=@Type AND conv_key=@Key",
+            new { Seq = seq, m.AppId, User = m.SenderUserId, Type = (int)m.ConversationType, Key = m.ConversationKey }, tx);
+        return new AppendResult(stored, Duplicate: false);
+    }, cancellationToken);
+
+    /// <inheritdoc />
+    public Task DeleteMessagesAsync(uint appId, string userId, ConversationType type, string conversationKey, IReadOnlyList<long> messageIds, CancellationToken cancellationToken = default) =>
+        WriteAsync((c, tx) =>
+        {
+            foreach (long id in messageIds)
+                c.Execute("""
+                    INSERT OR IGNORE INTO deleted_messages(app_id, user_id, message_id)
+                    SELECT app_id, @User, message_id FROM messages WHERE app_id=@App AND message_id=@Id AND conv_type=@Type AND conv_key=@Key
+                    """, new { App = appId, User = userId, Id = id, Type = (int)type, Key = conversationKey }, tx);
+            return true;
+        }, cancellationToken);
+
+    /// <inheritdoc />
+    public Task DeleteAllMessagesAsync(uint appId, string userId, ConversationType type, string conversationKey, CancellationToken cancellationToken = default) =>
+        WriteAsync((c, tx) =>
+        {
+            long max = MaxSeq(c, tx, appId, type, conversationKey);
+            EnsureUserConversation(c, tx, appId, userId, type, conversationKey);
+            c.Execute("UPDATE user_conversations SET cleared_seq = @Max, read_seq = MAX(read_seq, @Max) WHERE app_id=@App AND user_id=@User AND conv_type=@Type AND conv_key=@Key",
+                new { Max = max, App = appId, User = userId, Type = (int)type, Key = conversationKey }, tx);
+            return true;
+        }, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<StoredMessage?> RevokeAsync(uint appId, long messageId, CancellationToken cancellationToken = default) => WriteAsync((c, tx) =>
+    {
+        int n = c.Execute("UPDATE messages SET type = @Revoke, text = NULL, searched = NULL, extended = NULL WHERE app_id=@App AND message_id=@Id",
+            new { Revoke = (int)ChatMessageType.Revoke, App = appId, Id = messageId }, tx);
+        return n == 0 ? null : c.QuerySingle<MessageRow>($"SELECT {MessageColumns} FROM messages WHERE message_id=@Id", new { Id = messageId }, tx).ToStored();
+    }, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<StoredMessage>> MarkReceiptsReadAsync(uint appId, IReadOnlyList<long> messageIds, CancellationToken cancellationToken = default) =>
+        WriteAsync<IReadOnlyList<StoredMessage>>((c, tx) =>
+        {
+            var changed = new List<StoredMessage>();
+            foreach (long id in messageIds)
+            {
+                var row = c.QuerySingleOrDefault<MessageRow>($"UPDATE messages SET receipt_read = 1 WHERE app_id=@App AND message_id=@Id AND has_receipt = 1 AND receipt_read = 0 RETURNING {MessageColumns}",
+                    new { App = appId, Id = id }, tx);
+                if (row is not null) changed.Add(row.ToStored());
+            }
+            return changed;
+        }, cancellationToken);
+
+    /// <inheritdoc />
+    public Task MarkReadAsync(uint appId, string userId, ConversationType type, string conversationKey, long? seq, CancellationToken cancellationToken = default) =>
+        WriteAsync((c, tx) =>
+        {
+            long upTo = seq ?? MaxSeq(c, tx, appId, type, conversationKey);
+            EnsureUserConversation(c, tx, appId, userId, type, conversationKey);
+            c.Execute("UPDATE user_conversations SET read_seq = MAX(read_seq, @UpTo) WHERE app_id=@App AND user_id=@User AND conv_type=@Type AND conv_key=@Key",
+                new { UpTo = upTo, App = appId, User = userId, Type = (int)type, Key = conversationKey }, tx);
+            return true;
+        }, cancellationToken);
+
+    /// <inheritdoc />
+    public Task SetMutedAsync(uint appId, string userId, ConversationType type, string conversationKey, bool muted, CancellationToken cancellationToken = default) =>
+        UpdateUserConversation(appId, userId, type, conversationKey, "muted = @Value", muted ? 1 : 0, cancellationToken);
+
+    /// <inheritdoc />
+    public Task SetPinnedAsync(uint appId, string userId, ConversationType type, string conversationKey, bool pinned, CancellationToken cancellationToken = default) =>
+        UpdateUserConversation(appId, userId, type, conversationKey, "pinned = @Value", pinned ? 1 : 0, cancellationToken);
+
+    /// <inheritdoc />
+    public Task HideConversationAsync(uint appId, string userId, ConversationType type, string conversationKey, CancellationToken cancellationToken = default) =>
+        WriteAsync((c, tx) =>
+        {
+            long max = MaxSeq(c, tx, appId, type, conversationKey);
+            c.Execute("UPDATE user_conversations SET hidden_seq = @Max, read_seq = MAX(read_seq, @Max) WHERE app_id=@App AND user_id=@User AND conv_type=@Type AND conv_key=@Key",
+                new { Max = max, App = appId, User = userId, Type = (int)type, Key = conversationKey }, tx);
+            return true;
+        }, cancellationToken);
+
+    private Task UpdateUserConversation(uint appId, string userId, ConversationType type, string key, string set, int value, CancellationToken cancellationToken) =>
+        WriteAsync((c, tx) =>
+        {
+            EnsureUserConversation(c, tx, appId, userId, type, key);
+            c.Execute($"UPDATE user_conversations SET {set} WHERE app_id=@App AND user_id=@User AND conv_type=@Type AND conv_key=@Key",
+                new { Value = value, App = appId, User = userId, Type = (int)type, Key = key }, tx);
+            return true;
+        }, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<GroupChange> CreateGroupAsync(uint appId, string groupId, string name, string ownerUserId, IReadOnlyList<string> members, int maxMembers, CancellationToken cancellationToken = default) =>
+        WriteAsync((c, tx) =>
+        {
+            if (c.ExecuteScalar<long>("SELECT COUNT(*) FROM chat_groups WHERE app_id=@App AND group_id=@Group", new { App = appId, Group = groupId }, tx) > 0)
+                return GroupChange.Exists;
+            var all = members.Prepend(ownerUserId).Distinct(StringComparer.Ordinal).ToList();
+            if (all.Count > maxMembers) return GroupChange.Full;
+            long now = _time.GetUtcNow().ToUnixTimeMilliseconds();
+            c.Execute("INSERT INTO chat_groups(app_id, group_id, name, owner, create_time) VALUES (@App, @Group, @Name, @Owner, @Now)",
+                new { App = appId, Group = groupId, Name = name, Owner = ownerUserId, Now = now }, tx);
+            AddMembers(c, tx, appId, groupId, all, now);
+            return GroupChange.Done;
+        }, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<GroupChange> AddGroupMembersAsync(uint appId, string groupId, IReadOnlyList<string> userIds, int maxMembers, CancellationToken cancellationToken = default) =>
+        WriteAsync((c, tx) =>
+        {
+            if (c.ExecuteScalar<long>("SELECT COUNT(*) FROM chat_groups WHERE app_id=@App AND group_id=@Group", new { App = appId, Group = groupId }, tx) == 0)
+                return GroupChange.Missing;
+            var current = c.Query<string>("SELECT user_id FROM group_members WHERE app_id=@App AND group_id=@Group", new { App = appId, Group = groupId }, tx).ToHashSet(StringComparer.Ordinal);
+            var added = userIds.Distinct(StringComparer.Ordinal).Where(u => !current.Contains(u)).ToList();
+            if (current.Count + added.Count > maxMembers) return GroupChange.Full;
+            AddMembers(c, tx, appId, groupId, added, _time.GetUtcNow().ToUnixTimeMilliseconds());
+            return GroupChange.Done;
+        }, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<GroupChange> RemoveGroupMembersAsync(uint appId, string groupId, IReadOnlyList<string> userIds, CancellationToken cancellationToken = default) =>
+        WriteAsync((c, tx) =>
+        {
+            if (c.ExecuteScalar<long>("SELECT COUNT(*) FROM chat_groups WHERE app_id=@App AND group_id=@Group", new { App = appId, Group = groupId }, tx) == 0)
+                return GroupChange.Missing;
+            foreach (var u in userIds)
+                c.Execute("DELETE FROM group_members WHERE app_id=@App AND group_id=@Group AND user_id=@User", new { App = appId, Group = groupId, User = u }, tx);
+            return GroupChange.Done;
+        }, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<GroupChange> DismissGroupAsync(uint appId, string groupId, CancellationToken cancellationToken = default) =>
+        WriteAsync((c, tx) =>
+        {
+            int n = c.Execute("DELETE FROM chat_groups WHERE app_id=@App AND group_id=@Group", new { App = appId, Group = groupId }, tx);
+            c.Execute("DELETE FROM group_members WHERE app_id=@App AND group_id=@Group", new { App = appId, Group = groupId }, tx);
+            return n == 0 ? GroupChange.Missing : GroupChange.Done;
+        }, cancellationToken);
+
+    private static void AddMembers(SqliteConnection c, SqliteTransaction tx, uint appId, string groupId, IEnumerable<string> users, long now)
+    {
+        long max = MaxSeq(c, tx, appId, ConversationType.Group, groupId);
+        foreach (var u in users)
+        {
+            c.Execute("INSERT OR IGNORE INTO group_members(app_id, group_id, user_id, joined_at) VALUES (@App, @Group, @User, @Now)",
+                new { App = appId, Group = groupId, User = u, Now = now }, tx);
+            // A new member starts with nothing unread; one who comes back keeps its entry.
+            c.Execute("INSERT INTO user_conversations(app_id, user_id, conv_type, conv_key, read_seq) VALUES (@App, @User, @Type, @Group, @Max) ON CONFLICT DO UPDATE SET hidden_seq = -1",
+                new { App = appId, User = u, Type = (int)ConversationType.Group, Group = groupId, Max = max }, tx);
+        }
+    }
+
+    private static long MaxSeq(SqliteConnection c, SqliteTransaction? tx, uint appId, ConversationType type, string key) =>
+        c.ExecuteScalar<long?>("SELECT max_seq FROM conversations WHERE app_id=@App AND conv_type=@Type AND conv_key=@Key",
+            new { App = appId, Type = (int)type, Key = key }, tx) ?? 0;
+
+    private static void EnsureUserConversation(SqliteConnection c, SqliteTransaction tx, uint appId, string userId, ConversationType type, string key) =>
+        c.Execute("INSERT OR IGNORE INTO user_conversations(app_id, user_id, conv_type, conv_key) VALUES (@App, @User, @Type, @Key)",
+            new { App = appId, User = userId, Type = (int)type, Key = key }, tx);
+
+    // ---- reads ----------------------------------------------------------------------------
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<StoredMessage>> QueryHistoryAsync(uint appId, string userId, ConversationType type, string conversationKey,
+        long? startSeq, int count, bool forward, CancellationToken cancellationToken = default)
+    {
+        await using var c = await OpenReaderAsync(cancellationToken);
+        long cleared = c.ExecuteScalar<long?>("SELECT cleared_seq FROM user_conversations WHERE app_id=@App AND user_id=@User AND conv_type=@Type AND conv_key=@Key",
+            new { App = appId, User = userId, Type = (int)type, Key = conversationKey }) ?? 0;
+        string range = forward ? "seq > @Start ORDER BY seq ASC" : "seq < @Start ORDER BY seq DESC";
+        long start = forward ? Math.Max(startSeq ?? 0, cleared) : startSeq ?? long.MaxValue;
+        var rows = await c.QueryAsync<MessageRow>(new CommandDefinition($"""
+            SELECT {MessageColumns} FROM messages m
+            WHERE app_id=@App AND conv_type=@Type AND conv_key=@Key AND seq > @Cleared
+              AND NOT EXISTS (SELECT 1 FROM deleted_messages d WHERE d.app_id=m.app_id AND d.user_id=@User AND d.message_id=m.message_id)
+              AND {range} LIMIT @Count
+            """, new { App = appId, Type = (int)type, Key = conversationKey, Cleared = cleared, User = userId, Start = start, Count = count }, cancellationToken: cancellationToken));
+        return rows.Select(r => r.ToStored()).ToList();
+    }
+
+    /// <inheritdoc />
+    public async Task<StoredMessage?> GetMessageAsync(uint appId, long messageId, CancellationToken cancellationToken = default)
+    {
+        await using var c = await OpenReaderAsync(cancellationToken);
+        var row = await c.QuerySingleOrDefaultAsync<MessageRow>($"SELECT {MessageColumns} FROM messages WHERE app_id=@App AND message_id=@Id", new { App = appId, Id = messageId });
+        return row?.ToStored();
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<UserConversation>> QueryConversationsAsync(uint appId, string userId, int count, CancellationToken cancellationToken = default)
+    {
+        await using var c = await OpenReaderAsync(cancellationToken);
+        var rows = (await c.QueryAsync<ConversationRow>($"{ConversationSelect} AND COALESCE(c.max_seq, 0) > uc.hidden_seq ORDER BY uc.pinned DESC, COALESCE(c.last_time, 0) DESC LIMIT @Count",
+            new { App = appId, User = userId, Count = count })).ToList();
+        var result = new List<UserConversation>(rows.Count);
+        foreach (var r in rows) result.Add(await ToConversationAsync(c, appId, userId, r));
+        return result;
+    }
+
+    /// <inheritdoc />
+    public async Task<UserConversation?> GetConversationAsync(uint appId, string userId, ConversationType type, string conversationKey, CancellationToken cancellationToken = default)
+    {
+        await using var c = await OpenReaderAsync(cancellationToken);
+        var row = await c.QuerySingleOrDefaultAsync<ConversationRow>($"{ConversationSelect} AND uc.conv_type=@Type AND uc.conv_key=@Key",
+            new { App = appId, User = userId, Type = (int)type, Key = conversationKey });
+        return row is null ? null : await ToConversationAsync(c, appId, userId, row);
+    }
+
+    /// <inheritdoc />
+    public async Task<long> GetUnreadTotalAsync(uint appId, string userId, CancellationToken cancellationToken = default)
+    {
+        await using var c = await OpenReaderAsync(cancellationToken);
+        return await c.ExecuteScalarAsync<long?>("""
+            SELECT SUM(MAX(0, COALESCE(c.max_seq, 0) - MAX(uc.read_seq, uc.cleared_seq)))
+            FROM user_conversations uc LEFT JOIN conversations c ON c.app_id=uc.app_id AND c.conv_type=uc.conv_type AND c.conv_key=uc.conv_key
+            WHERE uc.app_id=@App AND uc.user_id=@User AND uc.muted = 0 AND COALESCE(c.max_seq, 0) > uc.hidden_seq
+            """, new { App = appId, User = userId }) ?? 0;
+    }
+
+    /// <inheritdoc />
+    public async Task<StoredGroup?> GetGroupAsync(uint appId, string groupId, CancellationToken cancellationToken = default)
+    {
+        await using var c = await OpenReaderAsync(cancellationToken);
+        var g = await c.QuerySingleOrDefaultAsync<GroupRow>("""
+            SELECT group_id AS GroupId, name AS Name, owner AS Owner, create_time AS CreateTime,
+                   (SELECT COUNT(*) FROM group_members m WHERE m.app_id=g.app_id AND m.group_id=g.group_id) AS Members
+            FROM chat_groups g WHERE app_id=@App AND group_id=@Group
+            """, new { App = appId, Group = groupId });
+        return g is null ? null : new StoredGroup(g.GroupId, g.Name, g.Owner, g.CreateTime, (int)g.Members);
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<string>> GetGroupMembersAsync(uint appId, string groupId, CancellationToken cancellationToken = default)
+    {
+        await using var c = await OpenReaderAsync(cancellationToken);
+        return (await c.QueryAsync<string>("SELECT user_id FROM group_members WHERE app_id=@App AND group_id=@Group ORDER BY joined_at, user_id",
+            new { App = appId, Group = groupId })).ToList();
+    }
+
+    /// <inheritdoc />
+    public async Task<bool> IsGroupMemberAsync(uint appId, string groupId, string userId, CancellationToken cancellationToken = default)
+    {
+        await using var c = await OpenReaderAsync(cancellationToken);
+        return await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM group_members WHERE app_id=@App AND group_id=@Group AND user_id=@User",
+            new { App = appId, Group = groupId, User = userId }) > 0;
+    }
+
+    /// <summary>Runs SQLite's integrity check; returns "ok" for a sound database.</summary>
+    public async Task<string> CheckIntegrityAsync()
+    {
+        await using var c = await OpenReaderAsync(CancellationToken.None);
+        return await c.ExecuteScalarAsync<string>("PRAGMA integrity_check") ?? "";
+    }
+
+    private const string ConversationSelect = """
+        SELECT uc.conv_type AS ConvType, uc.conv_key AS ConvKey, uc.read_seq AS ReadSeq, uc.cleared_seq AS ClearedSeq, uc.muted AS Muted, uc.pinned AS Pinned,
+               COALESCE(c.max_seq, 0) AS MaxSeq
+        FROM user_conversations uc LEFT JOIN conversations c ON c.app_id=uc.app_id AND c.conv_type=uc.conv_type AND c.conv_key=uc.conv_key
+        WHERE uc.app_id=@App AND uc.user_id=@User
+        """;
+
+    private static async Task<UserConversation> ToConversationAsync(SqliteConnection c, uint appId, string userId, ConversationRow r)
+    {
+        var last = await c.QuerySingleOrDefaultAsync<MessageRow>($"""
+            SELECT {MessageColumns} FROM messages m
+            WHERE app_id=@App AND conv_type=@Type AND conv_key=@Key AND seq > @Cleared
+              AND NOT EXISTS (SELECT 1 FROM deleted_messages d WHERE d.app_id=m.app_id AND d.user_id=@User AND d.message_id=m.message_id)
+            ORDER BY seq DESC LIMIT 1
+            """, new { App = appId, Type = r.ConvType, Key = r.ConvKey, Cleared = r.ClearedSeq, User = userId });
+        return new UserConversation
+        {
+            ConversationType = (ConversationType)r.ConvType, ConversationKey = r.ConvKey, MaxSeq = r.MaxSeq, ReadSeq = r.ReadSeq,
+            ClearedSeq = r.ClearedSeq, Muted = r.Muted != 0, Pinned = r.Pinned != 0, LastMessage = last?.ToStored(),
+        };
+    }
+
+    private async Task<SqliteConnection> OpenReaderAsync(CancellationToken cancellationToken)
+    {
+        var c = new SqliteConnection(_connectionString);
+        await c.OpenAsync(cancellationToken);
+        return c;
+    }
+
+    // ---- the writer -------------------------------------------------------------------------
+
+    private async Task<T> WriteAsync<T>(Func<SqliteConnection, SqliteTransaction, T> work, CancellationToken cancellationToken)
+    {
+        var op = new WriteOp((c, tx) => work(c, tx));
+        if (!_writes.Writer.TryWrite(op)) throw new ObjectDisposedException(nameof(SqliteChatStore));
+        // The write is not withdrawn on cancellation: the caller stops waiting, the write still lands.
+        return (T)(await op.Done.Task.WaitAsync(cancellationToken))!;
+    }
+
+    private void WriterLoop()
+    {
+        var batch = new List<WriteOp>(MaxBatch);
+        var reader = _writes.Reader;
+        while (reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
+        {
+            batch.Clear();
+            while (batch.Count < MaxBatch && reader.TryRead(out var op)) batch.Add(op);
+            var results = new object?[batch.Count];
+            var errors = new Exception?[batch.Count];
+            try
+            {
+                using var tx = _writer.BeginTransaction();
+                for (int i = 0; i < batch.Count; i++)
+                {
+                    tx.Save("op");
+                    try
+                    {
+                        results[i] = batch[i].Work(_writer, tx);
+                        tx.Release("op");
+                    }
+                    catch (Exception ex) when (ex is SqliteException or InvalidOperationException or ArgumentException or FormatException)
+                    {
+                        tx.Rollback("op");
+                        errors[i] = ex;
+                    }
+                }
+                tx.Commit();
+                Interlocked.Increment(ref _commits);
+            }
+            catch (SqliteException ex)
+            {
+                foreach (var op in batch) op.Done.TrySetException(ex);
+                continue;
+            }
+            for (int i = 0; i < batch.Count; i++)
+            {
+                if (errors[i] is { } e) batch[i].Done.TrySetException(e);
+                else batch[i].Done.TrySetResult(results[i]);
+            }
+        }
+    }
+
+    /// <summary>Stops taking writes, finishes the queued ones and closes the database.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        _writes.Writer.TryComplete();
+        await Task.Run(() => _writerThread.Join());
+        await _writer.DisposeAsync();
+        SqliteConnection.ClearAllPools();
+    }
+
+    private sealed class WriteOp(Func<SqliteConnection, SqliteTransaction, object?> work)
+    {
+        public Func<SqliteConnection, SqliteTransaction, object?> Work { get; } = work;
+        public TaskCompletionSource<object?> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+
+    private sealed class ConversationRow
+    {
+        public long ConvType { get; set; }
+        public string ConvKey { get; set; } = "";
+        public long ReadSeq { get; set; }
+        public long ClearedSeq { get; set; }
+        public long Muted { get; set; }
+        public long Pinned { get; set; }
+        public long MaxSeq { get; set; }
+    }
+
+    private sealed class GroupRow
+    {
+        public string GroupId { get; set; } = "";
+        public string Name { get; set; } = "";
+        public string Owner { get; set; } = "";
+        public long CreateTime { get; set; }
+        public long Members { get; set; }
+    }
+
+    private sealed class MessageRow
+    {
+#pragma warning disable IDE1006 // column names
+        public long message_id { get; set; }
+        public long app_id { get; set; }
+        public long conv_type { get; set; }
+        public string conv_key { get; set; } = "";
+        public long seq { get; set; }
+        public string sender { get; set; } = "";
+        public long local_id { get; set; }
+        public long type { get; set; }
+        public string? text { get; set; }
+        public long sub_type { get; set; }
+        public string? searched { get; set; }
+        public string? extended { get; set; }
+        public long has_receipt { get; set; }
+        public long receipt_read { get; set; }
+        public long priority { get; set; }
+        public long ts { get; set; }
+        public string? mentioned { get; set; }
+#pragma warning restore IDE1006
+
+        public StoredMessage ToStored() => new()
+        {
+            MessageId = message_id, AppId = (uint)app_id, ConversationType = (ConversationType)conv_type, ConversationKey = conv_key, Seq = seq,
+            SenderUserId = sender, LocalMessageId = local_id, Type = (ChatMessageType)type, Text = text, SubType = (int)sub_type,
+            SearchedContent = searched, ExtendedData = extended, HasReceipt = has_receipt != 0, ReceiptRead = receipt_read != 0,
+            Priority = (int)priority, Timestamp = ts, MentionedUserIds = mentioned?.Split('\n'),
+        };
+    }
+}

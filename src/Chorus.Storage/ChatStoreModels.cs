@@ -1,0 +1,141 @@
+using Chorus.Protocol;
+
+namespace Chorus.Storage;
+
+/// <summary>A stored chat message. <see cref="ConversationKey"/> is the store's key: for peers it holds both users.</summary>
+public sealed record StoredMessage
+{
+    /// <summary>Server-assigned id, unique and increasing.</summary>
+    public required long MessageId { get; init; }
+    /// <summary>App.</summary>
+    public required uint AppId { get; init; }
+    /// <summary>Conversation type.</summary>
+    public required ConversationType ConversationType { get; init; }
+    /// <summary>Store key of the conversation (see <see cref="ConversationKeys"/>).</summary>
+    public required string ConversationKey { get; init; }
+    /// <summary>Sequence number within the conversation (1, 2, 3... with no gaps).</summary>
+    public required long Seq { get; init; }
+    /// <summary>Sender.</summary>
+    public required string SenderUserId { get; init; }
+    /// <summary>The sender's LocalMessageId (deduplication key together with the sender).</summary>
+    public required long LocalMessageId { get; init; }
+    /// <summary>Type (Revoke once revoked).</summary>
+    public required ChatMessageType Type { get; init; }
+    /// <summary>Text or custom content.</summary>
+    public string? Text { get; init; }
+    /// <summary>Custom sub-type.</summary>
+    public int SubType { get; init; }
+    /// <summary>Custom search text.</summary>
+    public string? SearchedContent { get; init; }
+    /// <summary>Extended data.</summary>
+    public string? ExtendedData { get; init; }
+    /// <summary>Whether read receipts were asked for.</summary>
+    public bool HasReceipt { get; init; }
+    /// <summary>Whether a receiver has read it (receipts).</summary>
+    public bool ReceiptRead { get; init; }
+    /// <summary>Priority 1–3.</summary>
+    public int Priority { get; init; } = 2;
+    /// <summary>Server time, Unix ms.</summary>
+    public required long Timestamp { get; init; }
+    /// <summary>Mentioned users.</summary>
+    public string[]? MentionedUserIds { get; init; }
+}
+
+/// <summary>A message to store. The store assigns MessageId, Seq and Timestamp in the same write that deduplicates.</summary>
+public sealed record NewMessage
+{
+    /// <summary>App.</summary>
+    public required uint AppId { get; init; }
+    /// <summary>Conversation type (Peer or Group; rooms are not stored here).</summary>
+    public required ConversationType ConversationType { get; init; }
+    /// <summary>Store key of the conversation.</summary>
+    public required string ConversationKey { get; init; }
+    /// <summary>Sender.</summary>
+    public required string SenderUserId { get; init; }
+    /// <summary>The sender's LocalMessageId; 0 = no deduplication.</summary>
+    public long LocalMessageId { get; init; }
+    /// <summary>Type: Text or Custom.</summary>
+    public required ChatMessageType Type { get; init; }
+    /// <summary>Content.</summary>
+    public string? Text { get; init; }
+    /// <summary>Custom sub-type.</summary>
+    public int SubType { get; init; }
+    /// <summary>Custom search text.</summary>
+    public string? SearchedContent { get; init; }
+    /// <summary>Extended data.</summary>
+    public string? ExtendedData { get; init; }
+    /// <summary>Read receipts asked for.</summary>
+    public bool HasReceipt { get; init; }
+    /// <summary>Priority 1–3.</summary>
+    public int Priority { get; init; } = 2;
+    /// <summary>Mentioned users.</summary>
+    public string[]? MentionedUserIds { get; init; }
+    /// <summary>Users whose conversation entry is ensured by this write (peer: sender and receiver). Empty for groups,
+    /// whose members have entries from the time they joined.</summary>
+    public IReadOnlyList<string> EnsureConversationFor { get; init; } = [];
+}
+
+/// <summary>The result of <see cref="IChatStore.AppendAsync"/>.</summary>
+/// <param name="Message">The stored message (the earlier one when this was a retry).</param>
+/// <param name="Duplicate">True when the same sender had already sent this LocalMessageId: nothing new was stored.</param>
+public sealed record AppendResult(StoredMessage Message, bool Duplicate);
+
+/// <summary>One user's view of a conversation.</summary>
+public sealed record UserConversation
+{
+    /// <summary>Conversation type.</summary>
+    public required ConversationType ConversationType { get; init; }
+    /// <summary>Store key.</summary>
+    public required string ConversationKey { get; init; }
+    /// <summary>The conversation's highest sequence number.</summary>
+    public long MaxSeq { get; init; }
+    /// <summary>Everything up to this sequence number is read by the user.</summary>
+    public long ReadSeq { get; init; }
+    /// <summary>Everything up to this sequence number is deleted from the user's view.</summary>
+    public long ClearedSeq { get; init; }
+    /// <summary>Muted ("do not disturb").</summary>
+    public bool Muted { get; init; }
+    /// <summary>Pinned.</summary>
+    public bool Pinned { get; init; }
+    /// <summary>The newest message the user can see.</summary>
+    public StoredMessage? LastMessage { get; init; }
+    /// <summary>Unread count: MaxSeq − max(ReadSeq, ClearedSeq); sending advances the sender's ReadSeq.</summary>
+    public long Unread => Math.Max(0, MaxSeq - Math.Max(ReadSeq, ClearedSeq));
+}
+
+/// <summary>A group.</summary>
+/// <param name="GroupId">Group ID.</param>
+/// <param name="Name">Name.</param>
+/// <param name="OwnerUserId">Owner.</param>
+/// <param name="CreateTime">Unix ms.</param>
+/// <param name="MemberCount">Members now.</param>
+public sealed record StoredGroup(string GroupId, string Name, string OwnerUserId, long CreateTime, int MemberCount);
+
+/// <summary>Outcome of a group membership change.</summary>
+public enum GroupChange
+{
+    /// <summary>Done.</summary>
+    Done,
+    /// <summary>No such group.</summary>
+    Missing,
+    /// <summary>The group exists already (create).</summary>
+    Exists,
+    /// <summary>The group would exceed its member limit.</summary>
+    Full,
+}
+
+/// <summary>Store keys of conversations.</summary>
+public static class ConversationKeys
+{
+    /// <summary>The key of the peer conversation between two users: the same for both sides.</summary>
+    public static string Peer(string userA, string userB) =>
+        string.CompareOrdinal(userA, userB) <= 0 ? userA + "\n" + userB : userB + "\n" + userA;
+
+    /// <summary>The other user of a peer conversation key, as <paramref name="me"/> sees it.</summary>
+    public static string PeerOf(string key, string me)
+    {
+        int nl = key.IndexOf('\n');
+        string a = key[..nl], b = key[(nl + 1)..];
+        return a == me ? b : a;
+    }
+}
