@@ -11,29 +11,32 @@ namespace Chorus.Client;
 /// its rooms, raising <see cref="RoomStateChanged"/> with Reconnecting and then Reconnected (or ReconnectFailed).
 /// Event handlers run on the receive loop: keep them short.
 /// </summary>
-public sealed partial class ChorusRoomClient : IAsyncDisposable
+public sealed class ChorusRoomClient : IAsyncDisposable
 {
     private readonly ChorusClientOptions _options;
-    private readonly SemaphoreSlim _connectLock = new(1, 1);
-    private readonly ConcurrentDictionary<long, TaskCompletionSource<Frame>> _pending = new();
     private readonly ConcurrentDictionary<string, JoinedRoom> _rooms = new(StringComparer.Ordinal);
-    private readonly CancellationTokenSource _disposed = new();
-    private volatile Connection? _connection;
-    private long _nextRid;
-    private int _reconnecting;
+    private readonly ProtocolChannel _channel;
 
     /// <summary>Creates a client; it connects on the first login.</summary>
     public ChorusRoomClient(ChorusClientOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
         _options = options;
+        _channel = new ProtocolChannel(options, OnFrame, LogBackInAsync,
+            onReconnecting: () => { foreach (var roomId in _rooms.Keys) RaiseState(roomId, RoomStateReason.Reconnecting, 0, null); },
+            onGaveUp: () =>
+            {
+                foreach (var roomId in _rooms.Keys)
+                    if (_rooms.TryRemove(roomId, out _)) RaiseState(roomId, RoomStateReason.ReconnectFailed, RoomErrorCodes.SendFailed, "could not reconnect");
+            },
+            wantsConnection: () => !_rooms.IsEmpty);
     }
 
     /// <summary>The settings in force.</summary>
     public ChorusClientOptions Options => _options;
 
     /// <summary>Whether the WebSocket is open now.</summary>
-    public bool IsConnected => _connection is { IsAlive: true };
+    public bool IsConnected => _channel.IsConnected;
 
     /// <summary>Rooms this client is logged into (or logging back into after a reconnect).</summary>
     public IReadOnlyCollection<string> Rooms => _rooms.Keys.ToArray();
@@ -70,8 +73,7 @@ public sealed partial class ChorusRoomClient : IAsyncDisposable
         if (code != 0) return new RoomLoginResult(code, "invalid RoomId or UserId", []);
 
         RaiseState(roomId, RoomStateReason.Logining, 0, null);
-        var connection = await EnsureConnectedAsync(cancellationToken).ConfigureAwait(false);
-        if (connection is null)
+        if (!await _channel.EnsureConnectedAsync(cancellationToken).ConfigureAwait(false))
         {
             RaiseState(roomId, RoomStateReason.LoginFailed, RoomErrorCodes.SendFailed, null);
             return new RoomLoginResult(RoomErrorCodes.SendFailed, "could not connect to the server", []);
@@ -162,12 +164,67 @@ public sealed partial class ChorusRoomClient : IAsyncDisposable
     /// <summary>Closes the connection; rooms are left. Safe to call more than once.</summary>
     public async ValueTask DisposeAsync()
     {
-        if (_disposed.IsCancellationRequested) return;
-        _disposed.Cancel();
         _rooms.Clear();
-        var connection = _connection;
-        if (connection is not null) await connection.CloseAsync().ConfigureAwait(false);
-        FailPending("the client was disposed");
+        await _channel.DisposeAsync().ConfigureAwait(false);
+    }
+
+    private Task<Frame> RequestAsync(Frame frame, CancellationToken cancellationToken) =>
+        _channel.RequestAsync(frame, RoomErrorCodes.SendFailed, cancellationToken);
+
+    private void OnFrame(Frame frame)
+    {
+        switch (frame.Op)
+        {
+            case Ops.CustomCommand:
+                Raise(CustomCommandReceived, new CustomCommandReceived(frame.RoomId ?? "", Sender(frame), frame.Content ?? ""));
+                break;
+            case Ops.Broadcast:
+                Raise(BroadcastMessageReceived, new BroadcastMessagesReceived(frame.RoomId ?? "",
+                    [new BroadcastMessageInfo(frame.Content ?? "", frame.MessageId ?? 0, frame.SendTime ?? 0, Sender(frame))]));
+                break;
+            case Ops.Barrage:
+                Raise(BarrageMessageReceived, new BarrageMessagesReceived(frame.RoomId ?? "",
+                    [new BarrageMessageInfo(frame.Content ?? "", frame.BarrageId ?? "", frame.SendTime ?? 0, Sender(frame))]));
+                break;
+            case Ops.UserUpdate:
+                Raise(RoomUserUpdated, new RoomUserUpdated(frame.RoomId ?? "", frame.UpdateType == "delete" ? RoomUpdateType.Delete : RoomUpdateType.Add,
+                    (frame.Users ?? []).Select(u => new RoomUser(u.UserId, u.UserName)).ToArray()));
+                break;
+            case Ops.OnlineCount:
+                Raise(RoomOnlineUserCountUpdated, new RoomOnlineUserCountUpdated(frame.RoomId ?? "", frame.Count ?? 0));
+                break;
+            case Ops.RoomState:
+                if (frame.RoomId is not null && frame.Reason == (int)RoomStateReason.KickOut) _rooms.TryRemove(frame.RoomId, out _);
+                RaiseState(frame.RoomId ?? "", (RoomStateReason)(frame.Reason ?? 0), frame.ErrorCode ?? 0, frame.ExtendedData ?? frame.Error);
+                break;
+            case Ops.TokenWillExpire:
+                Raise(RoomTokenWillExpire, new RoomTokenWillExpire(frame.RoomId ?? "", frame.SecondsLeft ?? 0));
+                break;
+            case Ops.ExtraInfo:
+                Raise(RoomExtraInfoUpdated, new RoomExtraInfoUpdated(frame.RoomId ?? "", frame.Key ?? "", frame.Value ?? "", new RoomUser(frame.FromUserId ?? "")));
+                break;
+        }
+    }
+
+    private static RoomUser Sender(Frame frame) => new(frame.FromUserId ?? "", frame.FromUserName ?? frame.FromUserId ?? "");
+
+    /// <summary>Logs back into every room after a reconnect; false when the connection failed on the way (try again).</summary>
+    private async Task<bool> LogBackInAsync(CancellationToken cancellationToken)
+    {
+        foreach (var joined in _rooms.Values.ToArray())
+        {
+            var reply = await RequestAsync(LoginFrame(joined), cancellationToken).ConfigureAwait(false);
+            if (reply.ErrorCode == RoomErrorCodes.SendFailed && !IsConnected) return false;
+            if (reply.ErrorCode == 0)
+            {
+                RaiseState(joined.RoomId, RoomStateReason.Reconnected, 0, null);
+            }
+            else if (_rooms.TryRemove(new KeyValuePair<string, JoinedRoom>(joined.RoomId, joined)))
+            {
+                RaiseState(joined.RoomId, RoomStateReason.ReconnectFailed, reply.ErrorCode ?? RoomErrorCodes.SendFailed, reply.Error);
+            }
+        }
+        return true;
     }
 
     private int CheckSend(string roomId, string content)

@@ -1,20 +1,56 @@
+using System.Collections.Concurrent;
 using System.Net.WebSockets;
 using Chorus.Protocol;
 
 namespace Chorus.Client;
 
-public sealed partial class ChorusRoomClient
+/// <summary>
+/// One logical connection to the server shared by the SDK's clients: opens the WebSocket, matches results to requests,
+/// pings, and after a drop reconnects with jittered exponential backoff, then lets its owner restore its state.
+/// </summary>
+internal sealed class ProtocolChannel : IAsyncDisposable
 {
-    private async Task<Connection?> EnsureConnectedAsync(CancellationToken cancellationToken)
+    private readonly ChorusClientOptions _options;
+    private readonly Action<Frame> _onEvent;
+    private readonly Func<CancellationToken, Task<bool>> _restore;
+    private readonly Action _onReconnecting;
+    private readonly Action _onGaveUp;
+    private readonly Func<bool> _wantsConnection;
+    private readonly SemaphoreSlim _connectLock = new(1, 1);
+    private readonly ConcurrentDictionary<long, TaskCompletionSource<Frame>> _pending = new();
+    private readonly CancellationTokenSource _disposed = new();
+    private volatile Connection? _connection;
+    private long _nextRid;
+    private int _reconnecting;
+
+    /// <param name="options">Settings.</param>
+    /// <param name="onEvent">Called on the receive loop for every frame that is not a result.</param>
+    /// <param name="restore">After a reconnect: restore server-side state (log back in, sync); false when the connection failed on the way.</param>
+    /// <param name="onReconnecting">The connection dropped and reconnecting starts.</param>
+    /// <param name="onGaveUp">Reconnecting gave up after <see cref="ChorusClientOptions.ReconnectGiveUpAfter"/>.</param>
+    /// <param name="wantsConnection">Whether the owner still needs the connection (anything logged in).</param>
+    public ProtocolChannel(ChorusClientOptions options, Action<Frame> onEvent, Func<CancellationToken, Task<bool>> restore, Action onReconnecting, Action onGaveUp, Func<bool> wantsConnection)
     {
-        var current = _connection;
-        if (current is { IsAlive: true }) return current;
+        _options = options;
+        _onEvent = onEvent;
+        _restore = restore;
+        _onReconnecting = onReconnecting;
+        _onGaveUp = onGaveUp;
+        _wantsConnection = wantsConnection;
+    }
+
+    public bool IsConnected => _connection is { IsAlive: true };
+
+    public CancellationToken Disposed => _disposed.Token;
+
+    public async Task<bool> EnsureConnectedAsync(CancellationToken cancellationToken)
+    {
+        if (_connection is { IsAlive: true }) return true;
         await _connectLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            current = _connection;
-            if (current is { IsAlive: true }) return current;
-            if (_disposed.IsCancellationRequested) return null;
+            if (_connection is { IsAlive: true }) return true;
+            if (_disposed.IsCancellationRequested) return false;
             var socket = new ClientWebSocket();
             socket.Options.AddSubProtocol(Ops.SubProtocol);
             socket.Options.KeepAliveInterval = TimeSpan.Zero; // the protocol's own ping does this job
@@ -28,12 +64,12 @@ public sealed partial class ChorusRoomClient
             {
                 socket.Dispose();
                 cancellationToken.ThrowIfCancellationRequested();
-                return null;
+                return false;
             }
             var connection = new Connection(this, socket);
             _connection = connection;
             connection.Start();
-            return connection;
+            return true;
         }
         finally
         {
@@ -41,10 +77,11 @@ public sealed partial class ChorusRoomClient
         }
     }
 
-    private async Task<Frame> RequestAsync(Frame frame, CancellationToken cancellationToken)
+    /// <summary>Sends a request and waits for its result; failures come back as a result with <paramref name="failureCode"/>.</summary>
+    public async Task<Frame> RequestAsync(Frame frame, int failureCode, CancellationToken cancellationToken)
     {
         var connection = _connection;
-        if (connection is not { IsAlive: true }) return Failure(frame, "not connected");
+        if (connection is not { IsAlive: true }) return Failure(frame, failureCode, "not connected");
         long rid = Interlocked.Increment(ref _nextRid);
         frame.Rid = rid;
         var tcs = new TaskCompletionSource<Frame>(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -52,12 +89,13 @@ public sealed partial class ChorusRoomClient
         try
         {
             if (!await connection.SendAsync(frame.ToUtf8Bytes(), cancellationToken).ConfigureAwait(false))
-                return Failure(frame, "the connection was lost");
-            return await tcs.Task.WaitAsync(_options.RequestTimeout, cancellationToken).ConfigureAwait(false);
+                return Failure(frame, failureCode, "the connection was lost");
+            var reply = await tcs.Task.WaitAsync(_options.RequestTimeout, cancellationToken).ConfigureAwait(false);
+            return reply.ErrorCode == LostMarker ? Failure(frame, failureCode, reply.Error ?? "the connection was lost") : reply;
         }
         catch (TimeoutException)
         {
-            return Failure(frame, "the server did not answer in time");
+            return Failure(frame, failureCode, "the server did not answer in time");
         }
         finally
         {
@@ -65,61 +103,33 @@ public sealed partial class ChorusRoomClient
         }
     }
 
-    private static Frame Failure(Frame request, string message) =>
-        new() { Op = Ops.Result, Rid = request.Rid, ErrorCode = RoomErrorCodes.SendFailed, Error = message, RoomId = request.RoomId };
+    // Pending requests are failed with this marker, then given the caller's own failure code.
+    private const int LostMarker = int.MinValue;
+
+    private static Frame Failure(Frame request, int code, string message) =>
+        new() { Op = Ops.Result, Rid = request.Rid, ErrorCode = code, Error = message, RoomId = request.RoomId };
 
     private void FailPending(string message)
     {
         foreach (var (rid, tcs) in _pending)
-            tcs.TrySetResult(new Frame { Op = Ops.Result, Rid = rid, ErrorCode = RoomErrorCodes.SendFailed, Error = message });
+            tcs.TrySetResult(new Frame { Op = Ops.Result, Rid = rid, ErrorCode = LostMarker, Error = message });
     }
 
     private void OnFrame(Frame frame)
     {
-        switch (frame.Op)
+        if (frame.Op is Ops.Result or Ops.Pong)
         {
-            case Ops.Result:
-            case Ops.Pong:
-                if (frame.Rid is long rid && _pending.TryGetValue(rid, out var tcs)) tcs.TrySetResult(frame);
-                break;
-            case Ops.CustomCommand:
-                Raise(CustomCommandReceived, new CustomCommandReceived(frame.RoomId ?? "", Sender(frame), frame.Content ?? ""));
-                break;
-            case Ops.Broadcast:
-                Raise(BroadcastMessageReceived, new BroadcastMessagesReceived(frame.RoomId ?? "",
-                    [new BroadcastMessageInfo(frame.Content ?? "", frame.MessageId ?? 0, frame.SendTime ?? 0, Sender(frame))]));
-                break;
-            case Ops.Barrage:
-                Raise(BarrageMessageReceived, new BarrageMessagesReceived(frame.RoomId ?? "",
-                    [new BarrageMessageInfo(frame.Content ?? "", frame.BarrageId ?? "", frame.SendTime ?? 0, Sender(frame))]));
-                break;
-            case Ops.UserUpdate:
-                Raise(RoomUserUpdated, new RoomUserUpdated(frame.RoomId ?? "", frame.UpdateType == "delete" ? RoomUpdateType.Delete : RoomUpdateType.Add,
-                    (frame.Users ?? []).Select(u => new RoomUser(u.UserId, u.UserName)).ToArray()));
-                break;
-            case Ops.OnlineCount:
-                Raise(RoomOnlineUserCountUpdated, new RoomOnlineUserCountUpdated(frame.RoomId ?? "", frame.Count ?? 0));
-                break;
-            case Ops.RoomState:
-                if (frame.RoomId is not null && frame.Reason == (int)RoomStateReason.KickOut) _rooms.TryRemove(frame.RoomId, out _);
-                RaiseState(frame.RoomId ?? "", (RoomStateReason)(frame.Reason ?? 0), frame.ErrorCode ?? 0, frame.ExtendedData ?? frame.Error);
-                break;
-            case Ops.TokenWillExpire:
-                Raise(RoomTokenWillExpire, new RoomTokenWillExpire(frame.RoomId ?? "", frame.SecondsLeft ?? 0));
-                break;
-            case Ops.ExtraInfo:
-                Raise(RoomExtraInfoUpdated, new RoomExtraInfoUpdated(frame.RoomId ?? "", frame.Key ?? "", frame.Value ?? "", new RoomUser(frame.FromUserId ?? "")));
-                break;
+            if (frame.Rid is long rid && _pending.TryGetValue(rid, out var tcs)) tcs.TrySetResult(frame);
+            return;
         }
+        _onEvent(frame);
     }
-
-    private static RoomUser Sender(Frame frame) => new(frame.FromUserId ?? "", frame.FromUserName ?? frame.FromUserId ?? "");
 
     private void OnConnectionLost(Connection connection)
     {
         if (!ReferenceEquals(_connection, connection)) return;
         FailPending("the connection was lost");
-        if (_disposed.IsCancellationRequested || _rooms.IsEmpty) return;
+        if (_disposed.IsCancellationRequested || !_wantsConnection()) return;
         if (Interlocked.Exchange(ref _reconnecting, 1) == 1) return;
         _ = Task.Run(ReconnectLoopAsync);
     }
@@ -128,23 +138,21 @@ public sealed partial class ChorusRoomClient
     {
         try
         {
-            foreach (var roomId in _rooms.Keys) RaiseState(roomId, RoomStateReason.Reconnecting, 0, null);
+            _onReconnecting();
             var deadline = DateTimeOffset.UtcNow + _options.ReconnectGiveUpAfter;
             var delay = _options.ReconnectMinDelay;
             while (!_disposed.IsCancellationRequested)
             {
-                // Full jitter: clients dropped together do not come back together.
+                // Jitter: clients dropped together do not come back together.
                 var wait = TimeSpan.FromMilliseconds(delay.TotalMilliseconds * (0.5 + Random.Shared.NextDouble() / 2));
                 try { await Task.Delay(wait, _disposed.Token).ConfigureAwait(false); }
                 catch (OperationCanceledException) { return; }
 
-                var connection = await EnsureConnectedAsync(_disposed.Token).ConfigureAwait(false);
-                if (connection is not null && await LogBackInAsync().ConfigureAwait(false)) return;
+                if (await EnsureConnectedAsync(_disposed.Token).ConfigureAwait(false) && await _restore(_disposed.Token).ConfigureAwait(false)) return;
 
                 if (DateTimeOffset.UtcNow >= deadline)
                 {
-                    foreach (var roomId in _rooms.Keys)
-                        if (_rooms.TryRemove(roomId, out _)) RaiseState(roomId, RoomStateReason.ReconnectFailed, RoomErrorCodes.SendFailed, "could not reconnect");
+                    _onGaveUp();
                     return;
                 }
                 delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, _options.ReconnectMaxDelay.Ticks));
@@ -154,33 +162,23 @@ public sealed partial class ChorusRoomClient
         finally
         {
             Interlocked.Exchange(ref _reconnecting, 0);
-            // The new connection may have died while we were logging back in.
-            if (_connection is { IsAlive: false } dead && !_rooms.IsEmpty && !_disposed.IsCancellationRequested)
+            // The new connection may have died while state was being restored.
+            if (_connection is { IsAlive: false } dead && _wantsConnection() && !_disposed.IsCancellationRequested)
                 OnConnectionLost(dead);
         }
     }
 
-    /// <summary>Logs back into every room; false when the connection failed on the way (try again).</summary>
-    private async Task<bool> LogBackInAsync()
+    public async ValueTask DisposeAsync()
     {
-        foreach (var joined in _rooms.Values.ToArray())
-        {
-            var reply = await RequestAsync(LoginFrame(joined), _disposed.Token).ConfigureAwait(false);
-            if (reply.ErrorCode == RoomErrorCodes.SendFailed && !IsConnected) return false;
-            if (reply.ErrorCode == 0)
-            {
-                RaiseState(joined.RoomId, RoomStateReason.Reconnected, 0, null);
-            }
-            else if (_rooms.TryRemove(new KeyValuePair<string, JoinedRoom>(joined.RoomId, joined)))
-            {
-                RaiseState(joined.RoomId, RoomStateReason.ReconnectFailed, reply.ErrorCode ?? RoomErrorCodes.SendFailed, reply.Error);
-            }
-        }
-        return true;
+        if (_disposed.IsCancellationRequested) return;
+        _disposed.Cancel();
+        var connection = _connection;
+        if (connection is not null) await connection.CloseAsync().ConfigureAwait(false);
+        FailPending("the client was disposed");
     }
 
     /// <summary>One WebSocket: its receive loop and heartbeat.</summary>
-    private sealed class Connection(ChorusRoomClient owner, ClientWebSocket socket)
+    private sealed class Connection(ProtocolChannel owner, ClientWebSocket socket)
     {
         private readonly SemaphoreSlim _sendLock = new(1, 1);
         private readonly CancellationTokenSource _stop = new();
@@ -190,11 +188,8 @@ public sealed partial class ChorusRoomClient
 
         public bool IsAlive => Volatile.Read(ref _lost) == 0 && socket.State == WebSocketState.Open;
 
-        public void Start()
-        {
-            // The heartbeat starts with the first frame (hello), which carries the interval the server expects.
-            _ = Task.Run(ReceiveLoopAsync);
-        }
+        // The heartbeat starts with the first frame (hello), which carries the interval the server expects.
+        public void Start() => _ = Task.Run(ReceiveLoopAsync);
 
         public async Task<bool> SendAsync(byte[] bytes, CancellationToken cancellationToken)
         {
