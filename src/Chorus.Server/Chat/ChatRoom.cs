@@ -27,6 +27,8 @@ public sealed class ChatRoom(uint appId, string roomId, string name, long create
     public ConcurrentDictionary<string, ChatRoomMember> Members { get; } = new(StringComparer.Ordinal);
     /// <summary>Set once the room emptied and was removed.</summary>
     public bool IsClosed { get; set; }
+    /// <summary>The newest message's sequence number.</summary>
+    public long CurrentSeq { get { lock (_history) return _seq; } }
     /// <summary>The lock for membership changes.</summary>
     public Lock Gate => _gate;
 

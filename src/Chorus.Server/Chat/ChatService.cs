@@ -593,6 +593,7 @@ public sealed partial class ChatService
                     var result = Ok(request);
                     result.Name = room.Name;
                     result.Count = room.Members.Count;
+                    result.NextSeq = room.CurrentSeq;
                     return result;
                 }
             }

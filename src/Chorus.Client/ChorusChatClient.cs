@@ -1,0 +1,451 @@
+using System.Collections.Concurrent;
+using Chorus.Protocol;
+
+namespace Chorus.Client;
+
+/// <summary>
+/// The Chorus chat client (ZIM-style). One user per client. Messages of every conversation reach the application once
+/// each and in conversation order: the client tracks each conversation's sequence number, and after a gap or a reconnect
+/// it pulls what it missed from history, holding back live messages that arrive meanwhile, then delivers in order
+/// (deduplicated by MessageId). Event handlers run on the SDK's threads: keep them short.
+/// </summary>
+public sealed class ChorusChatClient : IAsyncDisposable
+{
+    private readonly ProtocolChannel _channel;
+    private readonly ConcurrentDictionary<(ConversationType, string), ConversationCursor> _cursors = new();
+    private readonly ConcurrentDictionary<string, bool> _rooms = new(StringComparer.Ordinal);
+    private ChatUserInfo? _user;
+    private string? _token;
+
+    /// <summary>Creates a client; it connects on login.</summary>
+    public ChorusChatClient(ChorusClientOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _channel = new ProtocolChannel(options, OnFrame, RestoreAsync,
+            onReconnecting: () => Raise(ConnectionStateChanged, new ChatConnectionStateChanged(ChatConnectionState.Reconnecting, ChatConnectionEvent.LoginInterrupted)),
+            onGaveUp: () => Raise(ConnectionStateChanged, new ChatConnectionStateChanged(ChatConnectionState.Disconnected, ChatConnectionEvent.LoginInterrupted)),
+            wantsConnection: () => _user is not null);
+    }
+
+    /// <summary>The logged-in user, if any.</summary>
+    public ChatUserInfo? CurrentUser => _user;
+
+    /// <summary>Peer messages arrived.</summary>
+    public event EventHandler<MessagesReceived>? PeerMessageReceived;
+    /// <summary>Group messages arrived.</summary>
+    public event EventHandler<MessagesReceived>? GroupMessageReceived;
+    /// <summary>Room messages arrived.</summary>
+    public event EventHandler<MessagesReceived>? RoomMessageReceived;
+    /// <summary>A conversation changed (new message, read, muted...).</summary>
+    public event EventHandler<ChatConversation>? ConversationChanged;
+    /// <summary>The total unread count over unmuted conversations changed.</summary>
+    public event EventHandler<long>? ConversationTotalUnreadMessageCountUpdated;
+    /// <summary>Receipts of messages this user sent changed.</summary>
+    public event EventHandler<MessageReceiptChanged>? MessageReceiptChanged;
+    /// <summary>A message was revoked (its content replaced by a Revoke marker).</summary>
+    public event EventHandler<ChatMessage>? MessageRevokeReceived;
+    /// <summary>The connection state changed (kicked out, reconnecting, connected...).</summary>
+    public event EventHandler<ChatConnectionStateChanged>? ConnectionStateChanged;
+    /// <summary>The token expires in this many seconds: call <see cref="RenewTokenAsync"/>.</summary>
+    public event EventHandler<int>? TokenWillExpire;
+    /// <summary>Group membership changed.</summary>
+    public event EventHandler<GroupMemberChanged>? GroupMemberStateChanged;
+
+    /// <summary>Logs in. Errors: 6000103 token invalid, 6000106 expired, 6000001 bad UserId, 6000101 no connection.</summary>
+    public async Task<ChatResult> LoginAsync(ChatUserInfo userInfo, string token, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(userInfo);
+        Raise(ConnectionStateChanged, new ChatConnectionStateChanged(ChatConnectionState.Connecting, ChatConnectionEvent.ActiveLogin));
+        if (!await _channel.EnsureConnectedAsync(cancellationToken).ConfigureAwait(false))
+        {
+            Raise(ConnectionStateChanged, new ChatConnectionStateChanged(ChatConnectionState.Disconnected, ChatConnectionEvent.LoginTimeout));
+            return new ChatResult(ChatErrorCodes.LoginFailed, "could not connect to the server");
+        }
+        var reply = await RequestAsync(new Frame { Op = Ops.ChatLogin, UserId = userInfo.UserId, UserName = userInfo.UserName, Token = token }, cancellationToken).ConfigureAwait(false);
+        if (reply.ErrorCode != 0)
+        {
+            Raise(ConnectionStateChanged, new ChatConnectionStateChanged(ChatConnectionState.Disconnected, ChatConnectionEvent.ActiveLogin));
+            return new ChatResult(reply.ErrorCode ?? ChatErrorCodes.LoginFailed, reply.Error);
+        }
+        _user = userInfo;
+        _token = token;
+        _cursors.Clear();
+        await CatchUpAsync(cancellationToken).ConfigureAwait(false);
+        Raise(ConnectionStateChanged, new ChatConnectionStateChanged(ChatConnectionState.Connected, ChatConnectionEvent.Success));
+        return new ChatResult(0, null);
+    }
+
+    /// <summary>Logs out.</summary>
+    public async Task<ChatResult> LogoutAsync(CancellationToken cancellationToken = default)
+    {
+        if (_user is null) return new ChatResult(ChatErrorCodes.NotLoggedIn, "not logged in");
+        var reply = await RequestAsync(new Frame { Op = Ops.ChatLogout }, cancellationToken).ConfigureAwait(false);
+        _user = null;
+        _rooms.Clear();
+        Raise(ConnectionStateChanged, new ChatConnectionStateChanged(ChatConnectionState.Disconnected, ChatConnectionEvent.ActiveLogin));
+        return Result(reply);
+    }
+
+    /// <summary>Replaces the token (call it on <see cref="TokenWillExpire"/>).</summary>
+    public async Task<ChatResult> RenewTokenAsync(string token, CancellationToken cancellationToken = default)
+    {
+        var reply = await RequestAsync(new Frame { Op = Ops.ChatRenewToken, Token = token }, cancellationToken).ConfigureAwait(false);
+        if (reply.ErrorCode == 0) _token = token;
+        return Result(reply);
+    }
+
+    /// <summary>
+    /// Sends a message to a peer, room or group. <paramref name="notification"/>'s OnMessageAttached fires first with the
+    /// local message. The result comes after the server stored the message (text and custom) and carries its MessageId,
+    /// Timestamp, ConversationSeq and OrderKey. Retrying with the same message (same LocalMessageId) never duplicates it.
+    /// </summary>
+    public async Task<MessageSentResult> SendMessageAsync(ChatMessage message, string toConversationId, ConversationType conversationType,
+        MessageSendConfig? config = null, MessageSendNotification? notification = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        config ??= new MessageSendConfig();
+        message.ConversationId = toConversationId;
+        message.ConversationType = conversationType;
+        message.SenderUserId = _user?.UserId ?? "";
+        message.Direction = MessageDirection.Send;
+        message.SentStatus = MessageSentStatus.Sending;
+        notification?.OnMessageAttached?.Invoke(message);
+        var reply = await RequestAsync(new Frame { Op = Ops.SendMessage, ConvType = conversationType, ConvId = toConversationId, Message = message.ToWire(config) }, cancellationToken).ConfigureAwait(false);
+        if (reply.ErrorCode != 0 || reply.Message is null)
+        {
+            message.SentStatus = MessageSentStatus.Failed;
+            return new MessageSentResult(message, reply.ErrorCode ?? ChatErrorCodes.BadParameter, reply.Error);
+        }
+        message.Fill(reply.Message, _user?.UserId ?? "");
+        if (message.ConversationSeq > 0) Cursor(conversationType, toConversationId).Accept(reply.Message, offline: false);
+        return new MessageSentResult(message, 0, null);
+    }
+
+    /// <summary>Sends a peer message.</summary>
+    [Obsolete("Use SendMessageAsync with ConversationType.Peer.")]
+    public Task<MessageSentResult> SendPeerMessageAsync(ChatMessage message, string toUserId, MessageSendConfig? config = null, CancellationToken cancellationToken = default) =>
+        SendMessageAsync(message, toUserId, ConversationType.Peer, config, null, cancellationToken);
+
+    /// <summary>Sends a room message.</summary>
+    [Obsolete("Use SendMessageAsync with ConversationType.Room.")]
+    public Task<MessageSentResult> SendRoomMessageAsync(ChatMessage message, string toRoomId, MessageSendConfig? config = null, CancellationToken cancellationToken = default) =>
+        SendMessageAsync(message, toRoomId, ConversationType.Room, config, null, cancellationToken);
+
+    /// <summary>Sends a group message.</summary>
+    [Obsolete("Use SendMessageAsync with ConversationType.Group.")]
+    public Task<MessageSentResult> SendGroupMessageAsync(ChatMessage message, string toGroupId, MessageSendConfig? config = null, CancellationToken cancellationToken = default) =>
+        SendMessageAsync(message, toGroupId, ConversationType.Group, config, null, cancellationToken);
+
+    /// <summary>Pages through history (command and barrage messages never appear).</summary>
+    public async Task<HistoryQueryResult> QueryHistoryMessageAsync(string conversationId, ConversationType conversationType, HistoryQueryConfig? config = null, CancellationToken cancellationToken = default)
+    {
+        config ??= new HistoryQueryConfig();
+        var reply = await RequestAsync(new Frame
+        {
+            Op = Ops.QueryHistory, ConvType = conversationType, ConvId = conversationId, Count = config.Count, Reverse = config.Reverse,
+            NextSeq = config.NextMessage?.ConversationSeq,
+        }, cancellationToken).ConfigureAwait(false);
+        var messages = (reply.Messages ?? []).Select(w => ChatMessage.FromWire(w, _user?.UserId ?? "", offline: false)).ToArray();
+        return new HistoryQueryResult(messages, reply.ErrorCode ?? 0, reply.Error);
+    }
+
+    /// <summary>Deletes messages from this user's view.</summary>
+    public async Task<ChatResult> DeleteMessagesAsync(IReadOnlyList<ChatMessage> messages, string conversationId, ConversationType conversationType, CancellationToken cancellationToken = default) =>
+        Result(await RequestAsync(new Frame { Op = Ops.DeleteMessages, ConvType = conversationType, ConvId = conversationId, MessageIds = [.. messages.Select(m => m.MessageId)] }, cancellationToken).ConfigureAwait(false));
+
+    /// <summary>Deletes every message of a conversation from this user's view.</summary>
+    public async Task<ChatResult> DeleteAllMessageAsync(string conversationId, ConversationType conversationType, CancellationToken cancellationToken = default) =>
+        Result(await RequestAsync(new Frame { Op = Ops.DeleteAllMessages, ConvType = conversationType, ConvId = conversationId }, cancellationToken).ConfigureAwait(false));
+
+    /// <summary>Revokes one of this user's messages; both sides see a Revoke marker in its place.</summary>
+    public async Task<MessageSentResult> RevokeMessageAsync(ChatMessage message, CancellationToken cancellationToken = default)
+    {
+        var reply = await RequestAsync(new Frame { Op = Ops.RevokeMessage, MessageIds = [message.MessageId] }, cancellationToken).ConfigureAwait(false);
+        var revoked = reply.Message is null ? message : ChatMessage.FromWire(reply.Message, _user?.UserId ?? "", offline: false);
+        return new MessageSentResult(revoked, reply.ErrorCode ?? 0, reply.Error);
+    }
+
+    /// <summary>Tells the senders that these messages (at most 10, sent with HasReceipt) were read.</summary>
+    public async Task<ChatResult> SendMessageReceiptsReadAsync(IReadOnlyList<ChatMessage> messages, string conversationId, ConversationType conversationType, CancellationToken cancellationToken = default) =>
+        Result(await RequestAsync(new Frame { Op = Ops.SendReceiptsRead, ConvType = conversationType, ConvId = conversationId, MessageIds = [.. messages.Select(m => m.MessageId)] }, cancellationToken).ConfigureAwait(false));
+
+    /// <summary>This user's conversations, pinned first, then newest first.</summary>
+    public async Task<ConversationListResult> QueryConversationListAsync(int count = 100, CancellationToken cancellationToken = default)
+    {
+        var reply = await RequestAsync(new Frame { Op = Ops.QueryConversations, Count = count }, cancellationToken).ConfigureAwait(false);
+        return new ConversationListResult((reply.Conversations ?? []).Select(ToConversation).ToArray(), reply.ErrorCode ?? 0, reply.Error);
+    }
+
+    /// <summary>Marks a conversation as read.</summary>
+    public async Task<ChatResult> ClearConversationUnreadMessageCountAsync(string conversationId, ConversationType conversationType, CancellationToken cancellationToken = default) =>
+        Result(await RequestAsync(new Frame { Op = Ops.ClearUnread, ConvType = conversationType, ConvId = conversationId }, cancellationToken).ConfigureAwait(false));
+
+    /// <summary>Removes a conversation from the list until a new message arrives.</summary>
+    public async Task<ChatResult> DeleteConversationAsync(string conversationId, ConversationType conversationType, CancellationToken cancellationToken = default) =>
+        Result(await RequestAsync(new Frame { Op = Ops.DeleteConversation, ConvType = conversationType, ConvId = conversationId }, cancellationToken).ConfigureAwait(false));
+
+    /// <summary>Mutes (true) or unmutes a conversation: a muted one adds nothing to the total unread count.</summary>
+    public async Task<ChatResult> SetConversationNotificationStatusAsync(bool muted, string conversationId, ConversationType conversationType, CancellationToken cancellationToken = default) =>
+        Result(await RequestAsync(new Frame { Op = Ops.SetNotificationStatus, ConvType = conversationType, ConvId = conversationId, Muted = muted }, cancellationToken).ConfigureAwait(false));
+
+    /// <summary>Pins or unpins a conversation.</summary>
+    public async Task<ChatResult> UpdateConversationPinnedStateAsync(bool pinned, string conversationId, ConversationType conversationType, CancellationToken cancellationToken = default) =>
+        Result(await RequestAsync(new Frame { Op = Ops.PinConversation, ConvType = conversationType, ConvId = conversationId, Pinned = pinned }, cancellationToken).ConfigureAwait(false));
+
+    /// <summary>Creates a group owned by this user, with initial members. 6000524 if it exists, 6000525 if too many members.</summary>
+    public Task<GroupResult> CreateGroupAsync(string groupId, string groupName, IReadOnlyList<string> userIds, CancellationToken cancellationToken = default) =>
+        GroupAsync(new Frame { Op = Ops.CreateGroup, ConvId = groupId, Name = groupName, Members = [.. userIds] }, cancellationToken);
+    /// <summary>Joins a group.</summary>
+    public Task<GroupResult> JoinGroupAsync(string groupId, CancellationToken cancellationToken = default) => GroupAsync(new Frame { Op = Ops.JoinGroup, ConvId = groupId }, cancellationToken);
+    /// <summary>Leaves a group.</summary>
+    public Task<GroupResult> LeaveGroupAsync(string groupId, CancellationToken cancellationToken = default) => GroupAsync(new Frame { Op = Ops.LeaveGroup, ConvId = groupId }, cancellationToken);
+    /// <summary>Dismisses a group (owner only).</summary>
+    public Task<GroupResult> DismissGroupAsync(string groupId, CancellationToken cancellationToken = default) => GroupAsync(new Frame { Op = Ops.DismissGroup, ConvId = groupId }, cancellationToken);
+    /// <summary>Invites users into a group (members only).</summary>
+    public Task<GroupResult> InviteUsersIntoGroupAsync(IReadOnlyList<string> userIds, string groupId, CancellationToken cancellationToken = default) =>
+        GroupAsync(new Frame { Op = Ops.InviteGroupMembers, ConvId = groupId, Members = [.. userIds] }, cancellationToken);
+    /// <summary>Kicks members out of a group (owner only).</summary>
+    public Task<GroupResult> KickGroupMembersAsync(IReadOnlyList<string> userIds, string groupId, CancellationToken cancellationToken = default) =>
+        GroupAsync(new Frame { Op = Ops.KickGroupMembers, ConvId = groupId, Members = [.. userIds] }, cancellationToken);
+    /// <summary>A group's information.</summary>
+    public Task<GroupResult> QueryGroupInfoAsync(string groupId, CancellationToken cancellationToken = default) => GroupAsync(new Frame { Op = Ops.QueryGroupInfo, ConvId = groupId }, cancellationToken);
+
+    /// <summary>A group's members (members only).</summary>
+    public Task<MemberListResult> QueryGroupMemberListAsync(string groupId, CancellationToken cancellationToken = default) =>
+        MembersAsync(new Frame { Op = Ops.QueryGroupMembers, ConvId = groupId }, cancellationToken);
+
+    /// <summary>Creates a chat room and enters it (6000323 if it exists).</summary>
+    public Task<ChatResult> CreateRoomAsync(string roomId, string roomName, CancellationToken cancellationToken = default) => RoomAsync(Ops.CreateRoom, roomId, roomName, cancellationToken);
+    /// <summary>Enters a chat room, creating it if missing.</summary>
+    public Task<ChatResult> EnterRoomAsync(string roomId, string roomName = "", CancellationToken cancellationToken = default) => RoomAsync(Ops.EnterRoom, roomId, roomName, cancellationToken);
+    /// <summary>Joins an existing chat room (6000322 if missing).</summary>
+    public Task<ChatResult> JoinRoomAsync(string roomId, CancellationToken cancellationToken = default) => RoomAsync(Ops.JoinRoom, roomId, null, cancellationToken);
+    /// <summary>Leaves a chat room.</summary>
+    public Task<ChatResult> LeaveRoomAsync(string roomId, CancellationToken cancellationToken = default) => RoomAsync(Ops.LeaveRoom, roomId, null, cancellationToken);
+
+    /// <summary>A chat room's members.</summary>
+    public Task<MemberListResult> QueryRoomMemberListAsync(string roomId, CancellationToken cancellationToken = default) =>
+        MembersAsync(new Frame { Op = Ops.QueryRoomMembers, ConvId = roomId }, cancellationToken);
+
+    /// <summary>Closes the connection.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        _user = null;
+        await _channel.DisposeAsync().ConfigureAwait(false);
+    }
+
+    // ---- plumbing --------------------------------------------------------------------------
+
+    private Task<Frame> RequestAsync(Frame frame, CancellationToken cancellationToken) =>
+        _channel.RequestAsync(frame, ChatErrorCodes.NotLoggedIn, cancellationToken);
+
+    private static ChatResult Result(Frame reply) => new(reply.ErrorCode ?? 0, reply.Error);
+
+    private async Task<GroupResult> GroupAsync(Frame frame, CancellationToken cancellationToken)
+    {
+        var reply = await RequestAsync(frame, cancellationToken).ConfigureAwait(false);
+        var g = reply.Group;
+        return new GroupResult(g is null ? null : new ChatGroupInfo(g.GroupId ?? "", g.GroupName ?? "", g.OwnerUserId ?? "", g.MemberCount), reply.ErrorCode ?? 0, reply.Error);
+    }
+
+    private async Task<MemberListResult> MembersAsync(Frame frame, CancellationToken cancellationToken)
+    {
+        var reply = await RequestAsync(frame, cancellationToken).ConfigureAwait(false);
+        return new MemberListResult(reply.Members ?? [], reply.ErrorCode ?? 0, reply.Error);
+    }
+
+    private async Task<ChatResult> RoomAsync(string op, string roomId, string? name, CancellationToken cancellationToken)
+    {
+        var reply = await RequestAsync(new Frame { Op = op, ConvId = roomId, Name = name }, cancellationToken).ConfigureAwait(false);
+        if (reply.ErrorCode == 0)
+        {
+            if (op == Ops.LeaveRoom) _rooms.TryRemove(roomId, out _);
+            else if (_rooms.TryAdd(roomId, true)) Cursor(ConversationType.Room, roomId).StartAt(LatestRoomSeq(reply));
+        }
+        return Result(reply);
+    }
+
+    // A room's history is not replayed on entry: live messages start after what is there now.
+    private static long LatestRoomSeq(Frame reply) => reply.NextSeq ?? 0;
+
+    private ChatConversation ToConversation(WireConversation c) => new(c.ConversationId ?? "", c.ConversationType, c.UnreadMessageCount,
+        c.LastMessage is null ? null : ChatMessage.FromWire(c.LastMessage, _user?.UserId ?? "", offline: false), c.NotificationStatus == 2, c.IsPinned, c.MaxSeq);
+
+    private void OnFrame(Frame frame)
+    {
+        string me = _user?.UserId ?? "";
+        switch (frame.Op)
+        {
+            case Ops.ChatMessage when frame.Message is { } w:
+                if (w.ConversationSeq > 0) Cursor(w.ConversationType, w.ConversationId ?? "").Accept(w, offline: false);
+                else Deliver(w.ConversationType, w.ConversationId ?? "", [ChatMessage.FromWire(w, me, offline: false)]); // command, barrage: unsequenced
+                break;
+            case Ops.ConversationChanged when frame.Conversation is { } c:
+                Raise(ConversationChanged, ToConversation(c));
+                break;
+            case Ops.UnreadTotalChanged:
+                Raise(ConversationTotalUnreadMessageCountUpdated, frame.UnreadTotal ?? 0);
+                break;
+            case Ops.ReceiptChanged:
+                Raise(MessageReceiptChanged, new MessageReceiptChanged(frame.ConvId ?? "", frame.ConvType ?? ConversationType.Peer, frame.MessageIds ?? [], frame.FromUserId ?? ""));
+                break;
+            case Ops.MessageRevoked when frame.Message is { } r:
+                Raise(MessageRevokeReceived, ChatMessage.FromWire(r, me, offline: false));
+                break;
+            case Ops.ChatKickedOut:
+                _user = null;
+                Raise(ConnectionStateChanged, new ChatConnectionStateChanged(ChatConnectionState.Disconnected,
+                    frame.ErrorCode == ChatErrorCodes.TokenExpired ? ChatConnectionEvent.TokenExpired : ChatConnectionEvent.KickedOut));
+                break;
+            case Ops.ChatTokenWillExpire:
+                Raise(TokenWillExpire, frame.SecondsLeft ?? 0);
+                break;
+            case Ops.GroupMemberChanged:
+                Raise(GroupMemberStateChanged, new GroupMemberChanged(frame.ConvId ?? "", frame.UpdateType ?? "", frame.Members ?? []));
+                break;
+        }
+    }
+
+    private void Deliver(ConversationType type, string conversationId, IReadOnlyList<ChatMessage> messages)
+    {
+        var handler = type switch { ConversationType.Group => GroupMessageReceived, ConversationType.Room => RoomMessageReceived, _ => PeerMessageReceived };
+        Raise(handler, new MessagesReceived(conversationId, type, messages));
+    }
+
+    /// <summary>After a reconnect: log back in, re-enter rooms, then catch up every conversation.</summary>
+    private async Task<bool> RestoreAsync(CancellationToken cancellationToken)
+    {
+        if (_user is not { } user || _token is null) return true;
+        var reply = await RequestAsync(new Frame { Op = Ops.ChatLogin, UserId = user.UserId, UserName = user.UserName, Token = _token }, cancellationToken).ConfigureAwait(false);
+        if (!_channel.IsConnected) return false;
+        if (reply.ErrorCode != 0)
+        {
+            _user = null;
+            Raise(ConnectionStateChanged, new ChatConnectionStateChanged(ChatConnectionState.Disconnected,
+                reply.ErrorCode == ChatErrorCodes.TokenExpired ? ChatConnectionEvent.TokenExpired : ChatConnectionEvent.LoginInterrupted));
+            return true;
+        }
+        foreach (var roomId in _rooms.Keys)
+            await RequestAsync(new Frame { Op = Ops.EnterRoom, ConvId = roomId }, cancellationToken).ConfigureAwait(false);
+        await CatchUpAsync(cancellationToken).ConfigureAwait(false);
+        if (!_channel.IsConnected) return false;
+        Raise(ConnectionStateChanged, new ChatConnectionStateChanged(ChatConnectionState.Connected, ChatConnectionEvent.Success));
+        return true;
+    }
+
+    /// <summary>Brings every conversation up to date: what was missed (or is unread, for a conversation not seen yet) is pulled and delivered as offline messages.</summary>
+    private async Task CatchUpAsync(CancellationToken cancellationToken)
+    {
+        var list = await RequestAsync(new Frame { Op = Ops.QueryConversations, Count = ChatLimits.MaxHistoryCount }, cancellationToken).ConfigureAwait(false);
+        var syncs = new List<Task>();
+        foreach (var c in list.Conversations ?? [])
+        {
+            var cursor = Cursor(c.ConversationType, c.ConversationId ?? "", startAt: c.MaxSeq - c.UnreadMessageCount);
+            syncs.Add(cursor.SyncAsync(cancellationToken));
+        }
+        foreach (var roomId in _rooms.Keys) syncs.Add(Cursor(ConversationType.Room, roomId).SyncAsync(cancellationToken));
+        await Task.WhenAll(syncs).ConfigureAwait(false);
+    }
+
+    private ConversationCursor Cursor(ConversationType type, string conversationId, long startAt = -1) =>
+        _cursors.GetOrAdd((type, conversationId), _ => new ConversationCursor(this, type, conversationId, startAt));
+
+    private void Raise<T>(EventHandler<T>? handler, T args)
+    {
+        if (handler is null) return;
+        try { handler(this, args); }
+        catch (Exception) { /* an application handler's failure must not break delivery */ }
+    }
+
+    /// <summary>
+    /// Delivery order of one conversation: the last sequence number delivered, messages held back while a gap is
+    /// filled from history, and the MessageIds already delivered.
+    /// </summary>
+    private sealed class ConversationCursor(ChorusChatClient owner, ConversationType type, string conversationId, long startAt)
+    {
+        private readonly Lock _gate = new();
+        private readonly SortedDictionary<long, (WireChatMessage Message, bool Offline)> _held = [];
+        private readonly HashSet<long> _delivered = [];
+        private readonly Queue<long> _deliveredOrder = new();
+        private long _last = startAt; // -1: not known yet (the first live message sets it)
+        private int _syncing;
+
+        public void StartAt(long seq)
+        {
+            lock (_gate) if (_last < 0) _last = seq;
+        }
+
+        public void Accept(WireChatMessage message, bool offline)
+        {
+            List<ChatMessage>? ready;
+            bool gap;
+            lock (_gate)
+            {
+                if (_last < 0) _last = message.ConversationSeq - 1;
+                if (message.ConversationSeq <= _last || _delivered.Contains(message.MessageId)) return;
+                _held.TryAdd(message.ConversationSeq, (message, offline));
+                ready = Drain(skipThrough: -1);
+                gap = _held.Count > 0;
+            }
+            if (ready is { Count: > 0 }) owner.Deliver(type, conversationId, ready);
+            if (gap) _ = SyncAsync(owner._channel.Disposed);
+        }
+
+        /// <summary>Pulls history after the last delivered message until there is no gap, then delivers in order.</summary>
+        public async Task SyncAsync(CancellationToken cancellationToken)
+        {
+            if (Interlocked.Exchange(ref _syncing, 1) == 1) return;
+            try
+            {
+                while (!cancellationToken.IsCancellationRequested)
+                {
+                    long from;
+                    lock (_gate) from = Math.Max(_last, 0);
+                    var reply = await owner.RequestAsync(new Frame { Op = Ops.QueryHistory, ConvType = type, ConvId = conversationId, NextSeq = from, Count = ChatLimits.MaxHistoryCount, Reverse = true }, cancellationToken).ConfigureAwait(false);
+                    if (reply.ErrorCode != 0) return; // disconnected or no access: the next reconnect tries again
+                    var page = reply.Messages ?? [];
+                    List<ChatMessage>? ready;
+                    lock (_gate)
+                    {
+                        foreach (var m in page)
+                            if (m.ConversationSeq > _last) _held.TryAdd(m.ConversationSeq, (m, true));
+                        // History is complete up to what it returned (all of it, on the last page): a sequence number it
+                        // does not return there is deleted for this user, and is skipped rather than waited for.
+                        bool lastPage = page.Length < ChatLimits.MaxHistoryCount;
+                        ready = Drain(skipThrough: lastPage ? long.MaxValue : page[^1].ConversationSeq);
+                    }
+                    if (ready is { Count: > 0 }) owner.Deliver(type, conversationId, ready);
+                    if (page.Length < ChatLimits.MaxHistoryCount) return;
+                }
+            }
+            finally
+            {
+                Interlocked.Exchange(ref _syncing, 0);
+            }
+        }
+
+        private List<ChatMessage>? Drain(long skipThrough)
+        {
+            List<ChatMessage>? ready = null;
+            string me = owner._user?.UserId ?? "";
+            while (_held.Count > 0)
+            {
+                var (seq, (message, offline)) = _held.First();
+                if (seq > _last + 1)
+                {
+                    if (seq - 1 > skipThrough) break;
+                    _last = seq - 1;
+                }
+                _held.Remove(seq);
+                if (seq <= _last) continue;
+                _last = seq;
+                if (!_delivered.Add(message.MessageId)) continue;
+                _deliveredOrder.Enqueue(message.MessageId);
+                if (_deliveredOrder.Count > 2048) _delivered.Remove(_deliveredOrder.Dequeue());
+                if (message.SenderUserId == me) continue; // one's own messages advance the position but are not "received"
+                (ready ??= []).Add(ChatMessage.FromWire(message, me, offline));
+            }
+            return ready;
+        }
+    }
+}
