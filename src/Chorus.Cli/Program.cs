@@ -7,5 +7,6 @@ var root = new RootCommand("Chorus: self-hosted real-time room signaling and cha
     TokenCommand.Create(),
     ListenCommand.Create(),
     CallCommand.Create(),
+    ChatCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

@@ -178,6 +178,8 @@ public sealed record HistoryQueryConfig
 {
     /// <summary>The message to continue from (exclusive); null starts at the newest (or, with Reverse, the oldest).</summary>
     public ChatMessage? NextMessage { get; init; }
+    /// <summary>Alternatively, the ConversationSeq to continue from (exclusive); ignored when <see cref="NextMessage"/> is set.</summary>
+    public long? NextConversationSeq { get; init; }
     /// <summary>Messages per page, 1–100. Default 20.</summary>
     public int Count { get; init; } = 20;
     /// <summary>False (default): from newer to older. True: from older to newer.</summary>

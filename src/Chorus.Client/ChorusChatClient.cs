@@ -143,31 +143,43 @@ public sealed class ChorusChatClient : IAsyncDisposable
         var reply = await RequestAsync(new Frame
         {
             Op = Ops.QueryHistory, ConvType = conversationType, ConvId = conversationId, Count = config.Count, Reverse = config.Reverse,
-            NextSeq = config.NextMessage?.ConversationSeq,
+            NextSeq = config.NextMessage?.ConversationSeq ?? config.NextConversationSeq,
         }, cancellationToken).ConfigureAwait(false);
         var messages = (reply.Messages ?? []).Select(w => ChatMessage.FromWire(w, _user?.UserId ?? "", offline: false)).ToArray();
         return new HistoryQueryResult(messages, reply.ErrorCode ?? 0, reply.Error);
     }
 
     /// <summary>Deletes messages from this user's view.</summary>
-    public async Task<ChatResult> DeleteMessagesAsync(IReadOnlyList<ChatMessage> messages, string conversationId, ConversationType conversationType, CancellationToken cancellationToken = default) =>
-        Result(await RequestAsync(new Frame { Op = Ops.DeleteMessages, ConvType = conversationType, ConvId = conversationId, MessageIds = [.. messages.Select(m => m.MessageId)] }, cancellationToken).ConfigureAwait(false));
+    public Task<ChatResult> DeleteMessagesAsync(IReadOnlyList<ChatMessage> messages, string conversationId, ConversationType conversationType, CancellationToken cancellationToken = default) =>
+        DeleteMessagesAsync([.. messages.Select(m => m.MessageId)], conversationId, conversationType, cancellationToken);
+
+    /// <summary>Deletes messages, named by MessageId, from this user's view.</summary>
+    public async Task<ChatResult> DeleteMessagesAsync(IReadOnlyList<long> messageIds, string conversationId, ConversationType conversationType, CancellationToken cancellationToken = default) =>
+        Result(await RequestAsync(new Frame { Op = Ops.DeleteMessages, ConvType = conversationType, ConvId = conversationId, MessageIds = [.. messageIds] }, cancellationToken).ConfigureAwait(false));
 
     /// <summary>Deletes every message of a conversation from this user's view.</summary>
     public async Task<ChatResult> DeleteAllMessageAsync(string conversationId, ConversationType conversationType, CancellationToken cancellationToken = default) =>
         Result(await RequestAsync(new Frame { Op = Ops.DeleteAllMessages, ConvType = conversationType, ConvId = conversationId }, cancellationToken).ConfigureAwait(false));
 
     /// <summary>Revokes one of this user's messages; both sides see a Revoke marker in its place.</summary>
-    public async Task<MessageSentResult> RevokeMessageAsync(ChatMessage message, CancellationToken cancellationToken = default)
+    public Task<MessageSentResult> RevokeMessageAsync(ChatMessage message, CancellationToken cancellationToken = default) =>
+        RevokeMessageAsync(message.MessageId, cancellationToken);
+
+    /// <summary>Revokes one of this user's messages by MessageId.</summary>
+    public async Task<MessageSentResult> RevokeMessageAsync(long messageId, CancellationToken cancellationToken = default)
     {
-        var reply = await RequestAsync(new Frame { Op = Ops.RevokeMessage, MessageIds = [message.MessageId] }, cancellationToken).ConfigureAwait(false);
-        var revoked = reply.Message is null ? message : ChatMessage.FromWire(reply.Message, _user?.UserId ?? "", offline: false);
+        var reply = await RequestAsync(new Frame { Op = Ops.RevokeMessage, MessageIds = [messageId] }, cancellationToken).ConfigureAwait(false);
+        var revoked = reply.Message is null ? new ChatMessage { Type = ChatMessageType.Revoke, MessageId = messageId } : ChatMessage.FromWire(reply.Message, _user?.UserId ?? "", offline: false);
         return new MessageSentResult(revoked, reply.ErrorCode ?? 0, reply.Error);
     }
 
     /// <summary>Tells the senders that these messages (at most 10, sent with HasReceipt) were read.</summary>
-    public async Task<ChatResult> SendMessageReceiptsReadAsync(IReadOnlyList<ChatMessage> messages, string conversationId, ConversationType conversationType, CancellationToken cancellationToken = default) =>
-        Result(await RequestAsync(new Frame { Op = Ops.SendReceiptsRead, ConvType = conversationType, ConvId = conversationId, MessageIds = [.. messages.Select(m => m.MessageId)] }, cancellationToken).ConfigureAwait(false));
+    public Task<ChatResult> SendMessageReceiptsReadAsync(IReadOnlyList<ChatMessage> messages, string conversationId, ConversationType conversationType, CancellationToken cancellationToken = default) =>
+        SendMessageReceiptsReadAsync([.. messages.Select(m => m.MessageId)], conversationId, conversationType, cancellationToken);
+
+    /// <summary>Tells the senders that these messages, named by MessageId (at most 10), were read.</summary>
+    public async Task<ChatResult> SendMessageReceiptsReadAsync(IReadOnlyList<long> messageIds, string conversationId, ConversationType conversationType, CancellationToken cancellationToken = default) =>
+        Result(await RequestAsync(new Frame { Op = Ops.SendReceiptsRead, ConvType = conversationType, ConvId = conversationId, MessageIds = [.. messageIds] }, cancellationToken).ConfigureAwait(false));
 
     /// <summary>This user's conversations, pinned first, then newest first.</summary>
     public async Task<ConversationListResult> QueryConversationListAsync(int count = 100, CancellationToken cancellationToken = default)

@@ -202,8 +202,15 @@ public sealed partial class ChatService
     /// Stores (when the kind is stored) and delivers one message from <paramref name="sender"/>; used by connections and the server API.
     /// Returns the message as the sender sees it. The answer comes only after the message is durable.
     /// </summary>
+    /// <param name="appId">The app.</param>
+    /// <param name="sender">The sending user.</param>
+    /// <param name="type">Conversation type.</param>
+    /// <param name="convId">Conversation ID as the sender names it.</param>
+    /// <param name="message">The message (already validated).</param>
+    /// <param name="cancellationToken">Stops waiting (the write may still land).</param>
+    /// <param name="trusted">From the app's backend: the sender need not be a member of the group or room.</param>
     public async Task<(int Code, string? Error, WireChatMessage? Message)> DeliverAsync(uint appId, string sender, ConversationType type, string convId,
-        WireChatMessage message, CancellationToken cancellationToken)
+        WireChatMessage message, CancellationToken cancellationToken, bool trusted = false)
     {
         bool stored = message.Type is ChatMessageType.Text or ChatMessageType.Custom;
         IReadOnlyList<string> recipients;
@@ -212,13 +219,13 @@ public sealed partial class ChatService
         {
             case ConversationType.Group:
                 if (await _store.GetGroupAsync(appId, convId, cancellationToken) is null) return (ChatErrorCodes.GroupMissing, "the group does not exist", null);
-                if (!await _store.IsGroupMemberAsync(appId, convId, sender, cancellationToken)) return (ChatErrorCodes.NoPermission, "only members may send to a group", null);
+                if (!trusted && !await _store.IsGroupMemberAsync(appId, convId, sender, cancellationToken)) return (ChatErrorCodes.NoPermission, "only members may send to a group", null);
                 recipients = await _store.GetGroupMembersAsync(appId, convId, cancellationToken);
                 break;
             case ConversationType.Room:
                 room = _rooms.Find(appId, convId);
                 if (room is null) return (ChatErrorCodes.RoomMissing, "the room does not exist", null);
-                if (!room.Members.ContainsKey(sender)) return (ChatErrorCodes.NotInRoom, "only members may send to a room", null);
+                if (!trusted && !room.Members.ContainsKey(sender)) return (ChatErrorCodes.NotInRoom, "only members may send to a room", null);
                 if (message.HasReceipt == true) return (ChatErrorCodes.BadParameter, "room messages have no receipts", null);
                 recipients = room.Members.Keys.ToArray();
                 break;
@@ -267,15 +274,22 @@ public sealed partial class ChatService
         IReadOnlyList<string> recipients, ChatRoom? room, CancellationToken cancellationToken)
     {
         bool reliable = senderView.Type is not (ChatMessageType.Command or ChatMessageType.Barrage);
+        // Receivers do not see the sender's LocalMessageId; group and room messages are encoded once for everyone.
+        var shared = PeerView(senderView, viewer: "", sender);
+        shared.ConversationId = senderView.ConversationId;
+        shared.ConversationSeq = senderView.ConversationSeq;
+        shared.OrderKey = senderView.OrderKey;
+        shared.HasReceipt = senderView.HasReceipt;
+        shared.ReceiptStatus = senderView.ReceiptStatus;
         if (type == ConversationType.Room)
         {
-            byte[] bytes = new Frame { Op = Ops.ChatMessage, Message = senderView }.ToUtf8Bytes(); // encoded once for the room
+            byte[] bytes = new Frame { Op = Ops.ChatMessage, Message = shared }.ToUtf8Bytes();
             foreach (var m in room!.Members.Values)
                 if (m.UserId != sender) m.Session?.Queue.Enqueue(bytes, reliable);
             return;
         }
 
-        byte[]? groupBytes = type == ConversationType.Group ? new Frame { Op = Ops.ChatMessage, Message = senderView }.ToUtf8Bytes() : null;
+        byte[]? groupBytes = type == ConversationType.Group ? new Frame { Op = Ops.ChatMessage, Message = shared }.ToUtf8Bytes() : null;
         foreach (var user in recipients)
         {
             var session = _users.Find(appId, user);
@@ -306,7 +320,8 @@ public sealed partial class ChatService
             session.Send(new Frame { Op = Ops.UnreadTotalChanged, UnreadTotal = await _store.GetUnreadTotalAsync(appId, user, cancellationToken) });
     }
 
-    private string? ValidateMessage(WireChatMessage m, ConversationType type)
+    /// <summary>Checks a message's content against the limits; returns what is wrong, or null.</summary>
+    public string? ValidateMessage(WireChatMessage m, ConversationType type)
     {
         switch (m.Type)
         {
@@ -340,6 +355,9 @@ public sealed partial class ChatService
         if (m.MentionedUserIds is { Length: > 100 }) return "at most 100 mentioned users";
         return null;
     }
+
+    /// <summary>Whether a user has a chat connection on this node.</summary>
+    public bool IsOnline(uint appId, string userId) => _users.Find(appId, userId) is not null;
 
     private SlidingWindowLimiter SendLimit(uint appId, string user) =>
         _sendLimits.GetOrAdd((appId, user), _ => new SlidingWindowLimiter(_options.ChatSendsPerSecond, TimeSpan.FromSeconds(1)));

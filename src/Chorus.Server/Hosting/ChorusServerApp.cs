@@ -53,6 +53,7 @@ public static class ChorusServerApp
         services.AddSingleton<RoomSignaling>();
         services.AddSingleton<WebSocketGateway>();
         services.AddSingleton<ServerApiEndpoint>();
+        services.AddSingleton<ChatServerApi>();
         services.AddHostedService<RoomMaintenanceService>();
         services.AddSingleton<MessageIdGenerator>();
         services.AddSingleton<IChatStore>(sp =>

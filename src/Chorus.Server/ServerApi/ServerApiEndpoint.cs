@@ -27,10 +27,12 @@ public sealed partial class ServerApiEndpoint
     private readonly ILogger<ServerApiEndpoint> _logger;
     private readonly Dictionary<string, ActionHandler> _actions;
     private readonly ConcurrentDictionary<(uint AppId, string Action), SlidingWindowLimiter> _limits = new();
+    private readonly ChatServerApi _chat;
 
     /// <summary>Creates the endpoint.</summary>
-    public ServerApiEndpoint(SignatureVerifier verifier, RoomSignaling signaling, RoomRegistry rooms, IOptions<ChorusServerOptions> options, TimeProvider time, ILogger<ServerApiEndpoint> logger)
+    public ServerApiEndpoint(SignatureVerifier verifier, RoomSignaling signaling, RoomRegistry rooms, IOptions<ChorusServerOptions> options, TimeProvider time, ChatServerApi chat, ILogger<ServerApiEndpoint> logger)
     {
+        _chat = chat;
         _verifier = verifier;
         _signaling = signaling;
         _rooms = rooms;
@@ -69,7 +71,8 @@ public sealed partial class ServerApiEndpoint
             await WriteAsync(context, ServerApiCodes.ActionEmpty, "Action is empty", requestId, null);
             return;
         }
-        if (!_actions.TryGetValue(action, out var handler))
+        bool isChat = ChatServerApi.Actions.Contains(action);
+        if (!_actions.TryGetValue(action, out var handler) && !isChat)
         {
             await WriteAsync(context, ServerApiCodes.ActionUnsupported, "Action is not supported", requestId, null);
             return;
@@ -87,23 +90,31 @@ public sealed partial class ServerApiEndpoint
         var limiter = _limits.GetOrAdd((auth.AppId, action), _ => new SlidingWindowLimiter(limit, TimeSpan.FromSeconds(1)));
         if (!limiter.TryAcquire(_time.GetUtcNow()))
         {
-            await WriteAsync(context, ServerApiCodes.RateLimited, $"{action} is limited to {limit} calls per second per AppId", requestId, null);
+            await WriteAsync(context, isChat ? ChatServerApi.AppRateLimited : ServerApiCodes.RateLimited, $"{action} is limited to {limit} calls per second per AppId", requestId, null);
             return;
         }
 
-        var data = handler(auth.AppId, p, out int code, out string message);
+        if (isChat)
+        {
+            var (chatCode, chatMessage, fields) = await _chat.HandleAsync(action, auth.AppId, p, context.RequestAborted);
+            await WriteAsync(context, chatCode, chatMessage, requestId, null, fields);
+            return;
+        }
+        var data = handler!(auth.AppId, p, out int code, out string message);
         await WriteAsync(context, code, message, requestId, data);
     }
 
-    private static Task WriteAsync(HttpContext context, int code, string message, string requestId, JsonObject? data)
+    private static Task WriteAsync(HttpContext context, int code, string message, string requestId, JsonObject? data, JsonObject? topLevel = null)
     {
         var body = new JsonObject
         {
             ["Code"] = code,
             ["Message"] = message,
             ["RequestId"] = requestId,
-            ["Data"] = data ?? new JsonObject(),
         };
+        // Room signaling actions answer in Data (ZEGO Express); chat actions at the top level (ZIM).
+        if (topLevel is null) body["Data"] = data ?? new JsonObject();
+        else foreach (var (k, v) in topLevel.ToArray()) { topLevel.Remove(k); body[k] = v; }
         context.Response.StatusCode = StatusCodes.Status200OK;
         context.Response.ContentType = "application/json; charset=utf-8";
         return context.Response.WriteAsync(body.ToJsonString(), context.RequestAborted);

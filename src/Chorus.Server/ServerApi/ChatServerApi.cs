@@ -1,0 +1,142 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Chorus.Protocol;
+using Chorus.Server.Chat;
+
+namespace Chorus.Server.ServerApi;
+
+/// <summary>
+/// The chat actions of the server API (ZIM's): <c>SendPeerMessage</c>, <c>SendGroupMessage</c>, <c>SendRoomMessage</c>
+/// and <c>QueryUserOnlineState</c>. Their results are top-level fields of the answer, beside Code, Message and RequestId.
+/// </summary>
+public sealed class ChatServerApi(ChatService chat)
+{
+    /// <summary>Bad parameter.</summary>
+    public const int BadParameter = 660000002;
+    /// <summary>Too many users.</summary>
+    public const int TooManyUsers = 660000011;
+    /// <summary>The room is missing.</summary>
+    public const int RoomMissing = 660300001;
+    /// <summary>Over the app's rate limit.</summary>
+    public const int AppRateLimited = 660300005;
+    /// <summary>Room messages cannot ask for receipts.</summary>
+    public const int RoomNoReceipts = 660300013;
+    /// <summary>The message is too big.</summary>
+    public const int MessageTooBig = 660400001;
+    /// <summary>The group is missing.</summary>
+    public const int GroupMissing = 660600001;
+
+    /// <summary>The action names served here.</summary>
+    public static readonly IReadOnlySet<string> Actions = new HashSet<string>(StringComparer.Ordinal) { "SendPeerMessage", "SendGroupMessage", "SendRoomMessage", "QueryUserOnlineState" };
+
+    /// <summary>Runs an action: (code, message, top-level result fields).</summary>
+    public async Task<(int Code, string Message, JsonObject? Fields)> HandleAsync(string action, uint appId, ServerApiParameters p, CancellationToken cancellationToken)
+    {
+        if (action == "QueryUserOnlineState")
+        {
+            var users = p.GetArray("UserId");
+            if (users.Count == 0 || users.Any(u => RoomLimits.ValidateUserId(u) != 0)) return (BadParameter, "UserId[] must hold 1-100 UserIds", null);
+            if (users.Count > 100) return (TooManyUsers, "UserId[] holds more than 100 users", null);
+            var result = new JsonArray();
+            foreach (var u in users) result.Add(new JsonObject { ["UserId"] = u, ["Status"] = chat.IsOnline(appId, u) ? "Online" : "Offline" });
+            return (0, "success", new JsonObject { ["Result"] = result });
+        }
+
+        string from = p.Get("FromUserId") ?? "";
+        if (RoomLimits.ValidateUserId(from) != 0) return (BadParameter, "FromUserId must be a UserId of 1-64 bytes", null);
+        var (message, problem) = ReadMessage(p);
+        if (message is null) return (BadParameter, problem!, null);
+
+        if (action == "SendPeerMessage")
+        {
+            var to = p.GetArray("ToUserId");
+            if (to.Count == 0) return (BadParameter, "ToUserId[] is empty", null);
+            if (to.Count > 100) return (TooManyUsers, "ToUserId[] holds more than 100 users", null);
+            if (chat.ValidateMessage(message, ConversationType.Peer) is { } bad) return (BadOrTooBig(bad), bad, null);
+            var errors = new JsonArray();
+            var successes = new JsonArray();
+            foreach (var user in to.Distinct(StringComparer.Ordinal))
+            {
+                if (RoomLimits.ValidateUserId(user) != 0 || user == from)
+                {
+                    errors.Add(new JsonObject { ["UserId"] = user, ["SubCode"] = BadParameter });
+                    continue;
+                }
+                var copy = Clone(message);
+                if (copy.LocalMessageId != 0) copy.LocalMessageId = DerivedLocalId(copy.LocalMessageId, user); // one retry key per recipient
+                var (code, _, sent) = await chat.DeliverAsync(appId, from, ConversationType.Peer, user, copy, cancellationToken, trusted: true);
+                if (code == 0) successes.Add(new JsonObject { ["UserId"] = user, ["MsgId"] = sent!.MessageId.ToString(), ["MsgSeq"] = sent.ConversationSeq });
+                else errors.Add(new JsonObject { ["UserId"] = user, ["SubCode"] = code });
+            }
+            int overall = successes.Count > 0 ? 0 : BadParameter;
+            return (overall, overall == 0 ? "success" : "no recipient succeeded", new JsonObject { ["ErrorList"] = errors, ["SuccList"] = successes });
+        }
+
+        bool group = action == "SendGroupMessage";
+        string target = (group ? p.Get("GroupId") : p.Get("RoomId")) ?? "";
+        var type = group ? ConversationType.Group : ConversationType.Room;
+        if (!ChatLimits.IsValidConversationId(target, type)) return (BadParameter, group ? "GroupId is not a valid group ID" : "RoomId is not a valid room ID", null);
+        if (!group && message.HasReceipt == true) return (RoomNoReceipts, "room messages have no receipts", null);
+        if (chat.ValidateMessage(message, type) is { } invalid) return (BadOrTooBig(invalid), invalid, null);
+        var (c, error, stored) = await chat.DeliverAsync(appId, from, type, target, message, cancellationToken, trusted: true);
+        return c switch
+        {
+            0 => (0, "success", new JsonObject { ["MsgId"] = stored!.MessageId.ToString(), ["MsgSeq"] = stored.ConversationSeq }),
+            ChatErrorCodes.GroupMissing => (GroupMissing, error!, null),
+            ChatErrorCodes.RoomMissing => (RoomMissing, error!, null),
+            _ => (BadParameter, error ?? "failed", null),
+        };
+    }
+
+    private static int BadOrTooBig(string problem) => problem.Contains("larger than", StringComparison.Ordinal) ? MessageTooBig : BadParameter;
+
+    private static long DerivedLocalId(long localId, string user) => localId ^ ((long)StringComparer.Ordinal.GetHashCode(user) << 20);
+
+    private static (WireChatMessage? Message, string? Problem) ReadMessage(ServerApiParameters p)
+    {
+        if (!int.TryParse(p.Get("MessageType") ?? "1", out int type)) return (null, "MessageType must be a number");
+        string? bodyJson = p.Get("MessageBody");
+        string? text = null, extended = null;
+        bool hasReceipt = false, isBase64 = false;
+        if (bodyJson is not null)
+        {
+            try
+            {
+                using var doc = JsonDocument.Parse(bodyJson);
+                var root = doc.RootElement;
+                if (root.ValueKind != JsonValueKind.Object) return (null, "MessageBody must be an object");
+                if (root.TryGetProperty("Message", out var m) && m.ValueKind == JsonValueKind.String) text = m.GetString();
+                if (root.TryGetProperty("ExtendedData", out var e) && e.ValueKind == JsonValueKind.String) extended = e.GetString();
+                if (root.TryGetProperty("HasReceipt", out var r)) hasReceipt = r.ValueKind == JsonValueKind.True || (r.ValueKind == JsonValueKind.Number && r.GetInt32() == 1);
+                if (root.TryGetProperty("IsBase64", out var b)) isBase64 = b.ValueKind == JsonValueKind.True || (b.ValueKind == JsonValueKind.Number && b.GetInt32() == 1);
+            }
+            catch (JsonException) { return (null, "MessageBody is not valid JSON"); }
+        }
+        if (string.IsNullOrEmpty(text)) return (null, "MessageBody.Message is empty");
+        var message = new WireChatMessage
+        {
+            Type = (ChatMessageType)type, ExtendedData = extended, HasReceipt = hasReceipt ? true : null,
+            Priority = int.TryParse(p.Get("Priority"), out int pr) ? pr : 2, SearchedContent = p.Get("SearchedContent"),
+            SubType = type == (int)ChatMessageType.Custom ? (int.TryParse(p.Get("SubMsgType"), out int st) ? st : 0) : null,
+            LocalMessageId = long.TryParse(p.Get("LocalMessageId"), out long lid) ? lid : 0,
+        };
+        if (message.Type == ChatMessageType.Command)
+        {
+            if (isBase64) message.Data = text;
+            else message.Data = Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(text));
+        }
+        else if (isBase64)
+        {
+            try { message.Text = System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(text)); }
+            catch (FormatException) { return (null, "MessageBody.Message is not Base64"); }
+        }
+        else message.Text = text;
+        return (message, null);
+    }
+
+    private static WireChatMessage Clone(WireChatMessage m) => new()
+    {
+        LocalMessageId = m.LocalMessageId, Type = m.Type, Text = m.Text, Data = m.Data, SubType = m.SubType, SearchedContent = m.SearchedContent,
+        ExtendedData = m.ExtendedData, HasReceipt = m.HasReceipt, Priority = m.Priority, MentionedUserIds = m.MentionedUserIds,
+    };
+}
