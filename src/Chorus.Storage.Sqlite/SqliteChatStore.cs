@@ -70,7 +70,7 @@ public sealed class SqliteChatStore : IChatStore
             app_id INTEGER NOT NULL, group_id TEXT NOT NULL, name TEXT NOT NULL, owner TEXT NOT NULL, create_time INTEGER NOT NULL,
             PRIMARY KEY(app_id, group_id)) WITHOUT ROWID;
         CREATE TABLE IF NOT EXISTS group_members(
-            app_id INTEGER NOT NULL, group_id TEXT NOT NULL, user_id TEXT NOT NULL, joined_at INTEGER NOT NULL,
+            app_id INTEGER NOT NULL, group_id TEXT NOT NULL, user_id TEXT NOT NULL, joined_at INTEGER NOT NULL, join_order INTEGER NOT NULL,
             PRIMARY KEY(app_id, group_id, user_id)) WITHOUT ROWID;
         """;
 
@@ -253,7 +253,10 @@ public sealed class SqliteChatStore : IChatStore
         long max = MaxSeq(c, tx, appId, ConversationType.Group, groupId);
         foreach (var u in users)
         {
-            c.Execute("INSERT OR IGNORE INTO group_members(app_id, group_id, user_id, joined_at) VALUES (@App, @Group, @User, @Now)",
+            c.Execute("""
+                INSERT OR IGNORE INTO group_members(app_id, group_id, user_id, joined_at, join_order)
+                VALUES (@App, @Group, @User, @Now, (SELECT COALESCE(MAX(join_order), 0) + 1 FROM group_members WHERE app_id=@App AND group_id=@Group))
+                """,
                 new { App = appId, Group = groupId, User = u, Now = now }, tx);
             // A new member starts with nothing unread; one who comes back keeps its entry.
             c.Execute("INSERT INTO user_conversations(app_id, user_id, conv_type, conv_key, read_seq) VALUES (@App, @User, @Type, @Group, @Max) ON CONFLICT DO UPDATE SET hidden_seq = -1",
@@ -344,7 +347,7 @@ public sealed class SqliteChatStore : IChatStore
     public async Task<IReadOnlyList<string>> GetGroupMembersAsync(uint appId, string groupId, CancellationToken cancellationToken = default)
     {
         await using var c = await OpenReaderAsync(cancellationToken);
-        return (await c.QueryAsync<string>("SELECT user_id FROM group_members WHERE app_id=@App AND group_id=@Group ORDER BY joined_at, user_id",
+        return (await c.QueryAsync<string>("SELECT user_id FROM group_members WHERE app_id=@App AND group_id=@Group ORDER BY join_order",
             new { App = appId, Group = groupId })).ToList();
     }
 

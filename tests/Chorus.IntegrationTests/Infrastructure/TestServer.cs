@@ -82,6 +82,30 @@ public sealed class TestServer : IAsyncDisposable
         return client;
     }
 
+    /// <summary>A chat client of app A logged in as <paramref name="userId"/>; asserts success.</summary>
+    public async Task<ChorusChatClient> ChatAsync(string userId, Uri? url = null, Func<ChorusClientOptions, ChorusClientOptions>? tweak = null)
+    {
+        var client = NewChat(url, tweak);
+        var result = await client.LoginAsync(new ChatUserInfo(userId, userId), Token(userId), TestContext.Current.CancellationToken);
+        Assert.Equal(0, result.ErrorCode);
+        return client;
+    }
+
+    private readonly List<ChorusChatClient> _chatClients = [];
+
+    /// <summary>A chat client of app A, not logged in.</summary>
+    public ChorusChatClient NewChat(Uri? url = null, Func<ChorusClientOptions, ChorusClientOptions>? tweak = null)
+    {
+        var options = new ChorusClientOptions { ServerUrl = url ?? Url, AppId = AppA, RequestTimeout = TimeSpan.FromSeconds(5) };
+        var client = new ChorusChatClient(tweak is null ? options : tweak(options));
+        lock (_chatClients) _chatClients.Add(client);
+        return client;
+    }
+
+    /// <summary>Signs and sends a server API POST with a JSON body; returns the parsed response.</summary>
+    public Task<JsonElement> CallPostAsync(string action, string jsonBody) =>
+        PostAsync("/?Action=" + action + "&" + ServerApiSignature.BuildCommonQuery(AppA, SecretA, DateTimeOffset.UtcNow), jsonBody);
+
     /// <summary>Signs and sends a server API GET; returns the parsed response.</summary>
     public Task<JsonElement> CallAsync(string action, params (string Key, string Value)[] parameters) =>
         CallAsync(action, AppA, SecretA, parameters);
@@ -116,6 +140,9 @@ public sealed class TestServer : IAsyncDisposable
         ChorusRoomClient[] clients;
         lock (_clients) clients = [.. _clients];
         foreach (var c in clients) await c.DisposeAsync();
+        ChorusChatClient[] chats;
+        lock (_chatClients) chats = [.. _chatClients];
+        foreach (var c in chats) await c.DisposeAsync();
         await App.StopAsync(CancellationToken.None);
         await App.DisposeAsync();
         if (DataDirectory.Contains("chorus-test-", StringComparison.Ordinal))
