@@ -91,8 +91,22 @@ public sealed class CliProcess : IAsyncDisposable
             lock (_stderr) _stderr.AppendLine(line);
     }
 
+    /// <summary>Kills the process at once (SIGKILL on Linux): no shutdown code runs.</summary>
+    public async Task KillAsync()
+    {
+        if (!_process.HasExited)
+        {
+            try { _process.Kill(entireProcessTree: true); } catch (InvalidOperationException) { }
+            await _process.WaitForExitAsync();
+        }
+    }
+
+    private bool _disposed;
+
     public async ValueTask DisposeAsync()
     {
+        if (_disposed) return;
+        _disposed = true;
         if (!_process.HasExited)
         {
             try { _process.Kill(entireProcessTree: true); } catch (InvalidOperationException) { }
