@@ -81,6 +81,7 @@ public sealed class SqliteChatStore : IChatStore
     /// <inheritdoc />
     public Task<AppendResult> AppendAsync(NewMessage m, CancellationToken cancellationToken = default) => WriteAsync((c, tx) =>
     {
+        // (the writer calls m.OnCommitted after the commit, in batch order: see AfterCommit below)
         if (m.LocalMessageId != 0)
         {
             var existing = c.QuerySingleOrDefault<MessageRow>($"SELECT {MessageColumns} FROM messages WHERE app_id=@AppId AND sender=@SenderUserId AND local_id=@LocalMessageId",
@@ -115,7 +116,7 @@ public sealed class SqliteChatStore : IChatStore
         c.Execute("UPDATE user_conversations SET read_seq = MAX(read_seq, @Seq) WHERE app_id=@AppId AND user_id=@User AND conv_type=@Type AND conv_key=@Key",
             new { Seq = seq, m.AppId, User = m.SenderUserId, Type = (int)m.ConversationType, Key = m.ConversationKey }, tx);
         return new AppendResult(stored, Duplicate: false);
-    }, cancellationToken);
+    }, cancellationToken, afterCommit: m.OnCommitted is null ? null : r => { if (r is AppendResult { Duplicate: false } a) m.OnCommitted(a.Message); });
 
     /// <inheritdoc />
     public Task DeleteMessagesAsync(uint appId, string userId, ConversationType type, string conversationKey, IReadOnlyList<long> messageIds, CancellationToken cancellationToken = default) =>
@@ -397,9 +398,9 @@ public sealed class SqliteChatStore : IChatStore
 
     // ---- the writer -------------------------------------------------------------------------
 
-    private async Task<T> WriteAsync<T>(Func<SqliteConnection, SqliteTransaction, T> work, CancellationToken cancellationToken)
+    private async Task<T> WriteAsync<T>(Func<SqliteConnection, SqliteTransaction, T> work, CancellationToken cancellationToken, Action<object?>? afterCommit = null)
     {
-        var op = new WriteOp((c, tx) => work(c, tx));
+        var op = new WriteOp((c, tx) => work(c, tx), afterCommit);
         if (!_writes.Writer.TryWrite(op)) throw new ObjectDisposedException(nameof(SqliteChatStore));
         // The write is not withdrawn on cancellation: the caller stops waiting, the write still lands.
         return (T)(await op.Done.Task.WaitAsync(cancellationToken))!;
@@ -440,6 +441,15 @@ public sealed class SqliteChatStore : IChatStore
                 foreach (var op in batch) op.Done.TrySetException(ex);
                 continue;
             }
+            // Committed: run the after-commit hooks in write order first, then release the waiters.
+            for (int i = 0; i < batch.Count; i++)
+            {
+                if (errors[i] is null && batch[i].AfterCommit is { } hook)
+                {
+                    try { hook(results[i]); }
+                    catch (Exception) { /* a hook's failure must not stop the writer: the write stands */ }
+                }
+            }
             for (int i = 0; i < batch.Count; i++)
             {
                 if (errors[i] is { } e) batch[i].Done.TrySetException(e);
@@ -457,9 +467,10 @@ public sealed class SqliteChatStore : IChatStore
         SqliteConnection.ClearAllPools();
     }
 
-    private sealed class WriteOp(Func<SqliteConnection, SqliteTransaction, object?> work)
+    private sealed class WriteOp(Func<SqliteConnection, SqliteTransaction, object?> work, Action<object?>? afterCommit)
     {
         public Func<SqliteConnection, SqliteTransaction, object?> Work { get; } = work;
+        public Action<object?>? AfterCommit { get; } = afterCommit;
         public TaskCompletionSource<object?> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 

@@ -73,6 +73,12 @@ public sealed record NewMessage
     /// <summary>Users whose conversation entry is ensured by this write (peer: sender and receiver). Empty for groups,
     /// whose members have entries from the time they joined.</summary>
     public IReadOnlyList<string> EnsureConversationFor { get; init; } = [];
+    /// <summary>
+    /// Called once the message is durable, before <see cref="IChatStore.AppendAsync"/> completes, and for the messages of one
+    /// conversation in sequence order (not for a duplicate). Live delivery hangs here so that receivers see a conversation in
+    /// order even when many senders write to it at once. Must not block.
+    /// </summary>
+    public Action<StoredMessage>? OnCommitted { get; init; }
 }
 
 /// <summary>The result of <see cref="IChatStore.AppendAsync"/>.</summary>

@@ -170,9 +170,9 @@ public class ServerApiTests
         // another app's secret, or a wrong signature
         Assert.Equal(ServerApiCodes.SignatureInvalid, (await Get("Action=DescribeUserNum&" + Signed(TestServer.AppA, TestServer.SecretB, "0000000000000004", now) + biz)).Code);
         // outside +-10 minutes; inside passes
-        Assert.Equal(ServerApiCodes.SignatureExpired, (await Get("Action=DescribeUserNum&" + Signed(TestServer.AppA, TestServer.SecretA, "0000000000000005", now - 601) + biz)).Code);
-        Assert.Equal(ServerApiCodes.SignatureExpired, (await Get("Action=DescribeUserNum&" + Signed(TestServer.AppA, TestServer.SecretA, "0000000000000006", now + 601) + biz)).Code);
-        Assert.Equal(0, (await Get("Action=DescribeUserNum&" + Signed(TestServer.AppA, TestServer.SecretA, "0000000000000007", now - 590) + biz)).Code);
+        Assert.Equal(ServerApiCodes.SignatureExpired, (await Get("Action=DescribeUserNum&" + Signed(TestServer.AppA, TestServer.SecretA, "0000000000000005", now - 700) + biz)).Code);
+        Assert.Equal(ServerApiCodes.SignatureExpired, (await Get("Action=DescribeUserNum&" + Signed(TestServer.AppA, TestServer.SecretA, "0000000000000006", now + 700) + biz)).Code);
+        Assert.Equal(0, (await Get("Action=DescribeUserNum&" + Signed(TestServer.AppA, TestServer.SecretA, "0000000000000007", now - 500) + biz)).Code);
         // replay of the same nonce
         string once = "Action=DescribeUserNum&" + Signed(TestServer.AppA, TestServer.SecretA, "0000000000000008", now) + biz;
         Assert.Equal(0, (await Get(once)).Code);

@@ -32,14 +32,24 @@ public sealed class ChatRoom(uint appId, string roomId, string name, long create
     /// <summary>The lock for membership changes.</summary>
     public Lock Gate => _gate;
 
-    /// <summary>Stores a message in the bounded history, assigning its Seq, or returns the earlier copy of a retry.</summary>
-    public (WireChatMessage Message, bool Duplicate) Append(WireChatMessage message, int keepCount, TimeSpan keepAge)
+    /// <summary>
+    /// Sequences a message (stored kinds go into the bounded history; <paramref name="keepCount"/> -1 = an unstored kind,
+    /// which gets no sequence number) and runs <paramref name="fanOut"/> under the same lock, so members see the room in order.
+    /// A retry of a stored message returns the earlier copy and is not fanned out again.
+    /// </summary>
+    public (WireChatMessage Message, bool Duplicate) Append(WireChatMessage message, int keepCount, TimeSpan keepAge, Action<WireChatMessage> fanOut)
     {
         lock (_history)
         {
+            if (keepCount < 0)
+            {
+                fanOut(message);
+                return (message, false);
+            }
             if (message.LocalMessageId != 0 && _recentByLocalId.TryGetValue((message.SenderUserId!, message.LocalMessageId), out var earlier))
                 return (earlier, true);
             message.ConversationSeq = message.OrderKey = ++_seq;
+            fanOut(message);
             if (keepCount > 0)
             {
                 _history.AddLast(message);

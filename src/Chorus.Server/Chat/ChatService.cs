@@ -245,6 +245,8 @@ public sealed partial class ChatService
                 SearchedContent = message.SearchedContent, ExtendedData = message.ExtendedData, HasReceipt = message.HasReceipt == true,
                 Priority = message.Priority ?? 2, MentionedUserIds = message.MentionedUserIds,
                 EnsureConversationFor = type == ConversationType.Peer ? [sender, convId] : [],
+                // Live delivery runs in commit order, so that every receiver sees the conversation in sequence order.
+                OnCommitted = committed => EnqueueLive(appId, sender, type, committed, recipients),
             }, cancellationToken);
             record = append.Message;
             wire = ChatWire.ToWire(record, sender);
@@ -259,48 +261,55 @@ public sealed partial class ChatService
                 SearchedContent = message.SearchedContent, ExtendedData = message.ExtendedData, Priority = message.Priority ?? 2,
                 MentionedUserIds = message.MentionedUserIds,
             };
-            if (room is not null && stored)
+            if (room is not null)
             {
-                var (kept, duplicate) = room.Append(wire, _options.ChatRoomHistoryCount, _options.ChatRoomHistoryAge);
-                if (duplicate) return (0, null, kept);
+                // Sequence assignment and fan-out under one lock: room members see the room in order.
+                var (kept, _) = room.Append(wire, stored ? _options.ChatRoomHistoryCount : -1, _options.ChatRoomHistoryAge, m => EnqueueRoom(room, sender, m));
+                return (0, null, kept);
             }
+            foreach (var user in recipients)
+                if (user != sender) _users.Find(appId, user)?.Queue.Enqueue(new Frame { Op = Ops.ChatMessage, Message = PeerView(wire, user, sender) }.ToUtf8Bytes(), reliable: false);
+            return (0, null, wire);
         }
 
-        await FanOutAsync(appId, sender, type, convId, wire, record, recipients, room, cancellationToken);
-        return (0, null, wire);
-    }
-
-    private async Task FanOutAsync(uint appId, string sender, ConversationType type, string convId, WireChatMessage senderView, StoredMessage? record,
-        IReadOnlyList<string> recipients, ChatRoom? room, CancellationToken cancellationToken)
-    {
-        bool reliable = senderView.Type is not (ChatMessageType.Command or ChatMessageType.Barrage);
-        // Receivers do not see the sender's LocalMessageId; group and room messages are encoded once for everyone.
-        var shared = PeerView(senderView, viewer: "", sender);
-        shared.ConversationId = senderView.ConversationId;
-        shared.ConversationSeq = senderView.ConversationSeq;
-        shared.OrderKey = senderView.OrderKey;
-        shared.HasReceipt = senderView.HasReceipt;
-        shared.ReceiptStatus = senderView.ReceiptStatus;
-        if (type == ConversationType.Room)
-        {
-            byte[] bytes = new Frame { Op = Ops.ChatMessage, Message = shared }.ToUtf8Bytes();
-            foreach (var m in room!.Members.Values)
-                if (m.UserId != sender) m.Session?.Queue.Enqueue(bytes, reliable);
-            return;
-        }
-
-        byte[]? groupBytes = type == ConversationType.Group ? new Frame { Op = Ops.ChatMessage, Message = shared }.ToUtf8Bytes() : null;
+        // Conversation and unread notifications follow; they are informational and need not be ordered.
         foreach (var user in recipients)
         {
             var session = _users.Find(appId, user);
-            if (session is null) continue;
-            if (user != sender)
-            {
-                if (groupBytes is not null) session.Queue.Enqueue(groupBytes, reliable);
-                else session.Queue.Enqueue(new Frame { Op = Ops.ChatMessage, Message = record is null ? PeerView(senderView, user, sender) : ChatWire.ToWire(record, user) }.ToUtf8Bytes(), reliable);
-            }
-            if (record is not null) await NotifyConversationAsync(session, appId, user, type, record.ConversationKey, unreadToo: user != sender, cancellationToken);
+            if (session is not null)
+                await NotifyConversationAsync(session, appId, user, type, record.ConversationKey, unreadToo: user != sender, cancellationToken);
         }
+        return (0, null, wire);
+    }
+
+    private void EnqueueLive(uint appId, string sender, ConversationType type, StoredMessage committed, IReadOnlyList<string> recipients)
+    {
+        byte[]? shared = null;
+        foreach (var user in recipients)
+        {
+            if (user == sender) continue;
+            var session = _users.Find(appId, user);
+            if (session is null) continue;
+            if (type == ConversationType.Group)
+            {
+                // One encoding for the whole group (the receivers' view is the same for all of them).
+                shared ??= new Frame { Op = Ops.ChatMessage, Message = ChatWire.ToWire(committed, viewer: "") }.ToUtf8Bytes();
+                session.Queue.Enqueue(shared, reliable: true);
+            }
+            else session.Queue.Enqueue(new Frame { Op = Ops.ChatMessage, Message = ChatWire.ToWire(committed, user) }.ToUtf8Bytes(), reliable: true);
+        }
+    }
+
+    private void EnqueueRoom(ChatRoom room, string sender, WireChatMessage message)
+    {
+        bool reliable = message.Type is not (ChatMessageType.Command or ChatMessageType.Barrage);
+        var view = PeerView(message, viewer: "", sender);
+        view.ConversationId = message.ConversationId;
+        view.ConversationSeq = message.ConversationSeq;
+        view.OrderKey = message.OrderKey;
+        byte[] bytes = new Frame { Op = Ops.ChatMessage, Message = view }.ToUtf8Bytes(); // once for the whole room
+        foreach (var m in room.Members.Values)
+            if (m.UserId != sender) m.Session?.Queue.Enqueue(bytes, reliable);
     }
 
     private static WireChatMessage PeerView(WireChatMessage m, string viewer, string sender) => new()
