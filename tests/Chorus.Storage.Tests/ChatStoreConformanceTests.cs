@@ -1,0 +1,128 @@
+using Chorus.Protocol;
+
+namespace Chorus.Storage.Tests;
+
+/// <summary>What every <see cref="IChatStore"/> must do. An implementation's test class derives from this and makes the store.</summary>
+public abstract class ChatStoreConformanceTests : IAsyncLifetime
+{
+    private const uint App = 7;
+    protected IChatStore Store { get; private set; } = null!;
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    protected abstract Task<IChatStore> CreateStoreAsync();
+
+    /// <summary>Closes and reopens the same store (a restart).</summary>
+    protected abstract Task<IChatStore> ReopenAsync(IChatStore store);
+
+    public async ValueTask InitializeAsync() => Store = await CreateStoreAsync();
+
+    public virtual async ValueTask DisposeAsync() => await Store.DisposeAsync();
+
+    private static NewMessage Peer(string from, string to, string text, long localId = 0) => new()
+    {
+        AppId = App, ConversationType = ConversationType.Peer, ConversationKey = ConversationKeys.Peer(from, to), SenderUserId = from,
+        LocalMessageId = localId, Type = ChatMessageType.Text, Text = text, EnsureConversationFor = [from, to],
+    };
+
+    [Fact]
+    public async Task Append_assigns_gapless_sequence_numbers_and_increasing_ids()
+    {
+        var results = new List<AppendResult>();
+        for (int i = 0; i < 5; i++) results.Add(await Store.AppendAsync(Peer(i % 2 == 0 ? "a" : "b", i % 2 == 0 ? "b" : "a", $"m{i}"), Ct));
+        Assert.Equal([1L, 2, 3, 4, 5], results.Select(r => r.Message.Seq));
+        Assert.True(results.Zip(results.Skip(1)).All(p => p.First.Message.MessageId < p.Second.Message.MessageId));
+        Assert.All(results, r => Assert.False(r.Duplicate));
+    }
+
+    [Fact]
+    public async Task Same_LocalMessageId_from_the_same_sender_is_stored_once()
+    {
+        var first = await Store.AppendAsync(Peer("a", "b", "hi", localId: 99), Ct);
+        var again = await Store.AppendAsync(Peer("a", "b", "hi", localId: 99), Ct);
+        var otherSender = await Store.AppendAsync(Peer("b", "a", "hi", localId: 99), Ct);
+        Assert.True(again.Duplicate);
+        Assert.Equal(first.Message.MessageId, again.Message.MessageId);
+        Assert.False(otherSender.Duplicate);
+        Assert.Equal(2, (await Store.QueryHistoryAsync(App, "a", ConversationType.Peer, ConversationKeys.Peer("a", "b"), null, 10, false, Ct)).Count);
+    }
+
+    [Fact]
+    public async Task Concurrent_appends_lose_nothing_and_leave_no_gap()
+    {
+        var tasks = Enumerable.Range(0, 200).Select(i => Store.AppendAsync(Peer($"u{i % 4}", "target", $"m{i}", localId: i + 1), Ct)).ToArray();
+        var results = await Task.WhenAll(tasks);
+        var seqs = results.GroupBy(r => r.Message.ConversationKey).SelectMany(g => g.Select(r => r.Message.Seq).Order().Select((s, i) => (s, i)));
+        Assert.All(seqs, p => Assert.Equal(p.i + 1, p.s));
+        Assert.Equal(200, results.Select(r => r.Message.MessageId).Distinct().Count());
+    }
+
+    [Fact]
+    public async Task Unread_counts_exclude_own_messages_and_follow_reads_mutes_and_restarts()
+    {
+        await Store.AppendAsync(Peer("a", "b", "1"), Ct);
+        await Store.AppendAsync(Peer("a", "b", "2"), Ct);
+        string key = ConversationKeys.Peer("a", "b");
+        Assert.Equal(2, (await Store.GetConversationAsync(App, "b", ConversationType.Peer, key, Ct))!.Unread);
+        Assert.Equal(0, (await Store.GetConversationAsync(App, "a", ConversationType.Peer, key, Ct))!.Unread);
+        await Store.AppendAsync(Peer("b", "a", "reply"), Ct); // replying reads what came before
+        Assert.Equal(0, (await Store.GetConversationAsync(App, "b", ConversationType.Peer, key, Ct))!.Unread);
+        Assert.Equal(1, await Store.GetUnreadTotalAsync(App, "a", Ct));
+
+        Store = await ReopenAsync(Store);
+        Assert.Equal(1, await Store.GetUnreadTotalAsync(App, "a", Ct));
+        await Store.SetMutedAsync(App, "a", ConversationType.Peer, key, true, Ct);
+        Assert.Equal(0, await Store.GetUnreadTotalAsync(App, "a", Ct));
+        await Store.SetMutedAsync(App, "a", ConversationType.Peer, key, false, Ct);
+        await Store.MarkReadAsync(App, "a", ConversationType.Peer, key, null, Ct);
+        Assert.Equal(0, await Store.GetUnreadTotalAsync(App, "a", Ct));
+    }
+
+    [Fact]
+    public async Task History_pages_and_per_user_deletes()
+    {
+        string key = ConversationKeys.Peer("a", "b");
+        var ids = new List<long>();
+        for (int i = 1; i <= 6; i++) ids.Add((await Store.AppendAsync(Peer("a", "b", $"m{i}"), Ct)).Message.MessageId);
+        var newest = await Store.QueryHistoryAsync(App, "b", ConversationType.Peer, key, null, 4, forward: false, Ct);
+        Assert.Equal([6L, 5, 4, 3], newest.Select(m => m.Seq));
+        var older = await Store.QueryHistoryAsync(App, "b", ConversationType.Peer, key, 3, 4, forward: false, Ct);
+        Assert.Equal([2L, 1], older.Select(m => m.Seq));
+        var forward = await Store.QueryHistoryAsync(App, "b", ConversationType.Peer, key, 4, 10, forward: true, Ct);
+        Assert.Equal([5L, 6], forward.Select(m => m.Seq));
+
+        await Store.DeleteMessagesAsync(App, "b", ConversationType.Peer, key, [ids[1]], Ct);
+        Assert.DoesNotContain(2L, (await Store.QueryHistoryAsync(App, "b", ConversationType.Peer, key, null, 10, false, Ct)).Select(m => m.Seq));
+        Assert.Contains(2L, (await Store.QueryHistoryAsync(App, "a", ConversationType.Peer, key, null, 10, false, Ct)).Select(m => m.Seq));
+        await Store.DeleteAllMessagesAsync(App, "b", ConversationType.Peer, key, Ct);
+        Assert.Empty(await Store.QueryHistoryAsync(App, "b", ConversationType.Peer, key, null, 10, false, Ct));
+        await Store.AppendAsync(Peer("a", "b", "after"), Ct);
+        Assert.Equal(["after"], (await Store.QueryHistoryAsync(App, "b", ConversationType.Peer, key, null, 10, false, Ct)).Select(m => m.Text));
+    }
+
+    [Fact]
+    public async Task Groups_membership_limits_and_new_members_start_read()
+    {
+        Assert.Equal(GroupChange.Done, await Store.CreateGroupAsync(App, "g", "G", "owner", ["m1"], 3, Ct));
+        Assert.Equal(GroupChange.Exists, await Store.CreateGroupAsync(App, "g", "G", "x", [], 3, Ct));
+        await Store.AppendAsync(new NewMessage { AppId = App, ConversationType = ConversationType.Group, ConversationKey = "g", SenderUserId = "owner", Type = ChatMessageType.Text, Text = "before" }, Ct);
+        Assert.Equal(GroupChange.Done, await Store.AddGroupMembersAsync(App, "g", ["late"], 3, Ct));
+        Assert.Equal(GroupChange.Full, await Store.AddGroupMembersAsync(App, "g", ["one-too-many"], 3, Ct));
+        Assert.Equal(0, (await Store.GetConversationAsync(App, "late", ConversationType.Group, "g", Ct))!.Unread);
+        Assert.Equal(1, (await Store.GetConversationAsync(App, "m1", ConversationType.Group, "g", Ct))!.Unread);
+        Assert.Equal(["owner", "m1", "late"], await Store.GetGroupMembersAsync(App, "g", Ct));
+        Assert.Equal(GroupChange.Done, await Store.RemoveGroupMembersAsync(App, "g", ["m1"], Ct));
+        Assert.False(await Store.IsGroupMemberAsync(App, "g", "m1", Ct));
+        Assert.Equal(GroupChange.Done, await Store.DismissGroupAsync(App, "g", Ct));
+        Assert.Null(await Store.GetGroupAsync(App, "g", Ct));
+        Assert.Equal(GroupChange.Missing, await Store.AddGroupMembersAsync(App, "g", ["x"], 3, Ct));
+    }
+
+    [Fact]
+    public async Task Apps_do_not_see_each_other()
+    {
+        await Store.AppendAsync(Peer("a", "b", "app 7 only"), Ct);
+        Assert.Empty(await Store.QueryHistoryAsync(App + 1, "b", ConversationType.Peer, ConversationKeys.Peer("a", "b"), null, 10, false, Ct));
+        Assert.Empty(await Store.QueryConversationsAsync(App + 1, "b", 10, Ct));
+        Assert.Single(await Store.QueryConversationsAsync(App, "b", 10, Ct));
+    }
+}
