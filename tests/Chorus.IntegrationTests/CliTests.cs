@@ -114,3 +114,59 @@ public class CliTests
         Assert.Equal(1, await listen.WaitForExitAsync(TimeSpan.FromSeconds(15)));
     }
 }
+
+public class CliChatTests
+{
+    [Fact]
+    public async Task Chat_reads_json_commands_and_prints_results_and_events()
+    {
+        await using var server = await TestServer.StartAsync();
+        string[] common = ["--url", server.Url.ToString(), "--app-id", TestServer.AppA.ToString(), "--secret", TestServer.SecretA];
+        await using var bob = CliProcess.Start(["chat", .. common, "--user", "bob"]);
+        Assert.Equal("loggedIn", (await bob.NextEventAsync("loggedIn", TimeSpan.FromSeconds(30))).GetProperty("event").GetString());
+        await using var alice = CliProcess.Start(["chat", .. common, "--user", "alice"]);
+        await alice.NextEventAsync("loggedIn", TimeSpan.FromSeconds(30));
+
+        await alice.WriteLineAsync("""{"op":"send","type":"peer","to":"bob","text":"hi bob","localId":42}""");
+        var sent = await alice.NextResultAsync("send");
+        Assert.Equal(0, sent.GetProperty("errorCode").GetInt32());
+        var message = sent.GetProperty("message");
+        Assert.Equal((1, 42L), (message.GetProperty("conversationSeq").GetInt32(), message.GetProperty("localMessageId").GetInt64()));
+        await alice.WriteLineAsync("""{"op":"send","type":"peer","to":"bob","text":"hi bob","localId":42}""");
+        Assert.Equal(message.GetProperty("messageId").GetInt64(), (await alice.NextResultAsync("send")).GetProperty("message").GetProperty("messageId").GetInt64());
+
+        var received = await bob.NextEventAsync("peerMessage");
+        Assert.Equal(("hi bob", "alice"), (received.GetProperty("message").GetProperty("text").GetString(), received.GetProperty("message").GetProperty("conversationId").GetString()));
+        Assert.Equal(1, (await bob.NextEventAsync("unreadTotal")).GetProperty("count").GetInt32());
+
+        await bob.WriteLineAsync("""{"op":"history","type":"peer","id":"alice","count":10,"reverse":false,"next":null}""");
+        var history = await bob.NextResultAsync("history");
+        Assert.Equal(1, history.GetProperty("messages").GetArrayLength());
+        await bob.WriteLineAsync("""{"op":"markRead","type":"peer","id":"alice"}""");
+        Assert.Equal(0, (await bob.NextResultAsync("markRead")).GetProperty("errorCode").GetInt32());
+        await bob.WriteLineAsync("""{"op":"conversations"}""");
+        var conversations = await bob.NextResultAsync("conversations");
+        Assert.Equal(0, conversations.GetProperty("conversations")[0].GetProperty("unreadCount").GetInt32());
+        await bob.WriteLineAsync("""{"op":"createGroup","id":"g1","members":["alice"]}""");
+        Assert.Equal(2, (await bob.NextResultAsync("createGroup")).GetProperty("group").GetProperty("memberCount").GetInt32());
+        await bob.WriteLineAsync("""{"op":"revoke","messageId":1}""");
+        Assert.Equal(ChatErrorCodes.TargetMissing, (await bob.NextResultAsync("revoke")).GetProperty("errorCode").GetInt32());
+        await bob.WriteLineAsync("""not json""");
+        Assert.Equal(ChatErrorCodes.BadParameter, (await bob.NextResultAsync("?")).GetProperty("errorCode").GetInt32());
+        await bob.WriteLineAsync("""{"op":"joinGroup","id":"no such group!"}""");
+        Assert.Equal(ChatErrorCodes.BadParameter, (await bob.NextResultAsync("joinGroup")).GetProperty("errorCode").GetInt32());
+
+        bob.CloseInput();
+        Assert.Equal(0, await bob.WaitForExitAsync(TimeSpan.FromSeconds(15)));
+    }
+
+    [Fact]
+    public async Task Chat_with_a_bad_token_prints_loginFailed_and_exits_1()
+    {
+        await using var server = await TestServer.StartAsync();
+        await using var chat = CliProcess.Start("chat", "--url", server.Url.ToString(), "--app-id", TestServer.AppA.ToString(), "--token", "04nope", "--user", "bob");
+        var line = await chat.NextJsonAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(("loginFailed", ChatErrorCodes.TokenInvalid), (line.GetProperty("event").GetString(), line.GetProperty("errorCode").GetInt32()));
+        Assert.Equal(1, await chat.WaitForExitAsync(TimeSpan.FromSeconds(15)));
+    }
+}

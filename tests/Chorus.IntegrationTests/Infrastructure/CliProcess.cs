@@ -70,6 +70,27 @@ public sealed class CliProcess : IAsyncDisposable
         }
     }
 
+    public async Task WriteLineAsync(string line)
+    {
+        await _process.StandardInput.WriteLineAsync(line);
+        await _process.StandardInput.FlushAsync();
+    }
+
+    public void CloseInput() => _process.StandardInput.Close();
+
+    /// <summary>The next JSON line that is the result of <paramref name="op"/>, skipping events.</summary>
+    public async Task<JsonElement> NextResultAsync(string op, TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(15));
+        while (true)
+        {
+            var left = deadline - DateTime.UtcNow;
+            if (left <= TimeSpan.Zero) throw new Xunit.Sdk.XunitException($"no '{op}' result in time");
+            var e = await NextJsonAsync(left);
+            if (e.TryGetProperty("op", out var o) && o.GetString() == op) return e;
+        }
+    }
+
     public async Task<int> WaitForExitAsync(TimeSpan timeout)
     {
         using var cts = new CancellationTokenSource(timeout);
