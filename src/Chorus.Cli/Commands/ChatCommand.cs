@@ -16,47 +16,24 @@ internal static class ChatCommand
 {
     public static Command Create()
     {
-        var url = new Option<string>("--url") { Description = "Server base address, e.g. http://127.0.0.1:8080.", Required = true };
-        var appId = new Option<uint>("--app-id") { Description = "AppId.", Required = true };
-        var token = new Option<string?>("--token") { Description = "Token04 to log in with." };
-        var secret = new Option<string?>("--secret") { Description = "ServerSecret: make (and renew) tokens locally instead of --token." };
-        var user = new Option<string>("--user") { Description = "UserId.", Required = true };
-        var userName = new Option<string?>("--user-name") { Description = "Display name." };
-        var command = new Command("chat", "A chat client driven by JSON lines on stdin; prints results and events as JSON lines.") { url, appId, token, secret, user, userName };
+        var args = new ClientArguments();
+        var command = new Command("chat", "A chat client driven by JSON lines on stdin; prints results and events as JSON lines.");
+        args.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
-            string? t = parse.GetValue(token), s = parse.GetValue(secret);
-            if ((t is null) == (s is null))
-            {
-                Console.Error.WriteLine("chorus chat: give exactly one of --token and --secret");
-                return 2;
-            }
-            if (!Uri.TryCreate(parse.GetValue(url), UriKind.Absolute, out var serverUrl))
-            {
-                Console.Error.WriteLine("chorus chat: --url must be an absolute address such as http://127.0.0.1:8080");
-                return 2;
-            }
-            uint id = parse.GetValue(appId);
-            string userId = parse.GetValue(user)!;
-            try { t ??= Token04.Generate(id, userId, s!, 3600); }
-            catch (ArgumentException ex)
-            {
-                Console.Error.WriteLine($"chorus chat: {ex.Message.Split(" (Parameter")[0]}");
-                return 2;
-            }
-
-            await using var client = new ChorusChatClient(new ChorusClientOptions { ServerUrl = serverUrl, AppId = id });
+            if (args.Read(parse, "chat") is not { } a) return 2;
+            await using var client = new ChorusChatClient(new ChorusClientOptions { ServerUrl = a.Url, AppId = a.AppId });
             var session = new ChatSession(client);
             var kicked = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            session.Subscribe(kicked, renew: s is null ? null : () => Token04.Generate(id, userId, s, 3600));
+            session.Subscribe(kicked, a.Renew);
 
-            var login = await client.LoginAsync(new ChatUserInfo(userId, parse.GetValue(userName) ?? userId), t, cancellationToken);
+            var login = await client.LoginAsync(new ChatUserInfo(a.UserId, a.UserName), a.Token, cancellationToken);
             if (login.ErrorCode != 0)
             {
-                session.Open(new JsonObject { ["event"] = "loginFailed", ["userId"] = userId, ["errorCode"] = login.ErrorCode, ["message"] = login.ErrorMessage });
+                session.Open(new JsonObject { ["event"] = "loginFailed", ["userId"] = a.UserId, ["errorCode"] = login.ErrorCode, ["message"] = login.ErrorMessage });
                 return 1;
             }
-            session.Open(new JsonObject { ["event"] = "loggedIn", ["userId"] = userId });
+            session.Open(new JsonObject { ["event"] = "loggedIn", ["userId"] = a.UserId });
 
             var input = Task.Run(async () =>
             {
@@ -86,27 +63,11 @@ internal static class ChatCommand
     {
         // MessageId → ConversationSeq of every message printed, so that "next" can name a message.
         private readonly ConcurrentDictionary<long, long> _seqById = new();
-        private readonly Lock _gate = new();
-        private List<JsonObject>? _held = [];
+        private readonly HeldOutput _output = new();
 
-        public void Open(JsonObject first)
-        {
-            lock (_gate)
-            {
-                JsonLines.Write(first);
-                foreach (var line in _held ?? []) JsonLines.Write(line);
-                _held = null;
-            }
-        }
+        public void Open(JsonObject first) => _output.Open(first);
 
-        private void Event(JsonObject line)
-        {
-            lock (_gate)
-            {
-                if (_held is not null) { _held.Add(line); return; }
-            }
-            JsonLines.Write(line);
-        }
+        private void Event(JsonObject line) => _output.Write(line);
 
         public void Subscribe(TaskCompletionSource kicked, Func<string>? renew)
         {

@@ -20,3 +20,31 @@ internal static class JsonLines
         }
     }
 }
+
+/// <summary>Event lines held back until the first line (the login outcome) is printed, so that it always comes first.</summary>
+internal sealed class HeldOutput
+{
+    private readonly Lock _gate = new();
+    private List<JsonObject>? _held = [];
+
+    /// <summary>Prints an event line, or holds it until <see cref="Open"/>.</summary>
+    public void Write(JsonObject line)
+    {
+        lock (_gate)
+        {
+            if (_held is not null) { _held.Add(line); return; }
+        }
+        JsonLines.Write(line);
+    }
+
+    /// <summary>Prints the first line, then what was held.</summary>
+    public void Open(JsonObject first)
+    {
+        lock (_gate)
+        {
+            JsonLines.Write(first);
+            foreach (var line in _held ?? []) JsonLines.Write(line);
+            _held = null;
+        }
+    }
+}

@@ -14,45 +14,20 @@ internal static class ListenCommand
 {
     public static Command Create()
     {
-        var url = new Option<string>("--url") { Description = "Server base address, e.g. http://127.0.0.1:8080.", Required = true };
-        var appId = new Option<uint>("--app-id") { Description = "AppId.", Required = true };
-        var token = new Option<string?>("--token") { Description = "Token04 to log in with." };
-        var secret = new Option<string?>("--secret") { Description = "ServerSecret: make (and renew) tokens locally instead of --token." };
+        var args = new ClientArguments();
         var room = new Option<string>("--room") { Description = "Room to log into.", Required = true };
-        var user = new Option<string>("--user") { Description = "UserId.", Required = true };
-        var userName = new Option<string?>("--user-name") { Description = "Display name (default: the UserId)." };
-        var command = new Command("listen", "Log into a room and print every event as a JSON line.") { url, appId, token, secret, room, user, userName };
+        var command = new Command("listen", "Log into a room and print every event as a JSON line.") { room };
+        args.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
-            string? t = parse.GetValue(token), s = parse.GetValue(secret);
-            if ((t is null) == (s is null))
-            {
-                Console.Error.WriteLine("chorus listen: give exactly one of --token and --secret");
-                return 2;
-            }
-            if (!Uri.TryCreate(parse.GetValue(url), UriKind.Absolute, out var serverUrl))
-            {
-                Console.Error.WriteLine("chorus listen: --url must be an absolute address such as http://127.0.0.1:8080");
-                return 2;
-            }
-            uint id = parse.GetValue(appId);
-            string roomId = parse.GetValue(room)!, userId = parse.GetValue(user)!;
-            try
-            {
-                t ??= Token04.Generate(id, userId, s!, 3600);
-            }
-            catch (ArgumentException ex)
-            {
-                Console.Error.WriteLine($"chorus listen: {ex.Message.Split(" (Parameter")[0]}");
-                return 2;
-            }
-
-            await using var client = new ChorusRoomClient(new ChorusClientOptions { ServerUrl = serverUrl, AppId = id });
+            if (args.Read(parse, "listen") is not { } a) return 2;
+            string roomId = parse.GetValue(room)!, userId = a.UserId;
+            await using var client = new ChorusRoomClient(new ChorusClientOptions { ServerUrl = a.Url, AppId = a.AppId });
             var ended = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
-            var output = new EventOutput();
-            Subscribe(client, output, ended, renew: s is null ? null : () => Token04.Generate(id, userId, s, 3600));
+            var output = new HeldOutput();
+            Subscribe(client, output, ended, a.Renew);
 
-            var result = await client.LoginRoomAsync(roomId, new RoomUser(userId, parse.GetValue(userName) ?? userId), new RoomConfig { Token = t }, cancellationToken);
+            var result = await client.LoginRoomAsync(roomId, new RoomUser(userId, a.UserName), new RoomConfig { Token = a.Token }, cancellationToken);
             if (result.ErrorCode != 0)
             {
                 output.Open(new JsonObject { ["event"] = "loginFailed", ["roomId"] = roomId, ["userId"] = userId, ["errorCode"] = result.ErrorCode, ["message"] = result.ErrorMessage });
@@ -71,7 +46,7 @@ internal static class ListenCommand
         return command;
     }
 
-    private static void Subscribe(ChorusRoomClient client, EventOutput output, TaskCompletionSource<int> ended, Func<string>? renew)
+    private static void Subscribe(ChorusRoomClient client, HeldOutput output, TaskCompletionSource<int> ended, Func<string>? renew)
     {
         client.CustomCommandReceived += (_, e) => output.Write(new JsonObject
         {
@@ -124,32 +99,4 @@ internal static class ListenCommand
 
     private static JsonArray Users(IEnumerable<RoomUser> users) =>
         new(users.Select(u => (JsonNode)new JsonObject { ["userId"] = u.UserId, ["userName"] = u.UserName }).ToArray());
-
-    /// <summary>Holds events back until the login line is printed, so that it always comes first.</summary>
-    private sealed class EventOutput
-    {
-        private readonly Lock _gate = new();
-        private List<JsonObject>? _held = [];
-
-        public void Write(JsonObject line)
-        {
-            lock (_gate)
-            {
-                if (_held is not null) { _held.Add(line); return; }
-            }
-            JsonLines.Write(line);
-        }
-
-        public void Open(JsonObject first)
-        {
-            List<JsonObject> held;
-            lock (_gate)
-            {
-                held = _held ?? [];
-                JsonLines.Write(first);
-                foreach (var line in held) JsonLines.Write(line);
-                _held = null;
-            }
-        }
-    }
 }
