@@ -166,7 +166,7 @@ public static class ChatLimits
     public const int MaxGroupIdBytes = 32;
     /// <summary>Longest chat room ID: 128 bytes.</summary>
     public const int MaxRoomIdBytes = 128;
-    /// <summary>Longest group or room name: 64 bytes... (ZIM: 50 characters; Chorus counts bytes).</summary>
+    /// <summary>Longest group or room name, in bytes: 64 (Chorus's choice).</summary>
     public const int MaxNameBytes = 64;
     /// <summary>Most messages one history query returns: 100.</summary>
     public const int MaxHistoryCount = 100;

@@ -23,7 +23,6 @@ public sealed partial class ChatService
     private readonly ChorusServerOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger<ChatService> _logger;
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<(uint, string), SlidingWindowLimiter> _sendLimits = new();
 
     /// <summary>Creates the service.</summary>
     public ChatService(IChatStore store, AppRegistry apps, ChatUserRegistry users, ChatRoomRegistry rooms, MessageIdGenerator ids,
@@ -104,6 +103,7 @@ public sealed partial class ChatService
             return Error(request, check.Status == Token04Status.Expired ? ChatErrorCodes.TokenExpired : ChatErrorCodes.TokenInvalid, check.Reason);
         }
 
+        if (session.ChatUserId != userId) session.ChatSendLimit = new SlidingWindowLimiter(_options.ChatSendsPerSecond, TimeSpan.FromSeconds(1));
         session.ChatUserId = userId;
         session.ChatTokenExpiresAt = check.Claims!.ExpiresAt;
         session.ChatTokenWarned = false;
@@ -188,7 +188,7 @@ public sealed partial class ChatService
         if (!ChatLimits.IsValidConversationId(convId, type)) return Error(request, ChatErrorCodes.BadParameter, ConversationIdRule(type));
         if (type == ConversationType.Peer && convId == user) return Error(request, ChatErrorCodes.BadParameter, "a peer message needs another user");
         if (ValidateMessage(message, type) is { } problem) return Error(request, ChatErrorCodes.BadParameter, problem);
-        if (message.Type != ChatMessageType.Barrage && !SendLimit(session.AppId, user).TryAcquire(_time.GetUtcNow()))
+        if (message.Type != ChatMessageType.Barrage && session.ChatSendLimit?.TryAcquire(_time.GetUtcNow()) == false)
             return Error(request, ChatErrorCodes.RateLimitServer, $"at most {_options.ChatSendsPerSecond} messages per second per user");
 
         var (code, error, sent) = await DeliverAsync(session.AppId, user, type, convId, message, cancellationToken);
@@ -367,9 +367,6 @@ public sealed partial class ChatService
 
     /// <summary>Whether a user has a chat connection on this node.</summary>
     public bool IsOnline(uint appId, string userId) => _users.Find(appId, userId) is not null;
-
-    private SlidingWindowLimiter SendLimit(uint appId, string user) =>
-        _sendLimits.GetOrAdd((appId, user), _ => new SlidingWindowLimiter(_options.ChatSendsPerSecond, TimeSpan.FromSeconds(1)));
 
     // ---- history and conversations --------------------------------------------------------------
 

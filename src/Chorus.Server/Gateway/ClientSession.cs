@@ -39,6 +39,8 @@ public sealed class ClientSession
     public long ChatTokenExpiresAt { get; set; }
     /// <summary>Whether the chat token-will-expire event was sent for the current token.</summary>
     public bool ChatTokenWarned { get; set; }
+    /// <summary>The chat send rate limit of the user logged in here (one device per user, so per user).</summary>
+    public Auth.SlidingWindowLimiter? ChatSendLimit { get; set; }
     /// <summary>Room logins of this connection, by RoomId.</summary>
     public ConcurrentDictionary<string, RoomMember> Rooms { get; } = new(StringComparer.Ordinal);
     /// <summary>Cancelled when the session ends.</summary>
