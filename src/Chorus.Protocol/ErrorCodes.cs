@@ -50,6 +50,10 @@ public static class RoomErrorCodes
     public const int SendTooFrequent = 1009015;
     /// <summary>(Chorus) The frame could not be parsed, or names an unknown operation.</summary>
     public const int MalformedFrame = 1000002;
+    /// <summary>(Chorus) The connection (or its app) sends frames faster than the server allows.</summary>
+    public const int TooManyRequests = 1000003;
+    /// <summary>(Chorus) Too many login attempts on this connection; wait and retry.</summary>
+    public const int TooManyLoginAttempts = 1000004;
     /// <summary>(Chorus) Too many targets in one custom command (at most 10).</summary>
     public const int TooManyTargets = 1009013;
 }

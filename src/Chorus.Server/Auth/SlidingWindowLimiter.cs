@@ -20,6 +20,17 @@ public sealed class SlidingWindowLimiter
         _windowTicks = window.Ticks;
     }
 
+    /// <summary>Whether no event happened within the window before <paramref name="now"/>.</summary>
+    public bool IsIdle(DateTimeOffset now)
+    {
+        lock (_stamps)
+        {
+            if (_count == 0) return true;
+            long newest = _stamps[(_oldest + _count - 1) % _stamps.Length];
+            return now.UtcTicks - newest >= _windowTicks;
+        }
+    }
+
     /// <summary>Takes one permit at <paramref name="now"/> if the window has room.</summary>
     public bool TryAcquire(DateTimeOffset now)
     {

@@ -39,6 +39,12 @@ public sealed class ClientSession
     public long ChatTokenExpiresAt { get; set; }
     /// <summary>Whether the chat token-will-expire event was sent for the current token.</summary>
     public bool ChatTokenWarned { get; set; }
+    /// <summary>Frames this connection sent in the last second (flood limit).</summary>
+    public Auth.SlidingWindowLimiter? FrameLimit { get; set; }
+    /// <summary>Twice <see cref="FrameLimit"/>: a connection past it is closed.</summary>
+    public Auth.SlidingWindowLimiter? FrameHardLimit { get; set; }
+    /// <summary>Login attempts of this connection in the last minute.</summary>
+    public Auth.SlidingWindowLimiter? LoginLimit { get; set; }
     /// <summary>The chat send rate limit of the user logged in here (one device per user, so per user).</summary>
     public Auth.SlidingWindowLimiter? ChatSendLimit { get; set; }
     /// <summary>Room logins of this connection, by RoomId.</summary>

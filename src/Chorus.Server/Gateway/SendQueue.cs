@@ -15,6 +15,7 @@ public sealed class SendQueue
     private readonly int _unreliableLimit;
     private long _dropped;
     private volatile bool _completed;
+    private long _sendStartedTicks; // Environment.TickCount64 when the current socket write began; 0 when idle
 
     /// <summary>Creates a queue of <paramref name="capacity"/> frames.</summary>
     public SendQueue(int capacity)
@@ -29,6 +30,19 @@ public sealed class SendQueue
 
     /// <summary>Unreliable frames dropped because the client did not keep up.</summary>
     public long DroppedUnreliable => Interlocked.Read(ref _dropped);
+
+    /// <summary>How long the current socket write has been waiting for the peer (zero when the writer is idle).</summary>
+    public TimeSpan CurrentSendDuration
+    {
+        get
+        {
+            long started = Volatile.Read(ref _sendStartedTicks);
+            return started == 0 ? TimeSpan.Zero : TimeSpan.FromMilliseconds(Environment.TickCount64 - started);
+        }
+    }
+
+    /// <summary>Frames waiting in the queue.</summary>
+    public int Count => _channel.Reader.Count;
 
     /// <summary>Raised (once) when a reliable frame did not fit.</summary>
     public event Action? Overflowed;
@@ -64,7 +78,9 @@ public sealed class SendQueue
         {
             while (reader.TryRead(out var frame))
             {
+                Volatile.Write(ref _sendStartedTicks, Environment.TickCount64);
                 await socket.SendAsync(frame.Bytes, WebSocketMessageType.Text, endOfMessage: true, cancellationToken).ConfigureAwait(false);
+                Volatile.Write(ref _sendStartedTicks, 0);
             }
         }
     }

@@ -22,12 +22,14 @@ public sealed partial class WebSocketGateway
     private readonly RoomSignaling _signaling;
     private readonly ChatService _chat;
     private readonly SessionRegistry _sessions;
+    private readonly FloodGuard _flood;
     private readonly ChorusServerOptions _options;
     private readonly ILogger<WebSocketGateway> _logger;
 
     /// <summary>Creates the gateway.</summary>
-    public WebSocketGateway(RoomSignaling signaling, ChatService chat, SessionRegistry sessions, IOptions<ChorusServerOptions> options, ILogger<WebSocketGateway> logger)
+    public WebSocketGateway(RoomSignaling signaling, ChatService chat, SessionRegistry sessions, FloodGuard flood, IOptions<ChorusServerOptions> options, ILogger<WebSocketGateway> logger)
     {
+        _flood = flood;
         _signaling = signaling;
         _chat = chat;
         _sessions = sessions;
@@ -37,6 +39,19 @@ public sealed partial class WebSocketGateway
 
     /// <summary>Close status sent to every client when the server stops: 1012 (service restart), so clients reconnect with jitter.</summary>
     public const WebSocketCloseStatus ServerGoingAway = (WebSocketCloseStatus)1012;
+
+    /// <summary>Disconnects connections whose socket has not taken a frame for <see cref="ChorusServerOptions.SlowConsumerTimeout"/>.</summary>
+    public void DropStuckConsumers()
+    {
+        foreach (var session in _sessions.All)
+        {
+            if (session.Queue.CurrentSendDuration >= _options.SlowConsumerTimeout)
+            {
+                Log.SlowConsumer(_logger, session.Id, session.Queue.Count, session.Queue.DroppedUnreliable);
+                session.Abort("slow consumer");
+            }
+        }
+    }
 
     /// <summary>Stops every connection gracefully: what is queued is sent, then a 1012 close.</summary>
     public void CloseAll()
@@ -60,9 +75,17 @@ public sealed partial class WebSocketGateway
             return;
         }
 
+        if (!_flood.AllowConnection(context.Connection.RemoteIpAddress))
+        {
+            context.Response.StatusCode = StatusCodes.Status429TooManyRequests;
+            await context.Response.WriteAsync("too many new connections from this address; retry later");
+            return;
+        }
+
         string? subProtocol = context.WebSockets.WebSocketRequestedProtocols.Contains(Ops.SubProtocol) ? Ops.SubProtocol : null;
         using var socket = await context.WebSockets.AcceptWebSocketAsync(subProtocol);
         var session = new ClientSession(appId, socket, _options.SendQueueCapacity, context.Connection.RemoteIpAddress?.ToString() ?? "?");
+        _flood.Attach(session);
         _sessions.Add(session);
         Log.Connected(_logger, session.Id, appId, session.Remote);
         session.Send(new Frame { Op = Ops.Hello, Version = Ops.ProtocolVersion, HeartbeatMs = (int)_options.HeartbeatInterval.TotalMilliseconds });
@@ -137,6 +160,16 @@ public sealed partial class WebSocketGateway
                 }
 
                 var request = Frame.TryParse(buffer.AsSpan(0, length));
+                if (_flood.CheckFrame(session, request?.Op, out bool flooding) is { } refusal)
+                {
+                    if (flooding)
+                    {
+                        session.RequestClose(WebSocketCloseStatus.PolicyViolation, refusal.Message);
+                        return;
+                    }
+                    session.Send(new Frame { Op = request?.Rid is null ? Ops.Error : Ops.Result, Rid = request?.Rid, ErrorCode = refusal.Code, Error = refusal.Message, RoomId = request?.RoomId });
+                    continue;
+                }
                 Frame? reply = request is null ? null
                     : ChatService.Handles(request.Op) ? await _chat.HandleAsync(session, request, aborted)
                     : Dispatch(session, request);
@@ -192,6 +225,9 @@ public sealed partial class WebSocketGateway
     {
         [LoggerMessage(2001, LogLevel.Debug, "Session {SessionId} connected for app {AppId} from {Remote}")]
         public static partial void Connected(ILogger logger, long sessionId, uint appId, string remote);
+
+        [LoggerMessage(2003, LogLevel.Warning, "Session {SessionId} disconnected: its reader is stuck ({Queued} frames queued, {Dropped} unreliable dropped)")]
+        public static partial void SlowConsumer(ILogger logger, long sessionId, int queued, long dropped);
 
         [LoggerMessage(2002, LogLevel.Debug, "Session {SessionId} ended: {Reason}")]
         public static partial void Disconnected(ILogger logger, long sessionId, string reason);

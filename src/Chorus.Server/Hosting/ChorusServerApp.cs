@@ -50,6 +50,7 @@ public static class ChorusServerApp
         services.AddSingleton<SignatureVerifier>();
         services.AddSingleton<RoomRegistry>();
         services.AddSingleton<SessionRegistry>();
+        services.AddSingleton<FloodGuard>();
         services.AddSingleton<RoomSignaling>();
         services.AddSingleton<WebSocketGateway>();
         services.AddSingleton<ServerApiEndpoint>();

@@ -38,6 +38,17 @@ public sealed class ChorusServerOptions
     public int SendQueueCapacity { get; set; } = 1024;
     /// <summary>Largest WebSocket message accepted from a client, in bytes. Default 16 KiB.</summary>
     public int MaxFrameBytes { get; set; } = 16 * 1024;
+    /// <summary>New WebSocket connections accepted per remote IP address per second; more are refused with HTTP 429. Default 50.</summary>
+    public int ConnectionsPerIpPerSecond { get; set; } = 50;
+    /// <summary>Frames one connection may send per second; beyond, requests are refused with 1000003, and a
+    /// connection that sends twice as many is closed (1008). Default 200.</summary>
+    public int FramesPerConnectionPerSecond { get; set; } = 200;
+    /// <summary>Frames all connections of one app may send per second; beyond, requests are refused with 1000003. Default 20000.</summary>
+    public int FramesPerAppPerSecond { get; set; } = 20_000;
+    /// <summary>Login attempts (room and chat) per connection per minute; beyond, logins are refused with 1000004. Default 30.</summary>
+    public int LoginAttemptsPerConnectionPerMinute { get; set; } = 30;
+    /// <summary>A connection whose socket has not taken a queued frame for this long is disconnected (a stuck reader). Default 10 s.</summary>
+    public TimeSpan SlowConsumerTimeout { get; set; } = TimeSpan.FromSeconds(10);
     /// <summary>Rooms one connection may be logged into at once. Default 5.</summary>
     public int MaxRoomsPerConnection { get; set; } = 5;
     /// <summary>How often room members get the online user count. Default 30 s.</summary>
@@ -124,6 +135,9 @@ public sealed class ChorusServerOptionsValidator : IValidateOptions<ChorusServer
         if (options.SendQueueCapacity < 4) errors.Add("Chorus:SendQueueCapacity must be at least 4.");
         if (options.MaxFrameBytes < 2048) errors.Add("Chorus:MaxFrameBytes must be at least 2048.");
         if (options.MaxRoomsPerConnection < 1) errors.Add("Chorus:MaxRoomsPerConnection must be at least 1.");
+        if (options.ConnectionsPerIpPerSecond < 1 || options.FramesPerConnectionPerSecond < 1 || options.FramesPerAppPerSecond < 1 || options.LoginAttemptsPerConnectionPerMinute < 1)
+            errors.Add("Chorus: flood limits (ConnectionsPerIpPerSecond, FramesPerConnectionPerSecond, FramesPerAppPerSecond, LoginAttemptsPerConnectionPerMinute) must be at least 1.");
+        if (options.SlowConsumerTimeout <= TimeSpan.Zero) errors.Add("Chorus:SlowConsumerTimeout must be positive.");
         if (options.WebhookRetries < 0 || options.WebhookRetryBaseDelay < TimeSpan.Zero || options.WebhookTimeout <= TimeSpan.Zero || options.WebhookQueueCapacity < 1)
             errors.Add("Chorus: webhook settings must be non-negative (timeout and queue capacity positive).");
         if (options.ChatMaxTextBytes < 1 || options.ChatMaxTextBytes > Protocol.ChatLimits.MaxConfigurableTextBytes)

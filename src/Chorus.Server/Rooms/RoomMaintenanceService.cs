@@ -17,10 +17,12 @@ public sealed class RoomMaintenanceService : BackgroundService
     private readonly ChorusServerOptions _options;
     private readonly TimeProvider _time;
     private readonly ChatService _chat;
+    private readonly Gateway.WebSocketGateway _gateway;
 
     /// <summary>Creates the service.</summary>
-    public RoomMaintenanceService(RoomRegistry rooms, RoomSignaling signaling, ChatService chat, IOptions<ChorusServerOptions> options, TimeProvider time)
+    public RoomMaintenanceService(RoomRegistry rooms, RoomSignaling signaling, ChatService chat, Gateway.WebSocketGateway gateway, IOptions<ChorusServerOptions> options, TimeProvider time)
     {
+        _gateway = gateway;
         _chat = chat;
         _rooms = rooms;
         _signaling = signaling;
@@ -40,6 +42,7 @@ public sealed class RoomMaintenanceService : BackgroundService
                 var now = _time.GetUtcNow();
                 CheckTokens(now);
                 _chat.RunMaintenance();
+                _gateway.DropStuckConsumers();
                 if (now >= nextCount)
                 {
                     nextCount = now + _options.OnlineCountInterval;

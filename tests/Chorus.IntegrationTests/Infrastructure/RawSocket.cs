@@ -77,6 +77,17 @@ public sealed class RawSocket : IAsyncDisposable
         }
     }
 
+    /// <summary>Sends a ping with this rid and returns its pong, or the refusal that came instead.</summary>
+    public async Task<JsonElement> RequestOrPongAsync(long rid)
+    {
+        await SendTextAsync($$"""{"op":"ping","rid":{{rid}}}""");
+        while (true)
+        {
+            var frame = await ReceiveAsync();
+            if (frame.GetProperty("op").GetString() is "pong" or "result" or "error") return frame;
+        }
+    }
+
     public ValueTask DisposeAsync()
     {
         _socket.Abort();

@@ -1,0 +1,94 @@
+using System.Collections.Concurrent;
+using System.Net;
+using Chorus.Protocol;
+using Chorus.Server.Auth;
+using Chorus.Server.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Chorus.Server.Gateway;
+
+/// <summary>
+/// The gateway's flood limits: new connections per IP, frames per connection and per app, login attempts per
+/// connection. Each has a setting in <see cref="ChorusServerOptions"/>, a clear refusal, and is logged when it bites.
+/// </summary>
+public sealed partial class FloodGuard
+{
+    private readonly ChorusServerOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger<FloodGuard> _logger;
+    private readonly ConcurrentDictionary<IPAddress, SlidingWindowLimiter> _connectionsByIp = new();
+    private readonly ConcurrentDictionary<uint, SlidingWindowLimiter> _framesByApp = new();
+    private long _nextSweepTicks;
+
+    /// <summary>Creates the guard.</summary>
+    public FloodGuard(IOptions<ChorusServerOptions> options, TimeProvider time, ILogger<FloodGuard> logger)
+    {
+        _options = options.Value;
+        _time = time;
+        _logger = logger;
+    }
+
+    /// <summary>Whether a new connection from <paramref name="address"/> may be accepted now.</summary>
+    public bool AllowConnection(IPAddress? address)
+    {
+        address ??= IPAddress.None;
+        var now = _time.GetUtcNow();
+        SweepIdleAddresses(now);
+        bool allowed = _connectionsByIp.GetOrAdd(address, _ => new SlidingWindowLimiter(_options.ConnectionsPerIpPerSecond, TimeSpan.FromSeconds(1))).TryAcquire(now);
+        if (!allowed) Log.ConnectionRefused(_logger, address.ToString());
+        return allowed;
+    }
+
+    /// <summary>Sets up a new connection's own limits.</summary>
+    public void Attach(ClientSession session)
+    {
+        session.FrameLimit = new SlidingWindowLimiter(_options.FramesPerConnectionPerSecond, TimeSpan.FromSeconds(1));
+        session.FrameHardLimit = new SlidingWindowLimiter(2 * _options.FramesPerConnectionPerSecond, TimeSpan.FromSeconds(1));
+        session.LoginLimit = new SlidingWindowLimiter(_options.LoginAttemptsPerConnectionPerMinute, TimeSpan.FromMinutes(1));
+    }
+
+    /// <summary>Checks one received frame: null when it may be handled, else the code and text of the refusal;
+    /// <paramref name="close"/> is set when the connection should be closed.</summary>
+    public (int Code, string Message)? CheckFrame(ClientSession session, string? op, out bool close)
+    {
+        var now = _time.GetUtcNow();
+        close = !session.FrameHardLimit!.TryAcquire(now);
+        if (close)
+        {
+            Log.ConnectionFlooding(_logger, session.Id, session.AppId);
+            return (RoomErrorCodes.TooManyRequests, "frames sent far too fast");
+        }
+        if (!session.FrameLimit!.TryAcquire(now))
+            return (RoomErrorCodes.TooManyRequests, $"a connection may send at most {_options.FramesPerConnectionPerSecond} frames per second");
+        if (!_framesByApp.GetOrAdd(session.AppId, _ => new SlidingWindowLimiter(_options.FramesPerAppPerSecond, TimeSpan.FromSeconds(1))).TryAcquire(now))
+            return (RoomErrorCodes.TooManyRequests, $"this app's connections may send at most {_options.FramesPerAppPerSecond} frames per second");
+        if (op is Protocol.Ops.Login or Protocol.Ops.ChatLogin && !session.LoginLimit!.TryAcquire(now))
+        {
+            Log.LoginFlooding(_logger, session.Id, session.AppId);
+            return (RoomErrorCodes.TooManyLoginAttempts, $"at most {_options.LoginAttemptsPerConnectionPerMinute} login attempts per minute on one connection");
+        }
+        return null;
+    }
+
+    private void SweepIdleAddresses(DateTimeOffset now)
+    {
+        // Addresses are forgotten once their window has passed, so the table holds only the last second's senders.
+        long ticks = now.UtcTicks, next = Interlocked.Read(ref _nextSweepTicks);
+        if (ticks < next || Interlocked.CompareExchange(ref _nextSweepTicks, ticks + TimeSpan.TicksPerSecond * 10, next) != next) return;
+        foreach (var (address, limiter) in _connectionsByIp)
+            if (limiter.IsIdle(now)) _connectionsByIp.TryRemove(new KeyValuePair<IPAddress, SlidingWindowLimiter>(address, limiter));
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(2101, LogLevel.Warning, "Connection from {Address} refused: over the per-IP connection rate")]
+        public static partial void ConnectionRefused(ILogger logger, string address);
+
+        [LoggerMessage(2102, LogLevel.Warning, "Session {SessionId} of app {AppId} closed: frames far over the per-connection rate")]
+        public static partial void ConnectionFlooding(ILogger logger, long sessionId, uint appId);
+
+        [LoggerMessage(2103, LogLevel.Warning, "Session {SessionId} of app {AppId}: login attempts over the limit")]
+        public static partial void LoginFlooding(ILogger logger, long sessionId, uint appId);
+    }
+}
