@@ -87,42 +87,49 @@ public class ChatReliabilityTests
         Assert.Equal(90, history.Select(m => m.Message).Distinct().Count());
     }
 
+    /// <summary>Kill points and clients of the crash test (issue 4 asks for at least 20 kill points with 50 clients).</summary>
+    private const int KillPoints = 20, Clients = 50;
+
     [Fact]
     public async Task Server_killed_mid_stream_keeps_every_acknowledged_message_exactly_once()
     {
         string data = TestServer.NewDataDirectory();
+        var random = new Random(20261126); // fixed: a failure can be replayed
         try
         {
             var acked = new ConcurrentBag<(string Conversation, long MessageId, string Text)>();
-            for (int round = 0; round < 2; round++)
+            for (int round = 0; round < KillPoints; round++)
             {
                 await using var serve = CliProcess.Start("serve", "--port", "0", "--data", data, "--app", $"{TestServer.AppA}:{TestServer.SecretA}",
-                    "--Chorus:ChatSendsPerSecond=100000");
+                    "--Chorus:ChatSendsPerSecond=100000", "--Chorus:FramesPerConnectionPerSecond=100000", "--Chorus:FramesPerAppPerSecond=1000000", "--Chorus:ConnectionsPerIpPerSecond=100000");
                 string url = (await serve.NextLineAsync(TimeSpan.FromSeconds(30)))["url: ".Length..];
                 var options = new ChorusClientOptions { ServerUrl = new Uri(url), AppId = TestServer.AppA, RequestTimeout = TimeSpan.FromSeconds(3), ReconnectGiveUpAfter = TimeSpan.FromSeconds(1) };
                 var senders = new List<ChorusChatClient>();
                 try
                 {
-                    for (int s = 0; s < 4; s++)
+                    var logins = Enumerable.Range(0, Clients).Select(async s =>
                     {
                         var c = new ChorusChatClient(options);
-                        senders.Add(c);
+                        lock (senders) senders.Add(c);
                         Assert.Equal(0, (await c.LoginAsync(new ChatUserInfo($"s{s}"), Token04.Generate(TestServer.AppA, $"s{s}", TestServer.SecretA, 600), Ct)).ErrorCode);
-                    }
-                    Assert.Equal(0, (await senders[0].CreateGroupAsync($"g{round}", "g", ["s1", "s2", "s3"], Ct)).ErrorCode);
+                        return c;
+                    }).ToArray();
+                    var clients = await Task.WhenAll(logins);
+                    Assert.Equal(0, (await clients[0].CreateGroupAsync($"g{round}", "g", [.. Enumerable.Range(1, Clients - 1).Select(i => $"s{i}")], Ct)).ErrorCode);
                     using var stop = new CancellationTokenSource();
-                    var loops = senders.Select((c, s) => Task.Run(async () =>
+                    var loops = clients.Select((c, s) => Task.Run(async () =>
                     {
                         for (int i = 0; !stop.IsCancellationRequested; i++)
                         {
-                            (string to, ConversationType type) = i % 2 == 0 ? ($"peer{s}", ConversationType.Peer) : ($"g{round}", ConversationType.Group);
+                            (string to, ConversationType type) = i % 2 == 0 ? ($"peer{s % 5}", ConversationType.Peer) : ($"g{round}", ConversationType.Group);
                             string text = $"r{round}-s{s}-{i}";
                             var r = await c.SendMessageAsync(ChatMessage.Text(text), to, type, cancellationToken: CancellationToken.None);
                             if (r.ErrorCode == 0) acked.Add((type == ConversationType.Peer ? $"s{s}|{to}" : to, r.Message.MessageId, text));
                             else if (!stop.IsCancellationRequested) await Task.Delay(20);
                         }
                     })).ToArray();
-                    while (acked.Count < 150 * (round + 1)) await Task.Delay(5, Ct);
+                    int killAt = acked.Count + random.Next(20, 300); // a random point in the stream
+                    while (acked.Count < killAt) await Task.Delay(1, Ct);
                     await serve.KillAsync(); // SIGKILL: no shutdown, no flush
                     stop.Cancel();
                     await Task.WhenAll(loops).WaitAsync(TimeSpan.FromSeconds(30), Ct);
@@ -135,10 +142,13 @@ public class ChatReliabilityTests
                 // the file the killed process left is sound
                 await using (var store = new SqliteChatStore(Path.Combine(data, "chorus.db")))
                     Assert.Equal("ok", await store.CheckIntegrityAsync());
+                TestContext.Current.TestOutputHelper?.WriteLine($"kill point {round + 1}: {acked.Count} acknowledged so far, integrity ok");
             }
 
             // restart and read everything back
-            await using var restarted = CliProcess.Start("serve", "--port", "0", "--data", data, "--app", $"{TestServer.AppA}:{TestServer.SecretA}");
+            // one reader pages through every conversation, far over a normal client's frame and login rates
+            await using var restarted = CliProcess.Start("serve", "--port", "0", "--data", data, "--app", $"{TestServer.AppA}:{TestServer.SecretA}",
+                "--Chorus:FramesPerConnectionPerSecond=100000", "--Chorus:LoginAttemptsPerConnectionPerMinute=100000");
             string url2 = (await restarted.NextLineAsync(TimeSpan.FromSeconds(30)))["url: ".Length..];
             await using var reader = new ChorusChatClient(new ChorusClientOptions { ServerUrl = new Uri(url2), AppId = TestServer.AppA });
             var stored = new Dictionary<string, List<ChatMessage>>();
@@ -164,6 +174,7 @@ public class ChatReliabilityTests
                 Assert.Equal(Enumerable.Range(1, all.Count).Select(i => (long)i), all.Select(m => m.ConversationSeq));
                 Assert.Equal(all.Count, all.Select(m => m.Message).Distinct().Count());
             }
+            TestContext.Current.TestOutputHelper?.WriteLine($"{KillPoints} kill points, {Clients} clients: {acked.Count} acknowledged messages in {stored.Count} conversations, all present once after restart");
             foreach (var (conversation, messageId, text) in acked)
             {
                 var found = stored[conversation].Where(m => m.MessageId == messageId).ToList();
