@@ -39,7 +39,7 @@ public sealed class TestServer : IAsyncDisposable
     public Uri Url { get; }
     public IServiceProvider Services => App.Services;
 
-    public static async Task<TestServer> StartAsync(IDictionary<string, string?>? settings = null)
+    public static async Task<TestServer> StartAsync(IDictionary<string, string?>? settings = null, Action<WebApplicationBuilder>? configure = null)
     {
         var config = new Dictionary<string, string?>
         {
@@ -55,6 +55,7 @@ public sealed class TestServer : IAsyncDisposable
             builder.Configuration.AddInMemoryCollection(config);
             builder.WebHost.UseUrls("http://127.0.0.1:0");
             builder.Logging.SetMinimumLevel(LogLevel.Warning);
+            configure?.Invoke(builder);
         });
         await app.StartAsync(TestContext.Current.CancellationToken);
         return new TestServer(app, new Uri(app.GetListeningAddresses().First()), config["Chorus:DataDirectory"]!);
