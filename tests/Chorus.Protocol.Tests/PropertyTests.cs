@@ -13,6 +13,11 @@ namespace Chorus.Protocol.Tests;
 public partial class PropertyTests
 {
     private const string Secret = "0123456789abcdef0123456789abcdef";
+
+    /// <summary>CHORUS_FUZZ_SCALE multiplies every iteration count (bench/fuzz-long.sh uses it for long runs).</summary>
+    private static readonly long Scale = long.TryParse(Environment.GetEnvironmentVariable("CHORUS_FUZZ_SCALE"), out long s) && s > 0 ? s : 1;
+
+    private static long Iter(long n) => n * Scale;
     private static readonly string CorpusDirectory = FindCorpus();
 
     private static string FindCorpus()
@@ -42,7 +47,7 @@ public partial class PropertyTests
 
     [Fact]
     public void Random_bytes_never_crash_the_frame_parser() =>
-        Gen.Byte.Array[0, 300].Sample(bytes => { _ = Frame.TryParse(bytes); }, iter: 20_000);
+        Gen.Byte.Array[0, 300].Sample(bytes => { _ = Frame.TryParse(bytes); }, iter: Iter(20_000));
 
     [Fact]
     public void Mutated_valid_frames_never_crash_the_frame_parser()
@@ -53,7 +58,7 @@ public partial class PropertyTests
             byte[] copy = (byte[])seed.Clone();
             foreach (var (at, value, _) in mutations) copy[at] = value;
             _ = Frame.TryParse(copy);
-        }, iter: 20_000);
+        }, iter: Iter(20_000));
     }
 
     [Fact]
@@ -67,7 +72,7 @@ public partial class PropertyTests
             var back = Frame.TryParse(frame.ToUtf8Bytes());
             Assert.NotNull(back);
             Assert.Equal(frame.ToUtf8Bytes(), back.ToUtf8Bytes());
-        }, iter: 5_000);
+        }, iter: Iter(5_000));
     }
 
     [Fact]
@@ -76,7 +81,7 @@ public partial class PropertyTests
         {
             Assert.NotEqual(Token04Status.Valid, Token04.Verify(s, 1, "u", Secret, DateTimeOffset.UtcNow).Status);
             Assert.NotEqual(Token04Status.Valid, Token04.Verify("04" + s, 1, "u", Secret, DateTimeOffset.UtcNow).Status);
-        }, iter: 20_000);
+        }, iter: Iter(20_000));
 
     [Fact]
     public void A_token_with_any_byte_changed_never_verifies()
@@ -91,7 +96,7 @@ public partial class PropertyTests
             // Only the plain expire prefix (bytes 0-7) is outside the cipher; changing it must not make a token valid for longer
             // than the ciphertext says, and the claims inside the cipher are what is checked.
             if (at >= 8) Assert.Equal(Token04Status.Invalid, status);
-        }, iter: 5_000);
+        }, iter: Iter(5_000));
     }
 
     [Fact]
@@ -103,7 +108,7 @@ public partial class PropertyTests
         {
             bool expected = s.Length > 0 && Encoding.UTF8.GetByteCount(s) <= 128 && allowed.IsMatch(s);
             Assert.Equal(expected, RoomLimits.ValidateRoomId(s) == 0);
-        }, iter: 20_000);
+        }, iter: Iter(20_000));
     }
 
     [GeneratedRegex(@"^[A-Za-z0-9~!@#$%^&*()_+=\-`;',.<>/\\]*$")]
@@ -116,5 +121,5 @@ public partial class PropertyTests
             string right = ServerApiSignature.Compute(appId, nonce, Secret, ts);
             Assert.Equal(signature.Equals(right, StringComparison.OrdinalIgnoreCase), ServerApiSignature.Matches(appId, nonce, Secret, ts, signature));
             Assert.True(ServerApiSignature.Matches(appId, nonce, Secret, ts, right));
-        }, iter: 5_000);
+        }, iter: Iter(5_000));
 }
