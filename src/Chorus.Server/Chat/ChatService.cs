@@ -192,7 +192,11 @@ public sealed partial class ChatService
             return Error(request, ChatErrorCodes.RateLimitServer, $"at most {_options.ChatSendsPerSecond} messages per second per user");
 
         var (code, error, sent) = await DeliverAsync(session.AppId, user, type, convId, message, cancellationToken);
-        if (code != 0) return Error(request, code, error!);
+        if (code != 0)
+        {
+            if (code is ChatErrorCodes.NoPermission or ChatErrorCodes.NotInRoom) Log.AccessRefused(_logger, session.AppId, user, request.Op ?? "", type, convId);
+            return Error(request, code, error!);
+        }
         var result = Ok(request);
         result.Message = sent;
         return result;
@@ -383,13 +387,20 @@ public sealed partial class ChatService
         {
             var room = _rooms.Find(session.AppId, convId);
             if (room is null) return Error(request, ChatErrorCodes.RoomMissing, "the room does not exist");
-            if (!room.Members.ContainsKey(user)) return Error(request, ChatErrorCodes.NotInRoom, "only members may read a room");
+            if (!room.Members.ContainsKey(user))
+            {
+                Log.AccessRefused(_logger, session.AppId, user, request.Op ?? "", type, convId);
+                return Error(request, ChatErrorCodes.NotInRoom, "only members may read a room");
+            }
             result.Messages = [.. room.Query(request.NextSeq, count, forward, NowMs, _options.ChatRoomHistoryAge)];
             return result;
         }
         if (type == ConversationType.Group && !await _store.IsGroupMemberAsync(session.AppId, convId, user, cancellationToken)
             && await _store.GetConversationAsync(session.AppId, user, type, convId, cancellationToken) is null)
+        {
+            Log.AccessRefused(_logger, session.AppId, user, request.Op ?? "", type, convId);
             return Error(request, ChatErrorCodes.NoPermission, "not a member of this group");
+        }
         var messages = await _store.QueryHistoryAsync(session.AppId, user, type, ChatWire.KeyFor(type, convId, user), request.NextSeq, count, forward, cancellationToken);
         result.Messages = [.. messages.Select(m => ChatWire.ToWire(m, user))];
         return result;
@@ -670,6 +681,9 @@ public sealed partial class ChatService
     {
         [LoggerMessage(5001, LogLevel.Information, "App {AppId}: chat login of {UserId} refused: {Reason}")]
         public static partial void LoginRefused(ILogger logger, uint appId, string userId, string reason);
+
+        [LoggerMessage(5003, LogLevel.Information, "App {AppId}: {Op} from {UserId} refused: no access to {Type} {ConversationId}")]
+        public static partial void AccessRefused(ILogger logger, uint appId, string userId, string op, ConversationType type, string conversationId);
 
         [LoggerMessage(5002, LogLevel.Error, "Chat {Op} failed in the store: {Reason}")]
         public static partial void StoreFailed(ILogger logger, string op, string reason);

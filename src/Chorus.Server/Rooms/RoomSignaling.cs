@@ -393,6 +393,7 @@ public sealed partial class RoomSignaling
     {
         string roomId = request.RoomId ?? "";
         if (session.Rooms.TryGetValue(roomId, out member!)) { error = null!; return true; }
+        Log.NotInRoom(_logger, session.AppId, roomId, session.UserId ?? "?", request.Op ?? "");
         error = session.Rooms.IsEmpty
             ? Result(request, RoomErrorCodes.NotLoggedIn, "not logged into any room", roomId)
             : Result(request, RoomErrorCodes.WrongRoom, "not logged into this room", roomId);
@@ -435,6 +436,9 @@ public sealed partial class RoomSignaling
 
         [LoggerMessage(1003, LogLevel.Information, "App {AppId} room {RoomId}: login of {UserId} refused: {Reason}")]
         public static partial void LoginRefused(ILogger logger, uint appId, string roomId, string userId, string reason);
+
+        [LoggerMessage(1005, LogLevel.Information, "App {AppId} room {RoomId}: {Op} from {UserId} refused: not logged into that room")]
+        public static partial void NotInRoom(ILogger logger, uint appId, string roomId, string userId, string op);
 
         [LoggerMessage(1004, LogLevel.Information, "App {AppId} room {RoomId}: {UserId} kicked out ({ErrorCode})")]
         public static partial void Kicked(ILogger logger, uint appId, string roomId, string userId, int errorCode);
