@@ -362,12 +362,7 @@ public sealed class ChorusChatClient : IAsyncDisposable
     private ConversationCursor Cursor(ConversationType type, string conversationId, long startAt = -1) =>
         _cursors.GetOrAdd((type, conversationId), _ => new ConversationCursor(this, type, conversationId, startAt));
 
-    private void Raise<T>(EventHandler<T>? handler, T args)
-    {
-        if (handler is null) return;
-        try { handler(this, args); }
-        catch (Exception) { /* an application handler's failure must not break delivery */ }
-    }
+    private void Raise<T>(EventHandler<T>? handler, T args) => EventRaiser.Raise(this, handler, args);
 
     /// <summary>
     /// Delivery order of one conversation: the last sequence number delivered, messages held back while a gap is

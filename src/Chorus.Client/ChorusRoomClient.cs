@@ -249,12 +249,7 @@ public sealed class ChorusRoomClient : IAsyncDisposable
     private void RaiseState(string roomId, RoomStateReason reason, int errorCode, string? extendedData) =>
         Raise(RoomStateChanged, new RoomStateChanged(roomId, reason, errorCode, extendedData));
 
-    private void Raise<T>(EventHandler<T>? handler, T args)
-    {
-        if (handler is null) return;
-        try { handler(this, args); }
-        catch (Exception) { /* an application handler's failure must not kill the receive loop */ }
-    }
+    private void Raise<T>(EventHandler<T>? handler, T args) => EventRaiser.Raise(this, handler, args);
 
     private sealed class JoinedRoom(string roomId, RoomUser user, RoomConfig config)
     {
