@@ -2,13 +2,22 @@ namespace Chorus.Server.Auth;
 
 /// <summary>
 /// Allows at most <c>limit</c> events in any window of the given length.
-/// Hand-written because System.Threading.RateLimiting limiters replenish on timer ticks, so a burst
-/// straddling a tick can pass more than "N per second"; a ring of the last N timestamps is exact and cheap for small N.
+/// Hand-written because System.Threading.RateLimiting limiters replenish on timer ticks, so a burst straddling a tick
+/// can pass more than "N per second". Up to <see cref="ExactLimit"/> permits it keeps the last N timestamps and is
+/// exact; above that (benchmarks, lifted limits) it counts events in 16 slots of the window, which keeps memory
+/// constant at the price of slot-sized precision.
 /// </summary>
 public sealed class SlidingWindowLimiter
 {
-    private readonly long[] _stamps;
+    /// <summary>The largest limit enforced exactly (one timestamp per permit).</summary>
+    public const int ExactLimit = 512;
+    private const int Slots = 16;
+
+    private readonly int _limit;
     private readonly long _windowTicks;
+    private readonly long[] _stamps;      // exact mode: ring of the last permits' times
+    private readonly long[] _slotCounts;  // slot mode: events per slot
+    private readonly long[] _slotIds;     // slot mode: which slot each entry currently counts
     private int _count;
     private int _oldest;
 
@@ -16,8 +25,12 @@ public sealed class SlidingWindowLimiter
     public SlidingWindowLimiter(int limit, TimeSpan window)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
-        _stamps = new long[limit];
+        _limit = limit;
         _windowTicks = window.Ticks;
+        bool exact = limit <= ExactLimit;
+        _stamps = exact ? new long[limit] : [];
+        _slotCounts = exact ? [] : new long[Slots];
+        _slotIds = exact ? [] : new long[Slots];
     }
 
     /// <summary>Whether no event happened within the window before <paramref name="now"/>.</summary>
@@ -25,6 +38,7 @@ public sealed class SlidingWindowLimiter
     {
         lock (_stamps)
         {
+            if (_stamps.Length == 0) return SlotSum(now.UtcTicks / SlotTicks) == 0;
             if (_count == 0) return true;
             long newest = _stamps[(_oldest + _count - 1) % _stamps.Length];
             return now.UtcTicks - newest >= _windowTicks;
@@ -37,6 +51,7 @@ public sealed class SlidingWindowLimiter
         long t = now.UtcTicks;
         lock (_stamps)
         {
+            if (_stamps.Length == 0) return TryAcquireSlot(t);
             if (_count < _stamps.Length)
             {
                 _stamps[(_oldest + _count) % _stamps.Length] = t;
@@ -48,5 +63,29 @@ public sealed class SlidingWindowLimiter
             _oldest = (_oldest + 1) % _stamps.Length;
             return true;
         }
+    }
+
+    private long SlotTicks => Math.Max(1, _windowTicks / Slots);
+
+    private bool TryAcquireSlot(long ticks)
+    {
+        long slot = ticks / SlotTicks;
+        if (SlotSum(slot) >= _limit) return false;
+        int i = (int)(slot % Slots);
+        if (_slotIds[i] != slot)
+        {
+            _slotIds[i] = slot;
+            _slotCounts[i] = 0;
+        }
+        _slotCounts[i]++;
+        return true;
+    }
+
+    private long SlotSum(long currentSlot)
+    {
+        long sum = 0;
+        for (int i = 0; i < Slots; i++)
+            if (_slotIds[i] > currentSlot - Slots && _slotIds[i] <= currentSlot) sum += _slotCounts[i];
+        return sum;
     }
 }

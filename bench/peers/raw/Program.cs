@@ -1,0 +1,114 @@
+// The ceiling of the benchmark: what .NET itself does on this machine. No protocol, no auth. Each received text frame
+// is copied once into a shared, already-framed buffer; one writer per connection packs every queued frame into one
+// socket write. WebSocket framing is done by hand on the upgraded stream, because WebSocket.SendAsync writes (and
+// flushes) one frame per call.
+using System.Buffers;
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using System.Text;
+using System.Threading.Channels;
+using Microsoft.AspNetCore.Http.Features;
+
+var builder = WebApplication.CreateSlimBuilder(args);
+builder.Logging.ClearProviders();
+var app = builder.Build();
+var connections = new ConcurrentDictionary<long, Channel<byte[]>>();
+long nextId = 0;
+
+app.Map("/ws", async (HttpContext context) =>
+{
+    var upgrade = context.Features.Get<IHttpUpgradeFeature>()!;
+    string key = context.Request.Headers["Sec-WebSocket-Key"].ToString();
+    string accept = Convert.ToBase64String(SHA1.HashData(Encoding.ASCII.GetBytes(key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11")));
+    context.Response.Headers["Upgrade"] = "websocket";
+    context.Response.Headers["Connection"] = "Upgrade";
+    context.Response.Headers["Sec-WebSocket-Accept"] = accept;
+    var stream = await upgrade.UpgradeAsync();
+    long id = Interlocked.Increment(ref nextId);
+    var queue = Channel.CreateUnbounded<byte[]>(new UnboundedChannelOptions { SingleReader = true });
+    connections[id] = queue;
+    var writer = Task.Run(async () =>
+    {
+        var buffer = new ArrayBufferWriter<byte>(64 * 1024);
+        try
+        {
+            while (await queue.Reader.WaitToReadAsync())
+            {
+                buffer.ResetWrittenCount();
+                while (buffer.WrittenCount < 256 * 1024 && queue.Reader.TryRead(out var frame)) buffer.Write(frame);
+                await stream.WriteAsync(buffer.WrittenMemory);
+                await stream.FlushAsync();
+            }
+        }
+        catch (Exception) { }
+    });
+    try
+    {
+        var input = new byte[64 * 1024];
+        int filled = 0;
+        while (true)
+        {
+            int n = await stream.ReadAsync(input.AsMemory(filled));
+            if (n == 0) break;
+            filled += n;
+            int used = 0;
+            while (TryParse(input.AsSpan(used, filled - used), out int consumed, out int opcode, out var payloadRange))
+            {
+                var payload = input.AsSpan(used + payloadRange.Start, payloadRange.Length);
+                if (opcode == 8) goto done;
+                if (opcode == 1)
+                {
+                    byte[] framed = Frame(payload); // one copy, shared by every recipient
+                    foreach (var (otherId, other) in connections)
+                        if (otherId != id) other.Writer.TryWrite(framed);
+                }
+                used += consumed;
+            }
+            Array.Copy(input, used, input, 0, filled - used);
+            filled -= used;
+            if (filled == input.Length) Array.Resize(ref input, input.Length * 2);
+        }
+        done:;
+    }
+    catch (Exception) { }
+    connections.TryRemove(id, out _);
+    queue.Writer.TryComplete();
+    await writer;
+});
+await app.StartAsync();
+Console.WriteLine($"url: {app.Urls.First()}"); // the load generator reads this line
+await app.WaitForShutdownAsync();
+
+// Parses one masked client frame; unmasks its payload in place.
+static bool TryParse(Span<byte> data, out int consumed, out int opcode, out (int Start, int Length) payload)
+{
+    consumed = 0; opcode = 0; payload = default;
+    if (data.Length < 2) return false;
+    opcode = data[0] & 0x0F;
+    bool masked = (data[1] & 0x80) != 0;
+    long length = data[1] & 0x7F;
+    int at = 2;
+    if (length == 126) { if (data.Length < 4) return false; length = (data[2] << 8) | data[3]; at = 4; }
+    else if (length == 127) { if (data.Length < 10) return false; length = (long)System.Buffers.Binary.BinaryPrimitives.ReadUInt64BigEndian(data[2..]); at = 10; }
+    int maskAt = at;
+    if (masked) at += 4;
+    if (data.Length < at + length) return false;
+    if (masked)
+        for (int i = 0; i < length; i++) data[at + i] ^= data[maskAt + (i & 3)];
+    payload = (at, (int)length);
+    consumed = at + (int)length;
+    return true;
+}
+
+// A server text frame (unmasked) around the payload.
+static byte[] Frame(ReadOnlySpan<byte> payload)
+{
+    int header = payload.Length < 126 ? 2 : payload.Length < 65536 ? 4 : 10;
+    var frame = new byte[header + payload.Length];
+    frame[0] = 0x81;
+    if (header == 2) frame[1] = (byte)payload.Length;
+    else if (header == 4) { frame[1] = 126; frame[2] = (byte)(payload.Length >> 8); frame[3] = (byte)payload.Length; }
+    else { frame[1] = 127; System.Buffers.Binary.BinaryPrimitives.WriteUInt64BigEndian(frame.AsSpan(2), (ulong)payload.Length); }
+    payload.CopyTo(frame.AsSpan(header));
+    return frame;
+}
