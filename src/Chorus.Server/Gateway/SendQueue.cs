@@ -70,19 +70,36 @@ public sealed class SendQueue
         _channel.Writer.TryComplete();
     }
 
-    /// <summary>Writes queued frames to the socket until the queue completes or the socket fails.</summary>
-    public async Task RunWriterAsync(WebSocket socket, CancellationToken cancellationToken)
+    /// <summary>Most bytes packed into one socket write.</summary>
+    public const int MaxBatchBytes = 64 * 1024;
+
+    /// <summary>
+    /// Writes queued frames to the socket until the queue completes or the socket fails. With a <paramref name="batch"/>
+    /// stream under the socket, every frame already queued goes out in one socket write (up to <see cref="MaxBatchBytes"/>).
+    /// </summary>
+    public async Task RunWriterAsync(WebSocket socket, CancellationToken cancellationToken, CoalescingStream? batch = null)
     {
         var reader = _channel.Reader;
         while (await reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
         {
+            batch?.BeginBatch();
             while (reader.TryRead(out var frame))
             {
-                Volatile.Write(ref _sendStartedTicks, Environment.TickCount64);
+                if (batch is null) Volatile.Write(ref _sendStartedTicks, Environment.TickCount64);
                 await socket.SendAsync(frame.Bytes, WebSocketMessageType.Text, endOfMessage: true, cancellationToken).ConfigureAwait(false);
-                Volatile.Write(ref _sendStartedTicks, 0);
+                if (batch is null) Volatile.Write(ref _sendStartedTicks, 0);
+                else if (batch.BufferedBytes >= MaxBatchBytes) await FlushBatchAsync(batch, begin: true, cancellationToken).ConfigureAwait(false);
             }
+            if (batch is not null) await FlushBatchAsync(batch, begin: false, cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    private async Task FlushBatchAsync(CoalescingStream batch, bool begin, CancellationToken cancellationToken)
+    {
+        Volatile.Write(ref _sendStartedTicks, Environment.TickCount64);
+        await batch.EndBatchAsync(cancellationToken).ConfigureAwait(false);
+        Volatile.Write(ref _sendStartedTicks, 0);
+        if (begin) batch.BeginBatch();
     }
 
     private readonly record struct OutboundFrame(byte[] Bytes);

@@ -1,5 +1,8 @@
 using System.Buffers;
 using System.Net.WebSockets;
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.AspNetCore.Http.Features;
 using Chorus.Protocol;
 using Chorus.Server.Chat;
 using Chorus.Server.Hosting;
@@ -62,7 +65,8 @@ public sealed partial class WebSocketGateway
     /// <summary>Handles one HTTP request to the WebSocket endpoint.</summary>
     public async Task HandleAsync(HttpContext context)
     {
-        if (!context.WebSockets.IsWebSocketRequest)
+        var upgrade = context.Features.Get<IHttpUpgradeFeature>();
+        if (upgrade is not { IsUpgradableRequest: true } || !IsWebSocketUpgrade(context.Request))
         {
             context.Response.StatusCode = StatusCodes.Status400BadRequest;
             await context.Response.WriteAsync("WebSocket upgrade expected");
@@ -82,15 +86,22 @@ public sealed partial class WebSocketGateway
             return;
         }
 
-        string? subProtocol = context.WebSockets.WebSocketRequestedProtocols.Contains(Ops.SubProtocol) ? Ops.SubProtocol : null;
-        using var socket = await context.WebSockets.AcceptWebSocketAsync(subProtocol);
+        // The handshake is done here rather than by AcceptWebSocketAsync so that the socket stream can be wrapped:
+        // the writer packs queued frames into one socket write (see CoalescingStream).
+        string? subProtocol = context.Request.Headers.SecWebSocketProtocol.ToString().Split(',', StringSplitOptions.TrimEntries).Contains(Ops.SubProtocol) ? Ops.SubProtocol : null;
+        context.Response.Headers.Connection = "Upgrade";
+        context.Response.Headers.Upgrade = "websocket";
+        context.Response.Headers.SecWebSocketAccept = Convert.ToBase64String(SHA1.HashData(Encoding.ASCII.GetBytes(context.Request.Headers.SecWebSocketKey.ToString() + WebSocketGuid)));
+        if (subProtocol is not null) context.Response.Headers.SecWebSocketProtocol = subProtocol;
+        var stream = new CoalescingStream(await upgrade.UpgradeAsync());
+        using var socket = WebSocket.CreateFromStream(stream, new WebSocketCreationOptions { IsServer = true, SubProtocol = subProtocol, KeepAliveInterval = TimeSpan.Zero });
         var session = new ClientSession(appId, socket, _options.SendQueueCapacity, context.Connection.RemoteIpAddress?.ToString() ?? "?");
         _flood.Attach(session);
         _sessions.Add(session);
         Log.Connected(_logger, session.Id, appId, session.Remote);
         session.Send(new Frame { Op = Ops.Hello, Version = Ops.ProtocolVersion, HeartbeatMs = (int)_options.HeartbeatInterval.TotalMilliseconds });
 
-        var writer = RunWriterAsync(session);
+        var writer = RunWriterAsync(session, stream);
         try
         {
             await ReceiveLoopAsync(session, context.RequestAborted);
@@ -111,11 +122,11 @@ public sealed partial class WebSocketGateway
         }
     }
 
-    private async Task RunWriterAsync(ClientSession session)
+    private async Task RunWriterAsync(ClientSession session, CoalescingStream stream)
     {
         try
         {
-            await session.Queue.RunWriterAsync(session.Socket, CancellationToken.None);
+            await session.Queue.RunWriterAsync(session.Socket, CancellationToken.None, stream);
             if (session.Socket.State == WebSocketState.Open || session.Socket.State == WebSocketState.CloseReceived)
             {
                 using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
@@ -218,6 +229,20 @@ public sealed partial class WebSocketGateway
         Ops.SetExtraInfo => _signaling.SetExtraInfo(session, request),
         _ => null,
     };
+
+    private const string WebSocketGuid = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
+
+    private static bool IsWebSocketUpgrade(HttpRequest request) =>
+        HttpMethods.IsGet(request.Method)
+        && request.Headers.Upgrade.ToString().Equals("websocket", StringComparison.OrdinalIgnoreCase)
+        && request.Headers.SecWebSocketVersion.ToString() == "13"
+        && request.Headers.SecWebSocketKey.ToString() is { Length: > 0 } key && IsValidKey(key);
+
+    private static bool IsValidKey(string key)
+    {
+        Span<byte> decoded = stackalloc byte[24];
+        return Convert.TryFromBase64String(key, decoded, out int written) && written == 16;
+    }
 
     private static string Truncate(string? s) => s is null ? "" : s.Length <= 32 ? s : s[..32] + "...";
 

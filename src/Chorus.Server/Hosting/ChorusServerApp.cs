@@ -33,7 +33,6 @@ public static class ChorusServerApp
 
         var app = builder.Build();
         app.Lifetime.ApplicationStopping.Register(() => app.Services.GetRequiredService<WebSocketGateway>().CloseAll());
-        app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.Zero });
         app.Map(WebSocketPath, (HttpContext ctx, WebSocketGateway gateway) => gateway.HandleAsync(ctx));
         app.MapGet("/healthz", () => Results.Text("ok"));
         app.MapMethods("/", ["GET", "POST"], (HttpContext ctx, ServerApiEndpoint api) => api.HandleAsync(ctx));
