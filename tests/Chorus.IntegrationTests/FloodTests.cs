@@ -68,9 +68,9 @@ public class FloodTests
         Assert.Equal(RoomErrorCodes.TooManyLoginAttempts, chat.GetProperty("errorCode").GetInt32());
     }
 
-    // 256: the queue overflows with reliable frames first; 1000000: only the stuck-writer timeout can act.
+    // 1024 (the default): the queue overflows with reliable frames first; 1000000: only the stuck-writer timeout can act.
     [Theory]
-    [InlineData("256")]
+    [InlineData("1024")]
     [InlineData("1000000")]
     public async Task A_stuck_reader_in_a_busy_room_is_disconnected_and_slows_nobody(string queueCapacity)
     {

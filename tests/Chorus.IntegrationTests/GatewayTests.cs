@@ -100,16 +100,16 @@ public class GatewayTests
     [Fact]
     public async Task Send_queue_drops_unreliable_frames_for_a_stuck_reader_and_overflows_on_reliable_ones()
     {
-        // A real WebSocket over a pipe that nobody reads: the writer blocks as a stuck client's would.
+        // The connection's stream over a pipe that nobody reads: the writer blocks as a stuck client's would.
         var pipe = new Pipe(new PipeOptions(pauseWriterThreshold: 1024, resumeWriterThreshold: 512));
-        using var socket = WebSocket.CreateFromStream(new DuplexStream(pipe.Writer.AsStream()), new WebSocketCreationOptions { IsServer = true });
+        using var stream = new CoalescingStream(new DuplexStream(pipe.Writer.AsStream()));
         var queue = new SendQueue(capacity: 8);
         int overflows = 0;
         queue.Overflowed += () => overflows++;
         using var cts = new CancellationTokenSource();
-        var writer = queue.RunWriterAsync(socket, cts.Token);
+        var writer = queue.RunWriterAsync(stream, cts.Token);
 
-        byte[] payload = new byte[600];
+        var payload = EncodedFrame.FromPayload(new byte[600]);
         var enqueueTime = System.Diagnostics.Stopwatch.StartNew();
         int accepted = 0;
         for (int i = 0; i < 100; i++) if (queue.Enqueue(payload, reliable: false)) accepted++;

@@ -272,7 +272,7 @@ public sealed partial class ChatService
                 return (0, null, kept);
             }
             foreach (var user in recipients)
-                if (user != sender) _users.Find(appId, user)?.Queue.Enqueue(new Frame { Op = Ops.ChatMessage, Message = PeerView(wire, user, sender) }.ToUtf8Bytes(), reliable: false);
+                if (user != sender) _users.Find(appId, user)?.Queue.Enqueue(EncodedFrame.From(new Frame { Op = Ops.ChatMessage, Message = PeerView(wire, user, sender) }), reliable: false);
             return (0, null, wire);
         }
 
@@ -288,7 +288,7 @@ public sealed partial class ChatService
 
     private void EnqueueLive(uint appId, string sender, ConversationType type, StoredMessage committed, IReadOnlyList<string> recipients)
     {
-        byte[]? shared = null;
+        EncodedFrame? shared = null;
         foreach (var user in recipients)
         {
             if (user == sender) continue;
@@ -297,10 +297,10 @@ public sealed partial class ChatService
             if (type == ConversationType.Group)
             {
                 // One encoding for the whole group (the receivers' view is the same for all of them).
-                shared ??= new Frame { Op = Ops.ChatMessage, Message = ChatWire.ToWire(committed, viewer: "") }.ToUtf8Bytes();
-                session.Queue.Enqueue(shared, reliable: true);
+                shared ??= EncodedFrame.From(new Frame { Op = Ops.ChatMessage, Message = ChatWire.ToWire(committed, viewer: "") });
+                session.Queue.Enqueue(shared.Value, reliable: true);
             }
-            else session.Queue.Enqueue(new Frame { Op = Ops.ChatMessage, Message = ChatWire.ToWire(committed, user) }.ToUtf8Bytes(), reliable: true);
+            else session.Queue.Enqueue(EncodedFrame.From(new Frame { Op = Ops.ChatMessage, Message = ChatWire.ToWire(committed, user) }), reliable: true);
         }
     }
 
@@ -311,7 +311,7 @@ public sealed partial class ChatService
         view.ConversationId = message.ConversationId;
         view.ConversationSeq = message.ConversationSeq;
         view.OrderKey = message.OrderKey;
-        byte[] bytes = new Frame { Op = Ops.ChatMessage, Message = view }.ToUtf8Bytes(); // once for the whole room
+        var bytes = EncodedFrame.From(new Frame { Op = Ops.ChatMessage, Message = view }); // once for the whole room
         foreach (var m in room.Members.Values)
             if (m.UserId != sender) m.Session?.Queue.Enqueue(bytes, reliable);
     }
@@ -579,7 +579,7 @@ public sealed partial class ChatService
     private async Task NotifyMembersAsync(uint app, string groupId, string updateType, string[] changed, CancellationToken cancellationToken)
     {
         var everyone = (await _store.GetGroupMembersAsync(app, groupId, cancellationToken)).Union(changed, StringComparer.Ordinal);
-        byte[] bytes = new Frame { Op = Ops.GroupMemberChanged, ConvId = groupId, ConvType = ConversationType.Group, UpdateType = updateType, Members = changed }.ToUtf8Bytes();
+        var bytes = EncodedFrame.From(new Frame { Op = Ops.GroupMemberChanged, ConvId = groupId, ConvType = ConversationType.Group, UpdateType = updateType, Members = changed });
         foreach (var u in everyone) _users.Find(app, u)?.Queue.Enqueue(bytes, reliable: true);
     }
 

@@ -55,7 +55,7 @@ public sealed class ClientSession
     public string? AbortReason { get; private set; }
 
     /// <summary>Encodes a frame and queues it.</summary>
-    public bool Send(Frame frame, bool reliable = true) => Queue.Enqueue(frame.ToUtf8Bytes(), reliable);
+    public bool Send(Frame frame, bool reliable = true) => Queue.Enqueue(EncodedFrame.From(frame), reliable);
 
     /// <summary>How long a requested close waits for the peer before the connection is torn down.</summary>
     public static readonly TimeSpan CloseHandshakeTimeout = TimeSpan.FromSeconds(2);

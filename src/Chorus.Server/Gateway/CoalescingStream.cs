@@ -23,6 +23,16 @@ public sealed class CoalescingStream(Stream inner) : Stream
         get { lock (_lock) return _batch.WrittenCount; }
     }
 
+    /// <summary>Adds an already-framed WebSocket frame to the current batch; returns the batch's size.</summary>
+    public int Append(ReadOnlySpan<byte> frame)
+    {
+        lock (_lock)
+        {
+            _batch.Write(frame);
+            return _batch.WrittenCount;
+        }
+    }
+
     /// <summary>Starts collecting writes.</summary>
     public void BeginBatch()
     {

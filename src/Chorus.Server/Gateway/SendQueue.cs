@@ -1,18 +1,20 @@
-using System.Net.WebSockets;
 using System.Threading.Channels;
 
 namespace Chorus.Server.Gateway;
 
 /// <summary>
 /// The bounded outbound queue of one connection, drained by a single writer loop. Frames are shared,
-/// already-encoded byte arrays, so a fan-out enqueues the same bytes for every recipient.
+/// already-encoded byte arrays (WebSocket framing included), so a fan-out enqueues the same bytes for every recipient,
+/// and the writer packs every queued frame into one socket write.
 /// Unreliable frames are dropped once the queue is half full; a reliable frame that does not fit
 /// marks the connection as overflowed so that it is disconnected rather than block anyone.
 /// </summary>
 public sealed class SendQueue
 {
-    private readonly Channel<OutboundFrame> _channel;
+    private readonly Channel<EncodedFrame> _channel;
+    private readonly int _capacity;
     private readonly int _unreliableLimit;
+    private int _count; // frames queued; an unbounded channel plus this count is cheaper than a bounded channel's lock
     private long _dropped;
     private volatile bool _completed;
     private long _sendStartedTicks; // Environment.TickCount64 when the current socket write began; 0 when idle
@@ -20,11 +22,8 @@ public sealed class SendQueue
     /// <summary>Creates a queue of <paramref name="capacity"/> frames.</summary>
     public SendQueue(int capacity)
     {
-        _channel = Channel.CreateBounded<OutboundFrame>(new BoundedChannelOptions(capacity)
-        {
-            SingleReader = true,
-            FullMode = BoundedChannelFullMode.Wait,
-        });
+        _channel = Channel.CreateUnbounded<EncodedFrame>(new UnboundedChannelOptions { SingleReader = true });
+        _capacity = capacity;
         _unreliableLimit = Math.Max(1, capacity / 2);
     }
 
@@ -42,24 +41,25 @@ public sealed class SendQueue
     }
 
     /// <summary>Frames waiting in the queue.</summary>
-    public int Count => _channel.Reader.Count;
+    public int Count => Volatile.Read(ref _count);
 
     /// <summary>Raised (once) when a reliable frame did not fit.</summary>
     public event Action? Overflowed;
 
     /// <summary>Queues a frame without waiting. Returns false if it was dropped.</summary>
-    public bool Enqueue(byte[] frame, bool reliable)
+    public bool Enqueue(EncodedFrame frame, bool reliable)
     {
-        if (!reliable && _channel.Reader.Count >= _unreliableLimit)
+        if (_completed) return false; // closing: nothing more goes out, and that is no overflow
+        int queued = Volatile.Read(ref _count);
+        if (queued >= (reliable ? _capacity : _unreliableLimit))
         {
-            Interlocked.Increment(ref _dropped);
+            if (reliable) Overflowed?.Invoke();
+            else Interlocked.Increment(ref _dropped);
             return false;
         }
-        if (_channel.Writer.TryWrite(new OutboundFrame(frame)))
-            return true;
-        if (_completed) return false; // closing: nothing more goes out, and that is no overflow
-        if (reliable) Overflowed?.Invoke();
-        else Interlocked.Increment(ref _dropped);
+        Interlocked.Increment(ref _count);
+        if (_channel.Writer.TryWrite(frame)) return true;
+        Interlocked.Decrement(ref _count);
         return false;
     }
 
@@ -74,33 +74,29 @@ public sealed class SendQueue
     public const int MaxBatchBytes = 64 * 1024;
 
     /// <summary>
-    /// Writes queued frames to the socket until the queue completes or the socket fails. With a <paramref name="batch"/>
-    /// stream under the socket, every frame already queued goes out in one socket write (up to <see cref="MaxBatchBytes"/>).
+    /// Writes queued frames to <paramref name="stream"/> until the queue completes or the socket fails: every frame already
+    /// queued goes out in one socket write (up to <see cref="MaxBatchBytes"/>).
     /// </summary>
-    public async Task RunWriterAsync(WebSocket socket, CancellationToken cancellationToken, CoalescingStream? batch = null)
+    public async Task RunWriterAsync(CoalescingStream stream, CancellationToken cancellationToken)
     {
         var reader = _channel.Reader;
         while (await reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            batch?.BeginBatch();
+            stream.BeginBatch();
             while (reader.TryRead(out var frame))
             {
-                if (batch is null) Volatile.Write(ref _sendStartedTicks, Environment.TickCount64);
-                await socket.SendAsync(frame.Bytes, WebSocketMessageType.Text, endOfMessage: true, cancellationToken).ConfigureAwait(false);
-                if (batch is null) Volatile.Write(ref _sendStartedTicks, 0);
-                else if (batch.BufferedBytes >= MaxBatchBytes) await FlushBatchAsync(batch, begin: true, cancellationToken).ConfigureAwait(false);
+                Interlocked.Decrement(ref _count);
+                if (stream.Append(frame.Bytes) >= MaxBatchBytes) await FlushBatchAsync(stream, begin: true, cancellationToken).ConfigureAwait(false);
             }
-            if (batch is not null) await FlushBatchAsync(batch, begin: false, cancellationToken).ConfigureAwait(false);
+            await FlushBatchAsync(stream, begin: false, cancellationToken).ConfigureAwait(false);
         }
     }
 
-    private async Task FlushBatchAsync(CoalescingStream batch, bool begin, CancellationToken cancellationToken)
+    private async Task FlushBatchAsync(CoalescingStream stream, bool begin, CancellationToken cancellationToken)
     {
         Volatile.Write(ref _sendStartedTicks, Environment.TickCount64);
-        await batch.EndBatchAsync(cancellationToken).ConfigureAwait(false);
+        await stream.EndBatchAsync(cancellationToken).ConfigureAwait(false);
         Volatile.Write(ref _sendStartedTicks, 0);
-        if (begin) batch.BeginBatch();
+        if (begin) stream.BeginBatch();
     }
-
-    private readonly record struct OutboundFrame(byte[] Bytes);
 }

@@ -126,7 +126,7 @@ public sealed partial class WebSocketGateway
     {
         try
         {
-            await session.Queue.RunWriterAsync(session.Socket, CancellationToken.None, stream);
+            await session.Queue.RunWriterAsync(stream, CancellationToken.None);
             if (session.Socket.State == WebSocketState.Open || session.Socket.State == WebSocketState.CloseReceived)
             {
                 using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));

@@ -1,4 +1,5 @@
 using Chorus.Protocol;
+using Chorus.Server.Gateway;
 using Chorus.Server.Chat;
 using Chorus.Server.Hosting;
 using Microsoft.Extensions.Hosting;
@@ -62,7 +63,7 @@ public sealed class RoomMaintenanceService : BackgroundService
         {
             var members = room.Members;
             if (members.Length == 0) continue;
-            byte[] bytes = new Frame { Op = Ops.OnlineCount, RoomId = room.RoomId, Count = members.Length }.ToUtf8Bytes();
+            var bytes = EncodedFrame.From(new Frame { Op = Ops.OnlineCount, RoomId = room.RoomId, Count = members.Length });
             foreach (var m in members) m.Session.Queue.Enqueue(bytes, reliable: false);
         }
     }

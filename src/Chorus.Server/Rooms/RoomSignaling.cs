@@ -226,7 +226,7 @@ public sealed partial class RoomSignaling
         if (Encoding.UTF8.GetByteCount(value) > RoomLimits.MaxExtraInfoValueBytes)
             return Result(request, RoomErrorCodes.ContentTooLong, "extra info value must be under 4096 bytes", request.RoomId);
         lock (member.Room.Gate) member.Room.ExtraInfo[key] = value;
-        var bytes = new Frame { Op = Ops.ExtraInfo, RoomId = member.Room.RoomId, Key = key, Value = value, FromUserId = member.UserId, SendTime = NowMs }.ToUtf8Bytes();
+        var bytes = EncodedFrame.From(new Frame { Op = Ops.ExtraInfo, RoomId = member.Room.RoomId, Key = key, Value = value, FromUserId = member.UserId, SendTime = NowMs });
         foreach (var m in member.Room.Members)
             if (!ReferenceEquals(m, member)) m.Session.Queue.Enqueue(bytes, reliable: true);
         return Result(request, RoomErrorCodes.Success, null, request.RoomId);
@@ -304,7 +304,7 @@ public sealed partial class RoomSignaling
 
     private void DeliverCustomCommand(Room room, string fromUserId, string fromUserName, string content, IReadOnlyList<string>? toUserIds)
     {
-        byte[] bytes = new Frame { Op = Ops.CustomCommand, RoomId = room.RoomId, FromUserId = fromUserId, FromUserName = fromUserName, Content = content, SendTime = NowMs }.ToUtf8Bytes();
+        var bytes = EncodedFrame.From(new Frame { Op = Ops.CustomCommand, RoomId = room.RoomId, FromUserId = fromUserId, FromUserName = fromUserName, Content = content, SendTime = NowMs });
         if (toUserIds is { Count: > 0 })
         {
             foreach (var uid in toUserIds)
@@ -321,7 +321,7 @@ public sealed partial class RoomSignaling
     private long DeliverBroadcast(Room room, string fromUserId, string fromUserName, string content)
     {
         long id = Interlocked.Increment(ref _nextBroadcastId);
-        byte[] bytes = new Frame { Op = Ops.Broadcast, RoomId = room.RoomId, FromUserId = fromUserId, FromUserName = fromUserName, Content = content, MessageId = id, SendTime = NowMs }.ToUtf8Bytes();
+        var bytes = EncodedFrame.From(new Frame { Op = Ops.Broadcast, RoomId = room.RoomId, FromUserId = fromUserId, FromUserName = fromUserName, Content = content, MessageId = id, SendTime = NowMs });
         foreach (var m in room.Members)
             if (m.UserId != fromUserId) m.Session.Queue.Enqueue(bytes, reliable: true);
         return id;
@@ -330,7 +330,7 @@ public sealed partial class RoomSignaling
     private string DeliverBarrage(Room room, string fromUserId, string fromUserName, string content)
     {
         string id = NextBarrageId();
-        byte[] bytes = new Frame { Op = Ops.Barrage, RoomId = room.RoomId, FromUserId = fromUserId, FromUserName = fromUserName, Content = content, BarrageId = id, SendTime = NowMs }.ToUtf8Bytes();
+        var bytes = EncodedFrame.From(new Frame { Op = Ops.Barrage, RoomId = room.RoomId, FromUserId = fromUserId, FromUserName = fromUserName, Content = content, BarrageId = id, SendTime = NowMs });
         foreach (var m in room.Members)
             if (m.UserId != fromUserId) m.Session.Queue.Enqueue(bytes, reliable: false);
         return id;
@@ -384,7 +384,7 @@ public sealed partial class RoomSignaling
     {
         var members = room.Members;
         if (members.Length > RoomLimits.MaxUserUpdateRoomSize) return;
-        byte[] bytes = new Frame { Op = Ops.UserUpdate, RoomId = room.RoomId, UpdateType = updateType, Users = users }.ToUtf8Bytes();
+        var bytes = EncodedFrame.From(new Frame { Op = Ops.UserUpdate, RoomId = room.RoomId, UpdateType = updateType, Users = users });
         foreach (var m in members)
             if (m.UserStatusNotify && !ReferenceEquals(m, except)) m.Session.Queue.Enqueue(bytes, reliable: true);
     }
