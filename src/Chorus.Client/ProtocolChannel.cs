@@ -203,7 +203,8 @@ internal sealed class ProtocolChannel : IAsyncDisposable
                 }
                 finally { _sendLock.Release(); }
             }
-            catch (Exception ex) when (ex is WebSocketException or ObjectDisposedException or IOException)
+            catch (Exception ex) when (ex is WebSocketException or ObjectDisposedException or IOException
+                || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested)) // a broken socket surfaces as a cancellation
             {
                 Lost();
                 return false;

@@ -110,11 +110,12 @@ public class RoomLoginTests
     {
         await using var server = await TestServer.StartAsync();
         var observer = await server.LoggedInAsync("r1", "observer");
-        var first = await server.LoggedInAsync("r1", "dup");
-        var states = new EventSink<RoomStateChanged>();
-        first.RoomStateChanged += states.Handler;
         var observerUpdates = new EventSink<RoomUserUpdated>();
         observer.RoomUserUpdated += observerUpdates.Handler;
+        var first = await server.LoggedInAsync("r1", "dup");
+        Assert.Equal("dup", Assert.Single((await observerUpdates.NextAsync()).Users).UserId); // the first login's join
+        var states = new EventSink<RoomStateChanged>();
+        first.RoomStateChanged += states.Handler;
 
         await server.LoggedInAsync("r1", "dup");
         var kicked = await states.NextAsync();
