@@ -43,7 +43,7 @@ public sealed class SendQueue
     /// <summary>Frames waiting in the queue.</summary>
     public int Count => Volatile.Read(ref _count);
 
-    /// <summary>Raised (once) when a reliable frame did not fit.</summary>
+    /// <summary>Raised when a reliable frame did not fit (the session then aborts the connection).</summary>
     public event Action? Overflowed;
 
     /// <summary>Queues a frame without waiting. Returns false if it was dropped.</summary>
