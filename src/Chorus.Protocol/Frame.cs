@@ -159,8 +159,6 @@ public static class Ops
     public const string ExtraInfo = "extraInfo";
     /// <summary>A protocol error not tied to a request.</summary>
     public const string Error = "error";
-    /// <summary>The server is going away; reconnect after a jittered delay.</summary>
-    public const string GoAway = "goAway";
 
     // chat, client → server
     /// <summary>Chat login (userId, userName, token).</summary>

@@ -222,8 +222,12 @@ public sealed partial class ChatService
         switch (type)
         {
             case ConversationType.Group:
-                if (await _store.GetGroupAsync(appId, convId, cancellationToken) is null) return (ChatErrorCodes.GroupMissing, "the group does not exist", null);
-                if (!trusted && !await _store.IsGroupMemberAsync(appId, convId, sender, cancellationToken)) return (ChatErrorCodes.NoPermission, "only members may send to a group", null);
+                // A member's send needs one read; the group's existence is read only to name a refusal.
+                if (trusted || !await _store.IsGroupMemberAsync(appId, convId, sender, cancellationToken))
+                {
+                    if (await _store.GetGroupAsync(appId, convId, cancellationToken) is null) return (ChatErrorCodes.GroupMissing, "the group does not exist", null);
+                    if (!trusted) return (ChatErrorCodes.NoPermission, "only members may send to a group", null);
+                }
                 recipients = await _store.GetGroupMembersAsync(appId, convId, cancellationToken);
                 break;
             case ConversationType.Room:

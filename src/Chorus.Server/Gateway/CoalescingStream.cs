@@ -17,12 +17,6 @@ public sealed class CoalescingStream(Stream inner) : Stream
     private ArrayBufferWriter<byte> _spare = new(16 * 1024);
     private bool _batching;                                     // guarded by lock (_lock)
 
-    /// <summary>Bytes collected in the current batch.</summary>
-    public int BufferedBytes
-    {
-        get { lock (_lock) return _batch.WrittenCount; }
-    }
-
     /// <summary>Adds an already-framed WebSocket frame to the current batch; returns the batch's size.</summary>
     public int Append(ReadOnlySpan<byte> frame)
     {

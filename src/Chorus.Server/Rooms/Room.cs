@@ -71,6 +71,7 @@ public sealed class Room
 {
     private readonly Dictionary<string, RoomMember> _members = new(StringComparer.Ordinal);
     private volatile RoomMember[] _snapshot = [];
+    private volatile Dictionary<string, RoomMember> _byUser = new(StringComparer.Ordinal); // read-only copy for lock-free lookups
 
     /// <summary>Creates an empty room.</summary>
     public Room(uint appId, string roomId, int maxMemberCount, SlidingWindowLimiter broadcastLimit, SlidingWindowLimiter barrageLimit)
@@ -109,11 +110,14 @@ public sealed class Room
     /// <summary>The lock guarding membership changes.</summary>
     internal object Gate => _members;
 
-    /// <summary>Finds a member by UserId.</summary>
-    public RoomMember? Find(string userId)
+    /// <summary>Finds a member by UserId (no lock; a moment's view).</summary>
+    public RoomMember? Find(string userId) => _byUser.TryGetValue(userId, out var m) ? m : null;
+
+    private void PublishSnapshot()
     {
-        foreach (var m in _snapshot) if (string.Equals(m.UserId, userId, StringComparison.Ordinal)) return m;
-        return null;
+        // Membership changes are rare next to sends: copy once here so that fan-out and lookups never lock.
+        _snapshot = [.. _members.Values];
+        _byUser = new Dictionary<string, RoomMember>(_members, StringComparer.Ordinal);
     }
 
     /// <summary>Adds or replaces a member; caller holds <see cref="Gate"/>. Returns the member replaced, if any.</summary>
@@ -121,7 +125,7 @@ public sealed class Room
     {
         _members.TryGetValue(member.UserId, out var previous);
         _members[member.UserId] = member;
-        _snapshot = [.. _members.Values];
+        PublishSnapshot();
         return previous;
     }
 
@@ -130,7 +134,7 @@ public sealed class Room
     {
         if (!_members.TryGetValue(member.UserId, out var current) || !ReferenceEquals(current, member)) return false;
         _members.Remove(member.UserId);
-        _snapshot = [.. _members.Values];
+        PublishSnapshot();
         if (_members.Count == 0) IsClosed = true;
         return true;
     }

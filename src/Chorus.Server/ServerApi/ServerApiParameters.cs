@@ -86,7 +86,4 @@ public sealed class ServerApiParameters
 
     /// <summary>Every value of an array parameter (empty when absent).</summary>
     public IReadOnlyList<string> GetArray(string name) => _values.TryGetValue(name, out var list) ? list : [];
-
-    /// <summary>Whether the parameter is present.</summary>
-    public bool Has(string name) => _values.ContainsKey(name);
 }
