@@ -16,13 +16,29 @@ internal sealed partial class ServerProcess : IAsyncDisposable
 
     public Uri Url { get; }
 
-    /// <summary>Starts <c>dotnet DLL args</c> and waits for the address it prints (a line holding http://127.0.0.1:PORT).</summary>
-    public static async Task<ServerProcess> StartAsync(string dll, IEnumerable<string> args, IDictionary<string, string>? environment = null)
+    /// <summary>Starts <c>dotnet DLL args</c> (a DLL next to the load generator) and waits for the address it prints.</summary>
+    public static Task<ServerProcess> StartDotnetAsync(string dll, IEnumerable<string> args, IDictionary<string, string> environment) =>
+        StartAsync("dotnet", [Path.Combine(AppContext.BaseDirectory, dll), .. args], null, environment);
+
+    /// <summary>Starts <c>node server.js</c> in <paramref name="directory"/>, after <c>npm ci</c> when its packages are not installed.</summary>
+    public static async Task<ServerProcess> StartNodeAsync(string directory)
     {
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, dll));
+        if (!Directory.Exists(Path.Combine(directory, "node_modules")))
+        {
+            using var npm = Process.Start(new ProcessStartInfo("npm", ["ci", "--no-audit", "--no-fund"]) { WorkingDirectory = directory, UseShellExecute = false })!;
+            await npm.WaitForExitAsync();
+            if (npm.ExitCode != 0) throw new InvalidOperationException($"npm ci failed in {directory}");
+        }
+        return await StartAsync("node", ["server.js"], directory, new Dictionary<string, string> { ["NODE_ENV"] = "production" });
+    }
+
+    /// <summary>Starts a server and waits for the address it prints (a line holding http://127.0.0.1:PORT).</summary>
+    private static async Task<ServerProcess> StartAsync(string program, IEnumerable<string> args, string? directory, IDictionary<string, string> environment)
+    {
+        var info = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        if (directory is not null) info.WorkingDirectory = directory;
         foreach (var a in args) info.ArgumentList.Add(a);
-        foreach (var (k, v) in environment ?? new Dictionary<string, string>()) info.Environment[k] = v;
+        foreach (var (k, v) in environment) info.Environment[k] = v;
         var process = Process.Start(info)!;
         _ = process.StandardError.ReadToEndAsync();
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
@@ -35,7 +51,15 @@ internal sealed partial class ServerProcess : IAsyncDisposable
                 return new ServerProcess(process, new Uri(m.Value));
             }
         }
-        throw new InvalidOperationException($"{dll} exited without printing its address");
+        throw new InvalidOperationException($"{program} {string.Join(' ', info.ArgumentList)} exited without printing its address");
+    }
+
+    /// <summary>The repository's root: the first parent of the load generator's directory that holds Chorus.slnx.</summary>
+    public static string RepoRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "Chorus.slnx"))) return dir.FullName;
+        return Directory.GetCurrentDirectory();
     }
 
     [GeneratedRegex(@"http://127\.0\.0\.1:\d+")]

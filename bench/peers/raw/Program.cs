@@ -1,5 +1,6 @@
-// The ceiling of the benchmark: what .NET itself does on this machine. No protocol, no auth. Each received text frame
-// is copied once into a shared, already-framed buffer; one writer per connection packs every queued frame into one
+// The ceiling of the benchmark: what .NET itself does on this machine. No protocol, no auth. A connection joins the
+// room its URL names (/ws?room=R). Each received text frame is copied once into a shared, already-framed buffer and
+// queued to every other connection of the room; one writer per connection packs every queued frame into one
 // socket write. WebSocket framing is done by hand on the upgraded stream, because WebSocket.SendAsync writes (and
 // flushes) one frame per call.
 using System.Buffers;
@@ -12,7 +13,7 @@ using Microsoft.AspNetCore.Http.Features;
 var builder = WebApplication.CreateSlimBuilder(args);
 builder.Logging.ClearProviders();
 var app = builder.Build();
-var connections = new ConcurrentDictionary<long, Channel<byte[]>>();
+var rooms = new ConcurrentDictionary<string, ConcurrentDictionary<long, Channel<byte[]>>>();
 long nextId = 0;
 
 app.Map("/ws", async (HttpContext context) =>
@@ -25,6 +26,7 @@ app.Map("/ws", async (HttpContext context) =>
     context.Response.Headers["Sec-WebSocket-Accept"] = accept;
     var stream = await upgrade.UpgradeAsync();
     long id = Interlocked.Increment(ref nextId);
+    var connections = rooms.GetOrAdd(context.Request.Query["room"].ToString(), _ => new());
     var queue = Channel.CreateUnbounded<byte[]>(new UnboundedChannelOptions { SingleReader = true });
     connections[id] = queue;
     var writer = Task.Run(async () =>
