@@ -20,8 +20,11 @@ internal sealed partial class ServerProcess : IAsyncDisposable
     public static Task<ServerProcess> StartDotnetAsync(string dll, IEnumerable<string> args, IDictionary<string, string> environment) =>
         StartAsync("dotnet", [Path.Combine(AppContext.BaseDirectory, dll), .. args], null, environment);
 
-    /// <summary>Starts <c>node server.js</c> in <paramref name="directory"/>, after <c>npm ci</c> when its packages are not installed.</summary>
-    public static async Task<ServerProcess> StartNodeAsync(string directory)
+    /// <summary>Something that lives as long as the server (the Socket.IO agent); disposed with it.</summary>
+    public IAsyncDisposable? Companion { get; set; }
+
+    /// <summary>Starts <c>node SCRIPT</c> in <paramref name="directory"/>, after <c>npm ci</c> when its packages are not installed.</summary>
+    public static async Task<ServerProcess> StartNodeAsync(string directory, string script)
     {
         if (!Directory.Exists(Path.Combine(directory, "node_modules")))
         {
@@ -29,7 +32,7 @@ internal sealed partial class ServerProcess : IAsyncDisposable
             await npm.WaitForExitAsync();
             if (npm.ExitCode != 0) throw new InvalidOperationException($"npm ci failed in {directory}");
         }
-        return await StartAsync("node", ["server.js"], directory, new Dictionary<string, string> { ["NODE_ENV"] = "production" });
+        return await StartAsync("node", [script], directory, new Dictionary<string, string> { ["NODE_ENV"] = "production" });
     }
 
     /// <summary>Starts a server and waits for the address it prints (a line holding http://127.0.0.1:PORT).</summary>
@@ -84,6 +87,7 @@ internal sealed partial class ServerProcess : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (Companion is not null) await Companion.DisposeAsync();
         try { _process.Kill(entireProcessTree: true); } catch (InvalidOperationException) { }
         await _process.WaitForExitAsync();
         _process.Dispose();

@@ -1,11 +1,13 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
 using System.Net.WebSockets;
 using System.Text;
 using Chorus.Client;
+using Chorus.Bench.Scenarios;
 using Chorus.Protocol;
 using Microsoft.AspNetCore.Http.Connections;
 using Microsoft.AspNetCore.SignalR.Client;
-using SocketIOClient;
-using SocketIOClient.Transport;
 
 namespace Chorus.Bench;
 
@@ -17,17 +19,20 @@ internal interface IBenchTarget
     Task<ServerProcess> StartAsync();
 
     /// <summary>
-    /// Connects one client as <paramref name="user"/> and joins <paramref name="room"/>; <paramref name="onMessage"/>
-    /// gets each payload published to the room by someone else.
+    /// Connects one client as <paramref name="user"/> and joins <paramref name="room"/>; <paramref name="onDelivered"/>
+    /// gets the end-to-end latency in microseconds of each payload published to the room by someone else.
     /// </summary>
-    Task<IBenchClient> ConnectAsync(Uri url, string room, string user, Action<string> onMessage);
+    Task<IBenchClient> ConnectAsync(ServerProcess server, string room, string user, Action<long> onDelivered);
 }
 
 /// <summary>One connected client of a target.</summary>
 internal interface IBenchClient : IAsyncDisposable
 {
-    /// <summary>Publishes to the room the client joined; completes when the server acknowledged it (where it does).</summary>
-    Task PublishAsync(string payload);
+    /// <summary>
+    /// Publishes a payload of <paramref name="bytes"/> bytes, stamped with the send time, to the room the client joined;
+    /// completes when the server acknowledged it (where it does).
+    /// </summary>
+    Task PublishAsync(int bytes);
 }
 
 /// <summary>Every target, in the order the tables list them.</summary>
@@ -64,10 +69,10 @@ internal sealed class ChorusTarget : IBenchTarget
         "--Logging:LogLevel:Default=Warning",
     ], BenchTargets.DotnetEnvironment());
 
-    public async Task<IBenchClient> ConnectAsync(Uri url, string room, string user, Action<string> onMessage)
+    public async Task<IBenchClient> ConnectAsync(ServerProcess server, string room, string user, Action<long> onDelivered)
     {
-        var client = new ChorusRoomClient(new ChorusClientOptions { ServerUrl = url, AppId = AppId, RequestTimeout = TimeSpan.FromSeconds(60), ConnectTimeout = TimeSpan.FromSeconds(60) });
-        client.BroadcastMessageReceived += (_, e) => { foreach (var m in e.Messages) onMessage(m.Message); };
+        var client = new ChorusRoomClient(new ChorusClientOptions { ServerUrl = server.Url, AppId = AppId, RequestTimeout = TimeSpan.FromSeconds(60), ConnectTimeout = TimeSpan.FromSeconds(60) });
+        client.BroadcastMessageReceived += (_, e) => { foreach (var m in e.Messages) onDelivered(Measure.MicrosecondsSince(m.Message)); };
         var r = await client.LoginRoomAsync(room, new RoomUser(user), new RoomConfig { Token = Token(user), IsUserStatusNotify = false });
         if (r.ErrorCode != 0)
         {
@@ -85,9 +90,9 @@ internal sealed class ChorusTarget : IBenchTarget
 
     private sealed class Client(ChorusRoomClient client, string room) : IBenchClient
     {
-        public async Task PublishAsync(string payload)
+        public async Task PublishAsync(int bytes)
         {
-            var sent = await client.SendBroadcastMessageAsync(room, payload);
+            var sent = await client.SendBroadcastMessageAsync(room, Measure.StampedPayload(bytes));
             if (sent.ErrorCode != 0) throw new InvalidOperationException($"publish failed: {sent.ErrorCode} {sent.ErrorMessage}");
         }
 
@@ -102,11 +107,11 @@ internal sealed class RawTarget : IBenchTarget
 
     public Task<ServerProcess> StartAsync() => ServerProcess.StartDotnetAsync("chorus-raw.dll", ["--urls", "http://127.0.0.1:0"], BenchTargets.DotnetEnvironment());
 
-    public async Task<IBenchClient> ConnectAsync(Uri url, string room, string user, Action<string> onMessage)
+    public async Task<IBenchClient> ConnectAsync(ServerProcess server, string room, string user, Action<long> onDelivered)
     {
         var socket = new ClientWebSocket();
         socket.Options.KeepAliveInterval = TimeSpan.Zero;
-        await socket.ConnectAsync(new UriBuilder(url) { Scheme = "ws", Path = "/ws", Query = "room=" + Uri.EscapeDataString(room) }.Uri, CancellationToken.None);
+        await socket.ConnectAsync(new UriBuilder(server.Url) { Scheme = "ws", Path = "/ws", Query = "room=" + Uri.EscapeDataString(room) }.Uri, CancellationToken.None);
         _ = Task.Run(async () =>
         {
             var buffer = new byte[16 * 1024];
@@ -116,7 +121,7 @@ internal sealed class RawTarget : IBenchTarget
                 {
                     var r = await socket.ReceiveAsync(buffer.AsMemory(), CancellationToken.None);
                     if (r.MessageType == WebSocketMessageType.Close) return;
-                    onMessage(Encoding.UTF8.GetString(buffer, 0, r.Count));
+                    onDelivered(Measure.MicrosecondsSince(Encoding.UTF8.GetString(buffer, 0, r.Count)));
                 }
             }
             catch (Exception) { }
@@ -128,10 +133,10 @@ internal sealed class RawTarget : IBenchTarget
     {
         private readonly SemaphoreSlim _gate = new(1, 1);
 
-        public async Task PublishAsync(string payload)
+        public async Task PublishAsync(int bytes)
         {
             await _gate.WaitAsync();
-            try { await socket.SendAsync(Encoding.UTF8.GetBytes(payload), WebSocketMessageType.Text, true, CancellationToken.None); }
+            try { await socket.SendAsync(Encoding.UTF8.GetBytes(Measure.StampedPayload(bytes)), WebSocketMessageType.Text, true, CancellationToken.None); }
             finally { _gate.Release(); }
         }
 
@@ -151,13 +156,13 @@ internal sealed class SignalRTarget : IBenchTarget
 
     public Task<ServerProcess> StartAsync() => ServerProcess.StartDotnetAsync("chorus-signalr-peer.dll", ["--urls", "http://127.0.0.1:0"], BenchTargets.DotnetEnvironment());
 
-    public async Task<IBenchClient> ConnectAsync(Uri url, string room, string user, Action<string> onMessage)
+    public async Task<IBenchClient> ConnectAsync(ServerProcess server, string room, string user, Action<long> onDelivered)
     {
         var connection = new HubConnectionBuilder()
-            .WithUrl(new Uri(url, "/hub"), HttpTransportType.WebSockets, o => o.SkipNegotiation = true)
+            .WithUrl(new Uri(server.Url, "/hub"), HttpTransportType.WebSockets, o => o.SkipNegotiation = true)
             .Build();
         connection.ServerTimeout = TimeSpan.FromMinutes(5);
-        connection.On<string>("msg", onMessage);
+        connection.On<string>("msg", payload => onDelivered(Measure.MicrosecondsSince(payload)));
         await connection.StartAsync();
         await connection.InvokeAsync("Join", room);
         return new Client(connection, room);
@@ -165,50 +170,116 @@ internal sealed class SignalRTarget : IBenchTarget
 
     private sealed class Client(HubConnection connection, string room) : IBenchClient
     {
-        public Task PublishAsync(string payload) => connection.InvokeAsync("Publish", room, payload);
+        public Task PublishAsync(int bytes) => connection.InvokeAsync("Publish", room, Measure.StampedPayload(bytes));
 
         public ValueTask DisposeAsync() => connection.DisposeAsync();
     }
 }
 
-/// <summary>bench/peers/socketio: a Socket.IO server (Node.js, websocket transport only), through a Socket.IO client for .NET.</summary>
+/// <summary>
+/// bench/peers/socketio: a Socket.IO server (Node.js, websocket transport only), driven through socket.io-client, its
+/// own client library, in a Node.js agent process (bench/peers/socketio/agent.js) that this target commands over
+/// stdin and stdout. The agent stamps payloads and measures latency with the same monotonic clock as .NET's Stopwatch.
+/// Publishing is Socket.IO's default emit (no acknowledgment).
+/// </summary>
 internal sealed class SocketIoTarget : IBenchTarget
 {
+    private static string Directory => Path.Combine(ServerProcess.RepoRoot(), "bench", "peers", "socketio");
+
     public string Name => "Socket.IO";
 
-    public Task<ServerProcess> StartAsync() => ServerProcess.StartNodeAsync(Path.Combine(ServerProcess.RepoRoot(), "bench", "peers", "socketio"));
-
-    public async Task<IBenchClient> ConnectAsync(Uri url, string room, string user, Action<string> onMessage)
+    public async Task<ServerProcess> StartAsync()
     {
-        var client = new SocketIO(url, new SocketIOOptions
-        {
-            Transport = TransportProtocol.WebSocket,
-            AutoUpgrade = false,
-            Reconnection = false,
-            ConnectionTimeout = TimeSpan.FromSeconds(60),
-        });
-        client.On("msg", response => onMessage(response.GetValue<string>()));
-        await client.ConnectAsync();
-        await EmitWithAckAsync(client, "join", room);
-        return new Client(client, room);
+        var server = await ServerProcess.StartNodeAsync(Directory, "server.js");
+        server.Companion = new SocketIoAgent(Directory);
+        return server;
     }
 
-    private static Task EmitWithAckAsync(SocketIO client, string eventName, params object[] data)
+    public async Task<IBenchClient> ConnectAsync(ServerProcess server, string room, string user, Action<long> onDelivered)
     {
-        var acknowledged = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        _ = client.EmitAsync(eventName, _ => acknowledged.TrySetResult(), data)
-            .ContinueWith(t => acknowledged.TrySetException(t.Exception!.InnerExceptions), TaskContinuationOptions.OnlyOnFaulted);
-        return acknowledged.Task;
+        var agent = (SocketIoAgent)server.Companion!;
+        int id = await agent.ConnectAsync(server.Url, room, onDelivered);
+        return new Client(agent, id);
     }
 
-    private sealed class Client(SocketIO client, string room) : IBenchClient
+    private sealed class Client(SocketIoAgent agent, int id) : IBenchClient
     {
-        public Task PublishAsync(string payload) => EmitWithAckAsync(client, "publish", room, payload);
+        public Task PublishAsync(int bytes) => agent.SendAsync($"pub {id} {bytes}");
 
-        public async ValueTask DisposeAsync()
+        public async ValueTask DisposeAsync() => await agent.SendAsync($"close {id}");
+    }
+}
+
+/// <summary>The Node.js process that holds the Socket.IO clients (see bench/peers/socketio/agent.js for its commands).</summary>
+internal sealed class SocketIoAgent : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly SemaphoreSlim _stdin = new(1, 1);
+    private readonly ConcurrentDictionary<int, Action<long>> _deliveries = new();
+    private readonly ConcurrentDictionary<int, TaskCompletionSource> _connecting = new();
+    private readonly Task _reader;
+    private int _nextId;
+
+    public SocketIoAgent(string directory)
+    {
+        var info = new ProcessStartInfo("node", ["agent.js"])
         {
-            try { await client.DisconnectAsync(); } catch (Exception) { }
-            client.Dispose();
+            WorkingDirectory = directory, RedirectStandardInput = true, RedirectStandardOutput = true, UseShellExecute = false,
+        };
+        _process = Process.Start(info)!;
+        _reader = Task.Run(ReadAsync);
+    }
+
+    public async Task<int> ConnectAsync(Uri url, string room, Action<long> onDelivered)
+    {
+        int id = Interlocked.Increment(ref _nextId);
+        var connected = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _connecting[id] = connected;
+        _deliveries[id] = onDelivered;
+        await SendAsync($"connect {id} {url.ToString().TrimEnd('/')} {room}");
+        await connected.Task.WaitAsync(TimeSpan.FromSeconds(60));
+        return id;
+    }
+
+    public async Task SendAsync(string command)
+    {
+        await _stdin.WaitAsync();
+        try
+        {
+            await _process.StandardInput.WriteLineAsync(command);
+            await _process.StandardInput.FlushAsync();
         }
+        finally { _stdin.Release(); }
+    }
+
+    private async Task ReadAsync()
+    {
+        while (await _process.StandardOutput.ReadLineAsync() is { } line)
+        {
+            var parts = line.Split(' ');
+            switch (parts[0])
+            {
+                case "d":
+                    for (int i = 1; i + 1 < parts.Length; i += 2)
+                        if (_deliveries.TryGetValue(int.Parse(parts[i], CultureInfo.InvariantCulture), out var onDelivered))
+                            onDelivered(long.Parse(parts[i + 1], CultureInfo.InvariantCulture));
+                    break;
+                case "connected":
+                    if (_connecting.TryRemove(int.Parse(parts[1], CultureInfo.InvariantCulture), out var done)) done.TrySetResult();
+                    break;
+                case "error":
+                    if (_connecting.TryRemove(int.Parse(parts[1], CultureInfo.InvariantCulture), out var failed))
+                        failed.TrySetException(new InvalidOperationException("socket.io-client: " + string.Join(' ', parts.Skip(2))));
+                    break;
+            }
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        try { _process.Kill(entireProcessTree: true); } catch (InvalidOperationException) { }
+        await _process.WaitForExitAsync();
+        await _reader.WaitAsync(TimeSpan.FromSeconds(5)).ContinueWith(_ => { }, TaskScheduler.Default);
+        _process.Dispose();
     }
 }

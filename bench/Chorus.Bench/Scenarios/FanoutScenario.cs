@@ -51,12 +51,12 @@ internal static class FanoutScenario
         var clients = new List<IBenchClient>();
         try
         {
-            clients.AddRange(await Measure.ConnectManyAsync(target, server.Url, subscribers, _ => "bench", i => $"s{i}", i => payload =>
+            clients.AddRange(await Measure.ConnectManyAsync(target, server, subscribers, _ => "bench", i => $"s{i}", i => micros =>
             {
-                if (Volatile.Read(ref recording)) Measure.Record(histograms[i], Measure.MicrosecondsSince(payload));
+                if (Volatile.Read(ref recording)) Measure.Record(histograms[i], micros);
                 Interlocked.Increment(ref delivered);
             }));
-            var publisher = await target.ConnectAsync(server.Url, "bench", "publisher", _ => { });
+            var publisher = await target.ConnectAsync(server, "bench", "publisher", _ => { });
             clients.Add(publisher);
             log.WriteLine($"  {subscribers} subscribers connected; server RSS {server.ResidentBytes() / 1048576.0:F1} MB");
 
@@ -76,7 +76,7 @@ internal static class FanoutScenario
                     }
                     await unacknowledged.WaitAsync();
                     Interlocked.Increment(ref sent);
-                    _ = publisher.PublishAsync(Measure.StampedPayload(PayloadBytes)).ContinueWith(t =>
+                    _ = publisher.PublishAsync(PayloadBytes).ContinueWith(t =>
                     {
                         if (t.Exception is { } e) lock (failures) failures.Add(e.InnerException ?? e);
                         unacknowledged.Release();

@@ -39,10 +39,10 @@ internal static class IdleScenario
         try
         {
             // one connection first, so that the baseline includes what any first connection loads (code, pools)
-            clients.Add(await target.ConnectAsync(server.Url, "warmup", "warmup", _ => { }));
+            clients.Add(await target.ConnectAsync(server, "warmup", "warmup", _ => { }));
             await Task.Delay(Settle);
             long empty = server.ResidentBytes();
-            clients.AddRange(await Measure.ConnectManyAsync(target, server.Url, connections, i => $"room{i / RoomSize}", i => $"u{i}", _ => _ => { }));
+            clients.AddRange(await Measure.ConnectManyAsync(target, server, connections, i => $"room{i / RoomSize}", i => $"u{i}", _ => _ => { }));
             await Task.Delay(Settle);
             long held = server.ResidentBytes();
             log.WriteLine($"  {connections} held; server RSS {empty / 1048576.0:F1} MB → {held / 1048576.0:F1} MB");

@@ -12,14 +12,14 @@ internal static class Measure
     private const int ConnectConcurrency = 100;
 
     /// <summary>Connects <paramref name="count"/> clients, <see cref="ConnectConcurrency"/> at a time; client i joins <paramref name="roomOf"/>(i).</summary>
-    public static async Task<IBenchClient[]> ConnectManyAsync(IBenchTarget target, Uri url, int count, Func<int, string> roomOf, Func<int, string> userOf, Func<int, Action<string>> onMessageOf)
+    public static async Task<IBenchClient[]> ConnectManyAsync(IBenchTarget target, ServerProcess server, int count, Func<int, string> roomOf, Func<int, string> userOf, Func<int, Action<long>> onDeliveredOf)
     {
         var clients = new IBenchClient[count];
         try
         {
             for (int i = 0; i < count; i += ConnectConcurrency)
                 await Task.WhenAll(Enumerable.Range(i, Math.Min(ConnectConcurrency, count - i))
-                    .Select(async n => clients[n] = await target.ConnectAsync(url, roomOf(n), userOf(n), onMessageOf(n))));
+                    .Select(async n => clients[n] = await target.ConnectAsync(server, roomOf(n), userOf(n), onDeliveredOf(n))));
             return clients;
         }
         catch

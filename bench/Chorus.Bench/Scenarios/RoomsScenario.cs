@@ -47,9 +47,9 @@ internal static class RoomsScenario
         var clients = Array.Empty<IBenchClient>();
         try
         {
-            clients = await Measure.ConnectManyAsync(target, server.Url, connections, i => $"room{i / RoomSize}", i => $"u{i}", i => payload =>
+            clients = await Measure.ConnectManyAsync(target, server, connections, i => $"room{i / RoomSize}", i => $"u{i}", i => micros =>
             {
-                if (Volatile.Read(ref recording)) Measure.Record(histograms[i], Measure.MicrosecondsSince(payload));
+                if (Volatile.Read(ref recording)) Measure.Record(histograms[i], micros);
                 Interlocked.Increment(ref delivered);
             });
             log.WriteLine($"  {connections} connected; server RSS {server.ResidentBytes() / 1048576.0:F1} MB");
@@ -66,7 +66,7 @@ internal static class RoomsScenario
                     var wait = next - clock.Elapsed;
                     if (wait > TimeSpan.Zero) await Task.Delay(wait);
                     next += interval;
-                    _ = publisher.PublishAsync(Measure.StampedPayload(PayloadBytes)).ContinueWith(
+                    _ = publisher.PublishAsync(PayloadBytes).ContinueWith(
                         _ => Interlocked.Increment(ref failures), TaskContinuationOptions.OnlyOnFaulted);
                 }
             })).ToArray();

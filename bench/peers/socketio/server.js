@@ -1,5 +1,6 @@
 // A benchmark peer: a plain Socket.IO server, as its documentation shows it, websocket transport only.
-// Rooms are Socket.IO rooms; a publish goes to the others in the room, and is acknowledged when the client asks.
+// Rooms are Socket.IO rooms; a join is confirmed with a "joined" event; a publish goes to the others in the room
+// (fire-and-forget, Socket.IO's default emit).
 const http = require("http");
 const { Server } = require("socket.io");
 
@@ -8,13 +9,12 @@ const server = http.createServer();
 const io = new Server(server, { transports: ["websocket"], serveClient: false });
 
 io.on("connection", (socket) => {
-  socket.on("join", (room, ack) => {
+  socket.on("join", (room) => {
     socket.join(room);
-    if (typeof ack === "function") ack("ok");
+    socket.emit("joined", room);
   });
-  socket.on("publish", (room, payload, ack) => {
+  socket.on("publish", (room, payload) => {
     socket.to(room).emit("msg", payload);
-    if (typeof ack === "function") ack("ok");
   });
 });
 
