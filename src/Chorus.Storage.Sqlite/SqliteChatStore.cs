@@ -333,6 +333,32 @@ public sealed class SqliteChatStore : IChatStore
     }
 
     /// <inheritdoc />
+    public async Task<IReadOnlyList<UserConversationState>> GetConversationStatesAsync(uint appId, IReadOnlyList<string> userIds, ConversationType type, string conversationKey,
+        CancellationToken cancellationToken = default)
+    {
+        if (userIds.Count == 0) return [];
+        await using var c = await OpenReaderAsync(cancellationToken);
+        var args = new { App = appId, Users = userIds, Type = (int)type, Key = conversationKey };
+        var rows = await c.QueryAsync<ConversationRow>("""
+            SELECT uc.user_id AS UserId, uc.conv_type AS ConvType, uc.conv_key AS ConvKey, uc.read_seq AS ReadSeq, uc.cleared_seq AS ClearedSeq,
+                   uc.muted AS Muted, uc.pinned AS Pinned, COALESCE(c.max_seq, 0) AS MaxSeq
+            FROM user_conversations uc LEFT JOIN conversations c ON c.app_id=uc.app_id AND c.conv_type=uc.conv_type AND c.conv_key=uc.conv_key
+            WHERE uc.app_id=@App AND uc.user_id IN @Users AND uc.conv_type=@Type AND uc.conv_key=@Key
+            """, args);
+        var totals = (await c.QueryAsync<(string UserId, long Total)>("""
+            SELECT uc.user_id, SUM(MAX(0, COALESCE(c.max_seq, 0) - MAX(uc.read_seq, uc.cleared_seq)))
+            FROM user_conversations uc LEFT JOIN conversations c ON c.app_id=uc.app_id AND c.conv_type=uc.conv_type AND c.conv_key=uc.conv_key
+            WHERE uc.app_id=@App AND uc.user_id IN @Users AND uc.muted = 0 AND COALESCE(c.max_seq, 0) > uc.hidden_seq
+            GROUP BY uc.user_id
+            """, args)).ToDictionary(t => t.UserId, t => t.Total);
+        return rows.Select(r => new UserConversationState(r.UserId, new UserConversation
+        {
+            ConversationType = (ConversationType)r.ConvType, ConversationKey = r.ConvKey, MaxSeq = r.MaxSeq, ReadSeq = r.ReadSeq,
+            ClearedSeq = r.ClearedSeq, Muted = r.Muted != 0, Pinned = r.Pinned != 0,
+        }, totals.GetValueOrDefault(r.UserId))).ToList();
+    }
+
+    /// <inheritdoc />
     public async Task<StoredGroup?> GetGroupAsync(uint appId, string groupId, CancellationToken cancellationToken = default)
     {
         await using var c = await OpenReaderAsync(cancellationToken);
@@ -476,6 +502,7 @@ public sealed class SqliteChatStore : IChatStore
 
     private sealed class ConversationRow
     {
+        public string UserId { get; set; } = "";
         public long ConvType { get; set; }
         public string ConvKey { get; set; } = "";
         public long ReadSeq { get; set; }

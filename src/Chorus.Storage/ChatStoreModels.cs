@@ -109,6 +109,12 @@ public sealed record UserConversation
     public long Unread => Math.Max(0, MaxSeq - Math.Max(ReadSeq, ClearedSeq));
 }
 
+/// <summary>One user's view of a conversation and the user's unread total, read together for notifications.</summary>
+/// <param name="UserId">The user.</param>
+/// <param name="Conversation">The user's view of the conversation, without its last message.</param>
+/// <param name="UnreadTotal">The user's unread total over all unmuted, visible conversations.</param>
+public sealed record UserConversationState(string UserId, UserConversation Conversation, long UnreadTotal);
+
 /// <summary>A group.</summary>
 /// <param name="GroupId">Group ID.</param>
 /// <param name="Name">Name.</param>

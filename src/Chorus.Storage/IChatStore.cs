@@ -57,6 +57,14 @@ public interface IChatStore : IAsyncDisposable
     /// <summary>The sum of unread counts over a user's unmuted, visible conversations.</summary>
     Task<long> GetUnreadTotalAsync(uint appId, string userId, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// In one read, for each of <paramref name="userIds"/> that has the conversation: the user's view of it (without
+    /// <see cref="UserConversation.LastMessage"/>, which the caller knows when it has just appended) and the user's
+    /// unread total, as <see cref="GetConversationAsync"/> and <see cref="GetUnreadTotalAsync"/> would give them.
+    /// </summary>
+    Task<IReadOnlyList<UserConversationState>> GetConversationStatesAsync(uint appId, IReadOnlyList<string> userIds, ConversationType type, string conversationKey,
+        CancellationToken cancellationToken = default);
+
     /// <summary>Creates a group with its owner and initial members.</summary>
     Task<GroupChange> CreateGroupAsync(uint appId, string groupId, string name, string ownerUserId, IReadOnlyList<string> members, int maxMembers, CancellationToken cancellationToken = default);
 

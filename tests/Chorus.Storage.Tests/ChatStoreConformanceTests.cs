@@ -100,6 +100,32 @@ public abstract class ChatStoreConformanceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Conversation_states_for_many_users_match_the_single_user_reads()
+    {
+        Assert.Equal(GroupChange.Done, await Store.CreateGroupAsync(App, "gs", "G", "owner", ["m1", "m2"], 10, Ct));
+        for (int i = 0; i < 3; i++)
+            await Store.AppendAsync(new NewMessage { AppId = App, ConversationType = ConversationType.Group, ConversationKey = "gs", SenderUserId = "owner", Type = ChatMessageType.Text, Text = $"g{i}" }, Ct);
+        await Store.AppendAsync(Peer("x", "m1", "peer"), Ct); // another conversation adds to m1's unread total
+        await Store.MarkReadAsync(App, "m2", ConversationType.Group, "gs", 2, Ct);
+        await Store.SetMutedAsync(App, "m2", ConversationType.Group, "gs", true, Ct);
+
+        var states = (await Store.GetConversationStatesAsync(App, ["owner", "m1", "m2", "stranger"], ConversationType.Group, "gs", Ct)).ToDictionary(s => s.UserId);
+        Assert.Equal(["m1", "m2", "owner"], states.Keys.Order());
+        foreach (var (user, state) in states)
+        {
+            var single = (await Store.GetConversationAsync(App, user, ConversationType.Group, "gs", Ct))!;
+            Assert.Equal(single with { LastMessage = null }, state.Conversation);
+            Assert.Equal(await Store.GetUnreadTotalAsync(App, user, Ct), state.UnreadTotal);
+        }
+        Assert.Equal(3, states["m1"].Conversation.Unread);
+        Assert.Equal(4, states["m1"].UnreadTotal);
+        Assert.True(states["m2"].Conversation.Muted);
+        Assert.Equal(1, states["m2"].Conversation.Unread);
+        Assert.Equal(0, states["m2"].UnreadTotal); // muted conversations do not count
+        Assert.Empty(await Store.GetConversationStatesAsync(App, [], ConversationType.Group, "gs", Ct));
+    }
+
+    [Fact]
     public async Task Groups_membership_limits_and_new_members_start_read()
     {
         Assert.Equal(GroupChange.Done, await Store.CreateGroupAsync(App, "g", "G", "owner", ["m1"], 3, Ct));

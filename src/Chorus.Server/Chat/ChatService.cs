@@ -222,13 +222,13 @@ public sealed partial class ChatService
         switch (type)
         {
             case ConversationType.Group:
-                // A member's send needs one read; the group's existence is read only to name a refusal.
-                if (trusted || !await _store.IsGroupMemberAsync(appId, convId, sender, cancellationToken))
+                // A member's send needs one read (the member list); the group's existence is read only to name a refusal.
+                recipients = await _store.GetGroupMembersAsync(appId, convId, cancellationToken);
+                if (trusted ? recipients.Count == 0 : !recipients.Contains(sender))
                 {
                     if (await _store.GetGroupAsync(appId, convId, cancellationToken) is null) return (ChatErrorCodes.GroupMissing, "the group does not exist", null);
                     if (!trusted) return (ChatErrorCodes.NoPermission, "only members may send to a group", null);
                 }
-                recipients = await _store.GetGroupMembersAsync(appId, convId, cancellationToken);
                 break;
             case ConversationType.Room:
                 room = _rooms.Find(appId, convId);
@@ -281,13 +281,35 @@ public sealed partial class ChatService
         }
 
         // Conversation and unread notifications follow; they are informational and need not be ordered.
-        foreach (var user in recipients)
-        {
-            var session = _users.Find(appId, user);
-            if (session is not null)
-                await NotifyConversationAsync(session, appId, user, type, record.ConversationKey, unreadToo: user != sender, cancellationToken);
-        }
+        await NotifyConversationChangedAsync(appId, sender, recipients, record, cancellationToken);
         return (0, null, wire);
+    }
+
+    /// <summary>
+    /// After a stored send: each online recipient gets its conversation changed event (with the new message as the last
+    /// one) and, except the sender and where muted, its new unread total. One store read serves every recipient.
+    /// </summary>
+    private async Task NotifyConversationChangedAsync(uint appId, string sender, IReadOnlyList<string> recipients, StoredMessage record, CancellationToken cancellationToken)
+    {
+        List<string>? online = null;
+        foreach (var user in recipients)
+            if (_users.Find(appId, user) is not null) (online ??= []).Add(user);
+        if (online is null) return;
+        var states = await _store.GetConversationStatesAsync(appId, online, record.ConversationType, record.ConversationKey, cancellationToken);
+        foreach (var state in states)
+        {
+            var session = _users.Find(appId, state.UserId);
+            if (session is null) continue;
+            // the message just committed is the newest one (a later one sends its own notification)
+            var conversation = state.Conversation with
+            {
+                MaxSeq = Math.Max(state.Conversation.MaxSeq, record.Seq),
+                LastMessage = record.Seq > state.Conversation.ClearedSeq ? record : null,
+            };
+            session.Send(new Frame { Op = Ops.ConversationChanged, Conversation = ChatWire.ToWire(conversation, state.UserId) });
+            if (state.UserId != sender && !conversation.Muted)
+                session.Send(new Frame { Op = Ops.UnreadTotalChanged, UnreadTotal = state.UnreadTotal });
+        }
     }
 
     private void EnqueueLive(uint appId, string sender, ConversationType type, StoredMessage committed, IReadOnlyList<string> recipients)
