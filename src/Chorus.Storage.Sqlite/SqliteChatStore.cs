@@ -84,7 +84,8 @@ public sealed class SqliteChatStore : IChatStore
         // (the writer calls m.OnCommitted after the commit, in batch order: see AfterCommit below)
         if (m.LocalMessageId != 0)
         {
-            var existing = c.QuerySingleOrDefault<MessageRow>($"SELECT {MessageColumns} FROM messages WHERE app_id=@AppId AND sender=@SenderUserId AND local_id=@LocalMessageId",
+            // "local_id <> 0" lets SQLite use the partial unique index; without it the lookup scans the app's messages
+            var existing = c.QuerySingleOrDefault<MessageRow>($"SELECT {MessageColumns} FROM messages WHERE app_id=@AppId AND sender=@SenderUserId AND local_id=@LocalMessageId AND local_id <> 0",
                 new { m.AppId, m.SenderUserId, m.LocalMessageId }, tx);
             if (existing is not null) return new AppendResult(existing.ToStored(), Duplicate: true);
         }

@@ -13,8 +13,8 @@ public sealed class CoalescingStream(Stream inner) : Stream
 {
     private readonly Lock _lock = new();
     private readonly SemaphoreSlim _socketWrite = new(1, 1); // orders writes to the socket itself
-    private ArrayBufferWriter<byte> _batch = new(16 * 1024);  // guarded by lock (_lock)
-    private ArrayBufferWriter<byte> _spare = new(16 * 1024);
+    private PooledByteBuffer _batch = new();  // guarded by lock (_lock); holds no array between batches
+    private PooledByteBuffer _spare = new();
     private bool _batching;                                     // guarded by lock (_lock)
 
     /// <summary>Adds an already-framed WebSocket frame to the current batch; returns the batch's size.</summary>
@@ -36,7 +36,7 @@ public sealed class CoalescingStream(Stream inner) : Stream
     /// <summary>Writes what was collected in one socket write and stops collecting.</summary>
     public async Task EndBatchAsync(CancellationToken cancellationToken)
     {
-        ArrayBufferWriter<byte> full;
+        PooledByteBuffer full;
         lock (_lock)
         {
             // Swap buffers so that the collecting side never waits for the socket.
@@ -53,8 +53,7 @@ public sealed class CoalescingStream(Stream inner) : Stream
         }
         finally
         {
-            full.ResetWrittenCount();
-            if (full.Capacity > 1024 * 1024) full.Clear(); // do not keep a huge buffer for an idle connection
+            full.Release(); // an idle connection keeps no buffer
             _socketWrite.Release();
         }
     }

@@ -142,7 +142,7 @@ public sealed partial class WebSocketGateway
     private async Task ReceiveLoopAsync(ClientSession session, CancellationToken aborted)
     {
         var socket = session.Socket;
-        byte[] buffer = ArrayPool<byte>.Shared.Rent(_options.MaxFrameBytes);
+        byte[]? buffer = null;
         int malformed = 0;
         using var idle = CancellationTokenSource.CreateLinkedTokenSource(aborted, session.Closed);
         try
@@ -150,9 +150,12 @@ public sealed partial class WebSocketGateway
             while (true)
             {
                 idle.CancelAfter(_options.HeartbeatTimeout);
+                // A zero-byte read waits for the next frame without holding a buffer: an idle connection keeps none.
+                var received = await socket.ReceiveAsync(Memory<byte>.Empty, idle.Token);
+                if (received.MessageType == WebSocketMessageType.Close) return;
+                buffer = ArrayPool<byte>.Shared.Rent(_options.MaxFrameBytes);
                 int length = 0;
-                ValueWebSocketReceiveResult received;
-                do
+                while (!received.EndOfMessage)
                 {
                     if (length == _options.MaxFrameBytes)
                     {
@@ -161,9 +164,8 @@ public sealed partial class WebSocketGateway
                     }
                     received = await socket.ReceiveAsync(buffer.AsMemory(length, _options.MaxFrameBytes - length), idle.Token);
                     length += received.Count;
-                } while (!received.EndOfMessage && received.MessageType != WebSocketMessageType.Close);
-
-                if (received.MessageType == WebSocketMessageType.Close) return;
+                    if (received.MessageType == WebSocketMessageType.Close) return;
+                }
                 if (received.MessageType == WebSocketMessageType.Binary)
                 {
                     session.RequestClose(WebSocketCloseStatus.InvalidMessageType, "protocol v1 uses JSON text frames");
@@ -171,6 +173,8 @@ public sealed partial class WebSocketGateway
                 }
 
                 var request = Frame.TryParse(buffer.AsSpan(0, length));
+                ArrayPool<byte>.Shared.Return(buffer);
+                buffer = null;
                 if (_flood.CheckFrame(session, request?.Op, out bool flooding) is { } refusal)
                 {
                     if (flooding)
@@ -213,7 +217,7 @@ public sealed partial class WebSocketGateway
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            if (buffer is not null) ArrayPool<byte>.Shared.Return(buffer);
         }
     }
 
