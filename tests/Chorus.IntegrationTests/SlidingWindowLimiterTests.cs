@@ -31,4 +31,35 @@ public class SlidingWindowLimiterTests
         Assert.True(limiter.TryAcquire(T0.AddMilliseconds(1000))); // the first one left the window
         Assert.False(limiter.TryAcquire(T0.AddMilliseconds(1500)));
     }
+
+    [Fact]
+    public void Ring_grows_with_use_and_is_dropped_when_the_window_empties()
+    {
+        var limiter = new SlidingWindowLimiter(200, TimeSpan.FromSeconds(1));
+        Assert.Equal(0, limiter.RingCapacity); // a new connection's limiter holds nothing
+        for (int i = 0; i < 3; i++) Assert.True(limiter.TryAcquire(T0.AddMilliseconds(i)));
+        Assert.InRange(limiter.RingCapacity, 3, 8);
+        Assert.True(limiter.IsIdle(T0.AddSeconds(2)));
+        Assert.Equal(0, limiter.RingCapacity);
+    }
+
+    [Fact]
+    public void Exact_mode_agrees_with_a_naive_sliding_log()
+    {
+        var random = new Random(1234);
+        foreach (int limit in new[] { 1, 3, 7, 50 })
+        {
+            var limiter = new SlidingWindowLimiter(limit, TimeSpan.FromSeconds(1));
+            var log = new List<DateTimeOffset>();
+            var now = T0;
+            for (int i = 0; i < 5000; i++)
+            {
+                now = now.AddMilliseconds(random.Next(0, 4) == 0 ? random.Next(0, 1500) : random.Next(0, 30));
+                log.RemoveAll(t => now - t >= TimeSpan.FromSeconds(1));
+                bool expected = log.Count < limit;
+                if (expected) log.Add(now);
+                Assert.Equal(expected, limiter.TryAcquire(now));
+            }
+        }
+    }
 }

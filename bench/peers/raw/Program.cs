@@ -1,4 +1,5 @@
-// The ceiling of the benchmark: what .NET itself does on this machine. No protocol, no auth. A connection joins the
+// The ceiling of the benchmark: what .NET itself does on this machine. Idle connections hold no buffers (zero-byte
+// reads; buffers rented from the pool while in use). No protocol, no auth. A connection joins the
 // room its URL names (/ws?room=R). Each received text frame is copied once into a shared, already-framed buffer and
 // queued to every other connection of the room; one writer per connection packs every queued frame into one
 // socket write. WebSocket framing is done by hand on the upgraded stream, because WebSocket.SendAsync writes (and
@@ -31,25 +32,39 @@ app.Map("/ws", async (HttpContext context) =>
     connections[id] = queue;
     var writer = Task.Run(async () =>
     {
-        var buffer = new ArrayBufferWriter<byte>(64 * 1024);
         try
         {
             while (await queue.Reader.WaitToReadAsync())
             {
-                buffer.ResetWrittenCount();
-                while (buffer.WrittenCount < 256 * 1024 && queue.Reader.TryRead(out var frame)) buffer.Write(frame);
-                await stream.WriteAsync(buffer.WrittenMemory);
+                // a batch buffer is rented per write and returned, so an idle connection holds none
+                byte[] buffer = ArrayPool<byte>.Shared.Rent(256 * 1024);
+                int length = 0;
+                while (queue.Reader.TryPeek(out var next) && length + next.Length <= buffer.Length && queue.Reader.TryRead(out var frame))
+                {
+                    frame.CopyTo(buffer, length);
+                    length += frame.Length;
+                }
+                await stream.WriteAsync(buffer.AsMemory(0, length));
                 await stream.FlushAsync();
+                ArrayPool<byte>.Shared.Return(buffer);
             }
         }
         catch (Exception) { }
     });
+    byte[] input = [];
     try
     {
-        var input = new byte[64 * 1024];
         int filled = 0;
         while (true)
         {
+            if (filled == 0)
+            {
+                // a zero-byte read waits for data without holding a buffer
+                if (input.Length > 0) ArrayPool<byte>.Shared.Return(input);
+                input = [];
+                _ = await stream.ReadAsync(Memory<byte>.Empty);
+                input = ArrayPool<byte>.Shared.Rent(16 * 1024);
+            }
             int n = await stream.ReadAsync(input.AsMemory(filled));
             if (n == 0) break;
             filled += n;
@@ -68,11 +83,18 @@ app.Map("/ws", async (HttpContext context) =>
             }
             Array.Copy(input, used, input, 0, filled - used);
             filled -= used;
-            if (filled == input.Length) Array.Resize(ref input, input.Length * 2);
+            if (filled == input.Length)
+            {
+                var larger = ArrayPool<byte>.Shared.Rent(input.Length * 2);
+                input.AsSpan(0, filled).CopyTo(larger);
+                ArrayPool<byte>.Shared.Return(input);
+                input = larger;
+            }
         }
         done:;
     }
     catch (Exception) { }
+    if (input.Length > 0) ArrayPool<byte>.Shared.Return(input);
     connections.TryRemove(id, out _);
     queue.Writer.TryComplete();
     await writer;

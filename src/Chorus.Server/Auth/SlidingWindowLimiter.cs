@@ -3,19 +3,23 @@ namespace Chorus.Server.Auth;
 /// <summary>
 /// Allows at most <c>limit</c> events in any window of the given length.
 /// Hand-written because System.Threading.RateLimiting limiters replenish on timer ticks, so a burst straddling a tick
-/// can pass more than "N per second". Up to <see cref="ExactLimit"/> permits it keeps the last N timestamps and is
-/// exact; above that (benchmarks, lifted limits) it counts events in 16 slots of the window, which keeps memory
-/// constant at the price of slot-sized precision.
+/// can pass more than "N per second". Up to <see cref="ExactLimit"/> permits it keeps the times of the events still in
+/// the window and is exact; that ring grows with use and is dropped once the window is empty, so an idle limiter
+/// holds no array. Above <see cref="ExactLimit"/> (benchmarks, lifted limits) it counts events in 16 slots of the
+/// window, which keeps memory constant at the price of slot-sized precision.
 /// </summary>
 public sealed class SlidingWindowLimiter
 {
-    /// <summary>The largest limit enforced exactly (one timestamp per permit).</summary>
+    /// <summary>The largest limit enforced exactly (one timestamp per event in the window).</summary>
     public const int ExactLimit = 512;
     private const int Slots = 16;
+    private const int InitialRing = 4;
 
+    private readonly Lock _lock = new();
     private readonly int _limit;
     private readonly long _windowTicks;
-    private readonly long[] _stamps;      // exact mode: ring of the last permits' times
+    private readonly bool _exact;
+    private long[] _stamps = [];          // exact mode: ring of the times of the events in the window
     private readonly long[] _slotCounts;  // slot mode: events per slot
     private readonly long[] _slotIds;     // slot mode: which slot each entry currently counts
     private int _count;
@@ -27,21 +31,25 @@ public sealed class SlidingWindowLimiter
         ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
         _limit = limit;
         _windowTicks = window.Ticks;
-        bool exact = limit <= ExactLimit;
-        _stamps = exact ? new long[limit] : [];
-        _slotCounts = exact ? [] : new long[Slots];
-        _slotIds = exact ? [] : new long[Slots];
+        _exact = limit <= ExactLimit;
+        _slotCounts = _exact ? [] : new long[Slots];
+        _slotIds = _exact ? [] : new long[Slots];
+    }
+
+    /// <summary>Timestamps the exact-mode ring can hold right now (0 once idle): what the limiter costs in memory.</summary>
+    public int RingCapacity
+    {
+        get { lock (_lock) return _stamps.Length; }
     }
 
     /// <summary>Whether no event happened within the window before <paramref name="now"/>.</summary>
     public bool IsIdle(DateTimeOffset now)
     {
-        lock (_stamps)
+        lock (_lock)
         {
-            if (_stamps.Length == 0) return SlotSum(now.UtcTicks / SlotTicks) == 0;
-            if (_count == 0) return true;
-            long newest = _stamps[(_oldest + _count - 1) % _stamps.Length];
-            return now.UtcTicks - newest >= _windowTicks;
+            if (!_exact) return SlotSum(now.UtcTicks / SlotTicks) == 0;
+            Expire(now.UtcTicks);
+            return _count == 0;
         }
     }
 
@@ -49,20 +57,39 @@ public sealed class SlidingWindowLimiter
     public bool TryAcquire(DateTimeOffset now)
     {
         long t = now.UtcTicks;
-        lock (_stamps)
+        lock (_lock)
         {
-            if (_stamps.Length == 0) return TryAcquireSlot(t);
-            if (_count < _stamps.Length)
-            {
-                _stamps[(_oldest + _count) % _stamps.Length] = t;
-                _count++;
-                return true;
-            }
-            if (t - _stamps[_oldest] < _windowTicks) return false;
-            _stamps[_oldest] = t;
-            _oldest = (_oldest + 1) % _stamps.Length;
+            if (!_exact) return TryAcquireSlot(t);
+            Expire(t);
+            if (_count >= _limit) return false;
+            if (_count == _stamps.Length) Grow();
+            _stamps[(_oldest + _count) % _stamps.Length] = t;
+            _count++;
             return true;
         }
+    }
+
+    /// <summary>Forgets the events that left the window; drops the ring when none is left.</summary>
+    private void Expire(long t)
+    {
+        while (_count > 0 && t - _stamps[_oldest] >= _windowTicks)
+        {
+            _oldest = (_oldest + 1) % _stamps.Length;
+            _count--;
+        }
+        if (_count == 0)
+        {
+            _stamps = [];
+            _oldest = 0;
+        }
+    }
+
+    private void Grow()
+    {
+        var larger = new long[Math.Min(_limit, Math.Max(InitialRing, _stamps.Length * 2))];
+        for (int i = 0; i < _count; i++) larger[i] = _stamps[(_oldest + i) % _stamps.Length];
+        _stamps = larger;
+        _oldest = 0;
     }
 
     private long SlotTicks => Math.Max(1, _windowTicks / Slots);
