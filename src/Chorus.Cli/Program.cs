@@ -8,5 +8,6 @@ var root = new RootCommand("Chorus: self-hosted real-time room signaling and cha
     ListenCommand.Create(),
     CallCommand.Create(),
     ChatCommand.Create(),
+    BenchCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

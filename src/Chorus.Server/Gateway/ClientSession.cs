@@ -47,8 +47,8 @@ public sealed class ClientSession
     public Auth.SlidingWindowLimiter? LoginLimit { get; set; }
     /// <summary>The chat send rate limit of the user logged in here (one device per user, so per user).</summary>
     public Auth.SlidingWindowLimiter? ChatSendLimit { get; set; }
-    /// <summary>Room logins of this connection, by RoomId.</summary>
-    public ConcurrentDictionary<string, RoomMember> Rooms { get; } = new(StringComparer.Ordinal);
+    /// <summary>Room logins of this connection, by RoomId (sized for the usual one room: a connection is mostly idle).</summary>
+    public ConcurrentDictionary<string, RoomMember> Rooms { get; } = new(concurrencyLevel: 1, capacity: 2, StringComparer.Ordinal);
     /// <summary>Cancelled when the session ends.</summary>
     public CancellationToken Closed => _closed.Token;
     /// <summary>Why the session was aborted, if it was.</summary>
