@@ -20,7 +20,7 @@ internal sealed partial class ServerProcess : IAsyncDisposable
     public static Task<ServerProcess> StartDotnetAsync(string dll, IEnumerable<string> args, IDictionary<string, string> environment) =>
         StartAsync("dotnet", [Path.Combine(AppContext.BaseDirectory, dll), .. args], null, environment);
 
-    /// <summary>Something that lives as long as the server (the Socket.IO agent); disposed with it.</summary>
+    /// <summary>Something that lives as long as the server (the Socket.IO agent, a data directory); disposed after it stops.</summary>
     public IAsyncDisposable? Companion { get; set; }
 
     /// <summary>Starts <c>node SCRIPT</c> in <paramref name="directory"/>, after <c>npm ci</c> when its packages are not installed.</summary>
@@ -87,9 +87,9 @@ internal sealed partial class ServerProcess : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        if (Companion is not null) await Companion.DisposeAsync();
         try { _process.Kill(entireProcessTree: true); } catch (InvalidOperationException) { }
         await _process.WaitForExitAsync();
         _process.Dispose();
+        if (Companion is not null) await Companion.DisposeAsync();
     }
 }

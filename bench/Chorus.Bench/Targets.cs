@@ -59,15 +59,31 @@ internal sealed class ChorusTarget : IBenchTarget
 
     public string Name => "Chorus";
 
-    public Task<ServerProcess> StartAsync() => ServerProcess.StartDotnetAsync("chorus.dll",
-    [
-        "serve", "--port", "0", "--data", Path.Combine(Path.GetTempPath(), "chorus-bench-" + Guid.NewGuid().ToString("N")),
-        // the benchmark floods on purpose: lift the per-client and per-room limits
-        "--Chorus:BroadcastPerClientPerSecond=100000000", "--Chorus:BroadcastPerRoomPerSecond=100000000",
-        "--Chorus:FramesPerConnectionPerSecond=100000000", "--Chorus:FramesPerAppPerSecond=100000000",
-        "--Chorus:ConnectionsPerIpPerSecond=1000000", "--Chorus:ChatSendsPerSecond=100000000",
-        "--Logging:LogLevel:Default=Warning",
-    ], BenchTargets.DotnetEnvironment());
+    public async Task<ServerProcess> StartAsync()
+    {
+        string data = Path.Combine(Path.GetTempPath(), "chorus-bench-" + Guid.NewGuid().ToString("N"));
+        var server = await ServerProcess.StartDotnetAsync("chorus.dll",
+        [
+            "serve", "--port", "0", "--data", data,
+            // the benchmark floods on purpose: lift the per-client and per-room limits
+            "--Chorus:BroadcastPerClientPerSecond=100000000", "--Chorus:BroadcastPerRoomPerSecond=100000000",
+            "--Chorus:FramesPerConnectionPerSecond=100000000", "--Chorus:FramesPerAppPerSecond=100000000",
+            "--Chorus:ConnectionsPerIpPerSecond=1000000", "--Chorus:ChatSendsPerSecond=100000000",
+            "--Logging:LogLevel:Default=Warning",
+        ], BenchTargets.DotnetEnvironment());
+        server.Companion = new DataDirectory(data);
+        return server;
+    }
+
+    /// <summary>The server's data directory, deleted once the server has stopped.</summary>
+    private sealed class DataDirectory(string path) : IAsyncDisposable
+    {
+        public ValueTask DisposeAsync()
+        {
+            try { Directory.Delete(path, recursive: true); } catch (IOException) { }
+            return ValueTask.CompletedTask;
+        }
+    }
 
     public async Task<IBenchClient> ConnectAsync(ServerProcess server, string room, string user, Action<long> onDelivered)
     {
