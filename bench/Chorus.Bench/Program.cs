@@ -5,7 +5,7 @@ using Chorus.Bench.Scenarios;
 
 // chorus-bench: each server under test runs in its own process and is measured from outside (/proc); see README.
 var secondsOption = new Option<int>("--seconds") { Description = "Measured window per run, in seconds (default 10).", DefaultValueFactory = _ => 10 };
-var warmupOption = new Option<int>("--warmup") { Description = "Warm-up per run, in seconds (default 3).", DefaultValueFactory = _ => 3 };
+var warmupOption = new Option<int>("--warmup") { Description = "Warm-up per run, in seconds (default 15: the JIT's tiering settles first; see the README).", DefaultValueFactory = _ => 15 };
 var smokeOption = new Option<bool>("--smoke") { Description = "A few seconds per scenario at small sizes, ceiling and Chorus only: checks the tool works, measures nothing worth quoting." };
 var noPeersOption = new Option<bool>("--no-peers") { Description = "Leave out SignalR and Socket.IO (the ceiling and Chorus still run)." };
 var outOption = new Option<string?>("--out") { Description = "Directory for the Markdown result (default bench/results; none with --smoke)." };

@@ -20,6 +20,7 @@ public sealed class SqliteChatStore : IChatStore
     private readonly string _connectionString;
     private readonly Channel<WriteOp> _writes = Channel.CreateUnbounded<WriteOp>(new UnboundedChannelOptions { SingleReader = true });
     private readonly SqliteConnection _writer;
+    private readonly PreparedStatements _statements; // the writer's
     private readonly Thread _writerThread;
     private readonly TimeProvider _time;
     private readonly MessageIdGenerator _ids;
@@ -38,6 +39,7 @@ public sealed class SqliteChatStore : IChatStore
         _writer.Open();
         _writer.Execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=5000;");
         _writer.Execute(Schema);
+        _statements = new PreparedStatements(_writer);
         _ids.AtLeast(_writer.ExecuteScalar<long?>("SELECT MAX(message_id) FROM messages") ?? 0);
         _writerThread = new Thread(WriterLoop) { IsBackground = true, Name = "chorus-sqlite-writer" };
         _writerThread.Start();
@@ -82,19 +84,24 @@ public sealed class SqliteChatStore : IChatStore
     public Task<AppendResult> AppendAsync(NewMessage m, CancellationToken cancellationToken = default) => WriteAsync((c, tx) =>
     {
         // (the writer calls m.OnCommitted after the commit, in batch order: see AfterCommit below)
+        // The statements run on every message are kept prepared (see PreparedStatements).
         if (m.LocalMessageId != 0)
         {
             // "local_id <> 0" lets SQLite use the partial unique index; without it the lookup scans the app's messages
-            var existing = c.QuerySingleOrDefault<MessageRow>($"SELECT {MessageColumns} FROM messages WHERE app_id=@AppId AND sender=@SenderUserId AND local_id=@LocalMessageId AND local_id <> 0",
-                new { m.AppId, m.SenderUserId, m.LocalMessageId }, tx);
-            if (existing is not null) return new AppendResult(existing.ToStored(), Duplicate: true);
+            var found = _statements.Bind("SELECT message_id FROM messages WHERE app_id=@p0 AND sender=@p1 AND local_id=@p2 AND local_id <> 0",
+                tx, (long)m.AppId, m.SenderUserId, m.LocalMessageId).ExecuteScalar();
+            if (found is long existingId)
+            {
+                var existing = c.QuerySingle<MessageRow>($"SELECT {MessageColumns} FROM messages WHERE message_id=@Id", new { Id = existingId }, tx);
+                return new AppendResult(existing.ToStored(), Duplicate: true);
+            }
         }
         long now = _time.GetUtcNow().ToUnixTimeMilliseconds();
-        long seq = c.ExecuteScalar<long>("""
-            INSERT INTO conversations(app_id, conv_type, conv_key, max_seq, last_time) VALUES (@AppId, @Type, @Key, 1, @Now)
-            ON CONFLICT(app_id, conv_type, conv_key) DO UPDATE SET max_seq = max_seq + 1, last_time = @Now
+        long seq = (long)_statements.Bind("""
+            INSERT INTO conversations(app_id, conv_type, conv_key, max_seq, last_time) VALUES (@p0, @p1, @p2, 1, @p3)
+            ON CONFLICT(app_id, conv_type, conv_key) DO UPDATE SET max_seq = max_seq + 1, last_time = @p3
             RETURNING max_seq
-            """, new { m.AppId, Type = (int)m.ConversationType, Key = m.ConversationKey, Now = now }, tx);
+            """, tx, (long)m.AppId, (long)m.ConversationType, m.ConversationKey, now).ExecuteScalar()!;
         long id = _ids.Next();
         var stored = new StoredMessage
         {
@@ -103,19 +110,16 @@ public sealed class SqliteChatStore : IChatStore
             SearchedContent = m.SearchedContent, ExtendedData = m.ExtendedData, HasReceipt = m.HasReceipt, Priority = m.Priority,
             Timestamp = now, MentionedUserIds = m.MentionedUserIds,
         };
-        c.Execute($"INSERT INTO messages({MessageColumns}) VALUES (@MessageId, @AppId, @ConvType, @ConversationKey, @Seq, @SenderUserId, @LocalMessageId, @Type, @Text, @SubType, @SearchedContent, @ExtendedData, @HasReceipt, 0, @Priority, @Timestamp, @Mentioned)",
-            new
-            {
-                stored.MessageId, stored.AppId, ConvType = (int)stored.ConversationType, stored.ConversationKey, stored.Seq, stored.SenderUserId, stored.LocalMessageId,
-                Type = (int)stored.Type, stored.Text, stored.SubType, stored.SearchedContent, stored.ExtendedData, HasReceipt = stored.HasReceipt ? 1 : 0,
-                stored.Priority, stored.Timestamp, Mentioned = stored.MentionedUserIds is { Length: > 0 } ids ? string.Join('\n', ids) : null,
-            }, tx);
+        _statements.Bind($"INSERT INTO messages({MessageColumns}) VALUES (@p0, @p1, @p2, @p3, @p4, @p5, @p6, @p7, @p8, @p9, @p10, @p11, @p12, 0, @p13, @p14, @p15)", tx,
+            stored.MessageId, (long)stored.AppId, (long)stored.ConversationType, stored.ConversationKey, stored.Seq, stored.SenderUserId, stored.LocalMessageId,
+            (long)stored.Type, stored.Text, (long)stored.SubType, stored.SearchedContent, stored.ExtendedData, stored.HasReceipt ? 1L : 0L,
+            (long)stored.Priority, stored.Timestamp, stored.MentionedUserIds is { Length: > 0 } mentioned ? string.Join('\n', mentioned) : null).ExecuteNonQuery();
         foreach (var user in m.EnsureConversationFor)
-            c.Execute("INSERT OR IGNORE INTO user_conversations(app_id, user_id, conv_type, conv_key) VALUES (@AppId, @User, @Type, @Key)",
-                new { m.AppId, User = user, Type = (int)m.ConversationType, Key = m.ConversationKey }, tx);
+            _statements.Bind("INSERT OR IGNORE INTO user_conversations(app_id, user_id, conv_type, conv_key) VALUES (@p0, @p1, @p2, @p3)", tx,
+                (long)m.AppId, user, (long)m.ConversationType, m.ConversationKey).ExecuteNonQuery();
         // Sending implies having read everything before: the sender's own message never counts as unread.
-        c.Execute("UPDATE user_conversations SET read_seq = MAX(read_seq, @Seq) WHERE app_id=@AppId AND user_id=@User AND conv_type=@Type AND conv_key=@Key",
-            new { Seq = seq, m.AppId, User = m.SenderUserId, Type = (int)m.ConversationType, Key = m.ConversationKey }, tx);
+        _statements.Bind("UPDATE user_conversations SET read_seq = MAX(read_seq, @p0) WHERE app_id=@p1 AND user_id=@p2 AND conv_type=@p3 AND conv_key=@p4", tx,
+            seq, (long)m.AppId, m.SenderUserId, (long)m.ConversationType, m.ConversationKey).ExecuteNonQuery();
         return new AppendResult(stored, Duplicate: false);
     }, cancellationToken, afterCommit: m.OnCommitted is null ? null : r => { if (r is AppendResult { Duplicate: false } a) m.OnCommitted(a.Message); });
 
@@ -490,6 +494,7 @@ public sealed class SqliteChatStore : IChatStore
     {
         _writes.Writer.TryComplete();
         await Task.Run(() => _writerThread.Join());
+        _statements.Dispose();
         await _writer.DisposeAsync();
         SqliteConnection.ClearAllPools();
     }
