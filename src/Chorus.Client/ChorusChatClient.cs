@@ -110,15 +110,24 @@ public sealed class ChorusChatClient : IAsyncDisposable
         message.Direction = MessageDirection.Send;
         message.SentStatus = MessageSentStatus.Sending;
         notification?.OnMessageAttached?.Invoke(message);
-        var reply = await RequestAsync(new Frame { Op = Ops.SendMessage, ConvType = conversationType, ConvId = toConversationId, Message = message.ToWire(config) }, cancellationToken).ConfigureAwait(false);
-        if (reply.ErrorCode != 0 || reply.Message is null)
+        var cursor = Cursor(conversationType, toConversationId);
+        cursor.BeginSend();
+        try
         {
-            message.SentStatus = MessageSentStatus.Failed;
-            return new MessageSentResult(message, reply.ErrorCode ?? ChatErrorCodes.BadParameter, reply.Error);
+            var reply = await RequestAsync(new Frame { Op = Ops.SendMessage, ConvType = conversationType, ConvId = toConversationId, Message = message.ToWire(config) }, cancellationToken).ConfigureAwait(false);
+            if (reply.ErrorCode != 0 || reply.Message is null)
+            {
+                message.SentStatus = MessageSentStatus.Failed;
+                return new MessageSentResult(message, reply.ErrorCode ?? ChatErrorCodes.BadParameter, reply.Error);
+            }
+            message.Fill(reply.Message, _user?.UserId ?? "");
+            if (message.ConversationSeq > 0) cursor.Accept(reply.Message, offline: false);
+            return new MessageSentResult(message, 0, null);
         }
-        message.Fill(reply.Message, _user?.UserId ?? "");
-        if (message.ConversationSeq > 0) Cursor(conversationType, toConversationId).Accept(reply.Message, offline: false);
-        return new MessageSentResult(message, 0, null);
+        finally
+        {
+            cursor.EndSend();
+        }
     }
 
     /// <summary>Sends a peer message.</summary>
@@ -376,6 +385,19 @@ public sealed class ChorusChatClient : IAsyncDisposable
         private readonly Queue<long> _deliveredOrder = new();
         private long _last = startAt; // -1: not known yet (the first live message sets it)
         private int _syncing;
+        private int _sending; // sends to this conversation not yet acknowledged
+
+        /// <summary>A send to this conversation starts: a gap may be its own message, whose acknowledgment is on the way.</summary>
+        public void BeginSend() => Interlocked.Increment(ref _sending);
+
+        /// <summary>A send ended (its acknowledgment, if any, was accepted): a gap still open now is real.</summary>
+        public void EndSend()
+        {
+            if (Interlocked.Decrement(ref _sending) > 0) return;
+            bool gap;
+            lock (_gate) gap = _held.Count > 0;
+            if (gap) _ = SyncAsync(owner._channel.Disposed);
+        }
 
         public void StartAt(long seq)
         {
@@ -395,7 +417,10 @@ public sealed class ChorusChatClient : IAsyncDisposable
                 gap = _held.Count > 0;
             }
             if (ready is { Count: > 0 }) owner.Deliver(type, conversationId, ready);
-            if (gap) _ = SyncAsync(owner._channel.Disposed);
+            // A live message can overtake the acknowledgment of one's own send just before it (the server acknowledges
+            // after the commit, when the next message may already be on its way): that gap closes by itself, so history
+            // is pulled only when no send is pending (else EndSend does it).
+            if (gap && Volatile.Read(ref _sending) == 0) _ = SyncAsync(owner._channel.Disposed);
         }
 
         /// <summary>Pulls history after the last delivered message until there is no gap, then delivers in order.</summary>
