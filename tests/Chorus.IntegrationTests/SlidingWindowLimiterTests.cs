@@ -41,6 +41,13 @@ public class SlidingWindowLimiterTests
         Assert.InRange(limiter.RingCapacity, 3, 8);
         Assert.True(limiter.IsIdle(T0.AddSeconds(2)));
         Assert.Equal(0, limiter.RingCapacity);
+
+        var lifted = new SlidingWindowLimiter(100_000_000, TimeSpan.FromSeconds(1)); // slot mode
+        Assert.Equal(0, lifted.RingCapacity);
+        Assert.True(lifted.TryAcquire(T0));
+        Assert.Equal(16, lifted.RingCapacity);
+        Assert.True(lifted.IsIdle(T0.AddSeconds(2)));
+        Assert.Equal(0, lifted.RingCapacity);
     }
 
     [Fact]

@@ -6,7 +6,8 @@ namespace Chorus.Server.Auth;
 /// can pass more than "N per second". Up to <see cref="ExactLimit"/> permits it keeps the times of the events still in
 /// the window and is exact; that ring grows with use and is dropped once the window is empty, so an idle limiter
 /// holds no array. Above <see cref="ExactLimit"/> (benchmarks, lifted limits) it counts events in 16 slots of the
-/// window, which keeps memory constant at the price of slot-sized precision.
+/// window, which keeps memory constant at the price of slot-sized precision (the slots too are allocated on first
+/// use and dropped when found idle).
 /// </summary>
 public sealed class SlidingWindowLimiter
 {
@@ -19,9 +20,9 @@ public sealed class SlidingWindowLimiter
     private readonly int _limit;
     private readonly long _windowTicks;
     private readonly bool _exact;
-    private long[] _stamps = [];          // exact mode: ring of the times of the events in the window
-    private readonly long[] _slotCounts;  // slot mode: events per slot
-    private readonly long[] _slotIds;     // slot mode: which slot each entry currently counts
+    private long[] _stamps = [];     // exact mode: ring of the times of the events in the window
+    private long[] _slotCounts = []; // slot mode: events per slot (allocated on first use, dropped when idle)
+    private long[] _slotIds = [];    // slot mode: which slot each entry currently counts
     private int _count;
     private int _oldest;
 
@@ -32,14 +33,12 @@ public sealed class SlidingWindowLimiter
         _limit = limit;
         _windowTicks = window.Ticks;
         _exact = limit <= ExactLimit;
-        _slotCounts = _exact ? [] : new long[Slots];
-        _slotIds = _exact ? [] : new long[Slots];
     }
 
-    /// <summary>Timestamps the exact-mode ring can hold right now (0 once idle): what the limiter costs in memory.</summary>
+    /// <summary>Entries the limiter holds right now (ring timestamps, or slots; 0 once idle): what it costs in memory.</summary>
     public int RingCapacity
     {
-        get { lock (_lock) return _stamps.Length; }
+        get { lock (_lock) return _exact ? _stamps.Length : _slotCounts.Length; }
     }
 
     /// <summary>Whether no event happened within the window before <paramref name="now"/>.</summary>
@@ -47,7 +46,13 @@ public sealed class SlidingWindowLimiter
     {
         lock (_lock)
         {
-            if (!_exact) return SlotSum(now.UtcTicks / SlotTicks) == 0;
+            if (!_exact)
+            {
+                if (SlotSum(now.UtcTicks / SlotTicks) != 0) return false;
+                _slotCounts = [];
+                _slotIds = [];
+                return true;
+            }
             Expire(now.UtcTicks);
             return _count == 0;
         }
@@ -97,6 +102,11 @@ public sealed class SlidingWindowLimiter
     private bool TryAcquireSlot(long ticks)
     {
         long slot = ticks / SlotTicks;
+        if (_slotCounts.Length == 0)
+        {
+            _slotCounts = new long[Slots];
+            _slotIds = new long[Slots];
+        }
         if (SlotSum(slot) >= _limit) return false;
         int i = (int)(slot % Slots);
         if (_slotIds[i] != slot)
@@ -111,7 +121,7 @@ public sealed class SlidingWindowLimiter
     private long SlotSum(long currentSlot)
     {
         long sum = 0;
-        for (int i = 0; i < Slots; i++)
+        for (int i = 0; i < _slotCounts.Length; i++)
             if (_slotIds[i] > currentSlot - Slots && _slotIds[i] <= currentSlot) sum += _slotCounts[i];
         return sum;
     }
