@@ -70,6 +70,9 @@ public sealed class SendQueue
         _channel.Writer.TryComplete();
     }
 
+    /// <summary>Passes through the thread pool's queue a writer makes to gather frames before it writes, when the pool is busy.</summary>
+    public const int GatherPasses = 2;
+
     /// <summary>Most bytes packed into one socket write.</summary>
     public const int MaxBatchBytes = 64 * 1024;
 
@@ -82,6 +85,13 @@ public sealed class SendQueue
         var reader = _channel.Reader;
         while (await reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
         {
+            // Let the frames of fan-outs in progress join this batch. When the thread pool has work queued (the server
+            // is busy: a fan-out wakes every recipient's writer), the writer goes back through that queue before it
+            // writes; by the time it runs again the next messages have usually been queued too, and one socket write
+            // carries them all, which costs far less than the writes it saves (measured: scenario A in the README).
+            // When nothing is queued the frame is written at once.
+            if (ThreadPool.PendingWorkItemCount > 0)
+                for (int pass = 0; pass < GatherPasses; pass++) await Task.Yield();
             stream.BeginBatch();
             while (reader.TryRead(out var frame))
             {
