@@ -88,7 +88,7 @@ public sealed class SendQueue
             // Let the frames of fan-outs in progress join this batch. When the thread pool has work queued (the server
             // is busy: a fan-out wakes every recipient's writer), the writer goes back through that queue before it
             // writes; by the time it runs again the next messages have usually been queued too, and one socket write
-            // carries them all, which costs far less than the writes it saves (measured: scenario A in the README).
+            // carries them all, which costs far less than the writes it saves (measured: docs/performance.md).
             // When nothing is queued the frame is written at once.
             if (ThreadPool.PendingWorkItemCount > 0)
                 for (int pass = 0; pass < GatherPasses; pass++) await Task.Yield();
