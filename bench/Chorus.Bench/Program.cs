@@ -35,7 +35,7 @@ void Add(string name, string description, string[] scenarios)
         bool smoke = parse.GetValue(smokeOption);
         var window = TimeSpan.FromSeconds(smoke ? 2 : parse.GetValue(secondsOption));
         var warmup = TimeSpan.FromSeconds(smoke ? 1 : parse.GetValue(warmupOption));
-        var targets = BenchTargets.All(withPeers: !smoke && !parse.GetValue(noPeersOption));
+        var targets = BenchTargets.All(withPeers: !smoke && !parse.GetValue(noPeersOption), Console.Out);
         var reports = new List<ScenarioReport>();
         foreach (string scenario in scenarios)
         {

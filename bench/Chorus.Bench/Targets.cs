@@ -38,11 +38,29 @@ internal interface IBenchClient : IAsyncDisposable
 /// <summary>Every target, in the order the tables list them.</summary>
 internal static class BenchTargets
 {
-    public static IBenchTarget[] All(bool withPeers) => withPeers
-        ? [new RawTarget(), new ChorusTarget(), new SignalRTarget(), new SocketIoTarget()]
-        : [new RawTarget(), new ChorusTarget()];
+    public static IBenchTarget[] All(bool withPeers, TextWriter log)
+    {
+        if (!withPeers) return [new RawTarget(), new ChorusTarget()];
+        if (NodeAvailable()) return [new RawTarget(), new ChorusTarget(), new SignalRTarget(), new SocketIoTarget()];
+        log.WriteLine("warning: Node.js (node and npm) is not on PATH: Socket.IO is left out of this run");
+        return [new RawTarget(), new ChorusTarget(), new SignalRTarget()];
+    }
 
-    /// <summary>Environment for a .NET server: workstation GC, the setting every .NET target runs with (chosen by measurement: see the README).</summary>
+    private static bool NodeAvailable()
+    {
+        try
+        {
+            using var node = Process.Start(new ProcessStartInfo("node", ["--version"]) { RedirectStandardOutput = true, UseShellExecute = false })!;
+            node.WaitForExit(10_000);
+            return node.HasExited && node.ExitCode == 0;
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Environment for a .NET server: workstation GC, the setting every .NET target runs with (chosen by measurement: docs/performance.md).</summary>
     public static Dictionary<string, string> DotnetEnvironment() => new()
     {
         ["DOTNET_gcServer"] = "0",
