@@ -386,6 +386,7 @@ public sealed class ChorusChatClient : IAsyncDisposable
         private long _last = startAt; // -1: not known yet (the first live message sets it)
         private int _syncing;
         private int _sending; // sends to this conversation not yet acknowledged
+        private const int MaxSyncRetries = 5;
 
         /// <summary>A send to this conversation starts: a gap may be its own message, whose acknowledgment is on the way.</summary>
         public void BeginSend() => Interlocked.Increment(ref _sending);
@@ -427,6 +428,7 @@ public sealed class ChorusChatClient : IAsyncDisposable
         public async Task SyncAsync(CancellationToken cancellationToken)
         {
             if (Interlocked.Exchange(ref _syncing, 1) == 1) return;
+            int failures = 0, rereads = 0;
             try
             {
                 while (!cancellationToken.IsCancellationRequested)
@@ -434,21 +436,40 @@ public sealed class ChorusChatClient : IAsyncDisposable
                     long from;
                     lock (_gate) from = Math.Max(_last, 0);
                     var reply = await owner.RequestAsync(new Frame { Op = Ops.QueryHistory, ConvType = type, ConvId = conversationId, NextSeq = from, Count = ChatLimits.MaxHistoryCount, Reverse = true }, cancellationToken).ConfigureAwait(false);
-                    if (reply.ErrorCode != 0) return; // disconnected or no access: the next reconnect tries again
+                    if (reply.ErrorCode != 0)
+                    {
+                        // A timeout or a refusal (a busy server) is tried again shortly: no later message may come to
+                        // trigger another pull. A lost connection gives up here; the reconnect pulls again.
+                        if (++failures > MaxSyncRetries) return;
+                        await Task.Delay(TimeSpan.FromMilliseconds(100 * failures), cancellationToken).ConfigureAwait(false);
+                        continue;
+                    }
+                    failures = 0;
                     var page = reply.Messages ?? [];
                     List<ChatMessage>? ready;
+                    bool stillMissing;
                     lock (_gate)
                     {
                         foreach (var m in page)
                             if (m.ConversationSeq > _last) _held.TryAdd(m.ConversationSeq, (m, true));
-                        // History is complete up to what it returned (all of it, on the last page): a sequence number it
-                        // does not return there is deleted for this user, and is skipped rather than waited for.
-                        bool lastPage = page.Length < ChatLimits.MaxHistoryCount;
-                        ready = Drain(skipThrough: lastPage ? long.MaxValue : page[^1].ConversationSeq);
+                        // History is complete up to the last message it returned: a sequence number missing below that
+                        // is deleted for this user, and is skipped rather than waited for. Beyond it nothing is known:
+                        // a live message held here may have been committed after this read, and one before it may have
+                        // gone to this user's previous connection, so that gap is pulled again rather than skipped.
+                        ready = Drain(skipThrough: page.Length > 0 ? page[^1].ConversationSeq : from);
+                        stillMissing = _held.Count > 0;
                     }
                     if (ready is { Count: > 0 }) owner.Deliver(type, conversationId, ready);
-                    if (page.Length < ChatLimits.MaxHistoryCount) return;
+                    if (page.Length < ChatLimits.MaxHistoryCount)
+                    {
+                        // A read made after the held message arrived includes everything committed before it.
+                        if (!stillMissing || ++rereads > MaxSyncRetries) return;
+                    }
                 }
+            }
+            catch (OperationCanceledException)
+            {
+                // the client was disposed
             }
             finally
             {
