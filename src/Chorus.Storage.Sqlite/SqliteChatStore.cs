@@ -330,11 +330,8 @@ public sealed class SqliteChatStore : IChatStore
     public async Task<long> GetUnreadTotalAsync(uint appId, string userId, CancellationToken cancellationToken = default)
     {
         await using var c = await OpenReaderAsync(cancellationToken);
-        return await c.ExecuteScalarAsync<long?>("""
-            SELECT SUM(MAX(0, COALESCE(c.max_seq, 0) - MAX(uc.read_seq, uc.cleared_seq)))
-            FROM user_conversations uc LEFT JOIN conversations c ON c.app_id=uc.app_id AND c.conv_type=uc.conv_type AND c.conv_key=uc.conv_key
-            WHERE uc.app_id=@App AND uc.user_id=@User AND uc.muted = 0 AND COALESCE(c.max_seq, 0) > uc.hidden_seq
-            """, new { App = appId, User = userId }) ?? 0;
+        return await c.ExecuteScalarAsync<long?>($"SELECT {UnreadSum} FROM {UserConversationsJoin} WHERE uc.app_id=@App AND uc.user_id=@User AND {CountsAsUnread}",
+            new { App = appId, User = userId }) ?? 0;
     }
 
     /// <inheritdoc />
@@ -344,23 +341,12 @@ public sealed class SqliteChatStore : IChatStore
         if (userIds.Count == 0) return [];
         await using var c = await OpenReaderAsync(cancellationToken);
         var args = new { App = appId, Users = userIds, Type = (int)type, Key = conversationKey };
-        var rows = await c.QueryAsync<ConversationRow>("""
-            SELECT uc.user_id AS UserId, uc.conv_type AS ConvType, uc.conv_key AS ConvKey, uc.read_seq AS ReadSeq, uc.cleared_seq AS ClearedSeq,
-                   uc.muted AS Muted, uc.pinned AS Pinned, COALESCE(c.max_seq, 0) AS MaxSeq
-            FROM user_conversations uc LEFT JOIN conversations c ON c.app_id=uc.app_id AND c.conv_type=uc.conv_type AND c.conv_key=uc.conv_key
-            WHERE uc.app_id=@App AND uc.user_id IN @Users AND uc.conv_type=@Type AND uc.conv_key=@Key
-            """, args);
-        var totals = (await c.QueryAsync<(string UserId, long Total)>("""
-            SELECT uc.user_id, SUM(MAX(0, COALESCE(c.max_seq, 0) - MAX(uc.read_seq, uc.cleared_seq)))
-            FROM user_conversations uc LEFT JOIN conversations c ON c.app_id=uc.app_id AND c.conv_type=uc.conv_type AND c.conv_key=uc.conv_key
-            WHERE uc.app_id=@App AND uc.user_id IN @Users AND uc.muted = 0 AND COALESCE(c.max_seq, 0) > uc.hidden_seq
-            GROUP BY uc.user_id
-            """, args)).ToDictionary(t => t.UserId, t => t.Total);
-        return rows.Select(r => new UserConversationState(r.UserId, new UserConversation
-        {
-            ConversationType = (ConversationType)r.ConvType, ConversationKey = r.ConvKey, MaxSeq = r.MaxSeq, ReadSeq = r.ReadSeq,
-            ClearedSeq = r.ClearedSeq, Muted = r.Muted != 0, Pinned = r.Pinned != 0,
-        }, totals.GetValueOrDefault(r.UserId))).ToList();
+        var rows = await c.QueryAsync<ConversationRow>(
+            $"SELECT {ConversationColumns} FROM {UserConversationsJoin} WHERE uc.app_id=@App AND uc.user_id IN @Users AND uc.conv_type=@Type AND uc.conv_key=@Key", args);
+        var totals = (await c.QueryAsync<(string UserId, long Total)>(
+            $"SELECT uc.user_id, {UnreadSum} FROM {UserConversationsJoin} WHERE uc.app_id=@App AND uc.user_id IN @Users AND {CountsAsUnread} GROUP BY uc.user_id", args))
+            .ToDictionary(t => t.UserId, t => t.Total);
+        return rows.Select(r => new UserConversationState(r.UserId, r.ToConversation(lastMessage: null), totals.GetValueOrDefault(r.UserId))).ToList();
     }
 
     /// <inheritdoc />
@@ -398,12 +384,20 @@ public sealed class SqliteChatStore : IChatStore
         return await c.ExecuteScalarAsync<string>("PRAGMA integrity_check") ?? "";
     }
 
-    private const string ConversationSelect = """
-        SELECT uc.conv_type AS ConvType, uc.conv_key AS ConvKey, uc.read_seq AS ReadSeq, uc.cleared_seq AS ClearedSeq, uc.muted AS Muted, uc.pinned AS Pinned,
-               COALESCE(c.max_seq, 0) AS MaxSeq
-        FROM user_conversations uc LEFT JOIN conversations c ON c.app_id=uc.app_id AND c.conv_type=uc.conv_type AND c.conv_key=uc.conv_key
-        WHERE uc.app_id=@App AND uc.user_id=@User
+    // A user's view of conversations (uc) joined with the conversations themselves (c).
+    private const string UserConversationsJoin =
+        "user_conversations uc LEFT JOIN conversations c ON c.app_id=uc.app_id AND c.conv_type=uc.conv_type AND c.conv_key=uc.conv_key";
+
+    private const string ConversationColumns = """
+        uc.user_id AS UserId, uc.conv_type AS ConvType, uc.conv_key AS ConvKey, uc.read_seq AS ReadSeq, uc.cleared_seq AS ClearedSeq,
+        uc.muted AS Muted, uc.pinned AS Pinned, COALESCE(c.max_seq, 0) AS MaxSeq
         """;
+
+    private const string ConversationSelect = $"SELECT {ConversationColumns} FROM {UserConversationsJoin} WHERE uc.app_id=@App AND uc.user_id=@User";
+
+    // The unread total over the rows of UserConversationsJoin that count (unmuted, visible); group by uc.user_id for several users.
+    private const string UnreadSum = "SUM(MAX(0, COALESCE(c.max_seq, 0) - MAX(uc.read_seq, uc.cleared_seq)))";
+    private const string CountsAsUnread = "uc.muted = 0 AND COALESCE(c.max_seq, 0) > uc.hidden_seq";
 
     private static async Task<UserConversation> ToConversationAsync(SqliteConnection c, uint appId, string userId, ConversationRow r)
     {
@@ -413,11 +407,7 @@ public sealed class SqliteChatStore : IChatStore
               AND NOT EXISTS (SELECT 1 FROM deleted_messages d WHERE d.app_id=m.app_id AND d.user_id=@User AND d.message_id=m.message_id)
             ORDER BY seq DESC LIMIT 1
             """, new { App = appId, Type = r.ConvType, Key = r.ConvKey, Cleared = r.ClearedSeq, User = userId });
-        return new UserConversation
-        {
-            ConversationType = (ConversationType)r.ConvType, ConversationKey = r.ConvKey, MaxSeq = r.MaxSeq, ReadSeq = r.ReadSeq,
-            ClearedSeq = r.ClearedSeq, Muted = r.Muted != 0, Pinned = r.Pinned != 0, LastMessage = last?.ToStored(),
-        };
+        return r.ToConversation(last?.ToStored());
     }
 
     private async Task<SqliteConnection> OpenReaderAsync(CancellationToken cancellationToken)
@@ -516,6 +506,12 @@ public sealed class SqliteChatStore : IChatStore
         public long Muted { get; set; }
         public long Pinned { get; set; }
         public long MaxSeq { get; set; }
+
+        public UserConversation ToConversation(StoredMessage? lastMessage) => new()
+        {
+            ConversationType = (ConversationType)ConvType, ConversationKey = ConvKey, MaxSeq = MaxSeq, ReadSeq = ReadSeq,
+            ClearedSeq = ClearedSeq, Muted = Muted != 0, Pinned = Pinned != 0, LastMessage = lastMessage,
+        };
     }
 
     private sealed class GroupRow
