@@ -73,9 +73,13 @@ public static class Token04
 
         long created = (now ?? DateTimeOffset.UtcNow).ToUnixTimeSeconds();
         var claims = new Token04Claims(appId, userId, RandomNumberGenerator.GetInt32(int.MaxValue), created, created + lifetimeSeconds, payload ?? "");
-        byte[] plain = JsonSerializer.SerializeToUtf8Bytes(claims, ProtocolJsonContext.Default.Token04Claims);
+        return Encode(claims, serverSecret, RandomNumberGenerator.GetBytes(GcmNonceBytes));
+    }
 
-        byte[] nonce = RandomNumberGenerator.GetBytes(GcmNonceBytes);
+    /// <summary>Encrypts <paramref name="claims"/> with a given GCM nonce (the known-answer test fixes it; issuing uses a random one).</summary>
+    internal static string Encode(Token04Claims claims, string serverSecret, byte[] nonce)
+    {
+        byte[] plain = JsonSerializer.SerializeToUtf8Bytes(claims, ProtocolJsonContext.Default.Token04Claims);
         byte[] cipher = new byte[plain.Length + GcmTagBytes];
         using (var gcm = new AesGcm(Encoding.UTF8.GetBytes(serverSecret), GcmTagBytes))
         {

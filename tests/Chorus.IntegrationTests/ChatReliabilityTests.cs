@@ -57,7 +57,12 @@ public class ChatReliabilityTests
             }
         }, Ct);
 
-        while (bobGot.Count < 15) await Task.Delay(10, Ct);
+        var firstHalf = DateTime.UtcNow.AddSeconds(30);
+        while (bobGot.Count < 15)
+        {
+            Assert.True(DateTime.UtcNow < firstHalf, $"only {bobGot.Count} of the first 15 messages arrived in 30 s");
+            await Task.Delay(10, Ct);
+        }
         proxy.Refuse = true;
         proxy.DropAll();
         Assert.Equal(ChatConnectionState.Reconnecting, (await bobStates.NextAsync()).State);
@@ -75,8 +80,9 @@ public class ChatReliabilityTests
 
         var history = new List<ChatMessage>();
         ChatMessage? next = null;
-        while (true)
+        for (int pages = 0; ; pages++)
         {
+            Assert.True(pages < 10, "history paging did not end"); // 90 messages are one page of 100
             var page = await alice.QueryHistoryMessageAsync("bob", ConversationType.Peer, new HistoryQueryConfig { Count = 100, Reverse = true, NextMessage = next }, Ct);
             if (page.Messages.Count == 0) break;
             history.AddRange(page.Messages);
@@ -130,7 +136,12 @@ public class ChatReliabilityTests
                         }
                     })).ToArray();
                     int killAt = acked.Count + random.Next(20, 300); // a random point in the stream
-                    while (acked.Count < killAt) await Task.Delay(1, Ct);
+                    var killDeadline = DateTime.UtcNow.AddSeconds(60);
+                    while (acked.Count < killAt)
+                    {
+                        Assert.True(DateTime.UtcNow < killDeadline, $"only {acked.Count} of {killAt} sends acknowledged in 60 s");
+                        await Task.Delay(1, Ct);
+                    }
                     await serve.KillAsync(); // SIGKILL: no shutdown, no flush
                     stop.Cancel();
                     await Task.WhenAll(loops).WaitAsync(TimeSpan.FromSeconds(30), Ct);
@@ -160,8 +171,9 @@ public class ChatReliabilityTests
                 Assert.Equal(0, (await reader.LoginAsync(new ChatUserInfo(user), Token04.Generate(TestServer.AppA, user, TestServer.SecretA, 600), Ct)).ErrorCode);
                 var all = new List<ChatMessage>();
                 ChatMessage? next = null;
-                while (true)
+                for (int pages = 0; ; pages++)
                 {
+                    Assert.True(pages <= acked.Count / 100 + 2, "history paging did not end");
                     var page = await reader.QueryHistoryMessageAsync(peer ? conversation.Split('|')[1] : conversation, peer ? ConversationType.Peer : ConversationType.Group,
                         new HistoryQueryConfig { Count = 100, Reverse = true, NextMessage = next }, Ct);
                     Assert.Equal(0, page.ErrorCode);

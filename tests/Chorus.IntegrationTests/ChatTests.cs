@@ -63,8 +63,9 @@ public class ChatTests
         }
         var backward = new List<ChatMessage>();
         ChatMessage? next = null;
-        while (true)
+        for (int pages = 0; ; pages++)
         {
+            Assert.True(pages <= 4, "history paging did not end"); // 25 messages are 4 pages of 7
             var page = await bob.QueryHistoryMessageAsync("alice", ConversationType.Peer, new HistoryQueryConfig { Count = 7, NextMessage = next }, Ct);
             Assert.Equal(0, page.ErrorCode);
             if (page.Messages.Count == 0) break;
@@ -76,8 +77,9 @@ public class ChatTests
 
         var forward = new List<ChatMessage>();
         next = null;
-        while (true)
+        for (int pages = 0; ; pages++)
         {
+            Assert.True(pages <= 3, "history paging did not end"); // 25 messages are 3 pages of 10
             var page = await alice.QueryHistoryMessageAsync("bob", ConversationType.Peer, new HistoryQueryConfig { Count = 10, NextMessage = next, Reverse = true }, Ct);
             if (page.Messages.Count == 0) break;
             forward.AddRange(page.Messages);

@@ -131,33 +131,50 @@ public class RoomLoginTests
     public async Task Token_will_expire_then_unrenewed_login_is_kicked_but_a_renewed_one_stays()
     {
         await using var server = await TestServer.StartAsync();
-        var shortLived = server.NewClient();
+        // Two users with tokens of the same expiry second: "brief" is the control that never renews, "keeper" renews.
+        var issued = DateTimeOffset.UtcNow;
+        const long Lifetime = 3;
+        long originalExpiry = issued.ToUnixTimeSeconds() + Lifetime;
+        string TokenFor(string user) => Token04.Generate(TestServer.AppA, user, TestServer.SecretA, Lifetime, now: issued);
+
+        var control = server.NewClient();
         var warnings = new EventSink<RoomTokenWillExpire>();
         var states = new EventSink<RoomStateChanged>();
-        shortLived.RoomTokenWillExpire += warnings.Handler;
-        shortLived.RoomStateChanged += states.Handler;
-        Assert.Equal(0, (await shortLived.LoginRoomAsync("r1", new RoomUser("brief"), new RoomConfig { Token = server.Token("brief", lifetimeSeconds: 2) }, Ct)).ErrorCode);
+        control.RoomTokenWillExpire += warnings.Handler;
+        control.RoomStateChanged += states.Handler;
+        Assert.Equal(0, (await control.LoginRoomAsync("r1", new RoomUser("brief"), new RoomConfig { Token = TokenFor("brief") }, Ct)).ErrorCode);
 
         var renewing = server.NewClient();
         var renewWarnings = new EventSink<RoomTokenWillExpire>();
+        var renewStates = new EventSink<RoomStateChanged>();
         renewing.RoomTokenWillExpire += renewWarnings.Handler;
-        Assert.Equal(0, (await renewing.LoginRoomAsync("r1", new RoomUser("keeper"), new RoomConfig { Token = server.Token("keeper", lifetimeSeconds: 5) }, Ct)).ErrorCode);
+        renewing.RoomStateChanged += renewStates.Handler;
+        Assert.Equal(0, (await renewing.LoginRoomAsync("r1", new RoomUser("keeper"), new RoomConfig { Token = TokenFor("keeper") }, Ct)).ErrorCode);
 
         var warning = await warnings.NextAsync();
         Assert.Equal("r1", warning.RoomId);
-        Assert.InRange(warning.RemainTimeInSecond, 1, 2);
-        Assert.InRange((await renewWarnings.NextAsync()).RemainTimeInSecond, 1, 5);
+        Assert.InRange(warning.RemainTimeInSecond, 1, (int)Lifetime);
+        Assert.InRange((await renewWarnings.NextAsync()).RemainTimeInSecond, 1, (int)Lifetime);
         Assert.Equal(RoomErrorCodes.TokenInvalid, (await renewing.RenewTokenAsync("r1", server.Token("someone-else"), Ct)).ErrorCode);
+        string expired = Token04.Generate(TestServer.AppA, "keeper", TestServer.SecretA, 60, now: DateTimeOffset.UtcNow.AddHours(-1));
+        Assert.Equal(RoomErrorCodes.TokenExpired, (await renewing.RenewTokenAsync("r1", expired, Ct)).ErrorCode);
         Assert.Equal(0, (await renewing.RenewTokenAsync("r1", server.Token("keeper"), Ct)).ErrorCode);
 
-        var kicked = await states.NextAsync(s => s.Reason == RoomStateReason.KickOut, TimeSpan.FromSeconds(6));
+        // The control, whose token expires in the same second, is kicked: the original expiry has now passed.
+        var kicked = await states.NextAsync(s => s.Reason == RoomStateReason.KickOut, TimeSpan.FromSeconds(Lifetime + 7));
         Assert.Equal(RoomErrorCodes.TokenExpired, kicked.ErrorCode);
+        Assert.True(DateTimeOffset.UtcNow.ToUnixTimeSeconds() >= originalExpiry, "the control was kicked before the original expiry");
 
-        await Task.Delay(700, Ct);
+        // Two more maintenance passes (every 500 ms) after the expiry: only the renewal keeps "keeper" in the room.
+        await Task.Delay(1500, Ct);
+        while (renewStates.TryTake(out var state)) Assert.NotEqual(RoomStateReason.KickOut, state!.Reason);
+        Assert.True(DateTimeOffset.UtcNow.ToUnixTimeSeconds() > originalExpiry);
         var status = await server.CallAsync("DescribeUsers", ("RoomId", "r1"), ("UserId[]", "keeper"), ("UserId[]", "brief"));
         var list = status.GetProperty("Data").GetProperty("UserStatusList");
-        Assert.Equal(1, list[0].GetProperty("Status").GetInt32());
-        Assert.Equal(0, list[1].GetProperty("Status").GetInt32());
+        Assert.Equal(("keeper", 1), (list[0].GetProperty("UserId").GetString(), list[0].GetProperty("Status").GetInt32()));
+        Assert.Equal(("brief", 0), (list[1].GetProperty("UserId").GetString(), list[1].GetProperty("Status").GetInt32()));
+        Assert.Equal(["r1"], renewing.Rooms);
+        Assert.Equal(0, (await renewing.SendBroadcastMessageAsync("r1", "still here", Ct)).ErrorCode);
     }
 
     [Fact]

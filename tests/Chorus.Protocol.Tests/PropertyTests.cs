@@ -1,4 +1,5 @@
 using System.Text;
+using System.Text.Json;
 using System.Text.RegularExpressions;
 using CsCheck;
 using Chorus.Protocol;
@@ -35,7 +36,27 @@ public partial class PropertyTests
     {
         var lines = File.ReadAllLines(Path.Combine(CorpusDirectory, "frames.txt"));
         Assert.True(lines.Length >= 20);
-        foreach (var line in lines) _ = Frame.TryParse(Encoding.UTF8.GetBytes(line));
+        int parsed = 0;
+        foreach (var line in lines) if (CheckParse(Encoding.UTF8.GetBytes(line))) parsed++;
+        // The corpus holds both kinds: frames the parser takes and input it must refuse.
+        Assert.InRange(parsed, 1, lines.Length - 1);
+    }
+
+    /// <summary>
+    /// What the frame parser promises for any input: it never throws; it returns a frame only for a well-formed JSON
+    /// object; and a frame it returns serializes to bytes that parse back to the same frame, field by field.
+    /// Returns whether the input parsed.
+    /// </summary>
+    private static bool CheckParse(byte[] bytes)
+    {
+        var frame = Frame.TryParse(bytes);
+        if (frame is null) return false;
+        using (var doc = JsonDocument.Parse(bytes)) // throws (failing the property) if the parser took malformed JSON
+            Assert.Equal(JsonValueKind.Object, doc.RootElement.ValueKind);
+        var again = Frame.TryParse(frame.ToUtf8Bytes());
+        Assert.NotNull(again);
+        AssertSameFields(frame, again, "frame");
+        return true;
     }
 
     [Fact]
@@ -46,33 +67,125 @@ public partial class PropertyTests
     }
 
     [Fact]
-    public void Random_bytes_never_crash_the_frame_parser() =>
-        Gen.Byte.Array[0, 300].Sample(bytes => { _ = Frame.TryParse(bytes); }, iter: Iter(20_000));
+    public void Random_bytes_never_crash_the_frame_parser()
+    {
+        // Random bytes: mostly refused. Bytes shaped like JSON objects (braces, quotes, digits) make some parse too.
+        Gen.Byte.Array[0, 300].Sample(bytes => { CheckParse(bytes); }, iter: Iter(20_000));
+        var jsonish = Gen.OneOf(Gen.Const("{"), Gen.Const("}"), Gen.Const("\"op\":"), Gen.Const("\"rid\":"), Gen.Const("\"toUserIds\":["),
+            Gen.Const("]"), Gen.Const(","), Gen.Const("\"x\""), Gen.Const("1"), Gen.Const("null"), Gen.Const("\"\\u0000\""), Gen.Const("-9e99"))
+            .Array[1, 12].Select(parts => Encoding.UTF8.GetBytes("{" + string.Concat(parts)));
+        int parsed = 0;
+        jsonish.Sample(bytes => { if (CheckParse(bytes)) Interlocked.Increment(ref parsed); }, iter: Iter(20_000));
+        Assert.True(parsed > 0, "no JSON-shaped input parsed: the accepting path was not exercised");
+    }
 
     [Fact]
     public void Mutated_valid_frames_never_crash_the_frame_parser()
     {
+        int parsed = 0, refused = 0;
         byte[] seed = Encoding.UTF8.GetBytes("""{"op":"sendMessage","rid":4,"convType":0,"convId":"bob","message":{"type":1,"text":"hi","localMessageId":5},"toUserIds":["a"]}""");
         Gen.Select(Gen.Int[0, seed.Length - 1], Gen.Byte, Gen.Int[1, 4]).Array[1, 6].Sample(mutations =>
         {
             byte[] copy = (byte[])seed.Clone();
             foreach (var (at, value, _) in mutations) copy[at] = value;
-            _ = Frame.TryParse(copy);
+            if (CheckParse(copy)) Interlocked.Increment(ref parsed); else Interlocked.Increment(ref refused);
         }, iter: Iter(20_000));
+        // Both outcomes happen: some mutations keep a valid frame, some break it.
+        Assert.True(parsed > 0 && refused > 0, $"{parsed} parsed, {refused} refused");
     }
 
     [Fact]
     public void Frames_round_trip()
     {
-        var genFrame = Gen.Select(Gen.OneOf(Ops.Login, Ops.CustomCommand, Ops.Broadcast, Ops.SendMessage), Gen.Long, Gen.String, Gen.String.Null(),
-            Gen.String.Array[0, 11], Gen.Int.Nullable())
-            .Select((op, rid, roomId, content, targets, count) => new Frame { Op = op, Rid = rid, RoomId = roomId, Content = content, ToUserIds = targets, Count = count });
+        // Every property of Frame (and of the objects inside it) is filled from two generated pools; when a pool runs
+        // out the remaining fields stay null, so shrinking a failure leaves only the fields that matter.
+        var genFrame = Gen.Select(Gen.Long.Array[0, 200], Gen.String.Array[0, 80])
+            .Select((numbers, strings) => (Frame)Fill(typeof(Frame), new Draw([0, .. numbers], strings), depth: 0)!);
+        int populated = 0;
         genFrame.Sample(frame =>
         {
             var back = Frame.TryParse(frame.ToUtf8Bytes());
             Assert.NotNull(back);
-            Assert.Equal(frame.ToUtf8Bytes(), back.ToUtf8Bytes());
+            AssertSameFields(frame, back, "frame");
+            if (frame.Message is not null && frame.Users is { Length: > 0 }) Interlocked.Increment(ref populated);
         }, iter: Iter(5_000));
+        Assert.True(populated > 0, "the generator never filled the nested fields");
+    }
+
+    [Fact]
+    public void Round_trip_check_catches_a_field_the_serializer_drops()
+    {
+        // The comparison itself must be able to fail: a frame that lost one nested field is reported with its path.
+        var original = new Frame { Op = "sendMessage", Message = new WireChatMessage { Text = "hi", LocalMessageId = 5 } };
+        var lossy = new Frame { Op = "sendMessage", Message = new WireChatMessage { Text = "hi" } };
+        var ex = Assert.ThrowsAny<Xunit.Sdk.XunitException>(() => AssertSameFields(original, lossy, "frame"));
+        Assert.Contains("frame.Message.LocalMessageId", ex.Message);
+    }
+
+    /// <summary>A cursor over generated values; null once a pool is used up.</summary>
+    private sealed class Draw(long[] numbers, string[] strings)
+    {
+        private int _n, _s;
+        public long? Number() => _n < numbers.Length ? numbers[_n++] : null;
+        public string? Text() => _s < strings.Length ? strings[_s++] : null;
+    }
+
+    private static object? Fill(Type type, Draw draw, int depth)
+    {
+        var underlying = Nullable.GetUnderlyingType(type);
+        bool nullable = underlying is not null || !type.IsValueType;
+        type = underlying ?? type;
+        if (type == typeof(string)) return draw.Text();
+        long? n = draw.Number();
+        if (n is not { } v) return nullable ? null : Activator.CreateInstance(type);
+        if (type == typeof(long)) return v;
+        if (type == typeof(int)) return (int)v;
+        if (type == typeof(bool)) return (v & 1) == 0;
+        if (type.IsEnum)
+        {
+            var values = Enum.GetValues(type);
+            return values.GetValue((int)((ulong)v % (ulong)values.Length));
+        }
+        if (type.IsArray)
+        {
+            var array = Array.CreateInstance(type.GetElementType()!, depth > 2 ? 0 : (int)((ulong)v % 4));
+            for (int i = 0; i < array.Length; i++) array.SetValue(Fill(type.GetElementType()!, draw, depth + 1) ?? Fill(type.GetElementType()!, new Draw([1], ["x"]), depth + 1), i);
+            return array;
+        }
+        if (depth > 2) return null;
+        // an object: positional records through their constructor, classes through their settable properties
+        var ctor = type.GetConstructors().OrderByDescending(c => c.GetParameters().Length).First();
+        var args = ctor.GetParameters().Select(p => Fill(p.ParameterType, draw, depth + 1)).ToArray();
+        object instance = ctor.Invoke(args);
+        foreach (var property in type.GetProperties().Where(p => p.CanWrite && p.SetMethod!.IsPublic && ctor.GetParameters().Length == 0))
+            property.SetValue(instance, Fill(property.PropertyType, draw, depth + 1));
+        return instance;
+    }
+
+    /// <summary>Compares two values property by property (arrays element by element); fails naming the first differing path.</summary>
+    private static void AssertSameFields(object? expected, object? actual, string path)
+    {
+        if (expected is null || actual is null)
+        {
+            Assert.True(expected is null && actual is null, $"{path}: expected {expected ?? "null"}, got {actual ?? "null"}");
+            return;
+        }
+        var type = expected.GetType();
+        Assert.True(type == actual.GetType(), $"{path}: type {type.Name} became {actual.GetType().Name}");
+        if (type.IsPrimitive || type.IsEnum || type == typeof(string) || type == typeof(decimal))
+        {
+            Assert.True(expected.Equals(actual), $"{path}: expected {expected}, got {actual}");
+            return;
+        }
+        if (expected is Array ea)
+        {
+            var aa = (Array)actual;
+            Assert.True(ea.Length == aa.Length, $"{path}: length {ea.Length} became {aa.Length}");
+            for (int i = 0; i < ea.Length; i++) AssertSameFields(ea.GetValue(i), aa.GetValue(i), $"{path}[{i}]");
+            return;
+        }
+        foreach (var property in type.GetProperties().Where(p => p.GetIndexParameters().Length == 0))
+            AssertSameFields(property.GetValue(expected), property.GetValue(actual), path + "." + property.Name);
     }
 
     [Fact]

@@ -27,6 +27,21 @@ public class Token04Tests
     }
 
     [Fact]
+    public void Known_answer_vector_encodes_to_a_fixed_token_and_decrypts_back()
+    {
+        // Computed outside .NET (Python's cryptography AESGCM) from this key, GCM nonce 00..0b and plaintext:
+        // {"app_id":42,"user_id":"alice","nonce":123456,"ctime":1700000000,"expire":1700000600,"payload":""}
+        const string Expected = "04AAAAAGVT81gADAABAgMEBQYHCAkKCwByVsfaDKlHu8iK5kWMXe2kd4N6XO5Ynk6pQbDS190HgKbTxFh9LJctIaMWj2nsgOFZWILwlCqKpPUYcwR+LCsvToEgAUlGSinOf1N5KslBPAg04fJAaE+VhfncKL7Gbal3zu1jHRY50XawpyVACiMRlXIKAQ==";
+        var claims = new Token04Claims(42, "alice", 123456, 1_700_000_000, 1_700_000_600, "");
+        byte[] nonce = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11];
+        Assert.Equal(Expected, Token04.Encode(claims, Secret, nonce));
+
+        Assert.True(Token04.TryDecrypt(Expected, Secret, out var back, out _));
+        Assert.Equal(claims, back);
+        Assert.Equal(Token04Status.Valid, Token04.Verify(Expected, 42, "alice", Secret, Now).Status);
+    }
+
+    [Fact]
     public void Token_is_refused_for_another_app_user_secret_or_after_expiry()
     {
         string token = Token04.Generate(42, "alice", Secret, 600, now: Now);

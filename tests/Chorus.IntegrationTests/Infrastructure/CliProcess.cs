@@ -96,7 +96,9 @@ public sealed class CliProcess : IAsyncDisposable
         using var cts = new CancellationTokenSource(timeout);
         try { await _process.WaitForExitAsync(cts.Token); }
         catch (OperationCanceledException) { throw new Xunit.Sdk.XunitException($"the process did not exit in time; stderr: {Stderr}"); }
-        await _pumps;
+        // A grandchild that inherited the pipes could keep them open: the pumps get a deadline too.
+        try { await _pumps.WaitAsync(TimeSpan.FromSeconds(10)); }
+        catch (TimeoutException) { throw new Xunit.Sdk.XunitException("the process exited but its output did not end within 10 s"); }
         return _process.ExitCode;
     }
 
@@ -118,8 +120,31 @@ public sealed class CliProcess : IAsyncDisposable
         if (!_process.HasExited)
         {
             try { _process.Kill(entireProcessTree: true); } catch (InvalidOperationException) { }
-            await _process.WaitForExitAsync();
+            await WaitForKilledAsync();
         }
+    }
+
+    /// <summary>Sends SIGTERM (what a service manager sends to stop the server); Linux and macOS only.</summary>
+    public void Terminate()
+    {
+        if (!OperatingSystem.IsLinux() && !OperatingSystem.IsMacOS()) throw new PlatformNotSupportedException("SIGTERM needs a POSIX system");
+        const int SigTerm = 15;
+        if (NativeMethods.kill(_process.Id, SigTerm) != 0)
+            throw new InvalidOperationException($"kill({_process.Id}, SIGTERM) failed: errno {System.Runtime.InteropServices.Marshal.GetLastPInvokeError()}");
+    }
+
+    private static class NativeMethods
+    {
+        [System.Runtime.InteropServices.DllImport("libc", SetLastError = true)]
+        public static extern int kill(int pid, int sig);
+    }
+
+    /// <summary>After a kill the process ends at once; a bound keeps a wedged kill from hanging the test run.</summary>
+    private async Task WaitForKilledAsync()
+    {
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        try { await _process.WaitForExitAsync(cts.Token); }
+        catch (OperationCanceledException) { throw new Xunit.Sdk.XunitException($"process {_process.Id} did not end within 30 s of SIGKILL"); }
     }
 
     private bool _disposed;
@@ -131,7 +156,7 @@ public sealed class CliProcess : IAsyncDisposable
         if (!_process.HasExited)
         {
             try { _process.Kill(entireProcessTree: true); } catch (InvalidOperationException) { }
-            await _process.WaitForExitAsync();
+            await WaitForKilledAsync();
         }
         _process.Dispose();
     }

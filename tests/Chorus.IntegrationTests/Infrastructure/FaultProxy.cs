@@ -7,7 +7,7 @@ namespace Chorus.IntegrationTests.Infrastructure;
 public sealed class FaultProxy : IAsyncDisposable
 {
     private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
-    private readonly IPEndPoint _target;
+    private volatile IPEndPoint _target;
     private readonly List<TcpClient> _open = [];
     private readonly CancellationTokenSource _stop = new();
 
@@ -17,6 +17,9 @@ public sealed class FaultProxy : IAsyncDisposable
         _listener.Start();
         _ = AcceptLoopAsync();
     }
+
+    /// <summary>The server new connections go to (a test can point the proxy at a restarted server).</summary>
+    public Uri Target { set => _target = new IPEndPoint(IPAddress.Loopback, value.Port); }
 
     public Uri Url => new($"http://127.0.0.1:{((IPEndPoint)_listener.LocalEndpoint).Port}");
 

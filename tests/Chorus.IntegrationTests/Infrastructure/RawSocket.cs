@@ -39,11 +39,13 @@ public sealed class RawSocket : IAsyncDisposable
     /// <summary>Receives frames until the server closes; returns the close status.</summary>
     public async Task<WebSocketCloseStatus?> ReceiveCloseAsync(TimeSpan? timeout = null)
     {
+        // The deadline covers the whole wait, however many frames come before the close.
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(5));
         while (true)
         {
             try
             {
-                var (type, _) = await ReceiveRawAsync(timeout);
+                var (type, _) = await ReceiveRawAsync(Left(deadline, "close"));
                 if (type == WebSocketMessageType.Close) return _socket.CloseStatus;
             }
             catch (WebSocketException)
@@ -70,9 +72,10 @@ public sealed class RawSocket : IAsyncDisposable
     public async Task<JsonElement> RequestAsync(string json)
     {
         await SendTextAsync(json);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(5);
         while (true)
         {
-            var frame = await ReceiveAsync();
+            var frame = await ReceiveAsync(Left(deadline, "result"));
             if (frame.GetProperty("op").GetString() is "result" or "error") return frame;
         }
     }
@@ -81,11 +84,19 @@ public sealed class RawSocket : IAsyncDisposable
     public async Task<JsonElement> RequestOrPongAsync(long rid)
     {
         await SendTextAsync($$"""{"op":"ping","rid":{{rid}}}""");
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(5);
         while (true)
         {
-            var frame = await ReceiveAsync();
+            var frame = await ReceiveAsync(Left(deadline, "pong"));
             if (frame.GetProperty("op").GetString() is "pong" or "result" or "error") return frame;
         }
+    }
+
+    private static TimeSpan Left(DateTime deadline, string what)
+    {
+        var left = deadline - DateTime.UtcNow;
+        if (left <= TimeSpan.Zero) throw new Xunit.Sdk.XunitException($"no {what} frame in time");
+        return left;
     }
 
     public ValueTask DisposeAsync()

@@ -140,12 +140,14 @@ public sealed class TestServer : IAsyncDisposable
     {
         ChorusRoomClient[] clients;
         lock (_clients) clients = [.. _clients];
-        foreach (var c in clients) await c.DisposeAsync();
+        foreach (var c in clients) await c.DisposeAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(10));
         ChorusChatClient[] chats;
         lock (_chatClients) chats = [.. _chatClients];
-        foreach (var c in chats) await c.DisposeAsync();
-        await App.StopAsync(CancellationToken.None);
-        await App.DisposeAsync();
+        foreach (var c in chats) await c.DisposeAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(10));
+        // Bounded: a shutdown that hangs fails the test instead of the whole run (graceful stop takes about 2 s at most).
+        using (var stopDeadline = new CancellationTokenSource(TimeSpan.FromSeconds(30)))
+            await App.StopAsync(stopDeadline.Token).WaitAsync(TimeSpan.FromSeconds(40));
+        await App.DisposeAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30));
         if (DataDirectory.Contains("chorus-test-", StringComparison.Ordinal))
         {
             try { Directory.Delete(DataDirectory, recursive: true); } catch (IOException) { }
