@@ -2,6 +2,9 @@ using System.Diagnostics;
 using Chorus.Client;
 using Chorus.IntegrationTests.Infrastructure;
 using Chorus.Protocol;
+using Chorus.Server.Gateway;
+using Chorus.Server.Rooms;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Chorus.IntegrationTests;
 
@@ -34,18 +37,30 @@ public class ReconnectStormTests
             }));
         }
         await AssertPresenceAsync(server);
-        long before = Measure();
 
         var clock = Stopwatch.StartNew();
         proxy.DropAll();
         while (Volatile.Read(ref reconnected) + Volatile.Read(ref failed) < Clients && clock.Elapsed < TimeSpan.FromSeconds(60)) await Task.Delay(50, Ct);
         var elapsed = clock.Elapsed;
         Assert.Equal((Clients, 0), (Volatile.Read(ref reconnected), Volatile.Read(ref failed)));
+        // Exactly one live session per client: none of the 2,000 dropped sessions is left behind.
         await AssertPresenceAsync(server);
-        long after = Measure();
-        TestContext.Current.TestOutputHelper?.WriteLine($"{Clients} clients back in {elapsed.TotalSeconds:F1} s; managed heap (server and clients) {before / 1048576.0:F1} MB before the drop, {after / 1048576.0:F1} MB after");
-        // the server's state returns to where it was: no leaked sessions, queues or room members
-        Assert.True(after < before * 1.25 + 8 * 1048576, $"heap grew from {before} to {after} bytes");
+        var sessions = server.Services.GetRequiredService<SessionRegistry>();
+        var rooms = server.Services.GetRequiredService<RoomRegistry>();
+        Assert.All(sessions.All, s => Assert.Single(s.Rooms));
+        Assert.Equal(Rooms, rooms.Count);
+        TestContext.Current.TestOutputHelper?.WriteLine($"{Clients} clients back in {elapsed.TotalSeconds:F1} s");
+
+        // Per-connection state returns to zero once the clients go: no session, room or member outlives its connection.
+        await Task.WhenAll(clients.Select(c => c.DisposeAsync().AsTask())).WaitAsync(TimeSpan.FromSeconds(60), Ct);
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (sessions.Count > 0 || rooms.Count > 0)
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"30 s after every client left: {sessions.Count} sessions, {rooms.Count} rooms");
+            await Task.Delay(50, Ct);
+        }
+        var counts = await server.CallAsync("DescribeUserNum", Enumerable.Range(0, 10).Select(r => ("RoomId[]", $"room{r}")).ToArray());
+        Assert.All(counts.GetProperty("Data").GetProperty("UserCountList").EnumerateArray(), r => Assert.Equal(0, r.GetProperty("UserCount").GetInt32()));
     }
 
     private static async Task AssertPresenceAsync(TestServer server)
@@ -59,15 +74,6 @@ public class ReconnectStormTests
             foreach (var room in list.GetProperty("Data").GetProperty("UserCountList").EnumerateArray())
                 Assert.Equal(Clients / Rooms, room.GetProperty("UserCount").GetInt32());
         }
-        var sessions = (Chorus.Server.Gateway.SessionRegistry)server.Services.GetService(typeof(Chorus.Server.Gateway.SessionRegistry))!;
-        Assert.Equal(Clients, sessions.Count);
-    }
-
-    private static long Measure()
-    {
-        GC.Collect();
-        GC.WaitForPendingFinalizers();
-        GC.Collect();
-        return GC.GetTotalMemory(forceFullCollection: true);
+        Assert.Equal(Clients, server.Services.GetRequiredService<SessionRegistry>().Count);
     }
 }

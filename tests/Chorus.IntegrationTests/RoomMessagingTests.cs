@@ -164,9 +164,43 @@ public class RoomMessagingTests
         var update = await otherSink.NextAsync();
         Assert.Equal(("topic", "music", "setter"), (update.Key, update.Value, update.UpdateUser.UserId));
         await setterSink.AssertNoneAsync(TimeSpan.FromMilliseconds(200));
-        Assert.NotEqual(0, (await setter.SetRoomExtraInfoAsync("r1", new string('k', 128), "v", Ct)).ErrorCode);
-        Assert.NotEqual(0, (await setter.SetRoomExtraInfoAsync("r1", "k", new string('v', 4096), Ct)).ErrorCode);
+        Assert.Equal(RoomErrorCodes.ContentTooLong, (await setter.SetRoomExtraInfoAsync("r1", new string('k', 128), "v", Ct)).ErrorCode);
+        Assert.Equal(RoomErrorCodes.ContentTooLong, (await setter.SetRoomExtraInfoAsync("r1", "k", new string('v', 4096), Ct)).ErrorCode);
         Assert.Equal(0, (await setter.SetRoomExtraInfoAsync("r1", new string('k', 127), new string('v', 4095), Ct)).ErrorCode);
+    }
+
+    [Fact]
+    public async Task Broadcast_message_ids_keep_increasing_across_a_restart_on_the_same_data_directory()
+    {
+        // A directory name without the "chorus-test-" mark: the first server's disposal must not remove it.
+        string data = Path.Combine(Path.GetTempPath(), "chorus-restart-" + Guid.NewGuid().ToString("N"));
+        var settings = new Dictionary<string, string?> { ["Chorus:DataDirectory"] = data };
+        try
+        {
+            long before;
+            await using (var first = await TestServer.StartAsync(settings))
+            {
+                var sender = await first.LoggedInAsync("r1", "s");
+                var a = await sender.SendBroadcastMessageAsync("r1", "one", Ct);
+                var b = await sender.SendBroadcastMessageAsync("r1", "two", Ct);
+                Assert.Equal((0, 0), (a.ErrorCode, b.ErrorCode));
+                Assert.True(b.MessageId > a.MessageId);
+                var viaApi = await first.CallAsync("SendBroadcastMessage", ("RoomId", "r1"), ("UserId", "backend"), ("MessageContent", "three"));
+                Assert.Equal(0, viaApi.GetProperty("Code").GetInt32());
+                before = viaApi.GetProperty("Data").GetProperty("MessageId").GetInt64();
+                Assert.True(before > b.MessageId);
+            }
+            await using var second = await TestServer.StartAsync(settings);
+            Assert.Equal(data, second.DataDirectory);
+            var again = await second.LoggedInAsync("r1", "s");
+            var after = await again.SendBroadcastMessageAsync("r1", "four", Ct);
+            Assert.Equal(0, after.ErrorCode);
+            Assert.True(after.MessageId > before, $"id {after.MessageId} after the restart is not above {before} from before it");
+        }
+        finally
+        {
+            try { Directory.Delete(data, recursive: true); } catch (IOException) { }
+        }
     }
 
     [Fact]

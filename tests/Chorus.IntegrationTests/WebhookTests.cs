@@ -68,6 +68,80 @@ public class WebhookTests
     }
 
     [Fact]
+    public async Task A_failing_callback_is_retried_5_times_with_doubling_delays_then_given_up()
+    {
+        // SPEC 6: retried 5 times after 2, 4, 8, 16 and 32 s. The same schedule runs here from a 100 ms base.
+        var defaults = new Chorus.Server.Hosting.ChorusServerOptions();
+        Assert.Equal((TimeSpan.FromSeconds(2), 5), (defaults.WebhookRetryBaseDelay, defaults.WebhookRetries));
+        var baseDelay = TimeSpan.FromMilliseconds(100);
+
+        var attempts = new ConcurrentQueue<(DateTime At, string Nonce)>();
+        var hookBuilder = WebApplication.CreateSlimBuilder();
+        hookBuilder.WebHost.UseUrls("http://127.0.0.1:0");
+        hookBuilder.Logging.SetMinimumLevel(LogLevel.Warning);
+        await using var hook = hookBuilder.Build();
+        hook.MapPost("/hook", async (HttpContext ctx) =>
+        {
+            var body = (await JsonDocument.ParseAsync(ctx.Request.Body)).RootElement.Clone();
+            if (body.GetProperty("event").GetString() == "room_create") attempts.Enqueue((DateTime.UtcNow, body.GetProperty("nonce").GetString()!));
+            return body.GetProperty("event").GetString() == "room_create" ? Results.StatusCode(503) : Results.Ok();
+        });
+        await hook.StartAsync(Ct);
+
+        var logs = new ConcurrentQueue<(int EventId, IReadOnlyList<KeyValuePair<string, object?>> State)>();
+        await using var server = await TestServer.StartAsync(new Dictionary<string, string?>
+        {
+            ["Chorus:Apps:0:CallbackUrl"] = hook.Urls.First() + "/hook",
+            ["Chorus:Apps:0:CallbackSecret"] = CallbackSecret,
+            ["Chorus:WebhookRetryBaseDelay"] = baseDelay.ToString(),
+        }, builder =>
+        {
+            builder.Logging.AddFilter("Chorus.Server.Webhooks", LogLevel.Information);
+            builder.Logging.AddProvider(new StateCapturingLoggerProvider(logs));
+        });
+        await server.LoggedInAsync("r1", "alice");
+
+        // The dispatcher logs its give-up (event 4003); wait for it, bounded.
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!logs.Any(l => l.EventId == 4003))
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"no give-up within 30 s; {attempts.Count} attempts");
+            await Task.Delay(50, Ct);
+        }
+        await Task.Delay(baseDelay * 40, Ct); // a 6th retry would come 3.2 s after the 5th: wait past it
+        var got = attempts.ToArray();
+        Assert.Equal(6, got.Length); // the first attempt and 5 retries, then nothing more
+        Assert.Equal(6, got.Select(a => a.Nonce).Distinct().Count()); // each attempt is signed afresh
+
+        var gaveUp = logs.Single(l => l.EventId == 4003).State;
+        Assert.Equal(6, gaveUp.Single(kv => kv.Key == "Attempts").Value);
+        TimeSpan[] scheduled = [.. logs.Where(l => l.EventId == 4002).Select(l => (TimeSpan)l.State.Single(kv => kv.Key == "Delay").Value!)];
+        Assert.Equal([baseDelay, baseDelay * 2, baseDelay * 4, baseDelay * 8, baseDelay * 16], scheduled); // ratios of 2
+        // Each retry waited at least its delay (an upper bound would only measure the machine's load).
+        for (int i = 1; i < got.Length; i++)
+            Assert.True(got[i].At - got[i - 1].At >= scheduled[i - 1] - TimeSpan.FromMilliseconds(15),
+                $"retry {i} came {(got[i].At - got[i - 1].At).TotalMilliseconds} ms after the previous attempt; scheduled {scheduled[i - 1].TotalMilliseconds} ms");
+        await hook.StopAsync(Ct);
+    }
+
+    private sealed class StateCapturingLoggerProvider(ConcurrentQueue<(int, IReadOnlyList<KeyValuePair<string, object?>>)> sink) : ILoggerProvider
+    {
+        public ILogger CreateLogger(string categoryName) => new Logger(categoryName, sink);
+        public void Dispose() { }
+
+        private sealed class Logger(string category, ConcurrentQueue<(int, IReadOnlyList<KeyValuePair<string, object?>>)> sink) : ILogger
+        {
+            public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+            public bool IsEnabled(LogLevel logLevel) => true;
+            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+            {
+                if (category.StartsWith("Chorus.Server.Webhooks", StringComparison.Ordinal) && state is IReadOnlyList<KeyValuePair<string, object?>> fields)
+                    sink.Enqueue((eventId.Id, [.. fields]));
+            }
+        }
+    }
+
+    [Fact]
     public void Webhook_signature_sorts_its_parts()
     {
         string sig = WebhookSignature.Compute("secret", "1700000000", "123");
