@@ -4,6 +4,7 @@ using Chorus.Client;
 using Chorus.IntegrationTests.Infrastructure;
 using Chorus.Protocol;
 using Chorus.Server.Gateway;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Chorus.IntegrationTests;
 
@@ -62,11 +63,13 @@ public class GatewayTests
     public async Task Missing_or_bad_appId_is_refused_at_the_handshake()
     {
         await using var server = await TestServer.StartAsync();
-        foreach (var query in new[] { "", "appId=abc", "appId=0" })
+        foreach (var query in new[] { "", "appId=abc", "appId=0", "appId=-1", "appId=4294967296" })
         {
             using var ws = new ClientWebSocket();
+            ws.Options.CollectHttpResponseDetails = true;
             var uri = new UriBuilder(server.Url) { Scheme = "ws", Path = "/ws", Query = query }.Uri;
             await Assert.ThrowsAsync<WebSocketException>(() => ws.ConnectAsync(uri, Ct));
+            Assert.Equal(System.Net.HttpStatusCode.BadRequest, ws.HttpStatusCode); // documented: HTTP 400, no upgrade
         }
     }
 
@@ -121,7 +124,7 @@ public class GatewayTests
         for (int i = 0; i < 10; i++) queue.Enqueue(payload, reliable: true);
         Assert.True(overflows > 0);
         cts.Cancel();
-        await Assert.ThrowsAnyAsync<Exception>(() => writer);
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => writer); // the blocked write ends with the cancellation
     }
 
     /// <summary>A write-only stream whose reads never complete (the peer never sends).</summary>
@@ -149,15 +152,107 @@ public class GatewayTests
 
 public class ShutdownTests
 {
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private static readonly Dictionary<string, string?> NoRateLimits = new()
+    {
+        ["Chorus:BroadcastPerClientPerSecond"] = "1000000", ["Chorus:BroadcastPerRoomPerSecond"] = "1000000",
+        ["Chorus:FramesPerConnectionPerSecond"] = "1000000", ["Chorus:FramesPerAppPerSecond"] = "1000000",
+    };
+
+    private static async Task<RawSocket> RawLoginAsync(TestServer server, string userId, int? receiveBufferBytes = null)
+    {
+        var raw = await RawSocket.ConnectAsync(server.Url, TestServer.AppA, receiveBufferBytes);
+        var login = await raw.RequestAsync($$"""{"op":"login","rid":1,"roomId":"r1","userId":"{{userId}}","token":"{{server.Token(userId)}}","userStatusNotify":false}""");
+        Assert.Equal(0, login.GetProperty("errorCode").GetInt32());
+        return raw;
+    }
+
     [Fact]
     public async Task Stopping_the_server_closes_clients_with_1012_after_sending_what_is_queued()
     {
-        var server = await TestServer.StartAsync();
-        await using var raw = await RawSocket.ConnectAsync(server.Url, TestServer.AppA);
-        var login = await raw.RequestAsync($$"""{"op":"login","rid":1,"roomId":"r1","userId":"u1","token":"{{server.Token("u1")}}"}""");
+        await using var server = await TestServer.StartAsync(new Dictionary<string, string?>(NoRateLimits) { ["Chorus:SendQueueCapacity"] = "10000" });
+        // A reader with a 2 KB receive buffer that reads nothing for now: the broadcasts below fill the socket buffers and
+        // the rest stay in its server-side queue.
+        await using var reader = await RawLoginAsync(server, "reader", receiveBufferBytes: 2048);
+        var sender = await server.LoggedInAsync("r1", "sender");
+        const int Count = 3000;
+        string payload = new('q', 1000);
+        var ids = new List<long>();
+        for (int batch = 0; batch < Count / 100; batch++)
+        {
+            var sent = await Task.WhenAll(Enumerable.Range(0, 100).Select(_ => sender.SendBroadcastMessageAsync("r1", payload, Ct)));
+            Assert.All(sent, r => Assert.Equal(0, r.ErrorCode));
+            ids.AddRange(sent.Select(r => r.MessageId));
+        }
+        ids.Sort(); // sent concurrently: the server's order is the id order
+        var session = server.Services.GetRequiredService<SessionRegistry>().All.Single(s => s.Rooms.Values.Any(m => m.UserId == "reader"));
+        Assert.True(session.Queue.Count > 0, "nothing was queued for the reader: the test would not show that the queue is sent");
+        TestContext.Current.TestOutputHelper?.WriteLine($"{session.Queue.Count} frames queued when the stop began");
+
+        var stop = server.App.StopAsync(CancellationToken.None);
+        var received = new List<long>();
+        while (await reader.ReceiveOrCloseAsync(TimeSpan.FromSeconds(10)) is { } frame)
+            if (frame.GetProperty("op").GetString() == "broadcast") received.Add(frame.GetProperty("messageId").GetInt64());
+        Assert.Equal(WebSocketGateway.ServerGoingAway, reader.Socket.CloseStatus);
+        Assert.Equal(ids, received); // every queued broadcast, in order, before the close
+        await reader.Socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "bye", Ct);
+        await stop.WaitAsync(TimeSpan.FromSeconds(15), Ct);
+    }
+
+    [Fact]
+    public async Task A_client_that_does_not_answer_the_1012_close_is_dropped_after_2_s()
+    {
+        await using var server = await TestServer.StartAsync();
+        await using var silent = await RawLoginAsync(server, "silent");
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var stop = server.App.StopAsync(CancellationToken.None);
+        Assert.Null(await silent.ReceiveOrCloseAsync(TimeSpan.FromSeconds(5)));
+        Assert.Equal(WebSocketGateway.ServerGoingAway, silent.Socket.CloseStatus);
+        // The client never answers. The server waits ClientSession.CloseHandshakeTimeout (2 s) for it, then drops it,
+        // well before the host's 30 s shutdown timeout would.
+        await stop.WaitAsync(TimeSpan.FromSeconds(15), Ct);
+        Assert.True(clock.Elapsed >= ClientSession.CloseHandshakeTimeout - TimeSpan.FromMilliseconds(200),
+            $"the stop ended after {clock.Elapsed.TotalMilliseconds} ms: it did not wait for the close handshake");
+        Assert.Equal(0, server.Services.GetRequiredService<SessionRegistry>().Count);
+    }
+
+    [Fact]
+    public async Task The_SDK_reconnects_after_a_1012_close_to_the_restarted_server_and_logs_back_in()
+    {
+        var first = await TestServer.StartAsync();
+        await using var proxy = new FaultProxy(first.Url);
+        var client = first.NewClient(url: proxy.Url, tweak: o => o with { ReconnectMinDelay = TimeSpan.FromMilliseconds(200), ReconnectMaxDelay = TimeSpan.FromSeconds(1) });
+        var states = new EventSink<RoomStateChanged>();
+        client.RoomStateChanged += states.Handler;
+        Assert.Equal(0, (await client.LoginRoomAsync("r1", new RoomUser("phoenix"), new RoomConfig { Token = first.Token("phoenix") }, Ct)).ErrorCode);
+
+        await first.App.StopAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(15), Ct);
+        await states.NextAsync(s => s.Reason == RoomStateReason.Reconnecting, TimeSpan.FromSeconds(10));
+
+        await using var second = await TestServer.StartAsync();
+        proxy.Target = second.Url;
+        await states.NextAsync(s => s.Reason == RoomStateReason.Reconnected, TimeSpan.FromSeconds(20));
+        var users = await second.CallAsync("DescribeUsers", ("RoomId", "r1"), ("UserId[]", "phoenix"));
+        Assert.Equal(1, users.GetProperty("Data").GetProperty("UserStatusList")[0].GetProperty("Status").GetInt32());
+        await client.DisposeAsync();
+        await first.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task SIGTERM_stops_the_real_server_process_closing_clients_with_1012_and_exiting_0()
+    {
+        Assert.SkipUnless(OperatingSystem.IsLinux() || OperatingSystem.IsMacOS(), "SIGTERM needs a POSIX system");
+        await using var serve = CliProcess.Start("serve", "--port", "0", "--app", $"{TestServer.AppA}:{TestServer.SecretA}", "--data", Path.Combine(Path.GetTempPath(), "chorus-cli-test-" + Guid.NewGuid().ToString("N")));
+        string url = (await serve.NextLineAsync(TimeSpan.FromSeconds(30)))["url: ".Length..];
+        await using var raw = await RawSocket.ConnectAsync(new Uri(url), TestServer.AppA);
+        var login = await raw.RequestAsync($$"""{"op":"login","rid":1,"roomId":"r1","userId":"u1","token":"{{Token04.Generate(TestServer.AppA, "u1", TestServer.SecretA, 600)}}"}""");
         Assert.Equal(0, login.GetProperty("errorCode").GetInt32());
-        var stop = server.DisposeAsync();
-        Assert.Equal(WebSocketGateway.ServerGoingAway, await raw.ReceiveCloseAsync());
-        await stop;
+
+        serve.Terminate();
+        Assert.Null(await raw.ReceiveOrCloseAsync(TimeSpan.FromSeconds(10)));
+        Assert.Equal(WebSocketGateway.ServerGoingAway, raw.Socket.CloseStatus);
+        await raw.Socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "bye", Ct);
+        Assert.Equal(0, await serve.WaitForExitAsync(TimeSpan.FromSeconds(15)));
     }
 }

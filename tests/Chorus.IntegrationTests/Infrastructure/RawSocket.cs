@@ -8,15 +8,33 @@ namespace Chorus.IntegrationTests.Infrastructure;
 public sealed class RawSocket : IAsyncDisposable
 {
     private readonly ClientWebSocket _socket = new();
+    private System.Net.Http.HttpMessageInvoker? _invoker;
+    private readonly byte[] _buffer = new byte[256 * 1024]; // one receive at a time, so one buffer
 
     public ClientWebSocket Socket => _socket;
 
-    public static async Task<RawSocket> ConnectAsync(Uri serverUrl, uint appId)
+    /// <summary>Connects and reads the hello. <paramref name="receiveBufferBytes"/> shrinks the TCP receive buffer, so
+    /// that frames the test does not read stay queued in the server instead of in the kernel.</summary>
+    public static async Task<RawSocket> ConnectAsync(Uri serverUrl, uint appId, int? receiveBufferBytes = null)
     {
         var raw = new RawSocket();
         raw._socket.Options.KeepAliveInterval = TimeSpan.Zero;
         var ws = new UriBuilder(serverUrl) { Scheme = "ws", Path = "/ws", Query = $"appId={appId}" }.Uri;
-        await raw._socket.ConnectAsync(ws, TestContext.Current.CancellationToken);
+        if (receiveBufferBytes is int size)
+        {
+            var handler = new System.Net.Http.SocketsHttpHandler
+            {
+                ConnectCallback = async (context, ct) =>
+                {
+                    var tcp = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp) { ReceiveBufferSize = size, NoDelay = true };
+                    await tcp.ConnectAsync(context.DnsEndPoint, ct);
+                    return new System.Net.Sockets.NetworkStream(tcp, ownsSocket: true);
+                },
+            };
+            raw._invoker = new System.Net.Http.HttpMessageInvoker(handler, disposeHandler: true); // lives as long as the socket
+            await raw._socket.ConnectAsync(ws, raw._invoker, TestContext.Current.CancellationToken);
+        }
+        else await raw._socket.ConnectAsync(ws, TestContext.Current.CancellationToken);
         var hello = await raw.ReceiveAsync();
         Assert.Equal("hello", hello.GetProperty("op").GetString());
         return raw;
@@ -32,6 +50,15 @@ public sealed class RawSocket : IAsyncDisposable
     public async Task<JsonElement> ReceiveAsync(TimeSpan? timeout = null)
     {
         var (type, text) = await ReceiveRawAsync(timeout);
+        Assert.Equal(WebSocketMessageType.Text, type);
+        return JsonDocument.Parse(text).RootElement.Clone();
+    }
+
+    /// <summary>The next frame as JSON, or null when the server's close frame came instead.</summary>
+    public async Task<JsonElement?> ReceiveOrCloseAsync(TimeSpan? timeout = null)
+    {
+        var (type, text) = await ReceiveRawAsync(timeout);
+        if (type == WebSocketMessageType.Close) return null;
         Assert.Equal(WebSocketMessageType.Text, type);
         return JsonDocument.Parse(text).RootElement.Clone();
     }
@@ -58,7 +85,7 @@ public sealed class RawSocket : IAsyncDisposable
     private async Task<(WebSocketMessageType Type, string Text)> ReceiveRawAsync(TimeSpan? timeout)
     {
         using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(5));
-        var buffer = new byte[256 * 1024];
+        var buffer = _buffer;
         int length = 0;
         ValueWebSocketReceiveResult r;
         do
@@ -103,6 +130,7 @@ public sealed class RawSocket : IAsyncDisposable
     {
         _socket.Abort();
         _socket.Dispose();
+        _invoker?.Dispose();
         return ValueTask.CompletedTask;
     }
 }
