@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Text;
 using Chorus.Protocol;
 
 namespace Chorus.Client;
@@ -51,10 +52,16 @@ public sealed class ChorusChatClient : IAsyncDisposable
     /// <summary>Group membership changed.</summary>
     public event EventHandler<GroupMemberChanged>? GroupMemberStateChanged;
 
-    /// <summary>Logs in. Errors: 6000103 token invalid, 6000106 expired, 6000001 bad UserId, 6000101 no connection.</summary>
+    /// <summary>Logs in. Errors: 6000103 token invalid, 6000106 expired, 6000001 bad UserId or a UserName over 255 bytes
+    /// (checked before connecting), 6000101 no connection, 1000005 the request is over the server's frame limit.</summary>
+    /// <exception cref="ObjectDisposedException">The client was disposed.</exception>
     public async Task<ChatResult> LoginAsync(ChatUserInfo userInfo, string token, CancellationToken cancellationToken = default)
     {
+        _channel.ThrowIfDisposed(this);
         ArgumentNullException.ThrowIfNull(userInfo);
+        if (RoomLimits.ValidateUserId(userInfo.UserId) != 0) return new ChatResult(ChatErrorCodes.BadParameter, "UserId must be 1-64 bytes without control characters");
+        if (userInfo.UserName is { } name && Encoding.UTF8.GetByteCount(name) > RoomLimits.MaxUserNameBytes)
+            return new ChatResult(ChatErrorCodes.BadParameter, "UserName is longer than 255 bytes");
         Raise(ConnectionStateChanged, new ChatConnectionStateChanged(ChatConnectionState.Connecting, ChatConnectionEvent.ActiveLogin));
         if (!await _channel.EnsureConnectedAsync(cancellationToken).ConfigureAwait(false))
         {
@@ -76,8 +83,10 @@ public sealed class ChorusChatClient : IAsyncDisposable
     }
 
     /// <summary>Logs out.</summary>
+    /// <exception cref="ObjectDisposedException">The client was disposed.</exception>
     public async Task<ChatResult> LogoutAsync(CancellationToken cancellationToken = default)
     {
+        _channel.ThrowIfDisposed(this);
         if (_user is null) return new ChatResult(ChatErrorCodes.NotLoggedIn, "not logged in");
         var reply = await RequestAsync(new Frame { Op = Ops.ChatLogout }, cancellationToken).ConfigureAwait(false);
         _user = null;
@@ -87,8 +96,10 @@ public sealed class ChorusChatClient : IAsyncDisposable
     }
 
     /// <summary>Replaces the token (call it on <see cref="TokenWillExpire"/>).</summary>
+    /// <exception cref="ObjectDisposedException">The client was disposed.</exception>
     public async Task<ChatResult> RenewTokenAsync(string token, CancellationToken cancellationToken = default)
     {
+        _channel.ThrowIfDisposed(this);
         var reply = await RequestAsync(new Frame { Op = Ops.ChatRenewToken, Token = token }, cancellationToken).ConfigureAwait(false);
         if (reply.ErrorCode == 0) _token = token;
         return Result(reply);
@@ -98,23 +109,35 @@ public sealed class ChorusChatClient : IAsyncDisposable
     /// Sends a message to a peer, room or group. <paramref name="notification"/>'s OnMessageAttached fires first with the
     /// local message. The result comes after the server stored the message (text and custom) and carries its MessageId,
     /// Timestamp, ConversationSeq and OrderKey. Retrying with the same message (same LocalMessageId) never duplicates it.
+    /// The SDK checks the message against the server's limits before sending (text and custom up to the server's
+    /// ChatMaxTextBytes, 2048 by default; command and barrage 5120; ExtendedData 1024; SearchedContent 64): a message
+    /// over a limit fails with 6000001 (OnMessageAttached is not called), a request over the server's frame limit with
+    /// 1000005, and the connection is not touched.
     /// </summary>
+    /// <exception cref="ObjectDisposedException">The client was disposed.</exception>
     public async Task<MessageSentResult> SendMessageAsync(ChatMessage message, string toConversationId, ConversationType conversationType,
         MessageSendConfig? config = null, MessageSendNotification? notification = null, CancellationToken cancellationToken = default)
     {
+        _channel.ThrowIfDisposed(this);
         ArgumentNullException.ThrowIfNull(message);
         config ??= new MessageSendConfig();
         message.ConversationId = toConversationId;
         message.ConversationType = conversationType;
         message.SenderUserId = _user?.UserId ?? "";
         message.Direction = MessageDirection.Send;
+        var wire = message.ToWire(config);
+        if ((ConversationProblem(toConversationId, conversationType) ?? ChatLimits.ValidateMessage(wire, conversationType, _channel.MaxTextBytes)) is { } problem)
+        {
+            message.SentStatus = MessageSentStatus.Failed;
+            return new MessageSentResult(message, ChatErrorCodes.BadParameter, problem);
+        }
         message.SentStatus = MessageSentStatus.Sending;
         notification?.OnMessageAttached?.Invoke(message);
         var cursor = Cursor(conversationType, toConversationId);
         cursor.BeginSend();
         try
         {
-            var reply = await RequestAsync(new Frame { Op = Ops.SendMessage, ConvType = conversationType, ConvId = toConversationId, Message = message.ToWire(config) }, cancellationToken).ConfigureAwait(false);
+            var reply = await RequestAsync(new Frame { Op = Ops.SendMessage, ConvType = conversationType, ConvId = toConversationId, Message = wire }, cancellationToken).ConfigureAwait(false);
             if (reply.ErrorCode != 0 || reply.Message is null)
             {
                 message.SentStatus = MessageSentStatus.Failed;
@@ -145,11 +168,13 @@ public sealed class ChorusChatClient : IAsyncDisposable
     public Task<MessageSentResult> SendGroupMessageAsync(ChatMessage message, string toGroupId, MessageSendConfig? config = null, CancellationToken cancellationToken = default) =>
         SendMessageAsync(message, toGroupId, ConversationType.Group, config, null, cancellationToken);
 
-    /// <summary>Pages through history (command and barrage messages never appear).</summary>
+    /// <summary>Pages through history (command and barrage messages never appear). Count is 1–100.</summary>
+    /// <exception cref="ObjectDisposedException">The client was disposed.</exception>
     public async Task<HistoryQueryResult> QueryHistoryMessageAsync(string conversationId, ConversationType conversationType, HistoryQueryConfig? config = null, CancellationToken cancellationToken = default)
     {
+        _channel.ThrowIfDisposed(this);
         config ??= new HistoryQueryConfig();
-        var reply = await RequestAsync(new Frame
+        var reply = await CallAsync(ConversationProblem(conversationId, conversationType) ?? CountProblem(config.Count), new Frame
         {
             Op = Ops.QueryHistory, ConvType = conversationType, ConvId = conversationId, Count = config.Count, Reverse = config.Reverse,
             NextSeq = config.NextMessage?.ConversationSeq ?? config.NextConversationSeq,
@@ -164,11 +189,12 @@ public sealed class ChorusChatClient : IAsyncDisposable
 
     /// <summary>Deletes messages, named by MessageId, from this user's view.</summary>
     public async Task<ChatResult> DeleteMessagesAsync(IReadOnlyList<long> messageIds, string conversationId, ConversationType conversationType, CancellationToken cancellationToken = default) =>
-        Result(await RequestAsync(new Frame { Op = Ops.DeleteMessages, ConvType = conversationType, ConvId = conversationId, MessageIds = [.. messageIds] }, cancellationToken).ConfigureAwait(false));
+        Result(await CallAsync(PeerOrGroupProblem(conversationId, conversationType)
+            ?? (messageIds is not { Count: > 0 and <= ChatLimits.MaxHistoryCount } ? "messageIds must hold 1-100 ids" : null), new Frame { Op = Ops.DeleteMessages, ConvType = conversationType, ConvId = conversationId, MessageIds = [.. messageIds] }, cancellationToken).ConfigureAwait(false));
 
     /// <summary>Deletes every message of a conversation from this user's view.</summary>
     public async Task<ChatResult> DeleteAllMessageAsync(string conversationId, ConversationType conversationType, CancellationToken cancellationToken = default) =>
-        Result(await RequestAsync(new Frame { Op = Ops.DeleteAllMessages, ConvType = conversationType, ConvId = conversationId }, cancellationToken).ConfigureAwait(false));
+        Result(await CallAsync(PeerOrGroupProblem(conversationId, conversationType), new Frame { Op = Ops.DeleteAllMessages, ConvType = conversationType, ConvId = conversationId }, cancellationToken).ConfigureAwait(false));
 
     /// <summary>Revokes one of this user's messages; both sides see a Revoke marker in its place.</summary>
     public Task<MessageSentResult> RevokeMessageAsync(ChatMessage message, CancellationToken cancellationToken = default) =>
@@ -177,7 +203,7 @@ public sealed class ChorusChatClient : IAsyncDisposable
     /// <summary>Revokes one of this user's messages by MessageId.</summary>
     public async Task<MessageSentResult> RevokeMessageAsync(long messageId, CancellationToken cancellationToken = default)
     {
-        var reply = await RequestAsync(new Frame { Op = Ops.RevokeMessage, MessageIds = [messageId] }, cancellationToken).ConfigureAwait(false);
+        var reply = await CallAsync(null, new Frame { Op = Ops.RevokeMessage, MessageIds = [messageId] }, cancellationToken).ConfigureAwait(false);
         var revoked = reply.Message is null ? new ChatMessage { Type = ChatMessageType.Revoke, MessageId = messageId } : ChatMessage.FromWire(reply.Message, _user?.UserId ?? "", offline: false);
         return new MessageSentResult(revoked, reply.ErrorCode ?? 0, reply.Error);
     }
@@ -188,30 +214,31 @@ public sealed class ChorusChatClient : IAsyncDisposable
 
     /// <summary>Tells the senders that these messages, named by MessageId (at most 10), were read.</summary>
     public async Task<ChatResult> SendMessageReceiptsReadAsync(IReadOnlyList<long> messageIds, string conversationId, ConversationType conversationType, CancellationToken cancellationToken = default) =>
-        Result(await RequestAsync(new Frame { Op = Ops.SendReceiptsRead, ConvType = conversationType, ConvId = conversationId, MessageIds = [.. messageIds] }, cancellationToken).ConfigureAwait(false));
+        Result(await CallAsync(PeerOrGroupProblem(conversationId, conversationType)
+            ?? (messageIds is not { Count: > 0 and <= ChatLimits.MaxReceiptMessages } ? "messageIds must hold 1-10 ids" : null), new Frame { Op = Ops.SendReceiptsRead, ConvType = conversationType, ConvId = conversationId, MessageIds = [.. messageIds] }, cancellationToken).ConfigureAwait(false));
 
     /// <summary>This user's conversations, pinned first, then newest first.</summary>
     public async Task<ConversationListResult> QueryConversationListAsync(int count = 100, CancellationToken cancellationToken = default)
     {
-        var reply = await RequestAsync(new Frame { Op = Ops.QueryConversations, Count = count }, cancellationToken).ConfigureAwait(false);
+        var reply = await CallAsync(CountProblem(count), new Frame { Op = Ops.QueryConversations, Count = count }, cancellationToken).ConfigureAwait(false);
         return new ConversationListResult((reply.Conversations ?? []).Select(ToConversation).ToArray(), reply.ErrorCode ?? 0, reply.Error);
     }
 
     /// <summary>Marks a conversation as read.</summary>
     public async Task<ChatResult> ClearConversationUnreadMessageCountAsync(string conversationId, ConversationType conversationType, CancellationToken cancellationToken = default) =>
-        Result(await RequestAsync(new Frame { Op = Ops.ClearUnread, ConvType = conversationType, ConvId = conversationId }, cancellationToken).ConfigureAwait(false));
+        Result(await CallAsync(PeerOrGroupProblem(conversationId, conversationType), new Frame { Op = Ops.ClearUnread, ConvType = conversationType, ConvId = conversationId }, cancellationToken).ConfigureAwait(false));
 
     /// <summary>Removes a conversation from the list until a new message arrives.</summary>
     public async Task<ChatResult> DeleteConversationAsync(string conversationId, ConversationType conversationType, CancellationToken cancellationToken = default) =>
-        Result(await RequestAsync(new Frame { Op = Ops.DeleteConversation, ConvType = conversationType, ConvId = conversationId }, cancellationToken).ConfigureAwait(false));
+        Result(await CallAsync(PeerOrGroupProblem(conversationId, conversationType), new Frame { Op = Ops.DeleteConversation, ConvType = conversationType, ConvId = conversationId }, cancellationToken).ConfigureAwait(false));
 
     /// <summary>Mutes (true) or unmutes a conversation: a muted one adds nothing to the total unread count.</summary>
     public async Task<ChatResult> SetConversationNotificationStatusAsync(bool muted, string conversationId, ConversationType conversationType, CancellationToken cancellationToken = default) =>
-        Result(await RequestAsync(new Frame { Op = Ops.SetNotificationStatus, ConvType = conversationType, ConvId = conversationId, Muted = muted }, cancellationToken).ConfigureAwait(false));
+        Result(await CallAsync(PeerOrGroupProblem(conversationId, conversationType), new Frame { Op = Ops.SetNotificationStatus, ConvType = conversationType, ConvId = conversationId, Muted = muted }, cancellationToken).ConfigureAwait(false));
 
     /// <summary>Pins or unpins a conversation.</summary>
     public async Task<ChatResult> UpdateConversationPinnedStateAsync(bool pinned, string conversationId, ConversationType conversationType, CancellationToken cancellationToken = default) =>
-        Result(await RequestAsync(new Frame { Op = Ops.PinConversation, ConvType = conversationType, ConvId = conversationId, Pinned = pinned }, cancellationToken).ConfigureAwait(false));
+        Result(await CallAsync(PeerOrGroupProblem(conversationId, conversationType), new Frame { Op = Ops.PinConversation, ConvType = conversationType, ConvId = conversationId, Pinned = pinned }, cancellationToken).ConfigureAwait(false));
 
     /// <summary>Creates a group owned by this user, with initial members. 6000524 if it exists, 6000525 if too many members.</summary>
     public Task<GroupResult> CreateGroupAsync(string groupId, string groupName, IReadOnlyList<string> userIds, CancellationToken cancellationToken = default) =>
@@ -248,7 +275,8 @@ public sealed class ChorusChatClient : IAsyncDisposable
     public Task<MemberListResult> QueryRoomMemberListAsync(string roomId, CancellationToken cancellationToken = default) =>
         MembersAsync(new Frame { Op = Ops.QueryRoomMembers, ConvId = roomId }, cancellationToken);
 
-    /// <summary>Closes the connection.</summary>
+    /// <summary>Closes the connection. Safe to call more than once. Afterwards every method throws
+    /// <see cref="ObjectDisposedException"/>; requests under way fail with 6000121.</summary>
     public async ValueTask DisposeAsync()
     {
         _user = null;
@@ -260,24 +288,57 @@ public sealed class ChorusChatClient : IAsyncDisposable
     private Task<Frame> RequestAsync(Frame frame, CancellationToken cancellationToken) =>
         _channel.RequestAsync(frame, ChatErrorCodes.NotLoggedIn, cancellationToken);
 
+    /// <summary>A request of the public API: throws once disposed; refused with 6000001 before sending when
+    /// <paramref name="problem"/> names what the server would refuse; else sent.</summary>
+    private Task<Frame> CallAsync(string? problem, Frame frame, CancellationToken cancellationToken)
+    {
+        _channel.ThrowIfDisposed(this);
+        if (problem is not null) return Task.FromResult(new Frame { Op = Ops.Result, ErrorCode = ChatErrorCodes.BadParameter, Error = problem });
+        return RequestAsync(frame, cancellationToken);
+    }
+
+    private static string? ConversationProblem(string? conversationId, ConversationType type) =>
+        ChatLimits.IsValidConversationId(conversationId, type) ? null : ChatLimits.ConversationIdRule(type);
+
+    private static string? PeerOrGroupProblem(string? conversationId, ConversationType type) =>
+        type == ConversationType.Room || !ChatLimits.IsValidConversationId(conversationId, type) ? "a peer or group conversation is required" : null;
+
+    private static string? CountProblem(int count) => count is < 1 or > ChatLimits.MaxHistoryCount ? "count must be 1-100" : null;
+
+    private static string? GroupProblem(string? groupId, IReadOnlyList<string>? members, string? name)
+    {
+        if (!ChatLimits.IsValidId(groupId, ChatLimits.MaxGroupIdBytes)) return ChatLimits.ConversationIdRule(ConversationType.Group);
+        if (members is not null && members.Any(m => RoomLimits.ValidateUserId(m) != 0)) return "every member must be a UserId of 1-64 bytes";
+        if (name is not null && Encoding.UTF8.GetByteCount(name) > ChatLimits.MaxNameBytes) return "group name is longer than 64 bytes";
+        return null;
+    }
+
+    private static string? RoomProblem(string? roomId, string? name)
+    {
+        if (!ChatLimits.IsValidId(roomId, ChatLimits.MaxRoomIdBytes)) return ChatLimits.ConversationIdRule(ConversationType.Room);
+        if (name is not null && Encoding.UTF8.GetByteCount(name) > ChatLimits.MaxNameBytes) return "room name is longer than 64 bytes";
+        return null;
+    }
+
     private static ChatResult Result(Frame reply) => new(reply.ErrorCode ?? 0, reply.Error);
 
     private async Task<GroupResult> GroupAsync(Frame frame, CancellationToken cancellationToken)
     {
-        var reply = await RequestAsync(frame, cancellationToken).ConfigureAwait(false);
+        var reply = await CallAsync(GroupProblem(frame.ConvId, frame.Members, frame.Name), frame, cancellationToken).ConfigureAwait(false);
         var g = reply.Group;
         return new GroupResult(g is null ? null : new ChatGroupInfo(g.GroupId ?? "", g.GroupName ?? "", g.OwnerUserId ?? "", g.MemberCount), reply.ErrorCode ?? 0, reply.Error);
     }
 
     private async Task<MemberListResult> MembersAsync(Frame frame, CancellationToken cancellationToken)
     {
-        var reply = await RequestAsync(frame, cancellationToken).ConfigureAwait(false);
+        string? problem = frame.Op == Ops.QueryRoomMembers ? RoomProblem(frame.ConvId, null) : GroupProblem(frame.ConvId, null, null);
+        var reply = await CallAsync(problem, frame, cancellationToken).ConfigureAwait(false);
         return new MemberListResult(reply.Members ?? [], reply.ErrorCode ?? 0, reply.Error);
     }
 
     private async Task<ChatResult> RoomAsync(string op, string roomId, string? name, CancellationToken cancellationToken)
     {
-        var reply = await RequestAsync(new Frame { Op = op, ConvId = roomId, Name = name }, cancellationToken).ConfigureAwait(false);
+        var reply = await CallAsync(RoomProblem(roomId, name), new Frame { Op = op, ConvId = roomId, Name = name }, cancellationToken).ConfigureAwait(false);
         if (reply.ErrorCode == 0)
         {
             if (op == Ops.LeaveRoom) _rooms.TryRemove(roomId, out _);

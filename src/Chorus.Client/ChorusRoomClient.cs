@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Net.WebSockets;
+using System.Text;
 using Chorus.Protocol;
 
 namespace Chorus.Client;
@@ -62,15 +63,20 @@ public sealed class ChorusRoomClient : IAsyncDisposable
     /// Logs <paramref name="user"/> into <paramref name="roomId"/> with the config's Token04. The first login of a
     /// client fixes its user: later logins over the same client must use the same UserId.
     /// </summary>
-    /// <returns>ErrorCode 0 and the users already in the room, or 1002011–1002013 (RoomId), 1002005–1002007 (UserId),
-    /// 1002001 (too many rooms), 1002033 (token invalid), 1002078 (token expired), 1002034 (room full), 1009010 (no answer).</returns>
+    /// <returns>ErrorCode 0 and the users already in the room, or 1002011–1002013 (RoomId), 1002005–1002007 (UserId;
+    /// 1002006 also for a UserName over 255 bytes), 1002001 (too many rooms), 1002033 (token invalid), 1002078 (token
+    /// expired), 1002034 (room full), 1000005 (the request is over the server's frame limit), 1009010 (no answer).</returns>
+    /// <exception cref="ObjectDisposedException">The client was disposed.</exception>
     public async Task<RoomLoginResult> LoginRoomAsync(string roomId, RoomUser user, RoomConfig? config = null, CancellationToken cancellationToken = default)
     {
+        _channel.ThrowIfDisposed(this);
         ArgumentNullException.ThrowIfNull(user);
         config ??= new RoomConfig();
         int code = RoomLimits.ValidateRoomId(roomId);
         if (code == 0) code = RoomLimits.ValidateUserId(user.UserId);
         if (code != 0) return new RoomLoginResult(code, "invalid RoomId or UserId", []);
+        if (user.UserName is { } name && Encoding.UTF8.GetByteCount(name) > RoomLimits.MaxUserNameBytes)
+            return new RoomLoginResult(RoomErrorCodes.UserIdInvalid, "UserName is longer than 255 bytes", []);
 
         RaiseState(roomId, RoomStateReason.Logining, 0, null);
         if (!await _channel.EnsureConnectedAsync(cancellationToken).ConfigureAwait(false))
@@ -95,8 +101,10 @@ public sealed class ChorusRoomClient : IAsyncDisposable
     }
 
     /// <summary>Logs out of a room. Returns 1002002 if this client is not logged into it.</summary>
+    /// <exception cref="ObjectDisposedException">The client was disposed.</exception>
     public async Task<RoomOperationResult> LogoutRoomAsync(string roomId, CancellationToken cancellationToken = default)
     {
+        _channel.ThrowIfDisposed(this);
         if (!_rooms.TryRemove(roomId, out _)) return new RoomOperationResult(RoomErrorCodes.NotLoggedIn, "not logged into this room");
         var reply = await RequestAsync(new Frame { Op = Ops.Logout, RoomId = roomId }, cancellationToken).ConfigureAwait(false);
         // Gone locally either way: the server drops the login when the connection goes.
@@ -106,8 +114,10 @@ public sealed class ChorusRoomClient : IAsyncDisposable
     }
 
     /// <summary>Replaces the token of a room login (call it on <see cref="RoomTokenWillExpire"/>).</summary>
+    /// <exception cref="ObjectDisposedException">The client was disposed.</exception>
     public async Task<RoomOperationResult> RenewTokenAsync(string roomId, string token, CancellationToken cancellationToken = default)
     {
+        _channel.ThrowIfDisposed(this);
         if (!_rooms.TryGetValue(roomId, out var joined)) return new RoomOperationResult(RoomErrorCodes.NotLoggedIn, "not logged into this room");
         var reply = await RequestAsync(new Frame { Op = Ops.RenewToken, RoomId = roomId, Token = token }, cancellationToken).ConfigureAwait(false);
         if (reply.ErrorCode == 0) joined.Config = joined.Config with { Token = token };
@@ -119,9 +129,12 @@ public sealed class ChorusRoomClient : IAsyncDisposable
     /// but the sender when <paramref name="toUserList"/> is null or empty (at most 10 users).
     /// </summary>
     /// <returns>ErrorCode 0, or 1009001/1009002 (content), 1009011/1009012/1009013 (targets), 1002002/1009005 (room),
-    /// 1009015 (over 10/s to many or 200/s to one), 1009010 (no answer).</returns>
+    /// 1009015 (over 10/s to many or 200/s to one), 1000005 (over the server's frame limit), 1009010 (no answer).
+    /// Content and targets are checked before anything is sent.</returns>
+    /// <exception cref="ObjectDisposedException">The client was disposed.</exception>
     public Task<CustomCommandSendResult> SendCustomCommandAsync(string roomId, string command, IReadOnlyList<RoomUser>? toUserList, CancellationToken cancellationToken = default)
     {
+        _channel.ThrowIfDisposed(this);
         var targets = toUserList is { Count: > 0 } ? toUserList.Select(u => u.UserId).ToArray() : null;
         int code = CheckSend(roomId, command);
         if (code == 0) code = RoomLimits.ValidateTargets(targets);
@@ -135,33 +148,46 @@ public sealed class ChorusRoomClient : IAsyncDisposable
         }
     }
 
-    /// <summary>Sends a broadcast message (1–1024 bytes; reliable for those in the room; 2/s per client, 10/s per room).</summary>
+    /// <summary>Sends a broadcast message (1–1024 bytes; reliable for those in the room; 2/s per client, 10/s per room).
+    /// Content over 1024 bytes is refused with 1009002 before anything is sent.</summary>
+    /// <exception cref="ObjectDisposedException">The client was disposed.</exception>
     public async Task<BroadcastMessageSendResult> SendBroadcastMessageAsync(string roomId, string message, CancellationToken cancellationToken = default)
     {
+        _channel.ThrowIfDisposed(this);
         int code = CheckSend(roomId, message);
         if (code != 0) return new BroadcastMessageSendResult(code, 0, "refused by the client's checks");
         var reply = await RequestAsync(new Frame { Op = Ops.Broadcast, RoomId = roomId, Content = message }, cancellationToken).ConfigureAwait(false);
         return new BroadcastMessageSendResult(reply.ErrorCode ?? 0, reply.MessageId ?? 0, reply.Error);
     }
 
-    /// <summary>Sends a barrage message (1–1024 bytes; unreliable; 20/s per room).</summary>
+    /// <summary>Sends a barrage message (1–1024 bytes; unreliable; 20/s per room). Content over 1024 bytes is refused
+    /// with 1009002 before anything is sent.</summary>
+    /// <exception cref="ObjectDisposedException">The client was disposed.</exception>
     public async Task<BarrageMessageSendResult> SendBarrageMessageAsync(string roomId, string message, CancellationToken cancellationToken = default)
     {
+        _channel.ThrowIfDisposed(this);
         int code = CheckSend(roomId, message);
         if (code != 0) return new BarrageMessageSendResult(code, "", "refused by the client's checks");
         var reply = await RequestAsync(new Frame { Op = Ops.Barrage, RoomId = roomId, Content = message }, cancellationToken).ConfigureAwait(false);
         return new BarrageMessageSendResult(reply.ErrorCode ?? 0, reply.BarrageId ?? "", reply.Error);
     }
 
-    /// <summary>Sets a room extra info key (under 128 bytes) to a value (under 4096 bytes); other members are told.</summary>
+    /// <summary>Sets a room extra info key (1–127 bytes) to a value (under 4096 bytes); other members are told. A key or
+    /// value over its limit is refused with 1009002 before anything is sent.</summary>
+    /// <exception cref="ObjectDisposedException">The client was disposed.</exception>
     public async Task<RoomOperationResult> SetRoomExtraInfoAsync(string roomId, string key, string value, CancellationToken cancellationToken = default)
     {
+        _channel.ThrowIfDisposed(this);
         if (!_rooms.ContainsKey(roomId)) return new RoomOperationResult(RoomErrorCodes.NotLoggedIn, "not logged into this room");
+        if (RoomLimits.ValidateExtraInfo(key, value) != 0)
+            return new RoomOperationResult(RoomErrorCodes.ContentTooLong, string.IsNullOrEmpty(key) || Encoding.UTF8.GetByteCount(key) > RoomLimits.MaxExtraInfoKeyBytes
+                ? "extra info key must be 1-127 bytes" : "extra info value must be under 4096 bytes");
         var reply = await RequestAsync(new Frame { Op = Ops.SetExtraInfo, RoomId = roomId, Key = key, Value = value }, cancellationToken).ConfigureAwait(false);
         return new RoomOperationResult(reply.ErrorCode ?? 0, reply.Error);
     }
 
-    /// <summary>Closes the connection; rooms are left. Safe to call more than once.</summary>
+    /// <summary>Closes the connection; rooms are left. Safe to call more than once. Afterwards every method throws
+    /// <see cref="ObjectDisposedException"/>; requests under way fail with 1009010.</summary>
     public async ValueTask DisposeAsync()
     {
         _rooms.Clear();

@@ -22,6 +22,8 @@ internal sealed class ProtocolChannel : IAsyncDisposable
     private volatile Connection? _connection;
     private long _nextRid;
     private int _reconnecting;
+    private volatile int _maxFrameBytes = FrameLimits.DefaultMaxFrameBytes;
+    private volatile int _maxTextBytes = ChatLimits.DefaultMaxTextBytes;
 
     /// <param name="options">Settings.</param>
     /// <param name="onEvent">Called on the receive loop for every frame that is not a result.</param>
@@ -42,6 +44,15 @@ internal sealed class ProtocolChannel : IAsyncDisposable
     public bool IsConnected => _connection is { IsAlive: true };
 
     public CancellationToken Disposed => _disposed.Token;
+
+    /// <summary>Largest request the server accepts, in bytes: from the server's hello frame (16384 until one arrived).</summary>
+    public int MaxFrameBytes => _maxFrameBytes;
+
+    /// <summary>Largest chat text or custom message the server accepts, in bytes: from the hello frame (2048 until one arrived).</summary>
+    public int MaxTextBytes => _maxTextBytes;
+
+    /// <summary>Throws <see cref="ObjectDisposedException"/> naming <paramref name="owner"/> once the channel is disposed.</summary>
+    public void ThrowIfDisposed(object owner) => ObjectDisposedException.ThrowIf(_disposed.IsCancellationRequested, owner);
 
     public async Task<bool> EnsureConnectedAsync(CancellationToken cancellationToken)
     {
@@ -78,17 +89,23 @@ internal sealed class ProtocolChannel : IAsyncDisposable
     }
 
     /// <summary>Sends a request and waits for its result; failures come back as a result with <paramref name="failureCode"/>.</summary>
+    /// <remarks>A request larger than the server's frame limit is not sent: it fails at once with 1000005, the code the
+    /// server answers such a frame with.</remarks>
     public async Task<Frame> RequestAsync(Frame frame, int failureCode, CancellationToken cancellationToken)
     {
-        var connection = _connection;
-        if (connection is not { IsAlive: true }) return Failure(frame, failureCode, "not connected");
         long rid = Interlocked.Increment(ref _nextRid);
         frame.Rid = rid;
+        byte[] bytes = frame.ToUtf8Bytes();
+        int maxFrameBytes = _maxFrameBytes;
+        if (bytes.Length > maxFrameBytes)
+            return Failure(frame, RoomErrorCodes.FrameTooLarge, $"the request is {bytes.Length} bytes; the server accepts frames of at most {maxFrameBytes} bytes");
+        var connection = _connection;
+        if (connection is not { IsAlive: true }) return Failure(frame, failureCode, "not connected");
         var tcs = new TaskCompletionSource<Frame>(TaskCreationOptions.RunContinuationsAsynchronously);
         _pending[rid] = tcs;
         try
         {
-            if (!await connection.SendAsync(frame.ToUtf8Bytes(), cancellationToken).ConfigureAwait(false))
+            if (!await connection.SendAsync(bytes, cancellationToken).ConfigureAwait(false))
                 return Failure(frame, failureCode, "the connection was lost");
             var reply = await tcs.Task.WaitAsync(_options.RequestTimeout, cancellationToken).ConfigureAwait(false);
             return reply.ErrorCode == LostMarker ? Failure(frame, failureCode, reply.Error ?? "the connection was lost") : reply;
@@ -117,6 +134,12 @@ internal sealed class ProtocolChannel : IAsyncDisposable
 
     private void OnFrame(Frame frame)
     {
+        if (frame.Op == Ops.Hello)
+        {
+            // The server's limits; a server too old to send them keeps the protocol's defaults.
+            if (frame.MaxFrameBytes is > 0) _maxFrameBytes = frame.MaxFrameBytes.Value;
+            if (frame.MaxTextBytes is > 0) _maxTextBytes = frame.MaxTextBytes.Value;
+        }
         if (frame.Op is Ops.Result or Ops.Pong)
         {
             if (frame.Rid is long rid && _pending.TryGetValue(rid, out var tcs)) tcs.TrySetResult(frame);

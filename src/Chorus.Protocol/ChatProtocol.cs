@@ -185,6 +185,61 @@ public static class ChatLimits
         return true;
     }
 
+    /// <summary>Most users one message may mention: 100.</summary>
+    public const int MaxMentionedUsers = 100;
+
+    /// <summary>What a valid conversation ID of <paramref name="type"/> looks like (the text of the 6000001 refusal).</summary>
+    public static string ConversationIdRule(ConversationType type) => type switch
+    {
+        ConversationType.Peer => "a peer conversation ID is a UserId of 1-64 bytes",
+        ConversationType.Group => "a group ID is 1-32 bytes of letters, digits and !#$%&()+-:;<=.>?@[]^_{}|~",
+        ConversationType.Room => "a room ID is 1-128 bytes of letters, digits and !#$%&()+-:;<=.>?@[]^_{}|~",
+        _ => "conversation type must be 0 (peer), 1 (room) or 2 (group)",
+    };
+
+    /// <summary>
+    /// Checks a message's content against the limits: text and custom 1–<paramref name="maxTextBytes"/> bytes, command
+    /// 1–5120 bytes (Base64 on the wire), barrage 1–5120 bytes and rooms only, custom SubType 0–200 and SearchedContent
+    /// ≤ 64 bytes, ExtendedData ≤ 1024 bytes, Priority 1–3, at most 100 mentioned users. The server and the SDK both use it
+    /// (a refusal is 6000001).
+    /// </summary>
+    /// <returns>What is wrong, or null when the message is valid.</returns>
+    public static string? ValidateMessage(WireChatMessage m, ConversationType type, int maxTextBytes)
+    {
+        ArgumentNullException.ThrowIfNull(m);
+        switch (m.Type)
+        {
+            case ChatMessageType.Text:
+            case ChatMessageType.Custom:
+                if (string.IsNullOrEmpty(m.Text)) return "message text is empty";
+                if (Encoding.UTF8.GetByteCount(m.Text) > maxTextBytes) return $"message text is larger than {maxTextBytes} bytes";
+                break;
+            case ChatMessageType.Command:
+                if (string.IsNullOrEmpty(m.Data)) return "command data is empty";
+                byte[] bytes;
+                try { bytes = Convert.FromBase64String(m.Data); }
+                catch (FormatException) { return "command data is not Base64"; }
+                if (bytes.Length > MaxCommandBytes) return $"command data is larger than {MaxCommandBytes} bytes";
+                break;
+            case ChatMessageType.Barrage:
+                if (type != ConversationType.Room) return "barrage messages are for rooms only";
+                if (string.IsNullOrEmpty(m.Text)) return "message text is empty";
+                if (Encoding.UTF8.GetByteCount(m.Text) > MaxCommandBytes) return $"barrage text is larger than {MaxCommandBytes} bytes";
+                break;
+            default:
+                return "message type must be Text (1), Command (2), Barrage (20) or Custom (200)";
+        }
+        if (m.Type == ChatMessageType.Custom)
+        {
+            if (m.SubType is < 0 or > MaxCustomSubType) return "custom SubType must be 0-200";
+            if (m.SearchedContent is { } sc && Encoding.UTF8.GetByteCount(sc) > MaxSearchedContentBytes) return "SearchedContent is longer than 64 bytes";
+        }
+        if (m.ExtendedData is { } ed && Encoding.UTF8.GetByteCount(ed) > MaxExtendedDataBytes) return "ExtendedData is longer than 1024 bytes";
+        if (m.Priority is < 1 or > 3) return "Priority must be 1 (low), 2 (medium) or 3 (high)";
+        if (m.MentionedUserIds is { Length: > MaxMentionedUsers }) return "at most 100 mentioned users";
+        return null;
+    }
+
     /// <summary>Checks a conversation ID for its type: a UserId (1–64 bytes), a room ID or a group ID.</summary>
     public static bool IsValidConversationId(string? id, ConversationType type) => type switch
     {

@@ -54,6 +54,9 @@ public static class RoomErrorCodes
     public const int TooManyRequests = 1000003;
     /// <summary>(Chorus) Too many login attempts on this connection; wait and retry.</summary>
     public const int TooManyLoginAttempts = 1000004;
+    /// <summary>(Chorus) The WebSocket message is larger than the server's MaxFrameBytes (told in the hello frame); it was
+    /// read, discarded and answered, and the connection stays up. The SDK refuses such a request before sending it.</summary>
+    public const int FrameTooLarge = 1000005;
     /// <summary>(Chorus) Too many targets in one custom command (at most 10).</summary>
     public const int TooManyTargets = 1009013;
 }

@@ -1,5 +1,7 @@
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 
 namespace Chorus.Protocol;
 
@@ -94,9 +96,24 @@ public sealed class Frame
     [JsonPropertyName("unreadTotal")] public long? UnreadTotal { get; set; }
     /// <summary>Protocol version spoken (sent in the hello frame).</summary>
     [JsonPropertyName("version")] public int? Version { get; set; }
+    /// <summary>Largest WebSocket message the server accepts from the client, in bytes (sent in the hello frame).</summary>
+    [JsonPropertyName("maxFrameBytes")] public int? MaxFrameBytes { get; set; }
+    /// <summary>Largest chat text or custom message the server accepts, in UTF-8 bytes (sent in the hello frame).</summary>
+    [JsonPropertyName("maxTextBytes")] public int? MaxTextBytes { get; set; }
+
+    // Frames are not embedded in HTML, so only what JSON requires is escaped: a non-ASCII or HTML-sensitive character
+    // takes its UTF-8 bytes rather than a six-byte \uXXXX escape, and more content fits in one frame.
+    private static readonly JsonTypeInfo<Frame> s_wireTypeInfo = CreateWireTypeInfo();
+
+    private static JsonTypeInfo<Frame> CreateWireTypeInfo()
+    {
+        var options = new JsonSerializerOptions(ProtocolJsonContext.Default.Options) { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+        options.MakeReadOnly();
+        return (JsonTypeInfo<Frame>)options.GetTypeInfo(typeof(Frame));
+    }
 
     /// <summary>Serializes this frame to UTF-8 JSON.</summary>
-    public byte[] ToUtf8Bytes() => JsonSerializer.SerializeToUtf8Bytes(this, ProtocolJsonContext.Default.Frame);
+    public byte[] ToUtf8Bytes() => JsonSerializer.SerializeToUtf8Bytes(this, s_wireTypeInfo);
 
     /// <summary>Parses a frame; returns null for anything that is not a JSON object of the frame shape.</summary>
     public static Frame? TryParse(ReadOnlySpan<byte> utf8)

@@ -2,6 +2,17 @@ using System.Text;
 
 namespace Chorus.Protocol;
 
+/// <summary>Sizes of WebSocket messages (frames) that the server accepts.</summary>
+public static class FrameLimits
+{
+    /// <summary>Default largest WebSocket message a client may send, in bytes: 16384 (setting Chorus:MaxFrameBytes;
+    /// the server tells its value in the hello frame).</summary>
+    public const int DefaultMaxFrameBytes = 16 * 1024;
+    /// <summary>A message over MaxFrameBytes is read and discarded up to this size (1 MiB) and answered with 1000005;
+    /// a larger one closes the connection with 1009 (message too big).</summary>
+    public const int MaxDiscardedFrameBytes = 1024 * 1024;
+}
+
 /// <summary>Sizes and counts of the room signaling product, and the validation rules built on them.</summary>
 public static class RoomLimits
 {
@@ -57,6 +68,15 @@ public static class RoomLimits
     {
         if (string.IsNullOrEmpty(content)) return RoomErrorCodes.ContentEmpty;
         if (Encoding.UTF8.GetByteCount(content) > MaxMessageBytes) return RoomErrorCodes.ContentTooLong;
+        return RoomErrorCodes.Success;
+    }
+
+    /// <summary>Checks a room extra info key (1–127 bytes) and value (under 4096 bytes).</summary>
+    /// <returns>0 when valid, else 1009002 (the server's code for both).</returns>
+    public static int ValidateExtraInfo(string? key, string? value)
+    {
+        if (string.IsNullOrEmpty(key) || Encoding.UTF8.GetByteCount(key) > MaxExtraInfoKeyBytes) return RoomErrorCodes.ContentTooLong;
+        if (value is not null && Encoding.UTF8.GetByteCount(value) > MaxExtraInfoValueBytes) return RoomErrorCodes.ContentTooLong;
         return RoomErrorCodes.Success;
     }
 

@@ -359,41 +359,8 @@ public sealed partial class ChatService
             session.Send(new Frame { Op = Ops.UnreadTotalChanged, UnreadTotal = await _store.GetUnreadTotalAsync(appId, user, cancellationToken) });
     }
 
-    /// <summary>Checks a message's content against the limits; returns what is wrong, or null.</summary>
-    public string? ValidateMessage(WireChatMessage m, ConversationType type)
-    {
-        switch (m.Type)
-        {
-            case ChatMessageType.Text:
-            case ChatMessageType.Custom:
-                if (string.IsNullOrEmpty(m.Text)) return "message text is empty";
-                if (Encoding.UTF8.GetByteCount(m.Text) > _options.ChatMaxTextBytes) return $"message text is larger than {_options.ChatMaxTextBytes} bytes";
-                break;
-            case ChatMessageType.Command:
-                if (string.IsNullOrEmpty(m.Data)) return "command data is empty";
-                byte[] bytes;
-                try { bytes = Convert.FromBase64String(m.Data); }
-                catch (FormatException) { return "command data is not Base64"; }
-                if (bytes.Length > ChatLimits.MaxCommandBytes) return $"command data is larger than {ChatLimits.MaxCommandBytes} bytes";
-                break;
-            case ChatMessageType.Barrage:
-                if (type != ConversationType.Room) return "barrage messages are for rooms only";
-                if (string.IsNullOrEmpty(m.Text)) return "message text is empty";
-                if (Encoding.UTF8.GetByteCount(m.Text) > ChatLimits.MaxCommandBytes) return $"barrage text is larger than {ChatLimits.MaxCommandBytes} bytes";
-                break;
-            default:
-                return "message type must be Text (1), Command (2), Barrage (20) or Custom (200)";
-        }
-        if (m.Type == ChatMessageType.Custom)
-        {
-            if (m.SubType is < 0 or > ChatLimits.MaxCustomSubType) return "custom SubType must be 0-200";
-            if (m.SearchedContent is { } sc && Encoding.UTF8.GetByteCount(sc) > ChatLimits.MaxSearchedContentBytes) return "SearchedContent is longer than 64 bytes";
-        }
-        if (m.ExtendedData is { } ed && Encoding.UTF8.GetByteCount(ed) > ChatLimits.MaxExtendedDataBytes) return "ExtendedData is longer than 1024 bytes";
-        if (m.Priority is < 1 or > 3) return "Priority must be 1 (low), 2 (medium) or 3 (high)";
-        if (m.MentionedUserIds is { Length: > 100 }) return "at most 100 mentioned users";
-        return null;
-    }
+    /// <summary>Checks a message's content against the limits (<see cref="ChatLimits.ValidateMessage"/>, which the SDK shares); returns what is wrong, or null.</summary>
+    public string? ValidateMessage(WireChatMessage m, ConversationType type) => ChatLimits.ValidateMessage(m, type, _options.ChatMaxTextBytes);
 
     /// <summary>Whether a user has a chat connection on this node.</summary>
     public bool IsOnline(uint appId, string userId) => _users.Find(appId, userId) is not null;

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Net.WebSockets;
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.Json;
 using Microsoft.AspNetCore.Http.Features;
 using Chorus.Protocol;
 using Chorus.Server.Chat;
@@ -99,7 +100,11 @@ public sealed partial class WebSocketGateway
         _flood.Attach(session);
         _sessions.Add(session);
         Log.Connected(_logger, session.Id, appId, session.Remote);
-        session.Send(new Frame { Op = Ops.Hello, Version = Ops.ProtocolVersion, HeartbeatMs = (int)_options.HeartbeatInterval.TotalMilliseconds });
+        session.Send(new Frame
+        {
+            Op = Ops.Hello, Version = Ops.ProtocolVersion, HeartbeatMs = (int)_options.HeartbeatInterval.TotalMilliseconds,
+            MaxFrameBytes = _options.MaxFrameBytes, MaxTextBytes = _options.ChatMaxTextBytes,
+        });
 
         var writer = RunWriterAsync(session, stream);
         try
@@ -155,13 +160,8 @@ public sealed partial class WebSocketGateway
                 if (received.MessageType == WebSocketMessageType.Close) return;
                 buffer = ArrayPool<byte>.Shared.Rent(_options.MaxFrameBytes);
                 int length = 0;
-                while (!received.EndOfMessage)
+                while (!received.EndOfMessage && length < _options.MaxFrameBytes)
                 {
-                    if (length == _options.MaxFrameBytes)
-                    {
-                        session.RequestClose(WebSocketCloseStatus.MessageTooBig, $"frames are limited to {_options.MaxFrameBytes} bytes");
-                        return;
-                    }
                     received = await socket.ReceiveAsync(buffer.AsMemory(length, _options.MaxFrameBytes - length), idle.Token);
                     length += received.Count;
                     if (received.MessageType == WebSocketMessageType.Close) return;
@@ -170,6 +170,53 @@ public sealed partial class WebSocketGateway
                 {
                     session.RequestClose(WebSocketCloseStatus.InvalidMessageType, "protocol v1 uses JSON text frames");
                     return;
+                }
+                if (!received.EndOfMessage)
+                {
+                    // Over MaxFrameBytes: what identifies the request is taken from the prefix, the rest is read and
+                    // discarded (up to a hard cap), and the request is answered, so the connection stays up.
+                    var (rid, op, roomId) = ScanPrefix(buffer.AsSpan(0, length));
+                    long total = length;
+                    while (!received.EndOfMessage)
+                    {
+                        received = await socket.ReceiveAsync(buffer.AsMemory(0, _options.MaxFrameBytes), idle.Token);
+                        if (received.MessageType == WebSocketMessageType.Close) return;
+                        total += received.Count;
+                        if (total > FrameLimits.MaxDiscardedFrameBytes)
+                        {
+                            Log.FrameTooLarge(_logger, session.Id, session.AppId, Truncate(op), total);
+                            session.RequestClose(WebSocketCloseStatus.MessageTooBig, $"frames over {FrameLimits.MaxDiscardedFrameBytes} bytes close the connection");
+                            return;
+                        }
+                    }
+                    // A message of exactly MaxFrameBytes may end with an empty fragment: nothing was overwritten then.
+                    if (total > _options.MaxFrameBytes)
+                    {
+                        ArrayPool<byte>.Shared.Return(buffer);
+                        buffer = null;
+                        Log.FrameTooLarge(_logger, session.Id, session.AppId, Truncate(op), total);
+                        if (_flood.CheckFrame(session, op, out bool flood) is { } floodRefusal)
+                        {
+                            if (flood)
+                            {
+                                session.RequestClose(WebSocketCloseStatus.PolicyViolation, floodRefusal.Message);
+                                return;
+                            }
+                            session.Send(new Frame { Op = rid is null ? Ops.Error : Ops.Result, Rid = rid, ErrorCode = floodRefusal.Code, Error = floodRefusal.Message, RoomId = roomId });
+                            continue;
+                        }
+                        session.Send(new Frame
+                        {
+                            Op = rid is null ? Ops.Error : Ops.Result,
+                            Rid = rid,
+                            RoomId = roomId,
+                            ErrorCode = RoomErrorCodes.FrameTooLarge,
+                            Error = op is null
+                                ? $"the frame is {total} bytes; the server accepts at most {_options.MaxFrameBytes}"
+                                : $"the '{Truncate(op)}' frame is {total} bytes; the server accepts at most {_options.MaxFrameBytes}",
+                        });
+                        continue;
+                    }
                 }
 
                 var request = Frame.TryParse(buffer.AsSpan(0, length));
@@ -248,6 +295,36 @@ public sealed partial class WebSocketGateway
         return Convert.TryFromBase64String(key, decoded, out int written) && written == 16;
     }
 
+    /// <summary>
+    /// Finds the top-level <c>rid</c>, <c>op</c> and <c>roomId</c> of a frame from its first bytes, without waiting for
+    /// the rest: the SDK writes <c>op</c> and <c>rid</c> first, so an oversized request can still be answered by its id.
+    /// </summary>
+    internal static (long? Rid, string? Op, string? RoomId) ScanPrefix(ReadOnlySpan<byte> prefix)
+    {
+        long? rid = null;
+        string? op = null, roomId = null;
+        var reader = new Utf8JsonReader(prefix, isFinalBlock: false, state: default);
+        try
+        {
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject) return (null, null, null);
+            while (reader.Read())
+            {
+                if (reader.TokenType != JsonTokenType.PropertyName || reader.CurrentDepth != 1) continue;
+                int field = reader.ValueTextEquals("rid"u8) ? 1 : reader.ValueTextEquals("op"u8) ? 2 : reader.ValueTextEquals("roomId"u8) ? 3 : 0;
+                if (!reader.Read()) break;
+                if (field == 1 && reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out long r)) rid = r;
+                else if (field == 2 && reader.TokenType == JsonTokenType.String) op = reader.GetString();
+                else if (field == 3 && reader.TokenType == JsonTokenType.String) roomId = reader.GetString();
+            }
+        }
+        catch (JsonException)
+        {
+            // not JSON: answered without an id
+        }
+        // Only a valid RoomId is echoed back.
+        return (rid, op, roomId is not null && RoomLimits.ValidateRoomId(roomId) == 0 ? roomId : null);
+    }
+
     private static string Truncate(string? s) => s is null ? "" : s.Length <= 32 ? s : s[..32] + "...";
 
     private static partial class Log
@@ -257,6 +334,9 @@ public sealed partial class WebSocketGateway
 
         [LoggerMessage(2003, LogLevel.Warning, "Session {SessionId} disconnected: its reader is stuck ({Queued} frames queued, {Dropped} unreliable dropped)")]
         public static partial void SlowConsumer(ILogger logger, long sessionId, int queued, long dropped);
+
+        [LoggerMessage(2004, LogLevel.Information, "Session {SessionId} of app {AppId}: a '{Op}' frame of {Bytes} bytes was over the frame limit and refused")]
+        public static partial void FrameTooLarge(ILogger logger, long sessionId, uint appId, string op, long bytes);
 
         [LoggerMessage(2002, LogLevel.Debug, "Session {SessionId} ended: {Reason}")]
         public static partial void Disconnected(ILogger logger, long sessionId, string reason);

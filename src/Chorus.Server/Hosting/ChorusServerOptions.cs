@@ -36,8 +36,10 @@ public sealed class ChorusServerOptions
     /// <summary>Frames queued for one connection at most. Unreliable frames are dropped once half is used;
     /// a reliable frame that does not fit disconnects the client. Default 1024.</summary>
     public int SendQueueCapacity { get; set; } = 1024;
-    /// <summary>Largest WebSocket message accepted from a client, in bytes. Default 16 KiB.</summary>
-    public int MaxFrameBytes { get; set; } = 16 * 1024;
+    /// <summary>Largest WebSocket message accepted from a client, in bytes (told to clients in the hello frame). A larger
+    /// one is read and discarded and answered with 1000005 (up to 1 MiB; beyond, the connection is closed with 1009).
+    /// Default 16 KiB.</summary>
+    public int MaxFrameBytes { get; set; } = Protocol.FrameLimits.DefaultMaxFrameBytes;
     /// <summary>New WebSocket connections accepted per remote IP address per second; more are refused with HTTP 429. Default 50.</summary>
     public int ConnectionsPerIpPerSecond { get; set; } = 50;
     /// <summary>Frames one connection may send per second; beyond, requests are refused with 1000003, and a
@@ -133,7 +135,8 @@ public sealed class ChorusServerOptionsValidator : IValidateOptions<ChorusServer
         if (options.HeartbeatInterval <= TimeSpan.Zero || options.HeartbeatInterval >= options.HeartbeatTimeout)
             errors.Add("Chorus:HeartbeatInterval must be positive and shorter than HeartbeatTimeout.");
         if (options.SendQueueCapacity < 4) errors.Add("Chorus:SendQueueCapacity must be at least 4.");
-        if (options.MaxFrameBytes < 2048) errors.Add("Chorus:MaxFrameBytes must be at least 2048.");
+        if (options.MaxFrameBytes < 2048 || options.MaxFrameBytes > Protocol.FrameLimits.MaxDiscardedFrameBytes)
+            errors.Add("Chorus:MaxFrameBytes must be between 2048 and 1048576.");
         if (options.MaxRoomsPerConnection < 1) errors.Add("Chorus:MaxRoomsPerConnection must be at least 1.");
         if (options.ConnectionsPerIpPerSecond < 1 || options.FramesPerConnectionPerSecond < 1 || options.FramesPerAppPerSecond < 1 || options.LoginAttemptsPerConnectionPerMinute < 1)
             errors.Add("Chorus: flood limits (ConnectionsPerIpPerSecond, FramesPerConnectionPerSecond, FramesPerAppPerSecond, LoginAttemptsPerConnectionPerMinute) must be at least 1.");
