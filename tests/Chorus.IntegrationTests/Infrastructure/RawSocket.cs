@@ -13,6 +13,9 @@ public sealed class RawSocket : IAsyncDisposable
 
     public ClientWebSocket Socket => _socket;
 
+    /// <summary>The server's hello frame.</summary>
+    public JsonElement Hello { get; private set; }
+
     /// <summary>Connects and reads the hello. <paramref name="receiveBufferBytes"/> shrinks the TCP receive buffer, so
     /// that frames the test does not read stay queued in the server instead of in the kernel.</summary>
     public static async Task<RawSocket> ConnectAsync(Uri serverUrl, uint appId, int? receiveBufferBytes = null)
@@ -37,6 +40,7 @@ public sealed class RawSocket : IAsyncDisposable
         else await raw._socket.ConnectAsync(ws, TestContext.Current.CancellationToken);
         var hello = await raw.ReceiveAsync();
         Assert.Equal("hello", hello.GetProperty("op").GetString());
+        raw.Hello = hello;
         return raw;
     }
 
