@@ -55,6 +55,7 @@ internal static class ServeCommand
             {
                 string dataDir = app.Configuration["Chorus:DataDirectory"] ?? "data";
                 Directory.CreateDirectory(dataDir);
+                app.Services.GetRequiredService<DataDirectoryLock>().Acquire(); // a second server on this directory stops here (exit 2)
                 await app.StartAsync(cancellationToken);
             }
             catch (Exception ex) when (ex is Microsoft.Extensions.Options.OptionsValidationException or IOException or UnauthorizedAccessException)

@@ -1,5 +1,5 @@
-using System.Collections.Concurrent;
 using Chorus.Protocol;
+using Chorus.Storage;
 
 namespace Chorus.Server.Auth;
 
@@ -7,28 +7,41 @@ namespace Chorus.Server.Auth;
 /// <param name="Code">0 when the request is authentic, else a 1000000xx code.</param>
 /// <param name="Message">What was wrong (never contains the secret).</param>
 /// <param name="AppId">The AppId, when it parsed.</param>
-public readonly record struct SignatureCheck(int Code, string Message, uint AppId);
+/// <param name="Failure">Why the nonce could not be recorded (server-side fault), for the log; never sent to the caller.</param>
+public readonly record struct SignatureCheck(int Code, string Message, uint AppId, Exception? Failure = null);
 
 /// <summary>
 /// Verifies ZEGO SignatureVersion 2.0 signatures: AppId, nonce, timestamp within ±10 minutes, constant-time
-/// signature comparison, and no nonce reused by the same app within the timestamp window (replay).
+/// signature comparison, and no nonce reused by the same app within the timestamp window (replay), also across
+/// restarts: the nonce of every authentic request is durably recorded (<see cref="ISignatureNonceStore"/>) before
+/// the request is let through.
 /// </summary>
 public sealed class SignatureVerifier
 {
+    /// <summary>How long past the end of a request's timestamp window its nonce is still remembered (slack for a
+    /// server clock that is set back a little).</summary>
+    public static readonly TimeSpan NonceRetentionSlack = TimeSpan.FromMinutes(1);
+
+    /// <summary>The message of a replayed request (code 100000005).</summary>
+    public const string ReplayMessage = "SignatureNonce was already used (replayed request)";
+
+    /// <summary>The message when the nonce could not be recorded (code 1): the request was not run.</summary>
+    public const string NonceStoreFailedMessage = "the request could not be recorded and was not run; retry with a new SignatureNonce";
+
     private readonly AppRegistry _apps;
     private readonly TimeProvider _time;
-    private readonly ConcurrentDictionary<(uint AppId, string Nonce), long> _seenNonces = new();
-    private long _nextSweepTicks;
+    private readonly ISignatureNonceStore _nonces;
 
     /// <summary>Creates the verifier.</summary>
-    public SignatureVerifier(AppRegistry apps, TimeProvider time)
+    public SignatureVerifier(AppRegistry apps, TimeProvider time, ISignatureNonceStore nonces)
     {
         _apps = apps;
         _time = time;
+        _nonces = nonces;
     }
 
-    /// <summary>Checks the common parameters of a request, in ZEGO's order of codes.</summary>
-    public SignatureCheck Verify(string? appIdText, string? nonce, string? timestampText, string? version, string? signature)
+    /// <summary>Checks the common parameters of a request, in ZEGO's order of codes, and records its nonce.</summary>
+    public async Task<SignatureCheck> VerifyAsync(string? appIdText, string? nonce, string? timestampText, string? version, string? signature, CancellationToken cancellationToken = default)
     {
         if (string.IsNullOrEmpty(appIdText) || !uint.TryParse(appIdText, out uint appId) || appId == 0)
             return new(ServerApiCodes.AppIdFormat, "AppId is missing or not a uint32", 0);
@@ -47,20 +60,20 @@ public sealed class SignatureVerifier
         if (!ServerApiSignature.Matches(appId, nonce, app.ServerSecret, timestamp, signature))
             return new(ServerApiCodes.SignatureInvalid, "Signature does not match", appId);
 
-        SweepExpired(now);
-        // A nonce is remembered for twice the skew window: any replay inside the window is caught.
-        long forgetAt = now.UtcTicks + 2 * ServerApiSignature.MaxClockSkew.Ticks;
-        if (!_seenNonces.TryAdd((appId, nonce), forgetAt))
-            return new(ServerApiCodes.SignatureInvalid, "SignatureNonce was already used (replayed request)", appId);
+        // The signature covers the nonce and the timestamp, so a replay carries the same timestamp and is refused as
+        // expired once the window has passed: the nonce is needed until then (plus some slack), no longer.
+        var forgetAt = DateTimeOffset.FromUnixTimeSeconds(timestamp) + ServerApiSignature.MaxClockSkew + NonceRetentionSlack;
+        bool recorded;
+        try
+        {
+            recorded = await _nonces.TryRecordAsync(appId, nonce, forgetAt, cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // Fail closed: a request whose nonce is not durably recorded does not run.
+            return new(ServerApiCodes.Failed, NonceStoreFailedMessage, appId, ex);
+        }
+        if (!recorded) return new(ServerApiCodes.SignatureInvalid, ReplayMessage, appId);
         return new(ServerApiCodes.Success, "success", appId);
-    }
-
-    private void SweepExpired(DateTimeOffset now)
-    {
-        long ticks = now.UtcTicks;
-        long next = Interlocked.Read(ref _nextSweepTicks);
-        if (ticks < next || Interlocked.CompareExchange(ref _nextSweepTicks, ticks + TimeSpan.TicksPerMinute, next) != next) return;
-        foreach (var (key, forgetAt) in _seenNonces)
-            if (forgetAt <= ticks) _seenNonces.TryRemove(key, out _);
     }
 }

@@ -10,6 +10,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Configuration.Memory;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
@@ -22,12 +23,25 @@ public static class ChorusServerApp
     public const string WebSocketPath = "/ws";
 
     /// <summary>
+    /// Default log levels, below every other configuration source (appsettings.json, environment variables, the
+    /// command line and <c>configure</c> all override them with the usual <c>Logging:LogLevel:...</c> keys):
+    /// ASP.NET Core's per-request lines (which carry full URLs, so the server API's signed query strings) are off,
+    /// its warnings and errors stay. Everything else, Chorus's own categories included, logs at the default minimum
+    /// level, Information (<c>Logging:LogLevel:Default</c>, or <c>Logging:LogLevel:Chorus</c> for Chorus alone).
+    /// </summary>
+    public static readonly IReadOnlyDictionary<string, string?> DefaultLogLevels = new Dictionary<string, string?>
+    {
+        ["Logging:LogLevel:Microsoft.AspNetCore"] = "Warning",
+    };
+
+    /// <summary>
     /// Creates the application. Settings come from appsettings.json, environment variables (<c>Chorus__Apps__0__AppId</c>)
     /// and the command line, the ASP.NET Core way; <paramref name="configure"/> may add more before the build.
     /// </summary>
     public static WebApplication Create(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
         var builder = WebApplication.CreateSlimBuilder(args);
+        builder.Configuration.Sources.Insert(0, new MemoryConfigurationSource { InitialData = DefaultLogLevels });
         builder.Services.AddChorusServer(builder.Configuration.GetSection(ChorusServerOptions.SectionName));
         configure?.Invoke(builder);
 
@@ -44,8 +58,17 @@ public static class ChorusServerApp
     {
         services.AddOptions<ChorusServerOptions>().Bind(section).ValidateOnStart();
         services.AddSingleton<IValidateOptions<ChorusServerOptions>, ChorusServerOptionsValidator>();
+        // First: the data directory's lock is taken before anything in it is opened.
+        services.AddSingleton<DataDirectoryLock>();
+        services.AddHostedService<DataDirectoryLockService>();
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<AppRegistry>();
+        services.AddSingleton<ISignatureNonceStore>(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<ChorusServerOptions>>().Value;
+            sp.GetRequiredService<DataDirectoryLock>().Acquire();
+            return new SqliteSignatureNonceStore(Path.Combine(options.DataDirectory, SqliteSignatureNonceStore.DefaultFileName), sp.GetRequiredService<TimeProvider>());
+        });
         services.AddSingleton<SignatureVerifier>();
         services.AddSingleton<RoomRegistry>();
         services.AddSingleton<SessionRegistry>();
@@ -59,7 +82,7 @@ public static class ChorusServerApp
         services.AddSingleton<IChatStore>(sp =>
         {
             var options = sp.GetRequiredService<IOptions<ChorusServerOptions>>().Value;
-            Directory.CreateDirectory(options.DataDirectory);
+            sp.GetRequiredService<DataDirectoryLock>().Acquire();
             return new SqliteChatStore(Path.Combine(options.DataDirectory, options.DatabaseFileName), sp.GetRequiredService<MessageIdGenerator>(), sp.GetRequiredService<TimeProvider>());
         });
         services.AddSingleton<ChatUserRegistry>();

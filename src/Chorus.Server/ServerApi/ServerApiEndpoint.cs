@@ -78,10 +78,12 @@ public sealed partial class ServerApiEndpoint
             return;
         }
 
-        var auth = _verifier.Verify(p.Get("AppId"), p.Get("SignatureNonce"), p.Get("Timestamp"), p.Get("SignatureVersion"), p.Get("Signature"));
+        var auth = await _verifier.VerifyAsync(p.Get("AppId"), p.Get("SignatureNonce"), p.Get("Timestamp"), p.Get("SignatureVersion"), p.Get("Signature"), context.RequestAborted);
         if (auth.Code != ServerApiCodes.Success)
         {
-            Log.Refused(_logger, action, auth.AppId, auth.Code, auth.Message);
+            // Never the query string or the signature: only what the caller already knows from the answer.
+            if (auth.Failure is { } failure) Log.NonceStoreFailed(_logger, action, auth.AppId, failure);
+            else Log.Refused(_logger, action, auth.AppId, auth.Code, auth.Message);
             await WriteAsync(context, auth.Code, auth.Message, requestId, null);
             return;
         }
@@ -291,5 +293,8 @@ public sealed partial class ServerApiEndpoint
     {
         [LoggerMessage(3001, LogLevel.Information, "Server API {Action} for app {AppId} refused: {Code} {Reason}")]
         public static partial void Refused(ILogger logger, string action, uint appId, int code, string reason);
+
+        [LoggerMessage(3002, LogLevel.Error, "Server API {Action} for app {AppId} not run: its SignatureNonce could not be recorded")]
+        public static partial void NonceStoreFailed(ILogger logger, string action, uint appId, Exception failure);
     }
 }
