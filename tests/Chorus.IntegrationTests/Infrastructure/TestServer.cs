@@ -57,7 +57,15 @@ public sealed class TestServer : IAsyncDisposable
             builder.Logging.SetMinimumLevel(LogLevel.Warning);
             configure?.Invoke(builder);
         });
-        await app.StartAsync(TestContext.Current.CancellationToken);
+        try
+        {
+            await app.StartAsync(TestContext.Current.CancellationToken);
+        }
+        catch
+        {
+            await app.DisposeAsync();
+            throw;
+        }
         return new TestServer(app, new Uri(app.GetListeningAddresses().First()), config["Chorus:DataDirectory"]!);
     }
 
