@@ -1,7 +1,11 @@
 using System.Text.Json;
 using Chorus.IntegrationTests.Infrastructure;
 using Chorus.Protocol;
+using Chorus.Server.Auth;
 using Chorus.Server.Hosting;
+using Chorus.Server.Rooms;
+using Chorus.Storage;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Chorus.IntegrationTests;
 
@@ -116,5 +120,19 @@ public class ServerApiReplayAndLockTests
         {
             DeleteDirectory(data);
         }
+    }
+
+    [Fact]
+    public async Task A_request_whose_nonce_cannot_be_recorded_is_not_run()
+    {
+        await using var server = await TestServer.StartAsync();
+        await server.LoggedInAsync("r1", "alice");
+        // the nonce file goes away under the running server (as on a failing disk)
+        await server.Services.GetRequiredService<ISignatureNonceStore>().DisposeAsync();
+
+        var answer = await server.CallAsync("KickoutUser", ("RoomId", "r1"), ("UserId[]", "alice"));
+        Assert.Equal(ServerApiCodes.Failed, answer.GetProperty("Code").GetInt32());
+        Assert.Equal(SignatureVerifier.NonceStoreFailedMessage, answer.GetProperty("Message").GetString());
+        Assert.NotNull(server.Services.GetRequiredService<RoomRegistry>().Find(TestServer.AppA, "r1")?.Find("alice")); // not kicked
     }
 }
