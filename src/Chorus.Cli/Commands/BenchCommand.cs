@@ -19,7 +19,8 @@ internal static class BenchCommand
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
-            string? root = FindCheckout(Directory.GetCurrentDirectory()) ?? FindCheckout(AppContext.BaseDirectory);
+            // Only the directory it is started in counts (as documented): not the checkout the chorus binary was built in.
+            string? root = FindCheckout(Directory.GetCurrentDirectory());
             if (root is null)
             {
                 Console.Error.WriteLine($"chorus bench: run it inside a Chorus source checkout (no {Project} found above this directory)");

@@ -17,7 +17,7 @@ internal static class CallCommand
         var action = new Argument<string>("ACTION") { Description = "Server API action, e.g. SendCustomCommand." };
         var parameters = new Argument<string[]>("key=value") { Description = "Business parameters.", Arity = ArgumentArity.ZeroOrMore };
         var url = new Option<string>("--url") { Description = "Server base address, e.g. http://127.0.0.1:8080.", Required = true };
-        var appId = new Option<uint>("--app-id") { Description = "AppId.", Required = true };
+        var appId = new Option<uint>("--app-id") { Description = "AppId.", Required = true }.InRange(1, uint.MaxValue);
         var secret = new Option<string>("--secret") { Description = "The app's ServerSecret.", Required = true };
         var command = new Command("call", "Sign and send a server API request; print the JSON response.") { action, parameters, url, appId, secret };
         command.SetAction(async (parse, cancellationToken) =>

@@ -10,7 +10,7 @@ namespace Chorus.Cli.Commands;
 /// <summary>
 /// <c>chorus chat --url URL --app-id ID (--token T | --secret S) --user U</c>: a scriptable chat client. Logs in, prints
 /// <c>{"event":"loggedIn",...}</c>, then reads one JSON command per line on stdin and prints one JSON object per line for
-/// each result and each event. Exit codes: 0 at the end of input, 1 login failed, 2 bad arguments, 3 kicked out.
+/// each result and each event. Exit codes: 0 at the end of input or Ctrl+C, 1 login failed, 2 bad arguments, 3 kicked out.
 /// </summary>
 internal static class ChatCommand
 {
@@ -30,7 +30,7 @@ internal static class ChatCommand
             var login = await client.LoginAsync(new ChatUserInfo(a.UserId, a.UserName), a.Token, cancellationToken);
             if (login.ErrorCode != 0)
             {
-                session.Open(new JsonObject { ["event"] = "loginFailed", ["userId"] = a.UserId, ["errorCode"] = login.ErrorCode, ["message"] = login.ErrorMessage });
+                session.Open(new JsonObject { ["event"] = "loginFailed", ["userId"] = a.UserId, ["errorCode"] = login.ErrorCode, ["errorMessage"] = login.ErrorMessage ?? "" });
                 return 1;
             }
             session.Open(new JsonObject { ["event"] = "loggedIn", ["userId"] = a.UserId });
@@ -43,10 +43,14 @@ internal static class ChatCommand
                     JsonLines.Write(await session.RunAsync(line, cancellationToken));
                 }
             }, cancellationToken);
+            // Reading stdin does not stop on cancellation, so Ctrl+C is awaited beside it.
+            var stopped = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            await using var onCancel = cancellationToken.Register(() => stopped.TrySetResult());
             try
             {
-                var first = await Task.WhenAny(input, kicked.Task);
+                var first = await Task.WhenAny(input, kicked.Task, stopped.Task);
                 if (first == kicked.Task) return 3;
+                if (first == stopped.Task) return 0;
                 await input;
                 return 0;
             }
@@ -106,14 +110,38 @@ internal static class ChatCommand
             foreach (var m in e.Messages) Event(new JsonObject { ["event"] = name, ["message"] = Message(m) });
         }
 
+        // The fields each op reads (besides "op"); any other field is refused, so that a misspelled field is not ignored.
+        private static readonly string[] s_target = ["type", "id", "to"];
+        private static readonly Dictionary<string, string[]> s_fields = new(StringComparer.Ordinal)
+        {
+            ["send"] = [.. s_target, "text", "localId", "kind", "data", "subType", "searchedContent", "receipt", "priority"],
+            ["history"] = [.. s_target, "count", "reverse", "next", "nextSeq"],
+            ["conversations"] = ["count"],
+            ["markRead"] = s_target, ["deleteConversation"] = s_target, ["deleteAll"] = s_target,
+            ["mute"] = [.. s_target, "muted"], ["pin"] = [.. s_target, "pinned"],
+            ["delete"] = [.. s_target, "messageIds"], ["receipts"] = [.. s_target, "messageIds"],
+            ["revoke"] = ["messageId"],
+            ["createGroup"] = [.. s_target, "name", "members"],
+            ["joinGroup"] = s_target, ["leaveGroup"] = s_target, ["dismissGroup"] = s_target, ["groupInfo"] = s_target, ["groupMembers"] = s_target,
+            ["inviteGroup"] = [.. s_target, "members"], ["kickGroup"] = [.. s_target, "members"],
+            ["createRoom"] = [.. s_target, "name"], ["enterRoom"] = [.. s_target, "name"],
+            ["joinRoom"] = s_target, ["leaveRoom"] = s_target, ["roomMembers"] = s_target,
+            ["logout"] = [],
+        };
+
         public async Task<JsonObject> RunAsync(string line, CancellationToken ct)
         {
             JsonObject cmd;
             try { cmd = JsonNode.Parse(line) as JsonObject ?? throw new JsonException("not an object"); }
             catch (JsonException ex) { return Fail("?", ChatErrorCodes.BadParameter, $"not a JSON object: {ex.Message}"); }
-            string op = Str(cmd, "op") ?? "";
+            string op = cmd["op"] is JsonValue ov && ov.TryGetValue(out string? o) ? o : "?";
             try
             {
+                // Every field is checked before anything is sent: a wrong type or an unknown field refuses the whole command.
+                if (op == "?") throw new BadField("op must be a string naming the command");
+                if (!s_fields.TryGetValue(op, out var allowed)) return Fail(op, ChatErrorCodes.BadParameter, $"unknown op '{op}'");
+                if (cmd.Select(kv => kv.Key).FirstOrDefault(k => k != "op" && !allowed.Contains(k)) is { } unknown)
+                    throw new BadField($"unknown field '{unknown}' for {op}");
                 var type = ParseType(Str(cmd, "type"));
                 string target = Str(cmd, "to") ?? Str(cmd, "id") ?? "";
                 switch (op)
@@ -121,22 +149,28 @@ internal static class ChatCommand
                     case "send":
                     {
                         var message = NewMessage(cmd);
-                        if (cmd["localId"] is JsonValue lv && lv.TryGetValue(out long localId)) message.LocalMessageId = localId;
-                        var config = new MessageSendConfig { HasReceipt = Bool(cmd, "receipt"), Priority = (MessagePriority)(Int(cmd, "priority") ?? 2) };
+                        if (Long(cmd, "localId") is { } localId) message.LocalMessageId = localId;
+                        int priority = Int(cmd, "priority") ?? 2;
+                        if (priority is < 1 or > 3) throw new BadField($"priority must be 1, 2 or 3 (got {priority})");
+                        var config = new MessageSendConfig { HasReceipt = Bool(cmd, "receipt") ?? false, Priority = (MessagePriority)priority };
                         var r = await client.SendMessageAsync(message, target, type, config, null, ct);
                         return Done(op, r.ErrorCode, r.ErrorMessage, ("message", Message(r.Message)));
                     }
                     case "history":
                     {
                         long? next = null;
-                        if (cmd["next"] is JsonValue nv && nv.TryGetValue(out long nextId))
+                        if (Long(cmd, "next") is { } nextId)
                         {
                             if (!_seqById.TryGetValue(nextId, out long seq)) return Fail(op, ChatErrorCodes.BadParameter, "next names a message this client has not seen; use nextSeq");
                             next = seq;
                         }
-                        if (cmd["nextSeq"] is JsonValue sv && sv.TryGetValue(out long nextSeq)) next = nextSeq;
-                        var r = await client.QueryHistoryMessageAsync(target, type, new HistoryQueryConfig { Count = Int(cmd, "count") ?? 20, Reverse = Bool(cmd, "reverse"), NextConversationSeq = next }, ct);
-                        return Done(op, r.ErrorCode, r.ErrorMessage, ("messages", new JsonArray([.. r.Messages.Select(m => (JsonNode)Message(m))])));
+                        if (Long(cmd, "nextSeq") is { } nextSeq) next = nextSeq;
+                        int count = Int(cmd, "count") ?? 20;
+                        var r = await client.QueryHistoryMessageAsync(target, type, new HistoryQueryConfig { Count = count, Reverse = Bool(cmd, "reverse") ?? false, NextConversationSeq = next }, ct);
+                        // The cursor of the next page: the last message of this one; null when this page was the last (came back short).
+                        var last = r.Messages.Count == count ? r.Messages[^1] : null;
+                        return Done(op, r.ErrorCode, r.ErrorMessage, ("messages", new JsonArray([.. r.Messages.Select(m => (JsonNode)Message(m))])),
+                            ("next", last?.MessageId), ("nextSeq", last?.ConversationSeq));
                     }
                     case "conversations":
                     {
@@ -144,15 +178,15 @@ internal static class ChatCommand
                         return Done(op, r.ErrorCode, r.ErrorMessage, ("conversations", new JsonArray([.. r.Conversations.Select(c => (JsonNode)Conversation(c))])));
                     }
                     case "markRead": return Done(op, await client.ClearConversationUnreadMessageCountAsync(target, type, ct));
-                    case "mute": return Done(op, await client.SetConversationNotificationStatusAsync(cmd["muted"] is null || Bool(cmd, "muted"), target, type, ct));
-                    case "pin": return Done(op, await client.UpdateConversationPinnedStateAsync(cmd["pinned"] is null || Bool(cmd, "pinned"), target, type, ct));
+                    case "mute": return Done(op, await client.SetConversationNotificationStatusAsync(Bool(cmd, "muted") ?? true, target, type, ct));
+                    case "pin": return Done(op, await client.UpdateConversationPinnedStateAsync(Bool(cmd, "pinned") ?? true, target, type, ct));
                     case "deleteConversation": return Done(op, await client.DeleteConversationAsync(target, type, ct));
                     case "delete": return Done(op, await client.DeleteMessagesAsync(Longs(cmd, "messageIds"), target, type, ct));
                     case "deleteAll": return Done(op, await client.DeleteAllMessageAsync(target, type, ct));
                     case "receipts": return Done(op, await client.SendMessageReceiptsReadAsync(Longs(cmd, "messageIds"), target, type, ct));
                     case "revoke":
                     {
-                        var r = await client.RevokeMessageAsync(cmd["messageId"]?.GetValue<long>() ?? 0, ct);
+                        var r = await client.RevokeMessageAsync(Long(cmd, "messageId") ?? 0, ct);
                         return Done(op, r.ErrorCode, r.ErrorMessage, ("message", Message(r.Message)));
                     }
                     case "createGroup": return Group(op, await client.CreateGroupAsync(target, Str(cmd, "name") ?? "", Strings(cmd, "members"), ct));
@@ -181,10 +215,10 @@ internal static class ChatCommand
         private static ChatMessage NewMessage(JsonObject cmd) => (Str(cmd, "kind") ?? "text") switch
         {
             "text" => ChatMessage.Text(Str(cmd, "text") ?? ""),
-            "command" => ChatMessage.Command(Convert.FromBase64String(Str(cmd, "data") ?? "")),
+            "command" => ChatMessage.Command(Base64(cmd, "data")),
             "barrage" => ChatMessage.Barrage(Str(cmd, "text") ?? ""),
             "custom" => ChatMessage.Custom(Str(cmd, "text") ?? "", Int(cmd, "subType") ?? 0, Str(cmd, "searchedContent")),
-            var k => throw new FormatException($"kind must be text, command, barrage or custom (got '{k}')"),
+            var k => throw new BadField($"kind must be text, command, barrage or custom (got '{k}')"),
         };
 
         private JsonObject Message(ChatMessage m)
@@ -225,27 +259,81 @@ internal static class ChatCommand
 
         private static JsonObject Done(string op, int code, string? error, params (string Key, JsonNode? Value)[] data)
         {
+            // One contract: "op" and "errorCode" always; on success (0) the data keys, otherwise "errorMessage" only.
             var o = new JsonObject { ["op"] = op, ["errorCode"] = code };
-            if (code != 0) o["message"] = error;
+            if (code != 0) o["errorMessage"] = error ?? "";
             else foreach (var (k, v) in data) o[k] = v;
             return o;
         }
 
-        private static JsonObject Fail(string op, int code, string message) => new() { ["op"] = op, ["errorCode"] = code, ["message"] = message };
+        private static JsonObject Fail(string op, int code, string message) => Done(op, code, message);
 
         private static ConversationType ParseType(string? type) => type switch
         {
             null or "peer" => ConversationType.Peer,
             "group" => ConversationType.Group,
             "room" => ConversationType.Room,
-            _ => throw new FormatException($"type must be peer, group or room (got '{type}')"),
+            _ => throw new BadField($"type must be peer, group or room (got '{type}')"),
         };
 
         private static string TypeName(ConversationType t) => t switch { ConversationType.Group => "group", ConversationType.Room => "room", _ => "peer" };
-        private static string? Str(JsonObject o, string k) => o[k] is JsonValue v && v.TryGetValue(out string? s) ? s : null;
-        private static int? Int(JsonObject o, string k) => o[k] is JsonValue v && v.TryGetValue(out int i) ? i : null;
-        private static bool Bool(JsonObject o, string k) => o[k] is JsonValue v && v.TryGetValue(out bool b) && b;
-        private static long[] Longs(JsonObject o, string k) => o[k] is JsonArray a ? [.. a.Select(n => n!.GetValue<long>())] : [];
-        private static string[] Strings(JsonObject o, string k) => o[k] is JsonArray a ? [.. a.Select(n => n!.GetValue<string>())] : [];
+        // Field readers: an absent (or null) field is null; a present field of another type is refused, naming the field.
+        private static string? Str(JsonObject o, string k) => o[k] switch
+        {
+            null => null,
+            JsonValue v when v.TryGetValue(out string? s) => s,
+            var n => throw Wrong(k, "a string", n),
+        };
+
+        private static int? Int(JsonObject o, string k) => o[k] switch
+        {
+            null => null,
+            JsonValue v when v.TryGetValue(out int i) => i,
+            var n => throw Wrong(k, "a whole number", n),
+        };
+
+        private static long? Long(JsonObject o, string k) => o[k] switch
+        {
+            null => null,
+            JsonValue v when v.TryGetValue(out long l) => l,
+            var n => throw Wrong(k, "a whole number", n),
+        };
+
+        private static bool? Bool(JsonObject o, string k) => o[k] switch
+        {
+            null => null,
+            JsonValue v when v.TryGetValue(out bool b) => b,
+            var n => throw Wrong(k, "true or false", n),
+        };
+
+        private static long[] Longs(JsonObject o, string k) => o[k] switch
+        {
+            null => [],
+            JsonArray a => [.. a.Select((n, i) => n is JsonValue v && v.TryGetValue(out long l) ? l : throw Wrong($"{k}[{i}]", "a whole number", n))],
+            var n => throw Wrong(k, "an array of whole numbers", n),
+        };
+
+        private static string[] Strings(JsonObject o, string k) => o[k] switch
+        {
+            null => [],
+            JsonArray a => [.. a.Select((n, i) => n is JsonValue v && v.TryGetValue(out string? s) ? s : throw Wrong($"{k}[{i}]", "a string", n))],
+            var n => throw Wrong(k, "an array of strings", n),
+        };
+
+        private static byte[] Base64(JsonObject o, string k)
+        {
+            string text = Str(o, k) ?? "";
+            try { return Convert.FromBase64String(text); }
+            catch (FormatException) { throw new BadField($"{k} must be Base64"); }
+        }
+
+        private static BadField Wrong(string field, string expected, JsonNode? got)
+        {
+            string shown = got?.ToJsonString() ?? "null";
+            return new BadField($"{field} must be {expected} (got {(shown.Length <= 40 ? shown : shown[..40] + "…")})");
+        }
     }
+
+    /// <summary>A command field that is missing its type or not known: the command is refused with BadParameter.</summary>
+    private sealed class BadField(string message) : FormatException(message);
 }

@@ -7,7 +7,7 @@ namespace Chorus.Cli.Commands;
 internal sealed class ClientArguments
 {
     private readonly Option<string> _url = new("--url") { Description = "Server base address, e.g. http://127.0.0.1:8080.", Required = true };
-    private readonly Option<uint> _appId = new("--app-id") { Description = "AppId.", Required = true };
+    private readonly Option<uint> _appId = new Option<uint>("--app-id") { Description = "AppId.", Required = true }.InRange(1, uint.MaxValue);
     private readonly Option<string?> _token = new("--token") { Description = "Token04 to log in with." };
     private readonly Option<string?> _secret = new("--secret") { Description = "ServerSecret: make (and renew) tokens locally instead of --token." };
     private readonly Option<string> _user = new("--user") { Description = "UserId.", Required = true };

@@ -1,4 +1,6 @@
 using System.CommandLine;
+using System.Net;
+using System.Net.Sockets;
 using Chorus.Server.Auth;
 using Chorus.Server.Hosting;
 using Microsoft.AspNetCore.Builder;
@@ -8,21 +10,36 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Console;
+using Microsoft.Extensions.Options;
 
 namespace Chorus.Cli.Commands;
 
-/// <summary><c>chorus serve [--port N] [--host H] [--data DIR] [--app APPID:SERVERSECRET]...</c></summary>
+/// <summary>
+/// <c>chorus serve [--port N] [--host H] [--data DIR] [--app APPID:SERVERSECRET]... [--allow-dev-app-on-network] [--Chorus:Key=Value]...</c>.
+/// Every argument and setting is checked before the server starts: a problem prints one line per problem on stderr
+/// and exits with 2.
+/// </summary>
 internal static class ServeCommand
 {
+    /// <summary>The flag that lets the public development app listen beyond loopback.</summary>
+    public const string AllowDevAppOnNetwork = "--allow-dev-app-on-network";
+
+    // Configuration sections that --Key=Value arguments may set; anything else is an unknown option.
+    private static readonly string[] s_settingSections = [ChorusServerOptions.SectionName, "Logging"];
+
+    // Read from the Chorus section by this command rather than by the server options.
+    private static readonly Dictionary<string, Type> s_hostSettings = new() { ["Port"] = typeof(int), ["Host"] = typeof(string) };
+
     public static Command Create()
     {
-        var port = new Option<int?>("--port") { Description = "TCP port to listen on (default 8080; 0 picks a free port). Also: Chorus__Port, appsettings.json." };
-        var host = new Option<string?>("--host") { Description = "Address to bind (default 127.0.0.1)." };
+        var port = new Option<int?>("--port") { Description = "TCP port to listen on (default 8080; 0 picks a free port). Also: Chorus__Port, appsettings.json." }.InRange(0, 65535);
+        var host = new Option<string?>("--host") { Description = "IP address to bind, or localhost (default 127.0.0.1; 0.0.0.0 or :: for every interface)." };
         var data = new Option<string?>("--data") { Description = "Data directory (default ./data)." };
         var apps = new Option<string[]>("--app") { Description = "An app as APPID:SERVERSECRET (repeatable). Without any, a development app is used.", AllowMultipleArgumentsPerToken = false };
-        var command = new Command("serve", "Start the server. Unrecognized --Key=Value arguments go to ASP.NET Core configuration.")
+        var allowDev = new Option<bool>(AllowDevAppOnNetwork) { Description = "Let the public development app (no --app configured) listen on an address other than loopback. Anyone who can reach the port can then use it." };
+        var command = new Command("serve", "Start the server. Settings of the Chorus section may also be given as --Chorus:Key=Value (and logging as --Logging:...).")
         {
-            port, host, data, apps,
+            port, host, data, apps, allowDev,
         };
         command.TreatUnmatchedTokensAsErrors = false;
         command.SetAction(async (parse, cancellationToken) =>
@@ -33,35 +50,65 @@ internal static class ServeCommand
             {
                 int colon = appList[i].IndexOf(':');
                 if (colon <= 0 || !uint.TryParse(appList[i][..colon], out uint appId))
-                {
-                    Console.Error.WriteLine($"chorus serve: --app expects APPID:SERVERSECRET (got an app without a numeric AppId at position {i + 1})");
-                    return 2;
-                }
+                    return Refuse($"--app expects APPID:SERVERSECRET (got an app without a numeric AppId at position {i + 1})");
                 settings[$"Chorus:Apps:{i}:AppId"] = appId.ToString();
                 settings[$"Chorus:Apps:{i}:ServerSecret"] = appList[i][(colon + 1)..];
             }
             if (parse.GetValue(data) is { } dir) settings["Chorus:DataDirectory"] = dir;
+            if (SettingArguments(parse.UnmatchedTokens) is not { } configArgs) return 2;
 
-            var app = ChorusServerApp.Create(parse.UnmatchedTokens.ToArray(), builder =>
+            var errors = new List<string>();
+            string bindHost = "127.0.0.1";
+            bool loopback = true;
+            bool started = false;
+            await using var app = ChorusServerApp.Create(configArgs, builder =>
             {
                 builder.Configuration.AddInMemoryCollection(settings);
-                int p = parse.GetValue(port) ?? builder.Configuration.GetValue<int?>("Chorus:Port") ?? 8080;
-                string h = parse.GetValue(host) ?? builder.Configuration["Chorus:Host"] ?? "127.0.0.1";
-                builder.WebHost.UseUrls($"http://{h}:{p}");
                 // Logs go to stderr so that stdout carries only the lines scripts read (url, appId...).
                 builder.Services.Configure<ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+                // A failed start is reported below in one line; the host's own report of it is a stack trace.
+                builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", level => level >= LogLevel.Information && (started || level < LogLevel.Error));
+                errors.AddRange(ChorusSettingsCheck.Check(builder.Configuration, s_hostSettings));
+                if (errors.Count > 0) return;
+                int p = parse.GetValue(port) ?? builder.Configuration.GetValue<int?>("Chorus:Port") ?? 8080;
+                if (p is < 0 or > 65535) errors.Add($"Chorus:Port must be from 0 to 65535 (got {p})");
+                string h = parse.GetValue(host) ?? builder.Configuration["Chorus:Host"] ?? "127.0.0.1";
+                if (!TryParseHost(h, out var address))
+                {
+                    errors.Add($"--host must be an IP address (such as 127.0.0.1, 0.0.0.0 or ::) or localhost (got '{Shorten(h)}')");
+                    return;
+                }
+                loopback = address is null || IPAddress.IsLoopback(address);
+                bindHost = address is null ? "localhost" : address.AddressFamily == AddressFamily.InterNetworkV6 ? $"[{address}]" : address.ToString();
+                builder.WebHost.UseUrls($"http://{bindHost}:{p}");
             });
+            if (errors.Count > 0)
+            {
+                foreach (var e in errors) Console.Error.WriteLine($"chorus serve: {e}");
+                return 2;
+            }
             try
             {
-                string dataDir = app.Configuration["Chorus:DataDirectory"] ?? "data";
-                Directory.CreateDirectory(dataDir);
+                // Bind and validate the settings now, so that a bad one is reported before anything starts.
+                var options = app.Services.GetRequiredService<IOptions<ChorusServerOptions>>().Value;
+                if (options.Apps.Count == 0 && !loopback && !parse.GetValue(allowDev))
+                    return Refuse($"the public development app may not listen on {bindHost}: configure your own app with --app APPID:SERVERSECRET, or pass {AllowDevAppOnNetwork}");
+                Directory.CreateDirectory(options.DataDirectory);
                 app.Services.GetRequiredService<DataDirectoryLock>().Acquire(); // a second server on this directory stops here (exit 2)
                 await app.StartAsync(cancellationToken);
+                started = true;
             }
-            catch (Exception ex) when (ex is Microsoft.Extensions.Options.OptionsValidationException or IOException or UnauthorizedAccessException)
+            catch (OptionsValidationException ex)
             {
-                Console.Error.WriteLine($"chorus serve: {ex.Message}");
-                return 2;
+                return Refuse(string.Join("; ", ex.Failures));
+            }
+            catch (InvalidOperationException ex) when (ex.Message.StartsWith("Failed to convert configuration value", StringComparison.Ordinal))
+            {
+                return Refuse(ex.Message);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                return Refuse(ex.Message);
             }
 
             var registry = app.Services.GetRequiredService<AppRegistry>();
@@ -79,4 +126,64 @@ internal static class ServeCommand
         });
         return command;
     }
+
+    private static int Refuse(string message)
+    {
+        Console.Error.WriteLine($"chorus serve: {message}");
+        return 2;
+    }
+
+    /// <summary>
+    /// The arguments serve does not know itself must be settings (<c>--Chorus:Key=Value</c>, <c>--Chorus:Key Value</c>,
+    /// likewise <c>--Logging:...</c>); returns them as <c>--Key=Value</c>, or null after printing the first one that is not.
+    /// </summary>
+    private static string[]? SettingArguments(IReadOnlyList<string> tokens)
+    {
+        var result = new List<string>();
+        for (int i = 0; i < tokens.Count; i++)
+        {
+            string token = tokens[i];
+            string key = token.StartsWith("--", StringComparison.Ordinal) ? token[2..] : "";
+            int eq = key.IndexOf('=');
+            string? value = eq >= 0 ? key[(eq + 1)..] : null;
+            if (eq >= 0) key = key[..eq];
+            int colon = key.IndexOf(':');
+            string section = colon > 0 ? key[..colon] : "";
+            if (!s_settingSections.Contains(section, StringComparer.OrdinalIgnoreCase) || colon == key.Length - 1)
+            {
+                Refuse(token.StartsWith('-')
+                    ? $"unknown option '{Shorten(eq >= 0 ? token[..(eq + 2)] : token)}' (settings are given as --Chorus:Name=Value; see chorus serve --help)"
+                    : $"unexpected argument '{Shorten(token)}' (see chorus serve --help)");
+                return null;
+            }
+            if (value is null)
+            {
+                if (i + 1 >= tokens.Count || tokens[i + 1].StartsWith("--", StringComparison.Ordinal))
+                {
+                    Refuse($"the setting {key} needs a value (--{key}=VALUE)");
+                    return null;
+                }
+                value = tokens[++i];
+            }
+            result.Add($"--{key}={value}");
+        }
+        return [.. result];
+    }
+
+    /// <summary>
+    /// Accepts an IP address (IPv4 in plain dotted form, or IPv6, brackets allowed) or localhost (<paramref name="address"/>
+    /// null). Anything else is refused: Kestrel would take an unknown name as "every interface".
+    /// </summary>
+    private static bool TryParseHost(string host, out IPAddress? address)
+    {
+        address = null;
+        if (string.Equals(host, "localhost", StringComparison.OrdinalIgnoreCase)) return true;
+        string h = host.StartsWith('[') && host.EndsWith(']') ? host[1..^1] : host;
+        if (!IPAddress.TryParse(h, out address)) return false;
+        // IPAddress also takes shorthand such as "127.1" or "10"; only the plain dotted form is accepted.
+        if (address.AddressFamily == AddressFamily.InterNetwork) return address.ToString() == h;
+        return address.AddressFamily == AddressFamily.InterNetworkV6 && h.Contains(':') && !h.Contains('%');
+    }
+
+    private static string Shorten(string s) => s.Length <= 60 ? s : s[..60] + "…";
 }

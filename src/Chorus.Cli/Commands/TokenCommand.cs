@@ -8,11 +8,11 @@ internal static class TokenCommand
 {
     public static Command Create()
     {
-        var appId = new Option<uint>("--app-id") { Description = "AppId.", Required = true };
+        var appId = new Option<uint>("--app-id") { Description = "AppId.", Required = true }.InRange(1, uint.MaxValue);
         var secret = new Option<string>("--secret") { Description = "The app's ServerSecret (32 characters).", Required = true };
         var user = new Option<string>("--user") { Description = "UserId the token is for.", Required = true };
         var room = new Option<string?>("--room") { Description = "Restrict the token to this room (login and publish privileges)." };
-        var expire = new Option<long>("--expire") { Description = "Lifetime in seconds (default 3600).", DefaultValueFactory = _ => 3600 };
+        var expire = new Option<long>("--expire") { Description = "Lifetime in seconds (default 3600).", DefaultValueFactory = _ => 3600 }.InRange(1, long.MaxValue);
         var command = new Command("token", "Print a Token04 for a user.") { appId, secret, user, room, expire };
         command.SetAction(parse =>
         {

@@ -1,0 +1,54 @@
+using System.CommandLine;
+using System.CommandLine.Parsing;
+using System.Globalization;
+
+namespace Chorus.Cli.Commands;
+
+/// <summary>Argument errors as one plain line, and number parsers whose errors name the option and the range (not a .NET type).</summary>
+internal static class CommandLineErrors
+{
+    /// <summary>The parse errors as one line: <c>chorus COMMAND: ERROR; ERROR (see chorus COMMAND --help)</c>.</summary>
+    public static string Describe(ParseResult parse)
+    {
+        var names = new List<string>();
+        for (SymbolResult? r = parse.CommandResult; r is CommandResult c; r = c.Parent)
+            if (c.Command is not RootCommand) names.Insert(0, c.Command.Name);
+        string command = string.Join(' ', ["chorus", .. names]);
+        var messages = parse.Errors.Select(e => e.Message.TrimEnd('.')).Distinct();
+        return $"{command}: {string.Join("; ", messages)} (see {command} --help)";
+    }
+
+    /// <summary>Makes <paramref name="option"/> accept only whole numbers from <paramref name="min"/> to <paramref name="max"/>.</summary>
+    public static Option<uint> InRange(this Option<uint> option, uint min, uint max)
+    {
+        option.CustomParser = r => Read(r, min, max) is { } v ? (uint)v : 0;
+        return option;
+    }
+
+    /// <inheritdoc cref="InRange(Option{uint}, uint, uint)"/>
+    public static Option<int?> InRange(this Option<int?> option, int min, int max)
+    {
+        option.CustomParser = r => Read(r, min, max) is { } v ? (int)v : null;
+        return option;
+    }
+
+    /// <inheritdoc cref="InRange(Option{uint}, uint, uint)"/>
+    public static Option<long> InRange(this Option<long> option, long min, long max)
+    {
+        option.CustomParser = r => Read(r, min, max) ?? 0;
+        return option;
+    }
+
+    private static long? Read(ArgumentResult result, long min, long max)
+    {
+        string text = result.Tokens.Count > 0 ? result.Tokens[^1].Value : "";
+        if (long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long value) && value >= min && value <= max) return value;
+        string name = result.Parent is OptionResult o ? o.Option.Name : "the value";
+        result.AddError(max == long.MaxValue
+            ? $"{name} must be a whole number, at least {min} (got '{Shorten(text)}')"
+            : $"{name} must be a whole number from {min} to {max} (got '{Shorten(text)}')");
+        return null;
+    }
+
+    private static string Shorten(string s) => s.Length <= 40 ? s : s[..40] + "…";
+}
