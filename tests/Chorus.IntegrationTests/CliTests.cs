@@ -20,7 +20,7 @@ public class CliTests
 
         var zeroApp = await CliProcess.RunAsync("token", "--app-id", "0", "--secret", TestServer.SecretA, "--user", "alice");
         Assert.Equal((2, ""), (zeroApp.ExitCode, zeroApp.Stdout));
-        Assert.Contains("AppId", zeroApp.Stderr);
+        Assert.Contains("--app-id must be a whole number from 1 to 4294967295 (got '0')", zeroApp.Stderr);
         var shortSecret = await CliProcess.RunAsync("token", "--app-id", "1", "--secret", "short", "--user", "alice");
         Assert.Equal(2, shortSecret.ExitCode);
         Assert.Contains("32 bytes", shortSecret.Stderr);

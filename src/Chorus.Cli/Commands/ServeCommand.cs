@@ -70,12 +70,22 @@ internal static class ServeCommand
                 builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", level => level >= LogLevel.Information && (started || level < LogLevel.Error));
                 errors.AddRange(ChorusSettingsCheck.Check(builder.Configuration, s_hostSettings));
                 if (errors.Count > 0) return;
-                int p = parse.GetValue(port) ?? builder.Configuration.GetValue<int?>("Chorus:Port") ?? 8080;
-                if (p is < 0 or > 65535) errors.Add($"Chorus:Port must be from 0 to 65535 (got {p})");
+                int? configuredPort = builder.Configuration.GetValue<int?>("Chorus:Port");
+                if (configuredPort is < 0 or > 65535)
+                {
+                    errors.Add($"Chorus:Port must be from 0 to 65535 (got {configuredPort})");
+                    return;
+                }
+                int p = parse.GetValue(port) ?? configuredPort ?? 8080;
                 string h = parse.GetValue(host) ?? builder.Configuration["Chorus:Host"] ?? "127.0.0.1";
                 if (!TryParseHost(h, out var address))
                 {
                     errors.Add($"--host must be an IP address (such as 127.0.0.1, 0.0.0.0 or ::) or localhost (got '{Shorten(h)}')");
+                    return;
+                }
+                if (address is null && p == 0)
+                {
+                    errors.Add("--port 0 (a free port) needs an IP address as --host, such as 127.0.0.1 or ::1, not localhost");
                     return;
                 }
                 loopback = address is null || IPAddress.IsLoopback(address);
@@ -109,6 +119,10 @@ internal static class ServeCommand
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
                 return Refuse(ex.Message);
+            }
+            catch (SocketException ex)
+            {
+                return Refuse($"cannot listen on {bindHost}: {ex.Message}");
             }
 
             var registry = app.Services.GetRequiredService<AppRegistry>();

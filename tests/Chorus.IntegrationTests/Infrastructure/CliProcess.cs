@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
 using System.Threading.Channels;
@@ -19,7 +20,10 @@ public sealed class CliProcess : IAsyncDisposable
         _pumps = Task.WhenAll(PumpStdoutAsync(), PumpStderrAsync());
     }
 
-    public static CliProcess Start(params string[] args)
+    public static CliProcess Start(params string[] args) => StartIn(null, args);
+
+    /// <summary>Starts the process in <paramref name="workingDirectory"/> (null: this process's).</summary>
+    public static CliProcess StartIn(string? workingDirectory, params string[] args)
     {
         string dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet";
         var info = new ProcessStartInfo(dotnet)
@@ -29,15 +33,19 @@ public sealed class CliProcess : IAsyncDisposable
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
+        if (workingDirectory is not null) info.WorkingDirectory = workingDirectory;
         info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "chorus.dll"));
         foreach (var a in args) info.ArgumentList.Add(a);
         return new CliProcess(Process.Start(info)!);
     }
 
     /// <summary>Runs to completion (at most 30 s) and returns exit code, stdout and stderr.</summary>
-    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(params string[] args)
+    public static Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(params string[] args) => RunInAsync(null, args);
+
+    /// <summary>Runs to completion (at most 30 s) in <paramref name="workingDirectory"/> and returns exit code, stdout and stderr.</summary>
+    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunInAsync(string? workingDirectory, params string[] args)
     {
-        await using var p = Start(args);
+        await using var p = StartIn(workingDirectory, args);
         int code = await p.WaitForExitAsync(TimeSpan.FromSeconds(30));
         var lines = new List<string>();
         while (p._lines.Reader.TryRead(out var l)) lines.Add(l);
@@ -113,6 +121,16 @@ public sealed class CliProcess : IAsyncDisposable
         while (await _process.StandardError.ReadLineAsync() is { } line)
             lock (_stderr) _stderr.AppendLine(line);
     }
+
+    /// <summary>Sends SIGINT, as Ctrl+C in a terminal does (POSIX only).</summary>
+    public void Interrupt()
+    {
+        if (OperatingSystem.IsWindows()) throw new PlatformNotSupportedException("SIGINT is POSIX only");
+        if (SendSignal(_process.Id, 2) != 0) throw new InvalidOperationException($"kill(SIGINT) failed: errno {Marshal.GetLastPInvokeError()}");
+    }
+
+    [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int SendSignal(int pid, int signal);
 
     /// <summary>Kills the process at once (SIGKILL on Linux): no shutdown code runs.</summary>
     public async Task KillAsync()

@@ -1,0 +1,263 @@
+using Chorus.IntegrationTests.Infrastructure;
+using Chorus.Protocol;
+
+namespace Chorus.IntegrationTests;
+
+/// <summary>The exit codes the README documents for each command, and the one-line refusals of bad arguments and settings.</summary>
+public class CliExitCodeTests
+{
+    private static string NewDataDir() => Path.Combine(Path.GetTempPath(), "chorus-cli-test-" + Guid.NewGuid().ToString("N"));
+
+    private static string[] Lines(string text) => text.Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries);
+
+    /// <summary>Asserts exit code 2, nothing on stdout, and exactly one line on stderr; returns that line.</summary>
+    private static string AssertRefused((int ExitCode, string Stdout, string Stderr) run, string because)
+    {
+        Assert.True(run.ExitCode == 2, $"{because}: exit code {run.ExitCode}, stderr: {run.Stderr}");
+        Assert.Equal("", run.Stdout);
+        var lines = Lines(run.Stderr);
+        Assert.True(lines.Length == 1, $"{because}: expected one stderr line, got {lines.Length}: {run.Stderr}");
+        Assert.DoesNotContain("System.", lines[0]);
+        Assert.DoesNotContain("   at ", lines[0]);
+        return lines[0];
+    }
+
+    [Fact]
+    public async Task Every_command_refuses_bad_arguments_with_one_plain_line_and_exit_2()
+    {
+        string secret = TestServer.SecretA;
+        var cases = new (string Because, string[] Args, string Expect)[]
+        {
+            ("unknown command", ["frobnicate"], "frobnicate"),
+            ("token: missing option", ["token", "--app-id", "1", "--secret", secret], "--user"),
+            ("token: AppId not a number", ["token", "--app-id", "x", "--secret", secret, "--user", "u"], "--app-id must be a whole number from 1 to 4294967295"),
+            ("token: AppId too large", ["token", "--app-id", "4294967296", "--secret", secret, "--user", "u"], "--app-id"),
+            ("token: lifetime not a number", ["token", "--app-id", "1", "--secret", secret, "--user", "u", "--expire", "soon"], "--expire"),
+            ("listen: missing --room", ["listen", "--url", "http://127.0.0.1:1", "--app-id", "1", "--secret", secret, "--user", "u"], "--room"),
+            ("listen: both --token and --secret", ["listen", "--url", "http://127.0.0.1:1", "--app-id", "1", "--secret", secret, "--token", "t", "--room", "r", "--user", "u"], "exactly one of --token and --secret"),
+            ("listen: relative url", ["listen", "--url", "nowhere", "--app-id", "1", "--secret", secret, "--room", "r", "--user", "u"], "--url"),
+            ("chat: missing --user", ["chat", "--url", "http://127.0.0.1:1", "--app-id", "1", "--secret", secret], "--user"),
+            ("chat: neither --token nor --secret", ["chat", "--url", "http://127.0.0.1:1", "--app-id", "1", "--user", "u"], "exactly one of --token and --secret"),
+            ("chat: AppId 0", ["chat", "--url", "http://127.0.0.1:1", "--app-id", "0", "--secret", secret, "--user", "u"], "--app-id"),
+            ("call: relative url", ["call", "DescribeUserNum", "--url", "nowhere", "--app-id", "1", "--secret", secret], "--url"),
+            ("call: parameter without =", ["call", "DescribeUserNum", "RoomId", "--url", "http://127.0.0.1:1", "--app-id", "1", "--secret", secret], "key=value"),
+            ("serve: port out of range", ["serve", "--port", "70000"], "--port must be a whole number from 0 to 65535"),
+            ("serve: port not a number", ["serve", "--port", "http"], "--port"),
+        };
+        var runs = await Task.WhenAll(cases.Select(c => CliProcess.RunAsync(c.Args)));
+        for (int i = 0; i < cases.Length; i++)
+            Assert.Contains(cases[i].Expect, AssertRefused(runs[i], cases[i].Because));
+    }
+
+    [Fact]
+    public async Task Serve_refuses_each_bad_setting_with_one_line_and_exit_2()
+    {
+        string data = NewDataDir();
+        var cases = new (string Because, string[] Args, string Expect)[]
+        {
+            ("a value that does not convert", ["--Chorus:HeartbeatTimeout=banana"], "Chorus:HeartbeatTimeout: 'banana' is not a duration"),
+            ("a misspelled key", ["--Chorus:HeartbeatTimout=00:01:00"], "Chorus:HeartbeatTimout: unknown setting (did you mean Chorus:HeartbeatTimeout?)"),
+            ("a misspelled app key", ["--Chorus:Apps:0:AppId=7", "--Chorus:Apps:0:ServerSecrt=x"], "Chorus:Apps:0:ServerSecrt: unknown setting"),
+            ("an app entry that is not numbered", ["--Chorus:Apps:first:AppId=7"], "Chorus:Apps:first:AppId: unknown setting"),
+            ("an app id that is not a number", ["--Chorus:Apps:0:AppId=seven"], "Chorus:Apps:0:AppId: 'seven' is not a whole number"),
+            ("a rate for an action that does not exist", ["--Chorus:ServerApiRatePerSecond:SendCustomCommands=5"], "unknown setting (did you mean Chorus:ServerApiRatePerSecond:SendCustomCommand?)"),
+            ("a rate that is not a number", ["--Chorus:ServerApiRatePerSecond:CloseRoom=fast"], "Chorus:ServerApiRatePerSecond:CloseRoom: 'fast'"),
+            ("a port setting out of range", ["--Chorus:Port=70000"], "Chorus:Port must be from 0 to 65535"),
+            ("a setting under a value", ["--Chorus:MaxFrameBytes:Limit=5"], "Chorus:MaxFrameBytes:Limit: unknown setting"),
+            ("a value the validator refuses (one under the limit)", ["--Chorus:MaxFrameBytes=2047"], "Chorus:MaxFrameBytes must be at least 2048"),
+            ("an option planned for later", ["--redis", "x"], "unknown option '--redis'"),
+            ("an unknown flag", ["--verbose"], "unknown option '--verbose'"),
+            ("a stray argument", ["now"], "unexpected argument 'now'"),
+            ("a setting without a value", ["--Chorus:MaxFrameBytes"], "needs a value"),
+        };
+        var runs = await Task.WhenAll(cases.Select(c => CliProcess.RunAsync(["serve", "--port", "0", "--data", data, .. c.Args])));
+        for (int i = 0; i < cases.Length; i++)
+        {
+            string line = AssertRefused(runs[i], cases[i].Because);
+            Assert.StartsWith("chorus serve: ", line);
+            Assert.Contains(cases[i].Expect, line);
+        }
+        // Values of unknown keys (a misspelled secret, say) are never echoed.
+        Assert.DoesNotContain("=x", runs[2].Stderr);
+    }
+
+    [Fact]
+    public async Task Serve_accepts_valid_settings_given_any_way_including_exactly_at_the_limit()
+    {
+        await using var serve = CliProcess.Start("serve", "--port", "0", "--data", NewDataDir(), "--app", $"{TestServer.AppA}:{TestServer.SecretA}",
+            "--Chorus:MaxFrameBytes=2048", "--chorus:heartbeattimeout", "00:01:00", "--Chorus:ServerApiRatePerSecond:SendCustomCommand=5",
+            "--Chorus:Apps:0:CallbackUrl=http://127.0.0.1:9/cb", "--Chorus:Apps:0:CallbackSecret=cb-secret", "--Logging:LogLevel:Default=Warning");
+        Assert.StartsWith("url: http://127.0.0.1:", await serve.NextLineAsync(TimeSpan.FromSeconds(30)));
+        Assert.Equal($"appId: {TestServer.AppA}", await serve.NextLineAsync());
+    }
+
+    [Fact]
+    public async Task Serve_refuses_a_host_that_is_not_an_address_and_keeps_the_development_app_on_loopback()
+    {
+        string data = NewDataDir();
+        string[] badHosts = ["999.1.1.1", "127.1", "example.invalid", ""];
+        var bad = await Task.WhenAll(badHosts.Select(h => CliProcess.RunAsync("serve", "--port", "0", "--data", data, "--host", h)));
+        for (int i = 0; i < badHosts.Length; i++)
+            Assert.Contains("--host must be an IP address", AssertRefused(bad[i], $"host '{badHosts[i]}'"));
+
+        // The development app beyond loopback: refused before anything listens, and its secret is not printed.
+        var devOnNetwork = await CliProcess.RunAsync("serve", "--port", "0", "--data", data, "--host", "0.0.0.0");
+        string line = AssertRefused(devOnNetwork, "development app on 0.0.0.0");
+        Assert.Contains("--allow-dev-app-on-network", line);
+        Assert.DoesNotContain(ChorusDevSecret, devOnNetwork.Stderr);
+        var devFromSettings = await CliProcess.RunAsync("serve", "--port", "0", "--data", data, "--Chorus:Host=::");
+        Assert.Contains("--allow-dev-app-on-network", AssertRefused(devFromSettings, "development app on :: (from a setting)"));
+
+        // With the flag the check passes; this address is not on this machine (TEST-NET-1), so the bind itself fails, in one line.
+        var allowed = await CliProcess.RunAsync("serve", "--port", "0", "--data", data, "--host", "192.0.2.1", "--allow-dev-app-on-network");
+        string bindError = AssertRefused(allowed, "a bind failure");
+        Assert.DoesNotContain("development app", bindError);
+        Assert.Contains("192.0.2.1", bindError);
+
+        // Kestrel cannot pick a free port for a name; said in one line rather than a crash.
+        var localhostAnyPort = await CliProcess.RunAsync("serve", "--port", "0", "--data", data, "--host", "localhost");
+        Assert.Contains("not localhost", AssertRefused(localhostAnyPort, "localhost with port 0"));
+
+        // Loopback is fine for the development app.
+        await using var local = CliProcess.Start("serve", "--port", "0", "--data", data, "--host", "127.0.0.1");
+        Assert.StartsWith("url: http://127.0.0.1:", await local.NextLineAsync(TimeSpan.FromSeconds(30)));
+        Assert.Equal("appId: 1", await local.NextLineAsync());
+    }
+
+    private const string ChorusDevSecret = "chorus-dev-secret-do-not-deploy!";
+
+    [Fact]
+    public async Task Serve_on_a_port_in_use_exits_2_with_one_line()
+    {
+        await using var first = CliProcess.Start("serve", "--port", "0", "--data", NewDataDir());
+        string url = (await first.NextLineAsync(TimeSpan.FromSeconds(30)))["url: ".Length..];
+        string port = new Uri(url).Port.ToString();
+        var second = await CliProcess.RunAsync("serve", "--port", port, "--data", NewDataDir());
+        Assert.Contains(port, AssertRefused(second, "port in use"));
+    }
+
+    [Fact]
+    public async Task Bench_outside_a_checkout_exits_2()
+    {
+        string empty = Directory.CreateTempSubdirectory("chorus-bench-test-").FullName;
+        try
+        {
+            var run = await CliProcess.RunInAsync(empty, "bench", "--smoke");
+            Assert.Contains("run it inside a Chorus source checkout", AssertRefused(run, "bench outside a checkout"));
+        }
+        finally
+        {
+            Directory.Delete(empty, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Listen_exits_0_on_ctrl_c()
+    {
+        Assert.SkipWhen(OperatingSystem.IsWindows(), "SIGINT is POSIX only");
+        await using var server = await TestServer.StartAsync();
+        await using var listen = CliProcess.Start("listen", "--url", server.Url.ToString(), "--app-id", TestServer.AppA.ToString(),
+            "--secret", TestServer.SecretA, "--room", "r1", "--user", "cli");
+        Assert.Equal("loggedIn", (await listen.NextJsonAsync(TimeSpan.FromSeconds(30))).GetProperty("event").GetString());
+        listen.Interrupt();
+        Assert.Equal(0, await listen.WaitForExitAsync(TimeSpan.FromSeconds(15)));
+    }
+
+    [Fact]
+    public async Task Chat_exits_0_on_ctrl_c_and_3_when_the_same_user_logs_in_elsewhere()
+    {
+        Assert.SkipWhen(OperatingSystem.IsWindows(), "SIGINT is POSIX only");
+        await using var server = await TestServer.StartAsync();
+        string[] common = ["chat", "--url", server.Url.ToString(), "--app-id", TestServer.AppA.ToString(), "--secret", TestServer.SecretA, "--user", "carol"];
+        await using var first = CliProcess.Start(common);
+        await first.NextEventAsync("loggedIn", TimeSpan.FromSeconds(30));
+        await using var second = CliProcess.Start(common);
+        await second.NextEventAsync("loggedIn", TimeSpan.FromSeconds(30));
+
+        var kicked = await first.NextEventAsync("connectionStateChanged");
+        if (kicked.GetProperty("state").GetString() == "Connected") kicked = await first.NextEventAsync("connectionStateChanged");
+        Assert.Equal(("Disconnected", "KickedOut"), (kicked.GetProperty("state").GetString(), kicked.GetProperty("reason").GetString()));
+        Assert.Equal(3, await first.WaitForExitAsync(TimeSpan.FromSeconds(15)));
+
+        second.Interrupt();
+        Assert.Equal(0, await second.WaitForExitAsync(TimeSpan.FromSeconds(15)));
+    }
+
+    [Fact]
+    public async Task Chat_refuses_a_command_with_a_wrongly_typed_or_unknown_field_and_sends_nothing()
+    {
+        await using var server = await TestServer.StartAsync();
+        string[] common = ["--url", server.Url.ToString(), "--app-id", TestServer.AppA.ToString(), "--secret", TestServer.SecretA];
+        await using var alice = CliProcess.Start(["chat", .. common, "--user", "alice"]);
+        await alice.NextEventAsync("loggedIn", TimeSpan.FromSeconds(30));
+
+        (string Command, string Field)[] refused =
+        [
+            ("""{"op":"send","type":"peer","to":"bob","text":"one","localId":"42"}""", "localId"),
+            ("""{"op":"send","type":"peer","to":"bob","text":"one","localId":4.5}""", "localId"),
+            ("""{"op":"send","type":"peer","to":"bob","text":7}""", "text"),
+            ("""{"op":"send","type":"peer","to":["bob"],"text":"one"}""", "to"),
+            ("""{"op":"send","type":"peer","to":"bob","text":"one","receipt":"yes"}""", "receipt"),
+            ("""{"op":"send","type":"peer","to":"bob","text":"one","priority":4}""", "priority"),
+            ("""{"op":"send","type":"peer","to":"bob","txt":"one"}""", "txt"),
+            ("""{"op":"send","type":1,"to":"bob","text":"one"}""", "type"),
+            ("""{"op":"delete","type":"peer","id":"bob","messageIds":[1,"2"]}""", "messageIds[1]"),
+            ("""{"op":"history","type":"peer","id":"bob","count":"10"}""", "count"),
+        ];
+        foreach (var (command, field) in refused)
+        {
+            await alice.WriteLineAsync(command);
+            string op = command.Contains("\"delete\"") ? "delete" : command.Contains("\"history\"") ? "history" : "send";
+            var result = await alice.NextResultAsync(op);
+            Assert.Equal(ChatErrorCodes.BadParameter, result.GetProperty("errorCode").GetInt32());
+            Assert.Contains(field, result.GetProperty("errorMessage").GetString());
+            Assert.False(result.TryGetProperty("message", out _), "an error result has no message key");
+        }
+        await alice.WriteLineAsync("""{"op":42}""");
+        Assert.Contains("op must be a string", (await alice.NextResultAsync("?")).GetProperty("errorMessage").GetString());
+
+        // Nothing of the refused sends reached the conversation: the first real message is seq 1.
+        await alice.WriteLineAsync("""{"op":"send","type":"peer","to":"bob","text":"real","localId":7}""");
+        var sent = await alice.NextResultAsync("send");
+        Assert.Equal(0, sent.GetProperty("errorCode").GetInt32());
+        Assert.False(sent.TryGetProperty("errorMessage", out _));
+        Assert.Equal((1L, 7L), (sent.GetProperty("message").GetProperty("conversationSeq").GetInt64(), sent.GetProperty("message").GetProperty("localMessageId").GetInt64()));
+        await alice.WriteLineAsync("""{"op":"history","type":"peer","id":"bob","count":10}""");
+        var history = await alice.NextResultAsync("history");
+        Assert.Equal(["real"], history.GetProperty("messages").EnumerateArray().Select(m => m.GetProperty("text").GetString()));
+
+        alice.CloseInput();
+        Assert.Equal(0, await alice.WaitForExitAsync(TimeSpan.FromSeconds(15)));
+    }
+
+    [Fact]
+    public async Task Chat_history_results_carry_the_cursor_of_the_next_page()
+    {
+        await using var server = await TestServer.StartAsync();
+        string[] common = ["--url", server.Url.ToString(), "--app-id", TestServer.AppA.ToString(), "--secret", TestServer.SecretA];
+        await using var alice = CliProcess.Start(["chat", .. common, "--user", "alice"]);
+        await alice.NextEventAsync("loggedIn", TimeSpan.FromSeconds(30));
+        for (int i = 1; i <= 3; i++)
+        {
+            await alice.WriteLineAsync($$"""{"op":"send","type":"peer","to":"bob","text":"m{{i}}"}""");
+            Assert.Equal(0, (await alice.NextResultAsync("send")).GetProperty("errorCode").GetInt32());
+        }
+
+        await alice.WriteLineAsync("""{"op":"history","type":"peer","id":"bob","count":2}""");
+        var page1 = await alice.NextResultAsync("history");
+        Assert.Equal(["m3", "m2"], page1.GetProperty("messages").EnumerateArray().Select(m => m.GetProperty("text").GetString()));
+        long nextSeq = page1.GetProperty("nextSeq").GetInt64();
+        Assert.Equal(page1.GetProperty("messages")[1].GetProperty("conversationSeq").GetInt64(), nextSeq);
+        Assert.Equal(page1.GetProperty("messages")[1].GetProperty("messageId").GetInt64(), page1.GetProperty("next").GetInt64());
+
+        await alice.WriteLineAsync($$"""{"op":"history","type":"peer","id":"bob","count":2,"nextSeq":{{nextSeq}}}""");
+        var page2 = await alice.NextResultAsync("history");
+        Assert.Equal(["m1"], page2.GetProperty("messages").EnumerateArray().Select(m => m.GetProperty("text").GetString()));
+        Assert.Equal(System.Text.Json.JsonValueKind.Null, page2.GetProperty("nextSeq").ValueKind);
+        Assert.Equal(System.Text.Json.JsonValueKind.Null, page2.GetProperty("next").ValueKind);
+
+        // "next" (a message id from a page) continues the same way.
+        await alice.WriteLineAsync($$"""{"op":"history","type":"peer","id":"bob","count":2,"next":{{page1.GetProperty("next").GetInt64()}}}""");
+        Assert.Equal(["m1"], (await alice.NextResultAsync("history")).GetProperty("messages").EnumerateArray().Select(m => m.GetProperty("text").GetString()));
+    }
+}
