@@ -127,13 +127,17 @@ public class CliExitCodeTests
     private const string ChorusDevSecret = "chorus-dev-secret-do-not-deploy!";
 
     [Fact]
-    public async Task Serve_on_a_port_in_use_exits_2_with_one_line()
+    public async Task Serve_on_a_port_in_use_exits_2_with_one_line_and_the_running_one_exits_0_on_ctrl_c()
     {
+        Assert.SkipWhen(OperatingSystem.IsWindows(), "SIGINT is POSIX only");
         await using var first = CliProcess.Start("serve", "--port", "0", "--data", NewDataDir());
         string url = (await first.NextLineAsync(TimeSpan.FromSeconds(30)))["url: ".Length..];
         string port = new Uri(url).Port.ToString();
         var second = await CliProcess.RunAsync("serve", "--port", port, "--data", NewDataDir());
         Assert.Contains(port, AssertRefused(second, "port in use"));
+
+        first.Interrupt();
+        Assert.Equal(0, await first.WaitForExitAsync(TimeSpan.FromSeconds(15)));
     }
 
     [Fact]
