@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
 using System.Threading.Channels;
@@ -122,15 +121,14 @@ public sealed class CliProcess : IAsyncDisposable
             lock (_stderr) _stderr.AppendLine(line);
     }
 
-    /// <summary>Sends SIGINT, as Ctrl+C in a terminal does (POSIX only).</summary>
+    /// <summary>Sends SIGINT, as Ctrl+C in a terminal does; Linux and macOS only.</summary>
     public void Interrupt()
     {
-        if (OperatingSystem.IsWindows()) throw new PlatformNotSupportedException("SIGINT is POSIX only");
-        if (SendSignal(_process.Id, 2) != 0) throw new InvalidOperationException($"kill(SIGINT) failed: errno {Marshal.GetLastPInvokeError()}");
+        if (!OperatingSystem.IsLinux() && !OperatingSystem.IsMacOS()) throw new PlatformNotSupportedException("SIGINT needs a POSIX system");
+        const int SigInt = 2;
+        if (NativeMethods.kill(_process.Id, SigInt) != 0)
+            throw new InvalidOperationException($"kill({_process.Id}, SIGINT) failed: errno {System.Runtime.InteropServices.Marshal.GetLastPInvokeError()}");
     }
-
-    [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
-    private static extern int SendSignal(int pid, int signal);
 
     /// <summary>Kills the process at once (SIGKILL on Linux): no shutdown code runs.</summary>
     public async Task KillAsync()
