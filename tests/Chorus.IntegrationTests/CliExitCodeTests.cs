@@ -64,7 +64,7 @@ public class CliExitCodeTests
             ("a rate that is not a number", ["--Chorus:ServerApiRatePerSecond:CloseRoom=fast"], "Chorus:ServerApiRatePerSecond:CloseRoom: 'fast'"),
             ("a port setting out of range", ["--Chorus:Port=70000"], "Chorus:Port must be from 0 to 65535"),
             ("a setting under a value", ["--Chorus:MaxFrameBytes:Limit=5"], "Chorus:MaxFrameBytes:Limit: unknown setting"),
-            ("a value the validator refuses (one under the limit)", ["--Chorus:MaxFrameBytes=2047"], "Chorus:MaxFrameBytes must be at least 2048"),
+            ("a value the validator refuses (one under the limit)", ["--Chorus:MaxFrameBytes=2047"], "Chorus:MaxFrameBytes must be between 2048 and 1048576"),
             ("an option planned for later", ["--redis", "x"], "unknown option '--redis'"),
             ("an unknown flag", ["--verbose"], "unknown option '--verbose'"),
             ("a stray argument", ["now"], "unexpected argument 'now'"),
