@@ -49,17 +49,44 @@ public static class RoomLimits
         return RoomErrorCodes.Success;
     }
 
-    /// <summary>Checks a UserId: 1–64 bytes, no control characters.</summary>
-    /// <returns>0 when valid, else 1002005 (empty), 1002007 (too long) or 1002006 (control character).</returns>
+    /// <summary>
+    /// Checks a UserId: 1–64 bytes, no control, invisible or direction-changing characters (see <see cref="IsForbiddenIdRune"/>)
+    /// and no unpaired surrogate, so that two IDs that look the same are the same.
+    /// </summary>
+    /// <returns>0 when valid, else 1002005 (empty), 1002007 (too long) or 1002006 (a forbidden character).</returns>
     public static int ValidateUserId(string? userId)
     {
         if (string.IsNullOrEmpty(userId)) return RoomErrorCodes.UserIdEmpty;
         if (Encoding.UTF8.GetByteCount(userId) > MaxUserIdBytes) return RoomErrorCodes.UserIdTooLong;
-        foreach (char c in userId)
+        return HasForbiddenIdCharacter(userId) ? RoomErrorCodes.UserIdInvalid : RoomErrorCodes.Success;
+    }
+
+    /// <summary>Whether <paramref name="id"/> holds an unpaired surrogate or a character <see cref="IsForbiddenIdRune"/> refuses.</summary>
+    public static bool HasForbiddenIdCharacter(string id)
+    {
+        for (int i = 0; i < id.Length;)
         {
-            if (char.IsControl(c)) return RoomErrorCodes.UserIdInvalid;
+            if (Rune.DecodeFromUtf16(id.AsSpan(i), out var rune, out int used) != System.Buffers.OperationStatus.Done) return true;
+            if (IsForbiddenIdRune(rune)) return true;
+            i += used;
         }
-        return RoomErrorCodes.Success;
+        return false;
+    }
+
+    /// <summary>
+    /// Characters no ID may hold: controls (Cc), format characters (Cf: zero-width spaces and joiners U+200B–U+200F,
+    /// bidirectional embeddings, overrides and isolates U+202A–U+202E and U+2066–U+2069, the BOM U+FEFF, soft hyphen,
+    /// tag characters and the like), line and paragraph separators (Zl, Zp), and noncharacters.
+    /// </summary>
+    public static bool IsForbiddenIdRune(Rune rune)
+    {
+        var category = Rune.GetUnicodeCategory(rune);
+        if (category is System.Globalization.UnicodeCategory.Control or System.Globalization.UnicodeCategory.Format
+            or System.Globalization.UnicodeCategory.LineSeparator or System.Globalization.UnicodeCategory.ParagraphSeparator
+            or System.Globalization.UnicodeCategory.Surrogate)
+            return true;
+        int v = rune.Value;
+        return (v >= 0xFDD0 && v <= 0xFDEF) || (v & 0xFFFE) == 0xFFFE; // noncharacters
     }
 
     /// <summary>Checks message content: 1–1024 UTF-8 bytes.</summary>
@@ -81,7 +108,8 @@ public static class RoomLimits
     }
 
     /// <summary>Checks the target list of a custom command: at most 10 users, each 1–64 bytes.</summary>
-    /// <returns>0 when valid, else 1009013 (too many), 1009011 (an empty id) or 1009012 (an id over 64 bytes).</returns>
+    /// <returns>0 when valid, else 1009013 (too many), 1009011 (an empty id), 1009012 (an id over 64 bytes) or 1002006
+    /// (an id with a character <see cref="ValidateUserId"/> refuses).</returns>
     public static int ValidateTargets(IReadOnlyList<string>? targets)
     {
         if (targets is null) return RoomErrorCodes.Success;
@@ -90,6 +118,7 @@ public static class RoomLimits
         {
             if (string.IsNullOrEmpty(t)) return RoomErrorCodes.TargetUserIdEmpty;
             if (Encoding.UTF8.GetByteCount(t) > MaxUserIdBytes) return RoomErrorCodes.TargetUserIdTooLong;
+            if (HasForbiddenIdCharacter(t)) return RoomErrorCodes.UserIdInvalid;
         }
         return RoomErrorCodes.Success;
     }

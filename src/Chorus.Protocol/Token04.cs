@@ -32,7 +32,7 @@ public enum Token04Status
     Expired,
 }
 
-/// <summary>The result of <see cref="Token04.Verify"/>.</summary>
+/// <summary>The result of <see cref="Token04.Verify(string?, uint, string, string, DateTimeOffset, string?, Token04Policy)"/>.</summary>
 /// <param name="Status">Valid, invalid or expired.</param>
 /// <param name="Claims">The decrypted claims, when the token could be decrypted.</param>
 /// <param name="Reason">Why the token was refused, for error messages (never contains the secret).</param>
@@ -99,26 +99,55 @@ public static class Token04
     }
 
     /// <summary>
-    /// Decrypts and checks a token: it must decrypt with <paramref name="serverSecret"/>, name
-    /// <paramref name="appId"/> and <paramref name="userId"/>, not be expired, and, when <paramref name="roomId"/>
-    /// is given and the payload names a room, allow logging into that room. Never throws on bad input.
+    /// Decrypts and checks a token under <see cref="Token04Policy.Default"/> (GCM only, no lifetime cap, 5 minutes of
+    /// clock skew). See <see cref="Verify(string?, uint, string, string, DateTimeOffset, string?, Token04Policy)"/>.
     /// </summary>
-    public static Token04Verification Verify(string? token, uint appId, string userId, string serverSecret, DateTimeOffset now, string? roomId = null)
+    public static Token04Verification Verify(string? token, uint appId, string userId, string serverSecret, DateTimeOffset now, string? roomId = null) =>
+        Verify(token, appId, userId, serverSecret, now, roomId, Token04Policy.Default);
+
+    /// <summary>
+    /// Decrypts and checks a token: it must decrypt with <paramref name="serverSecret"/> (the legacy CBC form only when
+    /// <see cref="Token04Policy.AllowLegacyCbc"/>), name <paramref name="appId"/> and <paramref name="userId"/>, carry the
+    /// same expiry inside as outside, have a lifetime (<c>expire - ctime</c>) above 0 and within
+    /// <see cref="Token04Policy.MaxLifetime"/>, not be issued in the future (<c>ctime</c> beyond now plus
+    /// <see cref="Token04Policy.ClockSkew"/>), and, when <paramref name="roomId"/> is given and the payload names a room,
+    /// allow logging into that room; with <see cref="Token04Policy.RefuseRoomPayload"/> a payload naming a room (or
+    /// denying the login privilege, or not parsing) is refused outright. Only a token that passes every one of these checks
+    /// and is past its expiry is <see cref="Token04Status.Expired"/>: that answer needs a genuine token, so it tells an
+    /// attacker nothing. Never throws on bad input. <see cref="Token04Verification.Reason"/> is for server logs only.
+    /// </summary>
+    public static Token04Verification Verify(string? token, uint appId, string userId, string serverSecret, DateTimeOffset now, string? roomId, Token04Policy policy)
     {
-        if (!TryDecrypt(token, serverSecret, out var claims, out string reason))
+        ArgumentNullException.ThrowIfNull(policy);
+        if (!TryDecrypt(token, serverSecret, out var claims, out string reason, out long headerExpire, policy.AllowLegacyCbc))
             return new(Token04Status.Invalid, null, reason);
         if (claims!.AppId != appId) return new(Token04Status.Invalid, claims, "token was issued for another AppId");
         if (!string.Equals(claims.UserId, userId, StringComparison.Ordinal)) return new(Token04Status.Invalid, claims, "token was issued for another UserId");
-        if (now.ToUnixTimeSeconds() >= claims.ExpiresAt) return new(Token04Status.Expired, claims, "token has expired");
+        if (headerExpire != claims.ExpiresAt) return new(Token04Status.Invalid, claims, "token's outer expiry differs from its encrypted one");
+        long lifetime = claims.ExpiresAt - claims.CreatedAt;
+        if (lifetime <= 0) return new(Token04Status.Invalid, claims, "token expires before it was issued");
+        if (policy.MaxLifetime is { } max && lifetime > (long)max.TotalSeconds)
+            return new(Token04Status.Invalid, claims, $"token lifetime {lifetime} s exceeds the {(long)max.TotalSeconds} s maximum");
+        long nowSeconds = now.ToUnixTimeSeconds();
+        if (claims.CreatedAt > nowSeconds + (long)policy.ClockSkew.TotalSeconds)
+            return new(Token04Status.Invalid, claims, $"token was issued {claims.CreatedAt - nowSeconds} s in the future");
+        if (policy.RefuseRoomPayload && !RoomPayload.IsUnscoped(claims.Payload, out string scopeReason))
+            return new(Token04Status.Invalid, claims, scopeReason);
         if (roomId is not null && !RoomPayload.AllowsLogin(claims.Payload, roomId, out string payloadReason))
             return new(Token04Status.Invalid, claims, payloadReason);
+        if (nowSeconds >= claims.ExpiresAt) return new(Token04Status.Expired, claims, "token has expired");
         return new(Token04Status.Valid, claims, "ok");
     }
 
-    /// <summary>Decrypts a token of either form. Returns false with a reason on any malformed or forged input.</summary>
-    public static bool TryDecrypt(string? token, string serverSecret, out Token04Claims? claims, out string reason)
+    /// <summary>Decrypts a token of either form (CBC only when <paramref name="allowLegacyCbc"/>). Returns false with a
+    /// reason (for logs only) on any malformed or forged input.</summary>
+    public static bool TryDecrypt(string? token, string serverSecret, out Token04Claims? claims, out string reason, bool allowLegacyCbc = false) =>
+        TryDecrypt(token, serverSecret, out claims, out reason, out _, allowLegacyCbc);
+
+    private static bool TryDecrypt(string? token, string serverSecret, out Token04Claims? claims, out string reason, out long headerExpire, bool allowLegacyCbc)
     {
         claims = null;
+        headerExpire = 0;
         if (string.IsNullOrEmpty(token)) { reason = "token is empty"; return false; }
         if (token.Length > MaxTokenLength) { reason = "token is too long"; return false; }
         if (!token.StartsWith(VersionPrefix, StringComparison.Ordinal)) { reason = "token is not version 04"; return false; }
@@ -131,6 +160,7 @@ public static class Token04
 
         var span = (ReadOnlySpan<byte>)record;
         if (span.Length < 12) { reason = "token is truncated"; return false; }
+        headerExpire = BinaryPrimitives.ReadInt64BigEndian(span);
         int nonceLen = BinaryPrimitives.ReadUInt16BigEndian(span[8..]);
         if (span.Length < 10 + nonceLen + 2) { reason = "token is truncated"; return false; }
         var nonce = span.Slice(10, nonceLen);
@@ -141,17 +171,33 @@ public static class Token04
         var cipher = span.Slice(at, cipherLen);
         int trailing = span.Length - at - cipherLen;
 
-        byte[]? plain;
-        if (trailing == 1 && span[^1] == GcmMode) plain = DecryptGcm(key, nonce, cipher);
-        else if (trailing == 0) plain = DecryptCbc(key, nonce, cipher);
+        if (trailing == 1 && span[^1] == GcmMode)
+        {
+            byte[]? plain = DecryptGcm(key, nonce, cipher);
+            if (plain is null) { reason = "token does not decrypt with this app's secret"; return false; }
+            claims = ParseClaims(plain);
+        }
+        else if (trailing == 0)
+        {
+            if (!allowLegacyCbc) { reason = "token is in the legacy CBC form, which this app does not accept"; return false; }
+            if (nonce.Length != 16 || cipher.Length == 0 || cipher.Length % 16 != 0) { reason = "token has a malformed CBC layout"; return false; }
+            // A padding oracle lives in any difference between "bad padding" and "bad content". So the padding is
+            // checked without a branch or exception, the claims are parsed whatever the padding said, and the two
+            // results are combined only at the end: the same work, and one answer, either way.
+            claims = DecryptCbc(key, nonce, cipher, out bool paddingOk);
+            if (!paddingOk) claims = null;
+        }
         else { reason = "token has an unknown encryption mode"; return false; }
-        if (plain is null) { reason = "token does not decrypt with this app's secret"; return false; }
 
-        try { claims = JsonSerializer.Deserialize(plain, ProtocolJsonContext.Default.Token04Claims); }
-        catch (JsonException) { claims = null; }
-        if (claims is null || claims.UserId is null) { reason = "token content is not valid"; return false; }
+        if (claims is null || claims.UserId is null) { claims = null; reason = "token does not decrypt to valid claims with this app's secret"; return false; }
         reason = "ok";
         return true;
+    }
+
+    private static Token04Claims? ParseClaims(ReadOnlySpan<byte> plain)
+    {
+        try { return JsonSerializer.Deserialize(plain, ProtocolJsonContext.Default.Token04Claims); }
+        catch (JsonException) { return null; }
     }
 
     private static byte[]? DecryptGcm(byte[] key, ReadOnlySpan<byte> nonce, ReadOnlySpan<byte> cipher)
@@ -167,17 +213,56 @@ public static class Token04
         catch (CryptographicException) { return null; }
     }
 
-    private static byte[]? DecryptCbc(byte[] key, ReadOnlySpan<byte> iv, ReadOnlySpan<byte> cipher)
+    /// <summary>
+    /// Decrypts CBC without padding removal (no exception path), checks PKCS#7 padding in constant time, and parses
+    /// the claims from the unpadded length (or the full length when the padding is bad) either way.
+    /// </summary>
+    private static Token04Claims? DecryptCbc(byte[] key, ReadOnlySpan<byte> iv, ReadOnlySpan<byte> cipher, out bool paddingOk)
     {
-        if (iv.Length != 16 || cipher.Length == 0 || cipher.Length % 16 != 0) return null;
-        try
-        {
-            using var aes = Aes.Create();
-            aes.Key = key;
-            return aes.DecryptCbc(cipher, iv, PaddingMode.PKCS7);
-        }
-        catch (CryptographicException) { return null; }
+        using var aes = Aes.Create();
+        aes.Key = key;
+        byte[] plain = aes.DecryptCbc(cipher, iv, PaddingMode.None);
+        int bad = CheckPkcs7(plain, out int pad);
+        paddingOk = bad == 0;
+        // bad == 0 → strip pad; else keep the full length. Chosen by mask, not by branch.
+        int mask = ((bad | -bad) >> 31); // 0 when bad == 0, else -1
+        int length = plain.Length - (pad & ~mask);
+        return ParseClaims(plain.AsSpan(0, length));
     }
+
+    /// <summary>PKCS#7 check of the last block without data-dependent branches: 0 when valid, else non-zero.
+    /// Always reads the last 16 bytes; <paramref name="pad"/> is the last byte as read.</summary>
+    private static int CheckPkcs7(ReadOnlySpan<byte> plain, out int pad)
+    {
+        pad = plain[^1];
+        int bad = ((pad - 1) | (16 - pad)) >> 31; // -1 when pad is 0 or above 16
+        for (int i = 1; i <= 16; i++)
+        {
+            int inPad = (i - pad - 1) >> 31; // -1 when byte i (from the end) is padding
+            bad |= inPad & (plain[^i] ^ pad);
+        }
+        return bad;
+    }
+}
+
+/// <summary>What <see cref="Token04.Verify(string?, uint, string, string, DateTimeOffset, string?, Token04Policy)"/> accepts beyond the cryptography.</summary>
+public sealed record Token04Policy
+{
+    /// <summary>GCM only, no lifetime cap, 5 minutes of clock skew, room payloads checked against the room (if any).</summary>
+    public static Token04Policy Default { get; } = new();
+
+    /// <summary>Accept the legacy CBC form (unauthenticated encryption). Off by default.</summary>
+    public bool AllowLegacyCbc { get; init; }
+
+    /// <summary>The longest lifetime (<c>expire - ctime</c>) accepted; null for no cap.</summary>
+    public TimeSpan? MaxLifetime { get; init; }
+
+    /// <summary>How far in the future <c>ctime</c> may be (the issuer's clock may run ahead). Default 5 minutes.</summary>
+    public TimeSpan ClockSkew { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Refuse a token whose payload names a room, denies the login privilege or does not parse (for chat logins,
+    /// where a room-scoped token was meant to grant less).</summary>
+    public bool RefuseRoomPayload { get; init; }
 }
 
 /// <summary>The room privilege payload of a Token04: <c>{"room_id":"r1","privilege":{"1":1,"2":0},"stream_id_list":null}</c>.</summary>
@@ -187,6 +272,24 @@ public static class RoomPayload
     public static string Create(string roomId, bool canLogin = true, bool canPublish = true) =>
         JsonSerializer.Serialize(new RoomPrivilegePayload(roomId, new Dictionary<string, int> { ["1"] = canLogin ? 1 : 0, ["2"] = canPublish ? 1 : 0 }, null),
             ProtocolJsonContext.Default.RoomPrivilegePayload);
+
+    /// <summary>Whether a payload is unscoped: empty, or JSON that names no room and does not deny the login privilege.</summary>
+    public static bool IsUnscoped(string? payload, out string reason)
+    {
+        reason = "ok";
+        if (string.IsNullOrWhiteSpace(payload)) return true;
+        RoomPrivilegePayload? p;
+        try { p = JsonSerializer.Deserialize(payload, ProtocolJsonContext.Default.RoomPrivilegePayload); }
+        catch (JsonException) { reason = "token payload is not valid JSON"; return false; }
+        if (p is null) return true;
+        if (!string.IsNullOrEmpty(p.RoomId)) { reason = "token is scoped to a room"; return false; }
+        if (p.Privilege is not null && p.Privilege.TryGetValue("1", out int login) && login == 0)
+        {
+            reason = "token does not grant the login privilege";
+            return false;
+        }
+        return true;
+    }
 
     /// <summary>Whether a payload allows logging into <paramref name="roomId"/>. An empty payload allows any room.</summary>
     public static bool AllowsLogin(string? payload, string roomId, out string reason)

@@ -44,6 +44,49 @@ public class LimitsAndSignatureTests
         Assert.Equal(0, RoomLimits.ValidateUserId(new string('u', 64)));
     }
 
+    /// <summary>Invisible and direction-changing characters named in issue 9, and the other control/format kinds.</summary>
+    public static TheoryData<int> ForbiddenIdCharacters()
+    {
+        var data = new TheoryData<int>();
+        foreach (int c in new[] { 0x00, 0x1F, 0x7F, 0x85, 0x9F, 0xAD, 0x061C, 0x180E, 0x2028, 0x2029, 0x2060, 0x2064, 0xFEFF, 0xFFF9, 0xFFFB, 0xFFFE, 0xFFFF, 0xFDD0, 0xE0001, 0xE007F, 0x1FFFE })
+            data.Add(c);
+        for (int c = 0x200B; c <= 0x200F; c++) data.Add(c);
+        for (int c = 0x202A; c <= 0x202E; c++) data.Add(c);
+        for (int c = 0x2066; c <= 0x2069; c++) data.Add(c);
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(ForbiddenIdCharacters))]
+    public void UserId_with_an_invisible_control_or_bidi_character_is_invalid(int codePoint)
+    {
+        string c = char.ConvertFromUtf32(codePoint);
+        Assert.Equal(RoomErrorCodes.UserIdInvalid, RoomLimits.ValidateUserId("ali" + c + "ce"));
+        Assert.Equal(RoomErrorCodes.UserIdInvalid, RoomLimits.ValidateUserId(c));
+        Assert.Equal(RoomErrorCodes.UserIdInvalid, RoomLimits.ValidateTargets(["bob", "ali" + c + "ce"]));
+        Assert.False(ChatLimits.IsValidConversationId("ali" + c + "ce", ConversationType.Peer));
+        Assert.False(ChatLimits.IsValidId("g" + c, ChatLimits.MaxGroupIdBytes));
+        Assert.False(ChatLimits.IsValidId("r" + c, ChatLimits.MaxRoomIdBytes));
+    }
+
+    [Theory]
+    [InlineData("alice")]
+    [InlineData("José")]
+    [InlineData("用户一")]
+    [InlineData("ユーザー")]
+    [InlineData("مستخدم")]      // right-to-left letters are fine; only the invisible controls are not
+    [InlineData("user 😀")]     // a surrogate pair
+    [InlineData("a-b_c.d@e")]
+    public void UserId_with_visible_characters_of_any_script_is_valid(string userId) =>
+        Assert.Equal(0, RoomLimits.ValidateUserId(userId));
+
+    [Fact]
+    public void UserId_with_an_unpaired_surrogate_is_invalid()
+    {
+        Assert.Equal(RoomErrorCodes.UserIdInvalid, RoomLimits.ValidateUserId("a\uD800b"));
+        Assert.Equal(RoomErrorCodes.UserIdInvalid, RoomLimits.ValidateUserId("a\uDC00"));
+    }
+
     [Fact]
     public void Content_limit_counts_utf8_bytes()
     {

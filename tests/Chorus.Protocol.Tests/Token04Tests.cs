@@ -77,13 +77,92 @@ public class Token04Tests
         Assert.Equal(Token04Status.Invalid, Token04.Verify(token, 42, "alice", Secret, Now).Status);
     }
 
+    private static readonly Token04Policy Cbc = new() { AllowLegacyCbc = true };
+
     [Fact]
-    public void Legacy_cbc_token_is_accepted()
+    public void Legacy_cbc_token_is_accepted_only_when_the_policy_allows_it()
     {
         string token = LegacyCbcToken.Make(42, "alice", Secret, Now.ToUnixTimeSeconds() + 600);
-        var check = Token04.Verify(token, 42, "alice", Secret, Now);
+        Assert.Equal(Token04Status.Invalid, Token04.Verify(token, 42, "alice", Secret, Now).Status); // off by default
+        var check = Token04.Verify(token, 42, "alice", Secret, Now, null, Cbc);
         Assert.Equal(Token04Status.Valid, check.Status);
-        Assert.Equal(Token04Status.Invalid, Token04.Verify(token, 42, "alice", "fedcba9876543210fedcba9876543210", Now).Status);
+        Assert.Equal(Token04Status.Invalid, Token04.Verify(token, 42, "alice", "fedcba9876543210fedcba9876543210", Now, null, Cbc).Status);
+    }
+
+    [Fact]
+    public void Cbc_tokens_of_every_padding_length_verify()
+    {
+        // User ids of 1..32 characters move the plaintext length through all 16 padding values.
+        for (int length = 1; length <= 32; length++)
+        {
+            string user = new('u', length);
+            string token = LegacyCbcToken.Make(42, user, Secret, Now.ToUnixTimeSeconds() + 600);
+            Assert.Equal(Token04Status.Valid, Token04.Verify(token, 42, user, Secret, Now, null, Cbc).Status);
+        }
+    }
+
+    [Fact]
+    public void Cbc_padding_valid_and_padding_invalid_forgeries_get_the_same_status_and_reason()
+    {
+        // What a padding-oracle attacker sends: the block before the last replaced so that the last plaintext block ends
+        // in valid padding, or not. Verify must not tell the two apart (not even in the logged reason).
+        string token = LegacyCbcToken.Make(42, "alice", Secret, Now.ToUnixTimeSeconds() + 600);
+        var reasons = new HashSet<string>();
+        var rng = new Random(7);
+        int valid = 0;
+        for (int i = 0; i < 200; i++)
+        {
+            bool wantValid = i % 2 == 0;
+            var (forged, paddingValid) = CbcForgery.Make(token, Secret, wantValid, rng);
+            Assert.Equal(wantValid, paddingValid);
+            if (paddingValid) valid++;
+            var check = Token04.Verify(forged, 42, "alice", Secret, Now, null, Cbc);
+            Assert.Equal(Token04Status.Invalid, check.Status);
+            reasons.Add(check.Reason);
+        }
+        Assert.Equal(100, valid);
+        Assert.Single(reasons);
+    }
+
+    [Fact]
+    public void Lifetime_cap_future_issue_time_and_outer_expiry_are_enforced()
+    {
+        var capped = new Token04Policy { MaxLifetime = TimeSpan.FromSeconds(600), ClockSkew = TimeSpan.FromSeconds(60) };
+        Assert.Equal(Token04Status.Valid, Token04.Verify(Token04.Generate(42, "alice", Secret, 600, now: Now), 42, "alice", Secret, Now, null, capped).Status);
+        Assert.Equal(Token04Status.Invalid, Token04.Verify(Token04.Generate(42, "alice", Secret, 601, now: Now), 42, "alice", Secret, Now, null, capped).Status);
+        // issued in the future: within the skew is fine, beyond it is not
+        Assert.Equal(Token04Status.Valid, Token04.Verify(Token04.Generate(42, "alice", Secret, 60, now: Now.AddSeconds(60)), 42, "alice", Secret, Now, null, capped).Status);
+        Assert.Equal(Token04Status.Invalid, Token04.Verify(Token04.Generate(42, "alice", Secret, 60, now: Now.AddSeconds(61)), 42, "alice", Secret, Now, null, capped).Status);
+        // the plain expiry must match the encrypted one
+        string token = Token04.Generate(42, "alice", Secret, 600, now: Now);
+        byte[] record = Convert.FromBase64String(token[2..]);
+        BinaryPrimitives.WriteInt64BigEndian(record, Now.ToUnixTimeSeconds() + 9999);
+        var check = Token04.Verify("04" + Convert.ToBase64String(record), 42, "alice", Secret, Now);
+        Assert.Equal(Token04Status.Invalid, check.Status);
+    }
+
+    [Fact]
+    public void Expired_is_told_only_for_a_token_that_passes_every_other_check()
+    {
+        var later = Now.AddSeconds(601);
+        var policy = new Token04Policy { MaxLifetime = TimeSpan.FromSeconds(600) };
+        string token = Token04.Generate(42, "alice", Secret, 600, RoomPayload.Create("r1"), Now);
+        Assert.Equal(Token04Status.Expired, Token04.Verify(token, 42, "alice", Secret, later, "r1", policy).Status);
+        Assert.Equal(Token04Status.Invalid, Token04.Verify(token, 42, "bob", Secret, later, "r1", policy).Status);
+        Assert.Equal(Token04Status.Invalid, Token04.Verify(token, 43, "alice", Secret, later, "r1", policy).Status);
+        Assert.Equal(Token04Status.Invalid, Token04.Verify(token, 42, "alice", Secret, later, "r2", policy).Status);
+        Assert.Equal(Token04Status.Invalid, Token04.Verify(token, 42, "alice", "fedcba9876543210fedcba9876543210", later, "r1", policy).Status);
+        Assert.Equal(Token04Status.Invalid, Token04.Verify(Token04.Generate(42, "alice", Secret, 601, null, Now), 42, "alice", Secret, Now.AddSeconds(700), null, policy).Status);
+    }
+
+    [Fact]
+    public void Room_scoped_token_is_refused_where_the_policy_refuses_room_payloads()
+    {
+        var chat = new Token04Policy { RefuseRoomPayload = true };
+        Assert.Equal(Token04Status.Invalid, Token04.Verify(Token04.Generate(42, "alice", Secret, 600, RoomPayload.Create("r1"), Now), 42, "alice", Secret, Now, null, chat).Status);
+        Assert.Equal(Token04Status.Invalid, Token04.Verify(Token04.Generate(42, "alice", Secret, 600, "not json", Now), 42, "alice", Secret, Now, null, chat).Status);
+        Assert.Equal(Token04Status.Valid, Token04.Verify(Token04.Generate(42, "alice", Secret, 600, null, Now), 42, "alice", Secret, Now, null, chat).Status);
+        Assert.Equal(Token04Status.Valid, Token04.Verify(Token04.Generate(42, "alice", Secret, 600, """{"room_id":"","privilege":{"1":1}}""", Now), 42, "alice", Secret, Now, null, chat).Status);
     }
 
     [Fact]

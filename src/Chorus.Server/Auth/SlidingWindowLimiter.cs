@@ -58,6 +58,17 @@ public sealed class SlidingWindowLimiter
         }
     }
 
+    /// <summary>Whether the window before <paramref name="now"/> already holds the limit (the next <see cref="TryAcquire"/> would fail); takes nothing.</summary>
+    public bool IsFull(DateTimeOffset now)
+    {
+        lock (_lock)
+        {
+            if (!_exact) return _slotCounts.Length != 0 && SlotSum(now.UtcTicks / SlotTicks) >= _limit;
+            Expire(now.UtcTicks);
+            return _count >= _limit;
+        }
+    }
+
     /// <summary>Takes one permit at <paramref name="now"/> if the window has room.</summary>
     public bool TryAcquire(DateTimeOffset now)
     {

@@ -23,11 +23,13 @@ public sealed partial class ChatService
     private readonly ChorusServerOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger<ChatService> _logger;
+    private readonly TokenValidator _tokens;
 
     /// <summary>Creates the service.</summary>
     public ChatService(IChatStore store, AppRegistry apps, ChatUserRegistry users, ChatRoomRegistry rooms, MessageIdGenerator ids,
-        IOptions<ChorusServerOptions> options, TimeProvider time, ILogger<ChatService> logger)
+        IOptions<ChorusServerOptions> options, TimeProvider time, TokenValidator tokens, ILogger<ChatService> logger)
     {
+        _tokens = tokens;
         _store = store;
         _apps = apps;
         _users = users;
@@ -61,7 +63,7 @@ public sealed partial class ChatService
             return request.Op switch
             {
                 Ops.ChatLogout => Logout(session, request),
-                Ops.ChatRenewToken => RenewToken(session, user, request),
+                Ops.ChatRenewToken => await RenewTokenAsync(session, user, request),
                 Ops.SendMessage => await SendAsync(session, user, request, cancellationToken),
                 Ops.QueryHistory => await QueryHistoryAsync(session, user, request, cancellationToken),
                 Ops.DeleteMessages => await DeleteMessagesAsync(session, user, request, all: false, cancellationToken),
@@ -88,20 +90,15 @@ public sealed partial class ChatService
     private async Task<Frame> LoginAsync(ClientSession session, Frame request, CancellationToken cancellationToken)
     {
         string userId = request.UserId ?? "";
-        if (RoomLimits.ValidateUserId(userId) != 0) return Error(request, ChatErrorCodes.BadParameter, "UserId must be 1-64 bytes without control characters");
+        if (RoomLimits.ValidateUserId(userId) != 0) return Error(request, ChatErrorCodes.BadParameter, "UserId must be 1-64 bytes without control, invisible or direction-changing characters");
         if (request.UserName is { } name && Encoding.UTF8.GetByteCount(name) > RoomLimits.MaxUserNameBytes)
             return Error(request, ChatErrorCodes.BadParameter, "UserName is longer than 255 bytes");
         if (session.UserId is not null && session.UserId != userId)
             return Error(request, ChatErrorCodes.LoginFailed, "this connection is logged into rooms as another user");
         if (session.ChatUserId is not null && session.ChatUserId != userId)
             return Error(request, ChatErrorCodes.LoginFailed, "this connection is logged into chat as another user");
-        if (!_apps.TryGet(session.AppId, out var app)) return Error(request, ChatErrorCodes.TokenInvalid, "unknown AppId");
-        var check = Token04.Verify(request.Token, session.AppId, userId, app.ServerSecret, _time.GetUtcNow());
-        if (check.Status != Token04Status.Valid)
-        {
-            Log.LoginRefused(_logger, session.AppId, userId, check.Reason);
-            return Error(request, check.Status == Token04Status.Expired ? ChatErrorCodes.TokenExpired : ChatErrorCodes.TokenInvalid, check.Reason);
-        }
+        var check = await _tokens.CheckAsync(session.AppId, session.Remote, request.Token, userId, null, TokenUse.ChatLogin);
+        if (check.Outcome != TokenOutcome.Valid) return TokenRefusal(request, check.Outcome);
 
         if (session.ChatUserId != userId) session.ChatSendLimit = new SlidingWindowLimiter(_options.ChatSendsPerSecond, TimeSpan.FromSeconds(1));
         session.ChatUserId = userId;
@@ -119,6 +116,14 @@ public sealed partial class ChatService
         return result;
     }
 
+    /// <summary>The one answer for each refused token outcome (the same texts as room logins; the reason is logged only).</summary>
+    private static Frame TokenRefusal(Frame request, TokenOutcome outcome) => outcome switch
+    {
+        TokenOutcome.Expired => Error(request, ChatErrorCodes.TokenExpired, Rooms.RoomSignaling.TokenExpiredMessage),
+        TokenOutcome.Throttled => Error(request, RoomErrorCodes.TooManyLoginAttempts, Rooms.RoomSignaling.TooManyFailedLoginsMessage),
+        _ => Error(request, ChatErrorCodes.TokenInvalid, Rooms.RoomSignaling.TokenInvalidMessage),
+    };
+
     private Frame Logout(ClientSession session, Frame request)
     {
         OnSessionClosed(session);
@@ -126,12 +131,10 @@ public sealed partial class ChatService
         return Ok(request);
     }
 
-    private Frame RenewToken(ClientSession session, string user, Frame request)
+    private async Task<Frame> RenewTokenAsync(ClientSession session, string user, Frame request)
     {
-        if (!_apps.TryGet(session.AppId, out var app)) return Error(request, ChatErrorCodes.TokenInvalid, "unknown AppId");
-        var check = Token04.Verify(request.Token, session.AppId, user, app.ServerSecret, _time.GetUtcNow());
-        if (check.Status != Token04Status.Valid)
-            return Error(request, check.Status == Token04Status.Expired ? ChatErrorCodes.TokenExpired : ChatErrorCodes.TokenInvalid, check.Reason);
+        var check = await _tokens.CheckAsync(session.AppId, session.Remote, request.Token, user, null, TokenUse.ChatRenew);
+        if (check.Outcome != TokenOutcome.Valid) return TokenRefusal(request, check.Outcome);
         session.ChatTokenExpiresAt = check.Claims!.ExpiresAt;
         session.ChatTokenWarned = false;
         return Ok(request);

@@ -234,6 +234,8 @@ public sealed partial class WebSocketGateway
                 }
                 Frame? reply = request is null ? null
                     : ChatService.Handles(request.Op) ? await _chat.HandleAsync(session, request, aborted)
+                    : request.Op == Ops.Login ? await _signaling.LoginAsync(session, request)
+                    : request.Op == Ops.RenewToken ? await _signaling.RenewTokenAsync(session, request)
                     : Dispatch(session, request);
                 if (reply is null)
                 {
@@ -271,9 +273,7 @@ public sealed partial class WebSocketGateway
     private Frame? Dispatch(ClientSession session, Frame request) => request.Op switch
     {
         Ops.Ping => new Frame { Op = Ops.Pong, Rid = request.Rid },
-        Ops.Login => _signaling.Login(session, request),
         Ops.Logout => _signaling.Logout(session, request),
-        Ops.RenewToken => _signaling.RenewToken(session, request),
         Ops.CustomCommand => _signaling.SendCustomCommand(session, request),
         Ops.Broadcast => _signaling.SendBroadcast(session, request),
         Ops.Barrage => _signaling.SendBarrage(session, request),

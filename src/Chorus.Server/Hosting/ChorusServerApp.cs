@@ -73,6 +73,7 @@ public static class ChorusServerApp
         services.AddSingleton<RoomRegistry>();
         services.AddSingleton<SessionRegistry>();
         services.AddSingleton<FloodGuard>();
+        services.AddSingleton<TokenValidator>();
         services.AddSingleton<RoomSignaling>();
         services.AddSingleton<WebSocketGateway>();
         services.AddSingleton<ServerApiEndpoint>();

@@ -14,6 +14,9 @@ public sealed class AppOptions
     public string? CallbackUrl { get; set; }
     /// <summary>The secret that signs callbacks.</summary>
     public string? CallbackSecret { get; set; }
+    /// <summary>Accept legacy CBC Token04s (ZEGO's older generators) for this app. Off by default: CBC tokens are not
+    /// authenticated, so their acceptance rests on the server never revealing why one failed; issue GCM tokens instead.</summary>
+    public bool AllowLegacyCbcTokens { get; set; }
 }
 
 /// <summary>Server settings, bound from the <c>Chorus</c> configuration section.</summary>
@@ -49,6 +52,19 @@ public sealed class ChorusServerOptions
     public int FramesPerAppPerSecond { get; set; } = 20_000;
     /// <summary>Login attempts (room and chat) per connection per minute; beyond, logins are refused with 1000004. Default 30.</summary>
     public int LoginAttemptsPerConnectionPerMinute { get; set; } = 30;
+    /// <summary>Refused logins and token renewals (room and chat) per source address per minute (IPv6: per /64); beyond,
+    /// every login from that address is refused with 1000004 until the minute has passed. Successes do not count. Default 20.</summary>
+    public int FailedLoginsPerAddressPerMinute { get; set; } = 20;
+    /// <summary>Refused logins and token renewals per app per minute, from all addresses together; beyond, every login of
+    /// that app is refused with 1000004 until the minute has passed. Successes do not count. Default 600.</summary>
+    public int FailedLoginsPerAppPerMinute { get; set; } = 600;
+    /// <summary>The longest token lifetime (<c>expire - ctime</c>) accepted. Default 24 hours.</summary>
+    public TimeSpan MaxTokenLifetime { get; set; } = TimeSpan.FromHours(24);
+    /// <summary>How far in the future a token's issue time (<c>ctime</c>) may be, for issuers whose clock runs ahead. Default 5 minutes.</summary>
+    public TimeSpan TokenClockSkew { get; set; } = TimeSpan.FromMinutes(5);
+    /// <summary>Every refused login or renewal is answered no sooner than this after the check began, so that the time
+    /// of an answer tells nothing about why. Default 50 ms.</summary>
+    public TimeSpan TokenRefusalDelay { get; set; } = TimeSpan.FromMilliseconds(50);
     /// <summary>A connection whose socket has not taken a queued frame for this long is disconnected (a stuck reader). Default 10 s.</summary>
     public TimeSpan SlowConsumerTimeout { get; set; } = TimeSpan.FromSeconds(10);
     /// <summary>Rooms one connection may be logged into at once. Default 5.</summary>
@@ -140,6 +156,12 @@ public sealed class ChorusServerOptionsValidator : IValidateOptions<ChorusServer
         if (options.MaxRoomsPerConnection < 1) errors.Add("Chorus:MaxRoomsPerConnection must be at least 1.");
         if (options.ConnectionsPerIpPerSecond < 1 || options.FramesPerConnectionPerSecond < 1 || options.FramesPerAppPerSecond < 1 || options.LoginAttemptsPerConnectionPerMinute < 1)
             errors.Add("Chorus: flood limits (ConnectionsPerIpPerSecond, FramesPerConnectionPerSecond, FramesPerAppPerSecond, LoginAttemptsPerConnectionPerMinute) must be at least 1.");
+        if (options.FailedLoginsPerAddressPerMinute < 1 || options.FailedLoginsPerAppPerMinute < 1)
+            errors.Add("Chorus: FailedLoginsPerAddressPerMinute and FailedLoginsPerAppPerMinute must be at least 1.");
+        if (options.MaxTokenLifetime < TimeSpan.FromSeconds(1)) errors.Add("Chorus:MaxTokenLifetime must be at least 1 second.");
+        if (options.TokenClockSkew < TimeSpan.Zero) errors.Add("Chorus:TokenClockSkew must not be negative.");
+        if (options.TokenRefusalDelay < TimeSpan.Zero || options.TokenRefusalDelay > TimeSpan.FromSeconds(5))
+            errors.Add("Chorus:TokenRefusalDelay must be between 0 and 5 seconds.");
         if (options.SlowConsumerTimeout <= TimeSpan.Zero) errors.Add("Chorus:SlowConsumerTimeout must be positive.");
         if (options.WebhookRetries < 0 || options.WebhookRetryBaseDelay < TimeSpan.Zero || options.WebhookTimeout <= TimeSpan.Zero || options.WebhookQueueCapacity < 1)
             errors.Add("Chorus: webhook settings must be non-negative (timeout and queue capacity positive).");

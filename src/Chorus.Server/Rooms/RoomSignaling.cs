@@ -28,12 +28,14 @@ public sealed partial class RoomSignaling
     private readonly TimeProvider _time;
     private readonly ILogger<RoomSignaling> _logger;
     private readonly WebhookDispatcher _webhooks;
+    private readonly TokenValidator _tokens;
     private long _nextBroadcastId;
     private long _nextBarrageSeq;
 
     /// <summary>Creates the service.</summary>
-    public RoomSignaling(RoomRegistry rooms, AppRegistry apps, IOptions<ChorusServerOptions> options, TimeProvider time, WebhookDispatcher webhooks, ILogger<RoomSignaling> logger)
+    public RoomSignaling(RoomRegistry rooms, AppRegistry apps, IOptions<ChorusServerOptions> options, TimeProvider time, WebhookDispatcher webhooks, TokenValidator tokens, ILogger<RoomSignaling> logger)
     {
+        _tokens = tokens;
         _webhooks = webhooks;
         _rooms = rooms;
         _apps = apps;
@@ -46,8 +48,8 @@ public sealed partial class RoomSignaling
 
     private long NowMs => _time.GetUtcNow().ToUnixTimeMilliseconds();
 
-    /// <summary>Handles a client's login request.</summary>
-    public Frame Login(ClientSession session, Frame request)
+    /// <summary>Handles a client's login request. A refused token is answered after the validator's fixed delay.</summary>
+    public async ValueTask<Frame> LoginAsync(ClientSession session, Frame request)
     {
         string roomId = request.RoomId ?? "";
         string userId = request.UserId ?? "";
@@ -68,19 +70,8 @@ public sealed partial class RoomSignaling
         if (request.MaxMemberCount is < 0)
             return Result(request, RoomErrorCodes.RoomFull, "MaxMemberCount must not be negative");
 
-        if (!_apps.TryGet(session.AppId, out var app))
-        {
-            Log.LoginRefused(_logger, session.AppId, roomId, userId, "unknown AppId");
-            return Result(request, RoomErrorCodes.TokenInvalid, "unknown AppId");
-        }
-        var check = Token04.Verify(request.Token, session.AppId, userId, app.ServerSecret, _time.GetUtcNow(), roomId);
-        if (check.Status != Token04Status.Valid)
-        {
-            Log.LoginRefused(_logger, session.AppId, roomId, userId, check.Reason);
-            return check.Status == Token04Status.Expired
-                ? Result(request, RoomErrorCodes.TokenExpired, check.Reason)
-                : Result(request, RoomErrorCodes.TokenInvalid, check.Reason);
-        }
+        var check = await _tokens.CheckAsync(session.AppId, session.Remote, request.Token, userId, roomId, TokenUse.RoomLogin);
+        if (check.Outcome != TokenOutcome.Valid) return TokenRefusal(request, check.Outcome, null);
 
         RoomMember member;
         RoomMember? replaced;
@@ -151,20 +142,32 @@ public sealed partial class RoomSignaling
         return Result(request, RoomErrorCodes.Success, null, roomId);
     }
 
-    /// <summary>Handles a token renewal for one room login.</summary>
-    public Frame RenewToken(ClientSession session, Frame request)
+    /// <summary>Handles a token renewal for one room login (the same check, answers and limits as a login).</summary>
+    public async ValueTask<Frame> RenewTokenAsync(ClientSession session, Frame request)
     {
         string roomId = request.RoomId ?? "";
         if (!session.Rooms.TryGetValue(roomId, out var member))
             return Result(request, RoomErrorCodes.NotLoggedIn, "not logged into this room", roomId);
-        if (!_apps.TryGet(session.AppId, out var app))
-            return Result(request, RoomErrorCodes.TokenInvalid, "unknown AppId", roomId);
-        var check = Token04.Verify(request.Token, session.AppId, member.UserId, app.ServerSecret, _time.GetUtcNow(), roomId);
-        if (check.Status != Token04Status.Valid)
-            return Result(request, check.Status == Token04Status.Expired ? RoomErrorCodes.TokenExpired : RoomErrorCodes.TokenInvalid, check.Reason, roomId);
+        var check = await _tokens.CheckAsync(session.AppId, session.Remote, request.Token, member.UserId, roomId, TokenUse.RoomRenew);
+        if (check.Outcome != TokenOutcome.Valid) return TokenRefusal(request, check.Outcome, roomId);
         member.TokenExpiresAt = check.Claims!.ExpiresAt;
         return Result(request, RoomErrorCodes.Success, null, roomId);
     }
+
+    /// <summary>The one answer for each token outcome: the text never says which check failed.</summary>
+    private static Frame TokenRefusal(Frame request, TokenOutcome outcome, string? roomId) => outcome switch
+    {
+        TokenOutcome.Expired => Result(request, RoomErrorCodes.TokenExpired, TokenExpiredMessage, roomId),
+        TokenOutcome.Throttled => Result(request, RoomErrorCodes.TooManyLoginAttempts, TooManyFailedLoginsMessage, roomId),
+        _ => Result(request, RoomErrorCodes.TokenInvalid, TokenInvalidMessage, roomId),
+    };
+
+    /// <summary>The text of every 1002033 / 6000103 token refusal.</summary>
+    public const string TokenInvalidMessage = "token is invalid";
+    /// <summary>The text of every 1002078 / 6000106 answer (a genuine token past its expiry).</summary>
+    public const string TokenExpiredMessage = "token has expired";
+    /// <summary>The text of a login refused unchecked after too many refused tokens (1000004).</summary>
+    public const string TooManyFailedLoginsMessage = "too many failed logins from this address or for this app; retry later";
 
     /// <summary>Handles a client's custom command.</summary>
     public Frame SendCustomCommand(ClientSession session, Frame request)
@@ -414,7 +417,7 @@ public sealed partial class RoomSignaling
     {
         RoomErrorCodes.UserIdEmpty => "UserId is empty",
         RoomErrorCodes.UserIdTooLong => "UserId is longer than 64 bytes",
-        _ => "UserId holds a control character",
+        _ => "UserId holds a control, invisible or direction-changing character",
     };
 
     internal static string ContentError(int code) => code == RoomErrorCodes.ContentEmpty ? "content is empty" : "content is longer than 1024 bytes";
@@ -423,6 +426,7 @@ public sealed partial class RoomSignaling
     {
         RoomErrorCodes.TooManyTargets => "at most 10 target users",
         RoomErrorCodes.TargetUserIdEmpty => "a target UserId is empty",
+        RoomErrorCodes.UserIdInvalid => "a target UserId holds a control, invisible or direction-changing character",
         _ => "a target UserId is longer than 64 bytes",
     };
 

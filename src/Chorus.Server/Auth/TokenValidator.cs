@@ -1,0 +1,154 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+using Chorus.Protocol;
+using Chorus.Server.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Chorus.Server.Auth;
+
+/// <summary>Where a token is presented.</summary>
+public enum TokenUse
+{
+    /// <summary>A room login (Express).</summary>
+    RoomLogin,
+    /// <summary>A room login's token renewal.</summary>
+    RoomRenew,
+    /// <summary>A chat login (ZIM).</summary>
+    ChatLogin,
+    /// <summary>A chat login's token renewal.</summary>
+    ChatRenew,
+}
+
+/// <summary>What the client is told about a token.</summary>
+public enum TokenOutcome
+{
+    /// <summary>The token verified: go ahead.</summary>
+    Valid,
+    /// <summary>The token is genuine and right for this app, user and room, and only its time has run out.</summary>
+    Expired,
+    /// <summary>Anything else: one answer, whatever failed (the reason is logged only).</summary>
+    Refused,
+    /// <summary>Too many refused tokens lately from this address or for this app; the token was not looked at.</summary>
+    Throttled,
+}
+
+/// <summary>The result of <see cref="TokenValidator.CheckAsync"/>.</summary>
+/// <param name="Outcome">What to tell the client.</param>
+/// <param name="Claims">The claims, when the outcome is <see cref="TokenOutcome.Valid"/>.</param>
+public readonly record struct TokenCheck(TokenOutcome Outcome, Token04Claims? Claims);
+
+/// <summary>
+/// The one server-side token check, used by room and chat logins and renewals. Its answers reveal nothing an attacker
+/// without the ServerSecret could use: every token that does not verify gets the same <see cref="TokenOutcome.Refused"/>
+/// (the detail goes to the log), no sooner than <see cref="ChorusServerOptions.TokenRefusalDelay"/> after the check
+/// began; <see cref="TokenOutcome.Expired"/> is told only for a genuine token (as ZEGO does), which needs the secret to
+/// make. Refusals are counted per source address and per app; past <see cref="ChorusServerOptions.FailedLoginsPerAddressPerMinute"/>
+/// or <see cref="ChorusServerOptions.FailedLoginsPerAppPerMinute"/> tokens are not looked at (<see cref="TokenOutcome.Throttled"/>).
+/// Legacy CBC tokens are decrypted only for apps with <see cref="AppOptions.AllowLegacyCbcTokens"/>.
+/// </summary>
+public sealed partial class TokenValidator
+{
+    private readonly AppRegistry _apps;
+    private readonly ChorusServerOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger<TokenValidator> _logger;
+    private readonly ConcurrentDictionary<IPAddress, SlidingWindowLimiter> _failuresByAddress = new();
+    private readonly ConcurrentDictionary<uint, SlidingWindowLimiter> _failuresByApp = new();
+    private long _nextSweepTicks;
+
+    /// <summary>Creates the validator.</summary>
+    public TokenValidator(AppRegistry apps, IOptions<ChorusServerOptions> options, TimeProvider time, ILogger<TokenValidator> logger)
+    {
+        _apps = apps;
+        _options = options.Value;
+        _time = time;
+        _logger = logger;
+    }
+
+    /// <summary>
+    /// Checks <paramref name="token"/> for <paramref name="userId"/> of <paramref name="appId"/> (and <paramref name="roomId"/>
+    /// for room uses), presented from <paramref name="remoteAddress"/>. Valid answers come at once; any other answer no
+    /// sooner than <see cref="ChorusServerOptions.TokenRefusalDelay"/> after the call.
+    /// </summary>
+    public async ValueTask<TokenCheck> CheckAsync(uint appId, string? remoteAddress, string? token, string userId, string? roomId, TokenUse use)
+    {
+        long started = _time.GetTimestamp();
+        var now = _time.GetUtcNow();
+        var address = AddressKey(remoteAddress);
+        bool knownApp = _apps.TryGet(appId, out var app);
+        uint appKey = knownApp ? appId : 0; // unknown AppIds share one counter, so they cannot grow the table
+
+        TokenCheck result;
+        if (IsFull(_failuresByAddress, address, now) || IsFull(_failuresByApp, appKey, now))
+        {
+            Log.Throttled(_logger, appId, use, userId, address.ToString());
+            result = new(TokenOutcome.Throttled, null);
+        }
+        else
+        {
+            var check = knownApp
+                ? Token04.Verify(token, appId, userId, app.ServerSecret, now, use is TokenUse.RoomLogin or TokenUse.RoomRenew ? roomId : null, new Token04Policy
+                {
+                    AllowLegacyCbc = app.AllowLegacyCbcTokens,
+                    MaxLifetime = _options.MaxTokenLifetime,
+                    ClockSkew = _options.TokenClockSkew,
+                    RefuseRoomPayload = use is TokenUse.ChatLogin or TokenUse.ChatRenew,
+                })
+                : new Token04Verification(Token04Status.Invalid, null, "unknown AppId");
+            if (check.Status == Token04Status.Valid) return new(TokenOutcome.Valid, check.Claims);
+            Log.Refused(_logger, appId, use, userId, roomId ?? "", address.ToString(), check.Reason);
+            if (check.Status == Token04Status.Expired)
+            {
+                result = new(TokenOutcome.Expired, null);
+            }
+            else
+            {
+                SweepIdle(now);
+                _failuresByAddress.GetOrAdd(address, _ => new SlidingWindowLimiter(_options.FailedLoginsPerAddressPerMinute, TimeSpan.FromMinutes(1))).TryAcquire(now);
+                _failuresByApp.GetOrAdd(appKey, _ => new SlidingWindowLimiter(_options.FailedLoginsPerAppPerMinute, TimeSpan.FromMinutes(1))).TryAcquire(now);
+                result = new(TokenOutcome.Refused, null);
+            }
+        }
+
+        // A fixed floor for every refusal: whatever the check did (or skipped), the answer leaves at the same time.
+        var rest = _options.TokenRefusalDelay - _time.GetElapsedTime(started);
+        if (rest > TimeSpan.Zero) await Task.Delay(rest, _time);
+        return result;
+    }
+
+    /// <summary>The address a refusal is counted against: IPv4 as is, IPv6 by its /64 (one host's usual share).</summary>
+    internal static IPAddress AddressKey(string? remoteAddress)
+    {
+        if (remoteAddress is null || !IPAddress.TryParse(remoteAddress, out var address)) return IPAddress.None;
+        if (address.IsIPv4MappedToIPv6) return address.MapToIPv4();
+        if (address.AddressFamily != AddressFamily.InterNetworkV6) return address;
+        byte[] bytes = address.GetAddressBytes();
+        Array.Clear(bytes, 8, 8);
+        return new IPAddress(bytes);
+    }
+
+    private static bool IsFull<TKey>(ConcurrentDictionary<TKey, SlidingWindowLimiter> table, TKey key, DateTimeOffset now) where TKey : notnull =>
+        table.TryGetValue(key, out var limiter) && limiter.IsFull(now);
+
+    private void SweepIdle(DateTimeOffset now)
+    {
+        // Counters are dropped once their minute has passed, so the tables hold only recent failures.
+        long ticks = now.UtcTicks, next = Interlocked.Read(ref _nextSweepTicks);
+        if (ticks < next || Interlocked.CompareExchange(ref _nextSweepTicks, ticks + TimeSpan.TicksPerMinute, next) != next) return;
+        foreach (var (address, limiter) in _failuresByAddress)
+            if (limiter.IsIdle(now)) _failuresByAddress.TryRemove(new KeyValuePair<IPAddress, SlidingWindowLimiter>(address, limiter));
+        foreach (var (app, limiter) in _failuresByApp)
+            if (limiter.IsIdle(now)) _failuresByApp.TryRemove(new KeyValuePair<uint, SlidingWindowLimiter>(app, limiter));
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(2201, LogLevel.Information, "App {AppId}: {Use} of {UserId} (room '{RoomId}') from {Address} refused: {Reason}")]
+        public static partial void Refused(ILogger logger, uint appId, TokenUse use, string userId, string roomId, string address, string reason);
+
+        [LoggerMessage(2202, LogLevel.Warning, "App {AppId}: {Use} of {UserId} from {Address} refused unchecked: too many refused tokens from this address or for this app in the last minute")]
+        public static partial void Throttled(ILogger logger, uint appId, TokenUse use, string userId, string address);
+    }
+}
