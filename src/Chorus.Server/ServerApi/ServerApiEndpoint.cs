@@ -231,7 +231,7 @@ public sealed partial class ServerApiEndpoint
     {
         if (RoomLimits.ValidateUserId(userId) != 0)
         {
-            Fail(ServerApiCodes.BadParameter, $"{name} is empty, longer than 64 bytes or holds a control character", out code, out message);
+            Fail(ServerApiCodes.BadParameter, $"{name} is empty, longer than 64 bytes or holds a control, invisible or direction-changing character", out code, out message);
             return false;
         }
         code = 0; message = "";
