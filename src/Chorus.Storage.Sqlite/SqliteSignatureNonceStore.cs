@@ -56,7 +56,8 @@ public sealed class SqliteSignatureNonceStore : ISignatureNonceStore
         _db.Open();
         using (var setup = _db.CreateCommand())
         {
-            setup.CommandText = "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=5000;" + Schema;
+            // journal_size_limit: after a burst the WAL file is cut back to 4 MiB at the next checkpoint.
+            setup.CommandText = "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=5000; PRAGMA journal_size_limit=4194304;" + Schema;
             setup.ExecuteNonQuery();
         }
         _record = _db.CreateCommand();
