@@ -497,6 +497,8 @@ public sealed class ChorusChatClient : IAsyncDisposable
                     long from;
                     lock (_gate) from = Math.Max(_last, 0);
                     var reply = await owner.RequestAsync(new Frame { Op = Ops.QueryHistory, ConvType = type, ConvId = conversationId, NextSeq = from, Count = ChatLimits.MaxHistoryCount, Reverse = true }, cancellationToken).ConfigureAwait(false);
+                    // A lasting refusal (no access to the conversation, which is gone or was never the user's) is not retried.
+                    if (reply.ErrorCode is ChatErrorCodes.NoPermission or ChatErrorCodes.GroupMissing or ChatErrorCodes.NotInRoom or ChatErrorCodes.RoomMissing) return;
                     if (reply.ErrorCode != 0)
                     {
                         // A timeout or a refusal (a busy server) is tried again shortly: no later message may come to

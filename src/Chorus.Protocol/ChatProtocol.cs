@@ -34,13 +34,21 @@ public static class ChatErrorCodes
     public const int JoinRoomMissing = 6000322;
     /// <summary>Create: the room exists already.</summary>
     public const int RoomExists = 6000323;
+    /// <summary>Create or enter: the app has as many chat rooms as allowed (ZIM: the number of existing rooms has reached the limit).</summary>
+    public const int RoomCountLimit = 6000324;
+    /// <summary>Create, enter or join: the user is in as many chat rooms as allowed (ZIM: the number of joined rooms has reached the limit).</summary>
+    public const int JoinedRoomCountLimit = 6000325;
+    /// <summary>Creating a group failed; Chorus: the user owns as many groups as allowed (ZIM documents no more specific code).</summary>
+    public const int GroupCreateFailed = 6000503;
     /// <summary>The group does not exist.</summary>
     public const int GroupMissing = 6000523;
     /// <summary>Create: the group exists already.</summary>
     public const int GroupExists = 6000524;
     /// <summary>The group is full.</summary>
     public const int GroupFull = 6000525;
-    /// <summary>No permission (not a member, not the owner, not the sender).</summary>
+    /// <summary>Create: the group ID belonged to a group since dismissed and is not used again.</summary>
+    public const int GroupDismissed = 6000527;
+    /// <summary>No permission (not a member, not the owner, not the sender, a former member).</summary>
     public const int NoPermission = 6000541;
 }
 

@@ -39,6 +39,7 @@ public sealed class SqliteChatStore : IChatStore
         _writer.Open();
         _writer.Execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=5000;");
         _writer.Execute(Schema);
+        Migrate(_writer);
         _statements = new PreparedStatements(_writer);
         _ids.AtLeast(_writer.ExecuteScalar<long?>("SELECT MAX(message_id) FROM messages") ?? 0);
         _writerThread = new Thread(WriterLoop) { IsBackground = true, Name = "chorus-sqlite-writer" };
@@ -59,7 +60,7 @@ public sealed class SqliteChatStore : IChatStore
             sub_type INTEGER NOT NULL, searched TEXT, extended TEXT, has_receipt INTEGER NOT NULL, receipt_read INTEGER NOT NULL,
             priority INTEGER NOT NULL, ts INTEGER NOT NULL, mentioned TEXT);
         CREATE UNIQUE INDEX IF NOT EXISTS messages_by_seq ON messages(app_id, conv_type, conv_key, seq);
-        CREATE UNIQUE INDEX IF NOT EXISTS messages_by_local_id ON messages(app_id, sender, local_id) WHERE local_id <> 0;
+        CREATE UNIQUE INDEX IF NOT EXISTS messages_by_local_id_in_conversation ON messages(app_id, sender, conv_type, conv_key, local_id) WHERE local_id <> 0;
         CREATE TABLE IF NOT EXISTS user_conversations(
             app_id INTEGER NOT NULL, user_id TEXT NOT NULL, conv_type INTEGER NOT NULL, conv_key TEXT NOT NULL,
             read_seq INTEGER NOT NULL DEFAULT 0, cleared_seq INTEGER NOT NULL DEFAULT 0, hidden_seq INTEGER NOT NULL DEFAULT -1,
@@ -74,7 +75,39 @@ public sealed class SqliteChatStore : IChatStore
         CREATE TABLE IF NOT EXISTS group_members(
             app_id INTEGER NOT NULL, group_id TEXT NOT NULL, user_id TEXT NOT NULL, joined_at INTEGER NOT NULL, join_order INTEGER NOT NULL,
             PRIMARY KEY(app_id, group_id, user_id)) WITHOUT ROWID;
+        CREATE INDEX IF NOT EXISTS chat_groups_by_owner ON chat_groups(app_id, owner);
+        CREATE TABLE IF NOT EXISTS group_leavers(
+            app_id INTEGER NOT NULL, group_id TEXT NOT NULL, user_id TEXT NOT NULL, left_seq INTEGER NOT NULL, left_at INTEGER NOT NULL,
+            PRIMARY KEY(app_id, group_id, user_id)) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS dismissed_groups(
+            app_id INTEGER NOT NULL, group_id TEXT NOT NULL, dismissed_at INTEGER NOT NULL,
+            PRIMARY KEY(app_id, group_id)) WITHOUT ROWID;
         """;
+
+    /// <summary>The schema version <see cref="Migrate"/> brings a database to (SQLite's user_version).</summary>
+    private const int SchemaVersion = 2;
+
+    /// <summary>
+    /// Brings a data directory written by an earlier version up to date; each step runs once and is safe to repeat.
+    /// Version 2: deduplication is keyed per conversation (the old (app, sender, LocalMessageId) index is dropped; the new,
+    /// wider one is made by <see cref="Schema"/>), and the IDs of groups dismissed before this version are recorded as
+    /// dismissed (a group conversation with messages but no group), so that a new group cannot take over their history.
+    /// Members who left a group before version 2 have no recorded leave point and count as non-members.
+    /// </summary>
+    private static void Migrate(SqliteConnection c)
+    {
+        if (c.ExecuteScalar<long>("PRAGMA user_version") >= SchemaVersion) return;
+        using var tx = c.BeginTransaction();
+        c.Execute("DROP INDEX IF EXISTS messages_by_local_id", transaction: tx);
+        c.Execute($"""
+            INSERT OR IGNORE INTO dismissed_groups(app_id, group_id, dismissed_at)
+            SELECT c.app_id, c.conv_key, 0 FROM conversations c
+            WHERE c.conv_type = {(int)ConversationType.Group}
+              AND NOT EXISTS (SELECT 1 FROM chat_groups g WHERE g.app_id = c.app_id AND g.group_id = c.conv_key)
+            """, transaction: tx);
+        c.Execute($"PRAGMA user_version = {SchemaVersion}", transaction: tx);
+        tx.Commit();
+    }
 
     private const string MessageColumns = "message_id, app_id, conv_type, conv_key, seq, sender, local_id, type, text, sub_type, searched, extended, has_receipt, receipt_read, priority, ts, mentioned";
 
@@ -87,9 +120,10 @@ public sealed class SqliteChatStore : IChatStore
         // The statements run on every message are kept prepared (see PreparedStatements).
         if (m.LocalMessageId != 0)
         {
-            // "local_id <> 0" lets SQLite use the partial unique index; without it the lookup scans the app's messages
-            var found = _statements.Bind("SELECT message_id FROM messages WHERE app_id=@p0 AND sender=@p1 AND local_id=@p2 AND local_id <> 0",
-                tx, (long)m.AppId, m.SenderUserId, m.LocalMessageId).ExecuteScalar();
+            // The key is (app, sender, conversation, LocalMessageId): the same LocalMessageId sent to another conversation is
+            // another message. "local_id <> 0" lets SQLite use the partial unique index; without it the lookup scans the app's messages.
+            var found = _statements.Bind("SELECT message_id FROM messages WHERE app_id=@p0 AND sender=@p1 AND conv_type=@p2 AND conv_key=@p3 AND local_id=@p4 AND local_id <> 0",
+                tx, (long)m.AppId, m.SenderUserId, (long)m.ConversationType, m.ConversationKey, m.LocalMessageId).ExecuteScalar();
             if (found is long existingId)
             {
                 var existing = c.QuerySingle<MessageRow>($"SELECT {MessageColumns} FROM messages WHERE message_id=@Id", new { Id = existingId }, tx);
@@ -207,11 +241,18 @@ public sealed class SqliteChatStore : IChatStore
         }, cancellationToken);
 
     /// <inheritdoc />
-    public Task<GroupChange> CreateGroupAsync(uint appId, string groupId, string name, string ownerUserId, IReadOnlyList<string> members, int maxMembers, CancellationToken cancellationToken = default) =>
+    public Task<GroupChange> CreateGroupAsync(uint appId, string groupId, string name, string ownerUserId, IReadOnlyList<string> members, int maxMembers,
+        int maxGroupsPerOwner, CancellationToken cancellationToken = default) =>
         WriteAsync((c, tx) =>
         {
-            if (c.ExecuteScalar<long>("SELECT COUNT(*) FROM chat_groups WHERE app_id=@App AND group_id=@Group", new { App = appId, Group = groupId }, tx) > 0)
+            var args = new { App = appId, Group = groupId, Owner = ownerUserId };
+            if (c.ExecuteScalar<long>("SELECT COUNT(*) FROM chat_groups WHERE app_id=@App AND group_id=@Group", args, tx) > 0)
                 return GroupChange.Exists;
+            if (c.ExecuteScalar<long>("SELECT COUNT(*) FROM dismissed_groups WHERE app_id=@App AND group_id=@Group", args, tx) > 0)
+                return GroupChange.Dismissed;
+            // counted in the same write as the insert: concurrent creates cannot pass the limit together
+            if (c.ExecuteScalar<long>("SELECT COUNT(*) FROM chat_groups WHERE app_id=@App AND owner=@Owner", args, tx) >= maxGroupsPerOwner)
+                return GroupChange.OwnerLimit;
             var all = members.Prepend(ownerUserId).Distinct(StringComparer.Ordinal).ToList();
             if (all.Count > maxMembers) return GroupChange.Full;
             long now = _time.GetUtcNow().ToUnixTimeMilliseconds();
@@ -240,8 +281,12 @@ public sealed class SqliteChatStore : IChatStore
         {
             if (c.ExecuteScalar<long>("SELECT COUNT(*) FROM chat_groups WHERE app_id=@App AND group_id=@Group", new { App = appId, Group = groupId }, tx) == 0)
                 return GroupChange.Missing;
-            foreach (var u in userIds)
-                c.Execute("DELETE FROM group_members WHERE app_id=@App AND group_id=@Group AND user_id=@User", new { App = appId, Group = groupId, User = u }, tx);
+            long max = MaxSeq(c, tx, appId, ConversationType.Group, groupId), now = _time.GetUtcNow().ToUnixTimeMilliseconds();
+            foreach (var u in userIds.Distinct(StringComparer.Ordinal))
+            {
+                if (c.Execute("DELETE FROM group_members WHERE app_id=@App AND group_id=@Group AND user_id=@User", new { App = appId, Group = groupId, User = u }, tx) > 0)
+                    RecordLeaver(c, tx, appId, groupId, u, max, now);
+            }
             return GroupChange.Done;
         }, cancellationToken);
 
@@ -250,8 +295,12 @@ public sealed class SqliteChatStore : IChatStore
         WriteAsync((c, tx) =>
         {
             int n = c.Execute("DELETE FROM chat_groups WHERE app_id=@App AND group_id=@Group", new { App = appId, Group = groupId }, tx);
-            c.Execute("DELETE FROM group_members WHERE app_id=@App AND group_id=@Group", new { App = appId, Group = groupId }, tx);
-            return n == 0 ? GroupChange.Missing : GroupChange.Done;
+            if (n == 0) return GroupChange.Missing;
+            long max = MaxSeq(c, tx, appId, ConversationType.Group, groupId), now = _time.GetUtcNow().ToUnixTimeMilliseconds();
+            foreach (var u in c.Query<string>("DELETE FROM group_members WHERE app_id=@App AND group_id=@Group RETURNING user_id", new { App = appId, Group = groupId }, tx).ToList())
+                RecordLeaver(c, tx, appId, groupId, u, max, now);
+            c.Execute("INSERT OR IGNORE INTO dismissed_groups(app_id, group_id, dismissed_at) VALUES (@App, @Group, @Now)", new { App = appId, Group = groupId, Now = now }, tx);
+            return GroupChange.Done;
         }, cancellationToken);
 
     private static void AddMembers(SqliteConnection c, SqliteTransaction tx, uint appId, string groupId, IEnumerable<string> users, long now)
@@ -264,11 +313,18 @@ public sealed class SqliteChatStore : IChatStore
                 VALUES (@App, @Group, @User, @Now, (SELECT COALESCE(MAX(join_order), 0) + 1 FROM group_members WHERE app_id=@App AND group_id=@Group))
                 """,
                 new { App = appId, Group = groupId, User = u, Now = now }, tx);
+            // A former member who comes back is a member again.
+            c.Execute("DELETE FROM group_leavers WHERE app_id=@App AND group_id=@Group AND user_id=@User", new { App = appId, Group = groupId, User = u }, tx);
             // A new member starts with nothing unread; one who comes back keeps its entry.
             c.Execute("INSERT INTO user_conversations(app_id, user_id, conv_type, conv_key, read_seq) VALUES (@App, @User, @Type, @Group, @Max) ON CONFLICT DO UPDATE SET hidden_seq = -1",
                 new { App = appId, User = u, Type = (int)ConversationType.Group, Group = groupId, Max = max }, tx);
         }
     }
+
+    // The leave point: the group's sequence number when the user stopped being a member (written in the same write that removes the member).
+    private static void RecordLeaver(SqliteConnection c, SqliteTransaction tx, uint appId, string groupId, string userId, long leftSeq, long now) =>
+        c.Execute("INSERT OR REPLACE INTO group_leavers(app_id, group_id, user_id, left_seq, left_at) VALUES (@App, @Group, @User, @Seq, @Now)",
+            new { App = appId, Group = groupId, User = userId, Seq = leftSeq, Now = now }, tx);
 
     private static long MaxSeq(SqliteConnection c, SqliteTransaction? tx, uint appId, ConversationType type, string key) =>
         c.ExecuteScalar<long?>("SELECT max_seq FROM conversations WHERE app_id=@App AND conv_type=@Type AND conv_key=@Key",
@@ -285,16 +341,21 @@ public sealed class SqliteChatStore : IChatStore
         long? startSeq, int count, bool forward, CancellationToken cancellationToken = default)
     {
         await using var c = await OpenReaderAsync(cancellationToken);
-        long cleared = c.ExecuteScalar<long?>("SELECT cleared_seq FROM user_conversations WHERE app_id=@App AND user_id=@User AND conv_type=@Type AND conv_key=@Key",
-            new { App = appId, User = userId, Type = (int)type, Key = conversationKey }) ?? 0;
+        var args = new { App = appId, User = userId, Type = (int)type, Key = conversationKey };
+        long cleared = c.ExecuteScalar<long?>("SELECT cleared_seq FROM user_conversations WHERE app_id=@App AND user_id=@User AND conv_type=@Type AND conv_key=@Key", args) ?? 0;
+        // A group's history ends for a former member at the leave point, and does not exist for anyone else.
+        long upTo = type != ConversationType.Group ? long.MaxValue : c.ExecuteScalar<long?>($"""
+            SELECT CASE WHEN EXISTS (SELECT 1 FROM group_members WHERE app_id=@App AND group_id=@Key AND user_id=@User) THEN {long.MaxValue}
+                        ELSE COALESCE((SELECT left_seq FROM group_leavers WHERE app_id=@App AND group_id=@Key AND user_id=@User), 0) END
+            """, args) ?? 0;
         string range = forward ? "seq > @Start ORDER BY seq ASC" : "seq < @Start ORDER BY seq DESC";
         long start = forward ? Math.Max(startSeq ?? 0, cleared) : startSeq ?? long.MaxValue;
         var rows = await c.QueryAsync<MessageRow>(new CommandDefinition($"""
             SELECT {MessageColumns} FROM messages m
-            WHERE app_id=@App AND conv_type=@Type AND conv_key=@Key AND seq > @Cleared
+            WHERE app_id=@App AND conv_type=@Type AND conv_key=@Key AND seq > @Cleared AND seq <= @UpTo
               AND NOT EXISTS (SELECT 1 FROM deleted_messages d WHERE d.app_id=m.app_id AND d.user_id=@User AND d.message_id=m.message_id)
               AND {range} LIMIT @Count
-            """, new { App = appId, Type = (int)type, Key = conversationKey, Cleared = cleared, User = userId, Start = start, Count = count }, cancellationToken: cancellationToken));
+            """, new { App = appId, Type = (int)type, Key = conversationKey, Cleared = cleared, UpTo = upTo, User = userId, Start = start, Count = count }, cancellationToken: cancellationToken));
         return rows.Select(r => r.ToStored()).ToList();
     }
 
@@ -310,7 +371,7 @@ public sealed class SqliteChatStore : IChatStore
     public async Task<IReadOnlyList<UserConversation>> QueryConversationsAsync(uint appId, string userId, int count, CancellationToken cancellationToken = default)
     {
         await using var c = await OpenReaderAsync(cancellationToken);
-        var rows = (await c.QueryAsync<ConversationRow>($"{ConversationSelect} AND COALESCE(c.max_seq, 0) > uc.hidden_seq ORDER BY uc.pinned DESC, COALESCE(c.last_time, 0) DESC LIMIT @Count",
+        var rows = (await c.QueryAsync<ConversationRow>($"{ConversationSelect} AND {VisibleMaxSeq} > uc.hidden_seq ORDER BY uc.pinned DESC, COALESCE(c.last_time, 0) DESC LIMIT @Count",
             new { App = appId, User = userId, Count = count })).ToList();
         var result = new List<UserConversation>(rows.Count);
         foreach (var r in rows) result.Add(await ToConversationAsync(c, appId, userId, r));
@@ -342,7 +403,7 @@ public sealed class SqliteChatStore : IChatStore
         await using var c = await OpenReaderAsync(cancellationToken);
         var args = new { App = appId, Users = userIds, Type = (int)type, Key = conversationKey };
         var rows = await c.QueryAsync<ConversationRow>(
-            $"SELECT {ConversationColumns} FROM {UserConversationsJoin} WHERE uc.app_id=@App AND uc.user_id IN @Users AND uc.conv_type=@Type AND uc.conv_key=@Key", args);
+            $"SELECT {ConversationColumns} FROM {UserConversationsJoin} WHERE uc.app_id=@App AND uc.user_id IN @Users AND uc.conv_type=@Type AND uc.conv_key=@Key AND {MayRead}", args);
         var totals = (await c.QueryAsync<(string UserId, long Total)>(
             $"SELECT uc.user_id, {UnreadSum} FROM {UserConversationsJoin} WHERE uc.app_id=@App AND uc.user_id IN @Users AND {CountsAsUnread} GROUP BY uc.user_id", args))
             .ToDictionary(t => t.UserId, t => t.Total);
@@ -377,6 +438,21 @@ public sealed class SqliteChatStore : IChatStore
             new { App = appId, Group = groupId, User = userId }) > 0;
     }
 
+    /// <inheritdoc />
+    public async Task<GroupAccess> GetGroupAccessAsync(uint appId, string groupId, string userId, CancellationToken cancellationToken = default)
+    {
+        await using var c = await OpenReaderAsync(cancellationToken);
+        var row = await c.QuerySingleAsync<AccessRow>("""
+            SELECT g.group_id AS GroupId, g.name AS Name, g.owner AS Owner, g.create_time AS CreateTime,
+                   (SELECT COUNT(*) FROM group_members m WHERE m.app_id=@App AND m.group_id=@Group) AS Members,
+                   EXISTS (SELECT 1 FROM group_members m WHERE m.app_id=@App AND m.group_id=@Group AND m.user_id=@User) AS IsMember,
+                   (SELECT left_seq FROM group_leavers l WHERE l.app_id=@App AND l.group_id=@Group AND l.user_id=@User) AS LeftSeq
+            FROM (SELECT 1) LEFT JOIN chat_groups g ON g.app_id=@App AND g.group_id=@Group
+            """, new { App = appId, Group = groupId, User = userId });
+        var group = row.GroupId is null ? null : new StoredGroup(row.GroupId, row.Name ?? "", row.Owner ?? "", row.CreateTime, (int)row.Members);
+        return new GroupAccess(group, row.IsMember != 0, row.IsMember != 0 ? null : row.LeftSeq);
+    }
+
     /// <summary>Runs SQLite's integrity check; returns "ok" for a sound database.</summary>
     public async Task<string> CheckIntegrityAsync()
     {
@@ -384,29 +460,41 @@ public sealed class SqliteChatStore : IChatStore
         return await c.ExecuteScalarAsync<string>("PRAGMA integrity_check") ?? "";
     }
 
-    // A user's view of conversations (uc) joined with the conversations themselves (c).
-    private const string UserConversationsJoin =
-        "user_conversations uc LEFT JOIN conversations c ON c.app_id=uc.app_id AND c.conv_type=uc.conv_type AND c.conv_key=uc.conv_key";
-
-    private const string ConversationColumns = """
-        uc.user_id AS UserId, uc.conv_type AS ConvType, uc.conv_key AS ConvKey, uc.read_seq AS ReadSeq, uc.cleared_seq AS ClearedSeq,
-        uc.muted AS Muted, uc.pinned AS Pinned, COALESCE(c.max_seq, 0) AS MaxSeq
+    // A user's view of conversations (uc) joined with the conversations themselves (c) and, for groups, the user's
+    // membership (gm) or leave point (gl); all joins are primary-key lookups.
+    private const string UserConversationsJoin = $"""
+        user_conversations uc LEFT JOIN conversations c ON c.app_id=uc.app_id AND c.conv_type=uc.conv_type AND c.conv_key=uc.conv_key
+        LEFT JOIN group_members gm ON uc.conv_type={GroupType} AND gm.app_id=uc.app_id AND gm.group_id=uc.conv_key AND gm.user_id=uc.user_id
+        LEFT JOIN group_leavers gl ON uc.conv_type={GroupType} AND gl.app_id=uc.app_id AND gl.group_id=uc.conv_key AND gl.user_id=uc.user_id
         """;
 
-    private const string ConversationSelect = $"SELECT {ConversationColumns} FROM {UserConversationsJoin} WHERE uc.app_id=@App AND uc.user_id=@User";
+    private const string GroupType = "2"; // ConversationType.Group
+
+    // Who may see a conversation entry: anyone their peer ones; members and former members their group ones.
+    private const string MayRead = $"(uc.conv_type <> {GroupType} OR gm.user_id IS NOT NULL OR gl.user_id IS NOT NULL)";
+
+    // The conversation's highest sequence number as the user sees it: a former member's view ends at the leave point.
+    private const string VisibleMaxSeq = "(CASE WHEN gl.user_id IS NULL OR gm.user_id IS NOT NULL THEN COALESCE(c.max_seq, 0) ELSE MIN(COALESCE(c.max_seq, 0), gl.left_seq) END)";
+
+    private const string ConversationColumns = $"""
+        uc.user_id AS UserId, uc.conv_type AS ConvType, uc.conv_key AS ConvKey, uc.read_seq AS ReadSeq, uc.cleared_seq AS ClearedSeq,
+        uc.muted AS Muted, uc.pinned AS Pinned, {VisibleMaxSeq} AS MaxSeq
+        """;
+
+    private const string ConversationSelect = $"SELECT {ConversationColumns} FROM {UserConversationsJoin} WHERE uc.app_id=@App AND uc.user_id=@User AND {MayRead}";
 
     // The unread total over the rows of UserConversationsJoin that count (unmuted, visible); group by uc.user_id for several users.
-    private const string UnreadSum = "SUM(MAX(0, COALESCE(c.max_seq, 0) - MAX(uc.read_seq, uc.cleared_seq)))";
-    private const string CountsAsUnread = "uc.muted = 0 AND COALESCE(c.max_seq, 0) > uc.hidden_seq";
+    private const string UnreadSum = $"SUM(MAX(0, {VisibleMaxSeq} - MAX(uc.read_seq, uc.cleared_seq)))";
+    private const string CountsAsUnread = $"uc.muted = 0 AND {MayRead} AND {VisibleMaxSeq} > uc.hidden_seq";
 
     private static async Task<UserConversation> ToConversationAsync(SqliteConnection c, uint appId, string userId, ConversationRow r)
     {
         var last = await c.QuerySingleOrDefaultAsync<MessageRow>($"""
             SELECT {MessageColumns} FROM messages m
-            WHERE app_id=@App AND conv_type=@Type AND conv_key=@Key AND seq > @Cleared
+            WHERE app_id=@App AND conv_type=@Type AND conv_key=@Key AND seq > @Cleared AND seq <= @MaxSeq
               AND NOT EXISTS (SELECT 1 FROM deleted_messages d WHERE d.app_id=m.app_id AND d.user_id=@User AND d.message_id=m.message_id)
             ORDER BY seq DESC LIMIT 1
-            """, new { App = appId, Type = r.ConvType, Key = r.ConvKey, Cleared = r.ClearedSeq, User = userId });
+            """, new { App = appId, Type = r.ConvType, Key = r.ConvKey, Cleared = r.ClearedSeq, MaxSeq = r.MaxSeq, User = userId });
         return r.ToConversation(last?.ToStored());
     }
 
@@ -512,6 +600,17 @@ public sealed class SqliteChatStore : IChatStore
             ConversationType = (ConversationType)ConvType, ConversationKey = ConvKey, MaxSeq = MaxSeq, ReadSeq = ReadSeq,
             ClearedSeq = ClearedSeq, Muted = Muted != 0, Pinned = Pinned != 0, LastMessage = lastMessage,
         };
+    }
+
+    private sealed class AccessRow
+    {
+        public string? GroupId { get; set; }
+        public string? Name { get; set; }
+        public string? Owner { get; set; }
+        public long CreateTime { get; set; }
+        public long Members { get; set; }
+        public long IsMember { get; set; }
+        public long? LeftSeq { get; set; }
     }
 
     private sealed class GroupRow

@@ -17,7 +17,7 @@ public sealed record StoredMessage
     public required long Seq { get; init; }
     /// <summary>Sender.</summary>
     public required string SenderUserId { get; init; }
-    /// <summary>The sender's LocalMessageId (deduplication key together with the sender).</summary>
+    /// <summary>The sender's LocalMessageId (deduplication key together with the app, the sender and the conversation).</summary>
     public required long LocalMessageId { get; init; }
     /// <summary>Type (Revoke once revoked).</summary>
     public required ChatMessageType Type { get; init; }
@@ -134,6 +134,21 @@ public enum GroupChange
     Exists,
     /// <summary>The group would exceed its member limit.</summary>
     Full,
+    /// <summary>Create: the owner already owns as many groups as allowed.</summary>
+    OwnerLimit,
+    /// <summary>Create: a group with this ID existed and was dismissed; the ID is not used again.</summary>
+    Dismissed,
+}
+
+/// <summary>What one user may see of one group, read at once (see <see cref="IChatStore.GetGroupAccessAsync"/>).</summary>
+/// <param name="Group">The group, or null if it does not exist (never did, or was dismissed).</param>
+/// <param name="IsMember">Whether the user is a member now.</param>
+/// <param name="LeftAtSeq">For a former member (left, kicked, or member when the group was dismissed): the group's sequence
+/// number when the user left; the user sees messages up to it and none after. Null for members and for users never in the group.</param>
+public sealed record GroupAccess(StoredGroup? Group, bool IsMember, long? LeftAtSeq)
+{
+    /// <summary>Whether the user may read the group's conversation (history, own conversation entry): members and former members.</summary>
+    public bool MayRead => IsMember || LeftAtSeq is not null;
 }
 
 /// <summary>Store keys of conversations.</summary>

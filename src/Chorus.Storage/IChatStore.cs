@@ -9,12 +9,16 @@ namespace Chorus.Storage;
 /// </summary>
 public interface IChatStore : IAsyncDisposable
 {
-    /// <summary>Stores a message, assigning MessageId, Seq (max + 1) and Timestamp in one write, unless the sender
-    /// already sent the same LocalMessageId (then the earlier message is returned). Advances the sender's read position.</summary>
+    /// <summary>Stores a message, assigning MessageId, Seq (max + 1) and Timestamp in one write, unless the sender already
+    /// sent the same LocalMessageId to the same conversation (then the earlier message is returned). The deduplication key is
+    /// (app, sender, conversation type, conversation key, LocalMessageId), stored as columns: it holds across restarts, for as
+    /// long as the earlier message is stored. Advances the sender's read position.</summary>
     Task<AppendResult> AppendAsync(NewMessage message, CancellationToken cancellationToken = default);
 
     /// <summary>
-    /// A page of history as <paramref name="userId"/> sees it (deleted and cleared messages left out).
+    /// A page of history as <paramref name="userId"/> sees it (deleted and cleared messages left out). A group's history is
+    /// seen whole by its members, up to the sequence number at which they left by former members (see
+    /// <see cref="GetGroupAccessAsync"/>), and not at all by anyone else.
     /// Backward (default): messages with Seq &lt; <paramref name="startSeq"/> (or the newest), newest first.
     /// Forward: messages with Seq &gt; <paramref name="startSeq"/> (or from the oldest), oldest first.
     /// </summary>
@@ -36,7 +40,10 @@ public interface IChatStore : IAsyncDisposable
     /// <summary>Marks receipts of messages as read; returns the messages whose receipt changed.</summary>
     Task<IReadOnlyList<StoredMessage>> MarkReceiptsReadAsync(uint appId, IReadOnlyList<long> messageIds, CancellationToken cancellationToken = default);
 
-    /// <summary>One user's conversations, pinned first, then newest first (hidden ones left out).</summary>
+    /// <summary>One user's conversations, pinned first, then newest first (hidden ones left out). A group conversation is
+    /// listed only for members and former members; for a former member it ends where the member left (MaxSeq, last message
+    /// and unread count stop there). <see cref="GetConversationAsync"/>, <see cref="GetUnreadTotalAsync"/> and
+    /// <see cref="GetConversationStatesAsync"/> follow the same rule.</summary>
     Task<IReadOnlyList<UserConversation>> QueryConversationsAsync(uint appId, string userId, int count, CancellationToken cancellationToken = default);
 
     /// <summary>One user's view of one conversation, or null if the user has none.</summary>
@@ -65,16 +72,22 @@ public interface IChatStore : IAsyncDisposable
     Task<IReadOnlyList<UserConversationState>> GetConversationStatesAsync(uint appId, IReadOnlyList<string> userIds, ConversationType type, string conversationKey,
         CancellationToken cancellationToken = default);
 
-    /// <summary>Creates a group with its owner and initial members.</summary>
-    Task<GroupChange> CreateGroupAsync(uint appId, string groupId, string name, string ownerUserId, IReadOnlyList<string> members, int maxMembers, CancellationToken cancellationToken = default);
+    /// <summary>Creates a group with its owner and initial members, unless the ID is in use (<see cref="GroupChange.Exists"/>),
+    /// was used by a group since dismissed (<see cref="GroupChange.Dismissed"/>), the owner already owns
+    /// <paramref name="maxGroupsPerOwner"/> groups (<see cref="GroupChange.OwnerLimit"/>) or the members are too many.</summary>
+    Task<GroupChange> CreateGroupAsync(uint appId, string groupId, string name, string ownerUserId, IReadOnlyList<string> members, int maxMembers,
+        int maxGroupsPerOwner, CancellationToken cancellationToken = default);
 
-    /// <summary>Adds members (already-members are ignored); new members start with nothing unread.</summary>
+    /// <summary>Adds members (already-members are ignored); new members start with nothing unread. A former member who
+    /// comes back is a member again (and sees the whole history again).</summary>
     Task<GroupChange> AddGroupMembersAsync(uint appId, string groupId, IReadOnlyList<string> userIds, int maxMembers, CancellationToken cancellationToken = default);
 
-    /// <summary>Removes members.</summary>
+    /// <summary>Removes members. Each removed member becomes a former member, who keeps the history up to the group's
+    /// sequence number at this moment (the leave point) and sees nothing sent later.</summary>
     Task<GroupChange> RemoveGroupMembersAsync(uint appId, string groupId, IReadOnlyList<string> userIds, CancellationToken cancellationToken = default);
 
-    /// <summary>Deletes a group and its memberships (its messages stay for history).</summary>
+    /// <summary>Deletes a group and its memberships (its messages stay for history): every member becomes a former member
+    /// with the dismissal as leave point, and the group ID cannot be used again.</summary>
     Task<GroupChange> DismissGroupAsync(uint appId, string groupId, CancellationToken cancellationToken = default);
 
     /// <summary>A group, or null.</summary>
@@ -85,4 +98,8 @@ public interface IChatStore : IAsyncDisposable
 
     /// <summary>Whether a user is a member of a group.</summary>
     Task<bool> IsGroupMemberAsync(uint appId, string groupId, string userId, CancellationToken cancellationToken = default);
+
+    /// <summary>In one read: the group (null if missing or dismissed), whether the user is a member now, and, for a former
+    /// member, the sequence number at which the user left.</summary>
+    Task<GroupAccess> GetGroupAccessAsync(uint appId, string groupId, string userId, CancellationToken cancellationToken = default);
 }

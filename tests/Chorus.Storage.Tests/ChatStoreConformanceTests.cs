@@ -102,7 +102,7 @@ public abstract class ChatStoreConformanceTests : IAsyncLifetime
     [Fact]
     public async Task Conversation_states_for_many_users_match_the_single_user_reads()
     {
-        Assert.Equal(GroupChange.Done, await Store.CreateGroupAsync(App, "gs", "G", "owner", ["m1", "m2"], 10, Ct));
+        Assert.Equal(GroupChange.Done, await Store.CreateGroupAsync(App, "gs", "G", "owner", ["m1", "m2"], 10, 100, Ct));
         for (int i = 0; i < 3; i++)
             await Store.AppendAsync(new NewMessage { AppId = App, ConversationType = ConversationType.Group, ConversationKey = "gs", SenderUserId = "owner", Type = ChatMessageType.Text, Text = $"g{i}" }, Ct);
         await Store.AppendAsync(Peer("x", "m1", "peer"), Ct); // another conversation adds to m1's unread total
@@ -128,8 +128,8 @@ public abstract class ChatStoreConformanceTests : IAsyncLifetime
     [Fact]
     public async Task Groups_membership_limits_and_new_members_start_read()
     {
-        Assert.Equal(GroupChange.Done, await Store.CreateGroupAsync(App, "g", "G", "owner", ["m1"], 3, Ct));
-        Assert.Equal(GroupChange.Exists, await Store.CreateGroupAsync(App, "g", "G", "x", [], 3, Ct));
+        Assert.Equal(GroupChange.Done, await Store.CreateGroupAsync(App, "g", "G", "owner", ["m1"], 3, 100, Ct));
+        Assert.Equal(GroupChange.Exists, await Store.CreateGroupAsync(App, "g", "G", "x", [], 3, 100, Ct));
         await Store.AppendAsync(new NewMessage { AppId = App, ConversationType = ConversationType.Group, ConversationKey = "g", SenderUserId = "owner", Type = ChatMessageType.Text, Text = "before" }, Ct);
         Assert.Equal(GroupChange.Done, await Store.AddGroupMembersAsync(App, "g", ["late"], 3, Ct));
         Assert.Equal(GroupChange.Full, await Store.AddGroupMembersAsync(App, "g", ["one-too-many"], 3, Ct));
@@ -141,6 +141,93 @@ public abstract class ChatStoreConformanceTests : IAsyncLifetime
         Assert.Equal(GroupChange.Done, await Store.DismissGroupAsync(App, "g", Ct));
         Assert.Null(await Store.GetGroupAsync(App, "g", Ct));
         Assert.Equal(GroupChange.Missing, await Store.AddGroupMembersAsync(App, "g", ["x"], 3, Ct));
+    }
+
+    private static NewMessage GroupText(string group, string from, string text, long localId = 0) => new()
+    {
+        AppId = App, ConversationType = ConversationType.Group, ConversationKey = group, SenderUserId = from, LocalMessageId = localId,
+        Type = ChatMessageType.Text, Text = text,
+    };
+
+    [Fact]
+    public async Task Deduplication_is_per_conversation_and_survives_a_restart()
+    {
+        var toB = await Store.AppendAsync(Peer("a", "b", "same id", localId: 5), Ct);
+        var toC = await Store.AppendAsync(Peer("a", "c", "same id", localId: 5), Ct);
+        var toGroup = await Store.AppendAsync(GroupText("g", "a", "same id", localId: 5), Ct);
+        Assert.False(toC.Duplicate);
+        Assert.False(toGroup.Duplicate);
+        Assert.Equal(3, new[] { toB, toC, toGroup }.Select(r => r.Message.MessageId).Distinct().Count());
+
+        Store = await ReopenAsync(Store);
+        var retry = await Store.AppendAsync(Peer("a", "c", "same id", localId: 5), Ct);
+        Assert.True(retry.Duplicate);
+        Assert.Equal((toC.Message.MessageId, toC.Message.Seq), (retry.Message.MessageId, retry.Message.Seq));
+        Assert.Single(await Store.QueryHistoryAsync(App, "c", ConversationType.Peer, ConversationKeys.Peer("a", "c"), null, 10, false, Ct));
+    }
+
+    [Fact]
+    public async Task Former_members_see_a_group_up_to_their_leave_point_and_others_see_nothing()
+    {
+        Assert.Equal(GroupChange.Done, await Store.CreateGroupAsync(App, "g", "G", "owner", ["kicked", "stays"], 10, 100, Ct));
+        await Store.AppendAsync(GroupText("g", "owner", "1"), Ct);
+        await Store.AppendAsync(GroupText("g", "kicked", "2"), Ct);
+        Assert.Equal(GroupChange.Done, await Store.RemoveGroupMembersAsync(App, "g", ["kicked"], Ct));
+        await Store.AppendAsync(GroupText("g", "owner", "3 after the kick"), Ct);
+        // an entry made for a user who was never a member (as the old server did on pin or mute) shows nothing
+        await Store.SetPinnedAsync(App, "stranger", ConversationType.Group, "g", true, Ct);
+
+        var access = await Store.GetGroupAccessAsync(App, "g", "kicked", Ct);
+        Assert.Equal((false, (long?)2, true), (access.IsMember, access.LeftAtSeq, access.MayRead));
+        Assert.Equal((true, (long?)null, 2), await AccessOf("stays"));
+        Assert.Equal((false, (long?)null, 2), await AccessOf("stranger"));
+
+        Assert.Equal(["2", "1"], (await Store.QueryHistoryAsync(App, "kicked", ConversationType.Group, "g", null, 10, false, Ct)).Select(m => m.Text));
+        Assert.Empty(await Store.QueryHistoryAsync(App, "kicked", ConversationType.Group, "g", 2, 10, forward: true, Ct)); // a catch-up pull: a clean, empty page
+        Assert.Equal(3, (await Store.QueryHistoryAsync(App, "stays", ConversationType.Group, "g", null, 10, false, Ct)).Count);
+        Assert.Empty(await Store.QueryHistoryAsync(App, "stranger", ConversationType.Group, "g", null, 10, false, Ct));
+
+        var kickedView = (await Store.GetConversationAsync(App, "kicked", ConversationType.Group, "g", Ct))!;
+        Assert.Equal((2L, "2", 0L), (kickedView.MaxSeq, kickedView.LastMessage!.Text, kickedView.Unread));
+        Assert.Equal(kickedView with { LastMessage = null }, Assert.Single(await Store.GetConversationStatesAsync(App, ["kicked"], ConversationType.Group, "g", Ct)).Conversation);
+        Assert.Equal(0, await Store.GetUnreadTotalAsync(App, "kicked", Ct));
+        Assert.Equal(3, (await Store.GetConversationAsync(App, "stays", ConversationType.Group, "g", Ct))!.Unread);
+        Assert.Null(await Store.GetConversationAsync(App, "stranger", ConversationType.Group, "g", Ct));
+        Assert.Empty(await Store.QueryConversationsAsync(App, "stranger", 10, Ct));
+        Assert.Equal(0, await Store.GetUnreadTotalAsync(App, "stranger", Ct));
+
+        Store = await ReopenAsync(Store); // the leave point is stored
+        Assert.Equal((false, (long?)2, 2), await AccessOf("kicked"));
+
+        // coming back makes a member again; dismissing makes every member a former member, and the ID is not reused
+        Assert.Equal(GroupChange.Done, await Store.AddGroupMembersAsync(App, "g", ["kicked"], 10, Ct));
+        Assert.Equal(3, (await Store.QueryHistoryAsync(App, "kicked", ConversationType.Group, "g", null, 10, false, Ct)).Count);
+        Assert.Equal(GroupChange.Done, await Store.DismissGroupAsync(App, "g", Ct));
+        await Store.AppendAsync(GroupText("g", "server", "4 after the dismissal"), Ct);
+        var dismissed = await Store.GetGroupAccessAsync(App, "g", "stays", Ct);
+        Assert.Equal((null, false, (long?)3), (dismissed.Group, dismissed.IsMember, dismissed.LeftAtSeq));
+        Assert.Equal(3, (await Store.QueryHistoryAsync(App, "stays", ConversationType.Group, "g", null, 10, false, Ct)).Count);
+        Assert.Equal(GroupChange.Dismissed, await Store.CreateGroupAsync(App, "g", "again", "stranger", [], 10, 100, Ct));
+        Assert.Empty(await Store.QueryHistoryAsync(App, "stranger", ConversationType.Group, "g", null, 10, false, Ct));
+
+        async Task<(bool, long?, int)> AccessOf(string user)
+        {
+            var a = await Store.GetGroupAccessAsync(App, "g", user, Ct);
+            return (a.IsMember, a.LeftAtSeq, a.Group?.MemberCount ?? -1);
+        }
+    }
+
+    [Fact]
+    public async Task Groups_per_owner_are_capped_at_the_boundary()
+    {
+        Assert.Equal(GroupChange.Done, await Store.CreateGroupAsync(App, "o1", "G", "owner", [], 10, 2, Ct));
+        Assert.Equal(GroupChange.Done, await Store.CreateGroupAsync(App, "o2", "G", "owner", ["other"], 10, 2, Ct));
+        Assert.Equal(GroupChange.OwnerLimit, await Store.CreateGroupAsync(App, "o3", "G", "owner", [], 10, 2, Ct));
+        Assert.Null(await Store.GetGroupAsync(App, "o3", Ct));
+        Assert.Equal(GroupChange.Done, await Store.CreateGroupAsync(App, "o3", "G", "other", [], 10, 2, Ct)); // a member's groups are not its own
+        Assert.Equal(GroupChange.Done, await Store.CreateGroupAsync(App + 1, "o3", "G", "owner", [], 10, 2, Ct)); // per app
+        Assert.Equal(GroupChange.Done, await Store.DismissGroupAsync(App, "o1", Ct));
+        Assert.Equal(GroupChange.Done, await Store.CreateGroupAsync(App, "o4", "G", "owner", [], 10, 2, Ct)); // groups owned now
     }
 
     [Fact]

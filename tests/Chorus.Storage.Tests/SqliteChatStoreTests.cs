@@ -45,10 +45,45 @@ public sealed class SqliteChatStoreTests : ChatStoreConformanceTests
         Assert.Equal(50, order.Count); // the other 50 were retries of the same (sender, LocalMessageId)
     }
 
+    [Fact]
+    public async Task A_data_directory_of_the_previous_schema_is_migrated()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        // What the previous version left: a dismissed group's messages without the group, and the old deduplication index.
+        string path = _path + "-old";
+        await using (var before = new SqliteChatStore(path))
+            await before.AppendAsync(new NewMessage { AppId = 1, ConversationType = ConversationType.Group, ConversationKey = "old", SenderUserId = "u", Type = ChatMessageType.Text, Text = "x" }, ct);
+        using (var c = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={path};Pooling=False"))
+        {
+            c.Open();
+            using var cmd = c.CreateCommand();
+            cmd.CommandText = """
+                DROP INDEX messages_by_local_id_in_conversation;
+                CREATE UNIQUE INDEX messages_by_local_id ON messages(app_id, sender, local_id) WHERE local_id <> 0;
+                DROP TABLE dismissed_groups; DROP TABLE group_leavers;
+                PRAGMA user_version = 0;
+                """;
+            cmd.ExecuteNonQuery();
+        }
+        await using var store = new SqliteChatStore(path);
+        Assert.Equal(GroupChange.Dismissed, await store.CreateGroupAsync(1, "old", "G", "thief", [], 10, 10, ct));
+        var first = await store.AppendAsync(Peer1("a", "b", 7), ct);
+        var other = await store.AppendAsync(Peer1("a", "c", 7), ct); // refused by the old index; a new message now
+        Assert.False(other.Duplicate);
+        Assert.NotEqual(first.Message.MessageId, other.Message.MessageId);
+        Assert.Equal("ok", await store.CheckIntegrityAsync());
+
+        static NewMessage Peer1(string from, string to, long localId) => new()
+        {
+            AppId = 1, ConversationType = ConversationType.Peer, ConversationKey = ConversationKeys.Peer(from, to), SenderUserId = from,
+            LocalMessageId = localId, Type = ChatMessageType.Text, Text = "x",
+        };
+    }
+
     public override async ValueTask DisposeAsync()
     {
         await base.DisposeAsync();
-        foreach (var f in new[] { _path, _path + "-wal", _path + "-shm" })
+        foreach (var f in new[] { _path, _path + "-wal", _path + "-shm", _path + "-old", _path + "-old-wal", _path + "-old-shm" })
             if (File.Exists(f)) File.Delete(f);
     }
 }

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
 using Chorus.Protocol;
 using Chorus.Server.Gateway;
 
@@ -93,20 +94,47 @@ public sealed record ChatRoomMember(string UserId, ClientSession? Session, long 
 public sealed class ChatRoomRegistry
 {
     private readonly ConcurrentDictionary<(uint AppId, string RoomId), ChatRoom> _rooms = new();
+    private readonly ConcurrentDictionary<uint, StrongBox<int>> _countByApp = new();
 
     /// <summary>Finds a room.</summary>
     public ChatRoom? Find(uint appId, string roomId) => _rooms.TryGetValue((appId, roomId), out var r) ? r : null;
 
-    /// <summary>Adds a room unless one exists; returns the room in force and whether it was added.</summary>
-    public (ChatRoom Room, bool Added) GetOrAdd(uint appId, string roomId, Func<ChatRoom> create)
+    /// <summary>
+    /// Adds a room unless one exists; returns the room in force and whether it was added. A new room is added only while
+    /// the app has fewer than <paramref name="maxRoomsPerApp"/> rooms; otherwise the room is null.
+    /// </summary>
+    public (ChatRoom? Room, bool Added) GetOrAdd(uint appId, string roomId, Func<ChatRoom> create, int maxRoomsPerApp)
     {
+        if (Find(appId, roomId) is { } existing) return (existing, false);
+        var count = _countByApp.GetOrAdd(appId, _ => new StrongBox<int>());
+        // A slot is taken before the room is made, so that concurrent creations cannot pass the cap together.
+        if (Interlocked.Increment(ref count.Value) > maxRoomsPerApp)
+        {
+            Interlocked.Decrement(ref count.Value);
+            return (Find(appId, roomId), false);
+        }
         ChatRoom? made = null;
         var room = _rooms.GetOrAdd((appId, roomId), _ => made = create());
-        return (room, ReferenceEquals(room, made));
+        bool added = made is not null && ReferenceEquals(room, made);
+        if (!added) Interlocked.Decrement(ref count.Value);
+        return (room, added);
     }
 
     /// <summary>Removes a room (that exact instance).</summary>
-    public void Remove(ChatRoom room) => _rooms.TryRemove(new KeyValuePair<(uint, string), ChatRoom>((room.AppId, room.RoomId), room));
+    public void Remove(ChatRoom room)
+    {
+        if (_rooms.TryRemove(new KeyValuePair<(uint, string), ChatRoom>((room.AppId, room.RoomId), room)) && _countByApp.TryGetValue(room.AppId, out var count))
+            Interlocked.Decrement(ref count.Value);
+    }
+
+    /// <summary>How many rooms of <paramref name="appId"/> have <paramref name="userId"/> as a member (a moment's view).</summary>
+    public int CountRoomsOf(uint appId, string userId)
+    {
+        int n = 0;
+        foreach (var room in _rooms.Values)
+            if (room.AppId == appId && room.Members.ContainsKey(userId)) n++;
+        return n;
+    }
 
     /// <summary>All rooms.</summary>
     public IEnumerable<ChatRoom> All => _rooms.Values;

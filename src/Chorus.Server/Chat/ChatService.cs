@@ -391,12 +391,8 @@ public sealed partial class ChatService
             result.Messages = [.. room.Query(request.NextSeq, count, forward, NowMs, _options.ChatRoomHistoryAge)];
             return result;
         }
-        if (type == ConversationType.Group && !await _store.IsGroupMemberAsync(session.AppId, convId, user, cancellationToken)
-            && await _store.GetConversationAsync(session.AppId, user, type, convId, cancellationToken) is null)
-        {
-            Log.AccessRefused(_logger, session.AppId, user, request.Op ?? "", type, convId);
-            return Error(request, ChatErrorCodes.NoPermission, "not a member of this group");
-        }
+        // A former member reads what was sent up to its leave point (the store cuts it there), and gets an empty page after it.
+        if (await CheckGroupAccessAsync(session.AppId, user, request, type, convId, needMember: false, cancellationToken) is { } refused) return refused;
         var messages = await _store.QueryHistoryAsync(session.AppId, user, type, ChatWire.KeyFor(type, convId, user), request.NextSeq, count, forward, cancellationToken);
         result.Messages = [.. messages.Select(m => ChatWire.ToWire(m, user))];
         return result;
@@ -408,6 +404,7 @@ public sealed partial class ChatService
         string convId = request.ConvId ?? "";
         if (type == ConversationType.Room || !ChatLimits.IsValidConversationId(convId, type))
             return Error(request, ChatErrorCodes.BadParameter, "a peer or group conversation is required");
+        if (await CheckGroupAccessAsync(session.AppId, user, request, type, convId, needMember: false, cancellationToken) is { } refused) return refused;
         string key = ChatWire.KeyFor(type, convId, user);
         if (all) await _store.DeleteAllMessagesAsync(session.AppId, user, type, key, cancellationToken);
         else
@@ -425,6 +422,9 @@ public sealed partial class ChatService
         var original = await _store.GetMessageAsync(session.AppId, messageId, cancellationToken);
         if (original is null) return Error(request, ChatErrorCodes.TargetMissing, "no such message");
         if (original.SenderUserId != user) return Error(request, ChatErrorCodes.NoPermission, "only the sender may revoke a message");
+        if (original.ConversationType == ConversationType.Group
+            && await CheckGroupAccessAsync(session.AppId, user, request, ConversationType.Group, original.ConversationKey, needMember: true, cancellationToken) is { } refused)
+            return refused;
         var revoked = await _store.RevokeAsync(session.AppId, messageId, cancellationToken);
         if (revoked is null) return Error(request, ChatErrorCodes.TargetMissing, "no such message");
         IReadOnlyList<string> audience = revoked.ConversationType == ConversationType.Group
@@ -443,6 +443,7 @@ public sealed partial class ChatService
         string convId = request.ConvId ?? "";
         if (type == ConversationType.Room || !ChatLimits.IsValidConversationId(convId, type)) return Error(request, ChatErrorCodes.BadParameter, "a peer or group conversation is required");
         if (request.MessageIds is not { Length: > 0 and <= ChatLimits.MaxReceiptMessages } ids) return Error(request, ChatErrorCodes.BadParameter, "messageIds must hold 1-10 ids");
+        if (await CheckGroupAccessAsync(session.AppId, user, request, type, convId, needMember: true, cancellationToken) is { } refused) return refused;
         string key = ChatWire.KeyFor(type, convId, user);
         var mine = new List<long>();
         foreach (long id in ids)
@@ -481,6 +482,8 @@ public sealed partial class ChatService
         var type = request.ConvType ?? ConversationType.Peer;
         string convId = request.ConvId ?? "";
         if (type == ConversationType.Room || !ChatLimits.IsValidConversationId(convId, type)) return Error(request, ChatErrorCodes.BadParameter, "a peer or group conversation is required");
+        // Checked before the write: a refused call creates no conversation entry.
+        if (await CheckGroupAccessAsync(session.AppId, user, request, type, convId, needMember: false, cancellationToken) is { } refused) return refused;
         string key = ChatWire.KeyFor(type, convId, user);
         switch (request.Op)
         {
@@ -492,6 +495,23 @@ public sealed partial class ChatService
         if (request.Op != Ops.DeleteConversation) await NotifyConversationAsync(session, session.AppId, user, type, key, unreadToo: false, cancellationToken);
         session.Send(new Frame { Op = Ops.UnreadTotalChanged, UnreadTotal = await _store.GetUnreadTotalAsync(session.AppId, user, cancellationToken) });
         return Ok(request);
+    }
+
+    /// <summary>
+    /// For a group conversation, checks the user's access now: members may do anything; former members (left, kicked, or
+    /// members when the group was dismissed) may read and manage their own view of what was sent up to their leave point
+    /// (<paramref name="needMember"/> false); nobody else may do anything. Returns the refusal, or null when allowed (and
+    /// for peer conversations, which are always the user's own).
+    /// </summary>
+    private async Task<Frame?> CheckGroupAccessAsync(uint app, string user, Frame request, ConversationType type, string groupId, bool needMember, CancellationToken cancellationToken)
+    {
+        if (type != ConversationType.Group) return null;
+        var access = await _store.GetGroupAccessAsync(app, groupId, user, cancellationToken);
+        if (needMember ? access.IsMember : access.MayRead) return null;
+        Log.AccessRefused(_logger, app, user, request.Op ?? "", type, groupId);
+        return access.Group is null && !access.MayRead
+            ? Error(request, ChatErrorCodes.GroupMissing, "the group does not exist")
+            : Error(request, ChatErrorCodes.NoPermission, access.MayRead ? "no longer a member of this group" : "not a member of this group");
     }
 
     // ---- groups -------------------------------------------------------------------------
@@ -508,15 +528,18 @@ public sealed partial class ChatService
         {
             string name = request.Name ?? "";
             if (Encoding.UTF8.GetByteCount(name) > ChatLimits.MaxNameBytes) return Error(request, ChatErrorCodes.BadParameter, "group name is longer than 64 bytes");
-            var created = await _store.CreateGroupAsync(app, groupId, name, user, members, _options.ChatMaxGroupMembers, cancellationToken);
+            var created = await _store.CreateGroupAsync(app, groupId, name, user, members, _options.ChatMaxGroupMembers, _options.ChatMaxGroupsPerUser, cancellationToken);
+            if (created == GroupChange.OwnerLimit) Log.CapReached(_logger, app, user, request.Op ?? "", _options.ChatMaxGroupsPerUser);
             if (created != GroupChange.Done) return GroupError(request, created);
             await NotifyMembersAsync(app, groupId, "add", [user, .. members], cancellationToken);
             return await GroupInfoResultAsync(request, app, groupId, cancellationToken);
         }
 
-        var group = await _store.GetGroupAsync(app, groupId, cancellationToken);
-        if (group is null) return Error(request, ChatErrorCodes.GroupMissing, "the group does not exist");
-        bool isMember = await _store.IsGroupMemberAsync(app, groupId, user, cancellationToken);
+        // One read: the group and the caller's membership, checked by every operation below as it runs.
+        var access = await _store.GetGroupAccessAsync(app, groupId, user, cancellationToken);
+        if (access.Group is not { } group) return Error(request, ChatErrorCodes.GroupMissing, "the group does not exist");
+        bool isMember = access.IsMember, isOwner = isMember && group.OwnerUserId == user;
+        if (!isMember && request.Op != Ops.JoinGroup) Log.AccessRefused(_logger, app, user, request.Op ?? "", ConversationType.Group, groupId);
         switch (request.Op)
         {
             case Ops.JoinGroup:
@@ -532,7 +555,7 @@ public sealed partial class ChatService
                 await _store.RemoveGroupMembersAsync(app, groupId, [user], cancellationToken);
                 return Ok(request);
             case Ops.DismissGroup:
-                if (group.OwnerUserId != user) return Error(request, ChatErrorCodes.NoPermission, "only the owner may dismiss the group");
+                if (!isOwner) return Error(request, ChatErrorCodes.NoPermission, "only the owner may dismiss the group");
                 await NotifyMembersAsync(app, groupId, "dismiss", [], cancellationToken);
                 await _store.DismissGroupAsync(app, groupId, cancellationToken);
                 return Ok(request);
@@ -547,7 +570,7 @@ public sealed partial class ChatService
                 return await GroupInfoResultAsync(request, app, groupId, cancellationToken);
             }
             case Ops.KickGroupMembers:
-                if (group.OwnerUserId != user) return Error(request, ChatErrorCodes.NoPermission, "only the owner may kick members");
+                if (!isOwner) return Error(request, ChatErrorCodes.NoPermission, "only the owner may kick members");
                 if (members.Length == 0 || members.Contains(user)) return Error(request, ChatErrorCodes.BadParameter, "members must name others to kick");
                 await NotifyMembersAsync(app, groupId, "delete", members, cancellationToken);
                 await _store.RemoveGroupMembersAsync(app, groupId, members, cancellationToken);
@@ -560,7 +583,13 @@ public sealed partial class ChatService
                 return result;
             }
             default:
-                return await GroupInfoResultAsync(request, app, groupId, cancellationToken);
+            {
+                // Like ZIM's queryGroupInfo: for members (anyone may still join an open group, which answers with the info).
+                if (!isMember) return Error(request, ChatErrorCodes.NoPermission, "not a member of this group");
+                var result = Ok(request);
+                result.Group = ToWire(group);
+                return result;
+            }
         }
     }
 
@@ -568,9 +597,12 @@ public sealed partial class ChatService
     {
         var g = await _store.GetGroupAsync(app, groupId, cancellationToken);
         var result = Ok(request);
-        if (g is not null) result.Group = new WireGroup { GroupId = g.GroupId, GroupName = g.Name, OwnerUserId = g.OwnerUserId, CreateTime = g.CreateTime, MemberCount = g.MemberCount };
+        if (g is not null) result.Group = ToWire(g);
         return result;
     }
+
+    private static WireGroup ToWire(StoredGroup g) =>
+        new() { GroupId = g.GroupId, GroupName = g.Name, OwnerUserId = g.OwnerUserId, CreateTime = g.CreateTime, MemberCount = g.MemberCount };
 
     private async Task NotifyMembersAsync(uint app, string groupId, string updateType, string[] changed, CancellationToken cancellationToken)
     {
@@ -583,6 +615,8 @@ public sealed partial class ChatService
     {
         GroupChange.Missing => Error(request, ChatErrorCodes.GroupMissing, "the group does not exist"),
         GroupChange.Exists => Error(request, ChatErrorCodes.GroupExists, "the group exists already"),
+        GroupChange.Dismissed => Error(request, ChatErrorCodes.GroupDismissed, "this group ID belonged to a dismissed group; use another ID"),
+        GroupChange.OwnerLimit => Error(request, ChatErrorCodes.GroupCreateFailed, "this user owns as many groups as allowed"),
         _ => Error(request, ChatErrorCodes.GroupFull, "the group is full"),
     };
 
@@ -602,6 +636,15 @@ public sealed partial class ChatService
             {
                 while (true)
                 {
+                    // Creation caps: rooms per user (checked first, so that a refusal leaves no empty room behind), then rooms per app.
+                    if (_rooms.Find(session.AppId, roomId) is not { } present || !present.Members.ContainsKey(user))
+                    {
+                        if (_rooms.CountRoomsOf(session.AppId, user) >= _options.ChatMaxRoomsPerUser)
+                        {
+                            Log.CapReached(_logger, session.AppId, user, request.Op ?? "", _options.ChatMaxRoomsPerUser);
+                            return Error(request, ChatErrorCodes.JoinedRoomCountLimit, $"this user is in {_options.ChatMaxRoomsPerUser} chat rooms, the most allowed");
+                        }
+                    }
                     ChatRoom room;
                     if (request.Op == Ops.JoinRoom)
                     {
@@ -610,7 +653,12 @@ public sealed partial class ChatService
                     }
                     else
                     {
-                        var (r, added) = _rooms.GetOrAdd(session.AppId, roomId, () => new ChatRoom(session.AppId, roomId, name, NowMs));
+                        var (r, added) = _rooms.GetOrAdd(session.AppId, roomId, () => new ChatRoom(session.AppId, roomId, name, NowMs), _options.ChatMaxRoomsPerApp);
+                        if (r is null)
+                        {
+                            Log.CapReached(_logger, session.AppId, user, request.Op ?? "", _options.ChatMaxRoomsPerApp);
+                            return Error(request, ChatErrorCodes.RoomCountLimit, "the app has as many chat rooms as allowed");
+                        }
                         if (!added && request.Op == Ops.CreateRoom) return Error(request, ChatErrorCodes.RoomExists, "the room exists already");
                         room = r;
                     }
@@ -680,6 +728,9 @@ public sealed partial class ChatService
 
         [LoggerMessage(5003, LogLevel.Information, "App {AppId}: {Op} from {UserId} refused: no access to {Type} {ConversationId}")]
         public static partial void AccessRefused(ILogger logger, uint appId, string userId, string op, ConversationType type, string conversationId);
+
+        [LoggerMessage(5004, LogLevel.Warning, "App {AppId}: {Op} from {UserId} refused: a creation cap ({Cap}) is reached")]
+        public static partial void CapReached(ILogger logger, uint appId, string userId, string op, int cap);
 
         [LoggerMessage(5002, LogLevel.Error, "Chat {Op} failed in the store: {Reason}")]
         public static partial void StoreFailed(ILogger logger, string op, string reason);

@@ -107,6 +107,20 @@ public sealed class ChorusServerOptions
     public TimeSpan ChatRoomHistoryAge { get; set; } = TimeSpan.FromHours(3);
     /// <summary>Chat: a room member whose connection is gone is removed after this long. Default 30 s.</summary>
     public TimeSpan ChatRoomMemberGracePeriod { get; set; } = TimeSpan.FromSeconds(30);
+    // ---- chat creation caps (issue 9: unbounded creation) ----------------------------------------
+
+    /// <summary>Chat: most groups one user may own at once (created and not dismissed); a createGroup beyond is refused
+    /// with 6000503. Default 500.</summary>
+    public int ChatMaxGroupsPerUser { get; set; } = 500;
+    /// <summary>Chat: most chat rooms one user may be in at once; a createRoom, enterRoom or joinRoom beyond is refused
+    /// with 6000325. Default 10.</summary>
+    public int ChatMaxRoomsPerUser { get; set; } = 10;
+    /// <summary>Chat: most chat rooms one app may have at once; a createRoom or enterRoom that would make one more is
+    /// refused with 6000324. Default 10000.</summary>
+    public int ChatMaxRoomsPerApp { get; set; } = 10_000;
+
+    // ------------------------------------------------------------------------------------------------
+
     /// <summary>Server API calls per AppId per second, by action. Defaults are ZEGO's.</summary>
     public Dictionary<string, int> ServerApiRatePerSecond { get; set; } = new(StringComparer.Ordinal)
     {
@@ -169,6 +183,8 @@ public sealed class ChorusServerOptionsValidator : IValidateOptions<ChorusServer
             errors.Add("Chorus:ChatMaxTextBytes must be between 1 and 32768.");
         if (options.ChatSendsPerSecond < 1 || options.ChatMaxGroupMembers < 2 || options.ChatMaxRoomMembers < 1 || options.ChatRoomHistoryCount < 0)
             errors.Add("Chorus: chat limits must be positive (groups hold at least 2 members).");
+        if (options.ChatMaxGroupsPerUser < 1 || options.ChatMaxRoomsPerUser < 1 || options.ChatMaxRoomsPerApp < 1)
+            errors.Add("Chorus: chat creation caps (ChatMaxGroupsPerUser, ChatMaxRoomsPerUser, ChatMaxRoomsPerApp) must be at least 1.");
         if (string.IsNullOrWhiteSpace(options.DatabaseFileName)) errors.Add("Chorus:DatabaseFileName must not be empty.");
         if (options.OnlineCountInterval <= TimeSpan.Zero) errors.Add("Chorus:OnlineCountInterval must be positive.");
         foreach (var (action, rate) in options.ServerApiRatePerSecond)

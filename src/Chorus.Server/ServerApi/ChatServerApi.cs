@@ -62,8 +62,8 @@ public sealed class ChatServerApi(ChatService chat)
                     errors.Add(new JsonObject { ["UserId"] = user, ["SubCode"] = BadParameter });
                     continue;
                 }
+                // The same LocalMessageId serves every recipient: retries are deduplicated per (app, sender, conversation, LocalMessageId).
                 var copy = Clone(message);
-                if (copy.LocalMessageId != 0) copy.LocalMessageId = DerivedLocalId(copy.LocalMessageId, user); // one retry key per recipient
                 var (code, _, sent) = await chat.DeliverAsync(appId, from, ConversationType.Peer, user, copy, cancellationToken, trusted: true);
                 if (code == 0) successes.Add(new JsonObject { ["UserId"] = user, ["MsgId"] = sent!.MessageId.ToString(), ["MsgSeq"] = sent.ConversationSeq });
                 else errors.Add(new JsonObject { ["UserId"] = user, ["SubCode"] = code });
@@ -89,8 +89,6 @@ public sealed class ChatServerApi(ChatService chat)
     }
 
     private static int BadOrTooBig(string problem) => problem.Contains("larger than", StringComparison.Ordinal) ? MessageTooBig : BadParameter;
-
-    private static long DerivedLocalId(long localId, string user) => localId ^ ((long)StringComparer.Ordinal.GetHashCode(user) << 20);
 
     private static (WireChatMessage? Message, string? Problem) ReadMessage(ServerApiParameters p)
     {
