@@ -66,6 +66,98 @@ public class ChatServerApiTests
     }
 
     [Fact]
+    public async Task A_retried_LocalMessageId_is_stored_once_across_a_server_restart()
+    {
+        // The restarted server is another process (string hashes, for one, differ between processes), on the same data directory.
+        string data = TestServer.NewDataDirectory();
+        const string Peer = """{"FromUserId":"system","ToUserId":["bob","carol"],"LocalMessageId":"4242","MessageBody":{"Message":"once"}}""";
+        const string Group = """{"FromUserId":"bot","GroupId":"team","LocalMessageId":"4242","MessageBody":{"Message":"once"}}""";
+        try
+        {
+            string[] firstPeer;
+            string firstGroup;
+            var first = await TestServer.StartAsync(new Dictionary<string, string?> { ["Chorus:DataDirectory"] = data });
+            try
+            {
+                var owner = await first.ChatAsync("owner");
+                Assert.Equal(0, (await owner.CreateGroupAsync("team", "Team", [], Ct)).ErrorCode);
+                var p = await first.CallPostAsync("SendPeerMessage", Peer);
+                Assert.Equal(0, Code(p));
+                firstPeer = [.. p.GetProperty("SuccList").EnumerateArray().Select(e => e.GetProperty("MsgId").GetString()!)];
+                Assert.Equal(2, firstPeer.Distinct().Count());
+                var g = await first.CallPostAsync("SendGroupMessage", Group);
+                Assert.Equal(0, Code(g));
+                firstGroup = g.GetProperty("MsgId").GetString()!;
+                Assert.Equal(firstGroup, (await first.CallPostAsync("SendGroupMessage", Group)).GetProperty("MsgId").GetString()); // a retry in the same process
+                await owner.DisposeAsync();
+            }
+            finally
+            {
+                await first.App.StopAsync(CancellationToken.None); // (not DisposeAsync: that removes the data directory)
+                await first.App.DisposeAsync();
+            }
+
+            await using var restarted = CliProcess.Start("serve", "--port", "0", "--data", data, "--app", $"{TestServer.AppA}:{TestServer.SecretA}");
+            var url = new Uri((await restarted.NextLineAsync(TimeSpan.FromSeconds(30)))["url: ".Length..]);
+            var again = await PostAsync(url, "SendPeerMessage", Peer);
+            Assert.Equal(0, Code(again));
+            Assert.Equal(firstPeer, again.GetProperty("SuccList").EnumerateArray().Select(e => e.GetProperty("MsgId").GetString()!));
+            Assert.All(again.GetProperty("SuccList").EnumerateArray(), e => Assert.Equal(1, e.GetProperty("MsgSeq").GetInt64()));
+            var groupAgain = await PostAsync(url, "SendGroupMessage", Group);
+            Assert.Equal((firstGroup, 1L), (groupAgain.GetProperty("MsgId").GetString(), groupAgain.GetProperty("MsgSeq").GetInt64()));
+
+            await using var bob = new ChorusChatClient(new ChorusClientOptions { ServerUrl = url, AppId = TestServer.AppA });
+            Assert.Equal(0, (await bob.LoginAsync(new ChatUserInfo("bob"), Token04.Generate(TestServer.AppA, "bob", TestServer.SecretA, 600), Ct)).ErrorCode);
+            Assert.Equal(["once"], (await bob.QueryHistoryMessageAsync("system", ConversationType.Peer, new HistoryQueryConfig { Count = 100 }, Ct)).Messages.Select(m => m.Message));
+        }
+        finally
+        {
+            try { Directory.Delete(data, recursive: true); } catch (IOException) { }
+        }
+    }
+
+    private static readonly HttpClient s_http = new() { Timeout = TimeSpan.FromSeconds(10) };
+
+    private static async Task<JsonElement> PostAsync(Uri server, string action, string json)
+    {
+        using var content = new StringContent(json, System.Text.Encoding.UTF8, "application/json");
+        var path = "/?Action=" + action + "&" + ServerApiSignature.BuildCommonQuery(TestServer.AppA, TestServer.SecretA, DateTimeOffset.UtcNow);
+        using var response = await s_http.PostAsync(new Uri(server, path), content, Ct);
+        return JsonDocument.Parse(await response.Content.ReadAsStringAsync(Ct)).RootElement.Clone();
+    }
+
+    [Fact]
+    public async Task The_same_LocalMessageId_sent_to_two_conversations_is_delivered_to_both()
+    {
+        await using var server = await TestServer.StartAsync();
+        var member = await server.ChatAsync("member");
+        var got = new EventSink<MessagesReceived>();
+        member.GroupMessageReceived += got.Handler;
+        var peerGot = new EventSink<MessagesReceived>();
+        member.PeerMessageReceived += peerGot.Handler;
+        Assert.Equal(0, (await member.CreateGroupAsync("one", "One", [], Ct)).ErrorCode);
+        Assert.Equal(0, (await member.CreateGroupAsync("two", "Two", [], Ct)).ErrorCode);
+
+        var first = await server.CallPostAsync("SendGroupMessage", """{"FromUserId":"bot","GroupId":"one","LocalMessageId":"7","MessageBody":{"Message":"to one"}}""");
+        var second = await server.CallPostAsync("SendGroupMessage", """{"FromUserId":"bot","GroupId":"two","LocalMessageId":"7","MessageBody":{"Message":"to two"}}""");
+        Assert.Equal((0, 0), (Code(first), Code(second)));
+        Assert.NotEqual(first.GetProperty("MsgId").GetString(), second.GetProperty("MsgId").GetString());
+        var delivered = new[] { await got.NextAsync(), await got.NextAsync() }.SelectMany(e => e.Messages).Select(m => (m.ConversationId, m.Message)).Order();
+        Assert.Equal([("one", "to one"), ("two", "to two")], delivered);
+
+        // the same on the WebSocket: a user's LocalMessageId names a message within one conversation
+        var alice = await server.ChatAsync("alice");
+        var toBot = ChatMessage.Text("to bot");
+        Assert.Equal(0, (await alice.SendMessageAsync(toBot, "bot", ConversationType.Peer, cancellationToken: Ct)).ErrorCode);
+        var toMember = ChatMessage.Text("to member");
+        toMember.LocalMessageId = toBot.LocalMessageId;
+        var sent = await alice.SendMessageAsync(toMember, "member", ConversationType.Peer, cancellationToken: Ct);
+        Assert.Equal(0, sent.ErrorCode);
+        var received = Assert.Single((await peerGot.NextAsync()).Messages);
+        Assert.Equal(("to member", "alice", sent.Message.MessageId), (received.Message, received.SenderUserId, received.MessageId));
+    }
+
+    [Fact]
     public async Task QueryUserOnlineState_and_the_chat_rate_limit()
     {
         await using var server = await TestServer.StartAsync(new Dictionary<string, string?> { ["Chorus:ServerApiRatePerSecond:QueryUserOnlineState"] = "3" });
