@@ -27,7 +27,7 @@ public class ChatServerApiTests
         Assert.Equal(["bob", "carol"], succ.Select(s => s.GetProperty("UserId").GetString()));
         Assert.All(succ, s => Assert.Equal(1, s.GetProperty("MsgSeq").GetInt64()));
         var error = Assert.Single(r.GetProperty("ErrorList").EnumerateArray());
-        Assert.Equal("system", error.GetProperty("UserId").GetString()); // not to the sender
+        Assert.Equal(("system", ChatServerApi.BadParameter), (error.GetProperty("UserId").GetString(), error.GetProperty("SubCode").GetInt32())); // not to the sender
         var m = Assert.Single((await got.NextAsync()).Messages);
         Assert.Equal(("welcome", "system", "x"), (m.Message, m.ConversationId, m.ExtendedData));
         Assert.Equal(succ[0].GetProperty("MsgId").GetString(), m.MessageId.ToString());

@@ -188,5 +188,10 @@ public class RoomLoginTests
         await server.LoggedInAsync("r1", "b");
         var count = await counts.NextAsync(c => c.Count == 2, TimeSpan.FromSeconds(5));
         Assert.Equal("r1", count.RoomId);
+        // periodically: the next push comes again, with the same count, about an interval later (not at once)
+        var first = DateTime.UtcNow;
+        var next = await counts.NextAsync(TimeSpan.FromSeconds(5));
+        Assert.Equal(("r1", 2), (next.RoomId, next.Count));
+        Assert.True(DateTime.UtcNow - first >= TimeSpan.FromMilliseconds(800), $"the next push came {(DateTime.UtcNow - first).TotalMilliseconds} ms after the previous one; the interval is 1 s");
     }
 }
