@@ -26,6 +26,13 @@ public class CliTests
         Assert.Contains("32 bytes", shortSecret.Stderr);
         var badLifetime = await CliProcess.RunAsync("token", "--app-id", "1", "--secret", TestServer.SecretA, "--user", "alice", "--expire", "0");
         Assert.Equal(2, badLifetime.ExitCode);
+        // The longest lifetime is 2^31-1 s: at the limit a token that verifies, one over refused (it would overflow the expiry).
+        var longest = await CliProcess.RunAsync("token", "--app-id", "1", "--secret", TestServer.SecretA, "--user", "alice", "--expire", "2147483647");
+        Assert.Equal(0, longest.ExitCode);
+        Assert.Equal(Token04Status.Valid, Token04.Verify(longest.Stdout.Trim(), 1, "alice", TestServer.SecretA, DateTimeOffset.UtcNow).Status);
+        var tooLong = await CliProcess.RunAsync("token", "--app-id", "1", "--secret", TestServer.SecretA, "--user", "alice", "--expire", "2147483648");
+        Assert.Equal(2, tooLong.ExitCode);
+        Assert.Contains("--expire must be a whole number from 1 to 2147483647", tooLong.Stderr);
         var noUser = await CliProcess.RunAsync("token", "--app-id", "1", "--secret", TestServer.SecretA, "--user", "");
         Assert.Equal(2, noUser.ExitCode);
     }

@@ -12,7 +12,7 @@ internal static class TokenCommand
         var secret = new Option<string>("--secret") { Description = "The app's ServerSecret (32 characters).", Required = true };
         var user = new Option<string>("--user") { Description = "UserId the token is for.", Required = true };
         var room = new Option<string?>("--room") { Description = "Restrict the token to this room (login and publish privileges)." };
-        var expire = new Option<long>("--expire") { Description = "Lifetime in seconds (default 3600).", DefaultValueFactory = _ => 3600 }.InRange(1, long.MaxValue);
+        var expire = new Option<long>("--expire") { Description = "Lifetime in seconds, 1 to 2147483647 (default 3600).", DefaultValueFactory = _ => 3600 }.InRange(1, int.MaxValue);
         var command = new Command("token", "Print a Token04 for a user.") { appId, secret, user, room, expire };
         command.SetAction(parse =>
         {
