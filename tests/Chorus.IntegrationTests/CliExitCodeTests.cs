@@ -40,6 +40,8 @@ public class CliExitCodeTests
             ("chat: neither --token nor --secret", ["chat", "--url", "http://127.0.0.1:1", "--app-id", "1", "--user", "u"], "exactly one of --token and --secret"),
             ("chat: AppId 0", ["chat", "--url", "http://127.0.0.1:1", "--app-id", "0", "--secret", secret, "--user", "u"], "--app-id"),
             ("call: relative url", ["call", "DescribeUserNum", "--url", "nowhere", "--app-id", "1", "--secret", secret], "--url"),
+            ("call: not http", ["call", "DescribeUserNum", "--url", "ftp://127.0.0.1:1", "--app-id", "1", "--secret", secret], "--url must be an absolute http(s) address"),
+            ("chat: not http or ws", ["chat", "--url", "ftp://127.0.0.1:1", "--app-id", "1", "--secret", secret, "--user", "u"], "--url must be an absolute http(s) or ws(s) address"),
             ("call: parameter without =", ["call", "DescribeUserNum", "RoomId", "--url", "http://127.0.0.1:1", "--app-id", "1", "--secret", secret], "key=value"),
             ("serve: port out of range", ["serve", "--port", "70000"], "--port must be a whole number from 0 to 65535"),
             ("serve: port not a number", ["serve", "--port", "http"], "--port"),

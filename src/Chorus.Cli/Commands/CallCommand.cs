@@ -22,9 +22,9 @@ internal static class CallCommand
         var command = new Command("call", "Sign and send a server API request; print the JSON response.") { action, parameters, url, appId, secret };
         command.SetAction(async (parse, cancellationToken) =>
         {
-            if (!Uri.TryCreate(parse.GetValue(url), UriKind.Absolute, out var baseUrl))
+            if (!Uri.TryCreate(parse.GetValue(url), UriKind.Absolute, out var baseUrl) || baseUrl.Scheme is not ("http" or "https"))
             {
-                Console.Error.WriteLine("chorus call: --url must be an absolute address such as http://127.0.0.1:8080");
+                Console.Error.WriteLine("chorus call: --url must be an absolute http(s) address such as http://127.0.0.1:8080");
                 return 2;
             }
             var query = new StringBuilder("Action=").Append(Uri.EscapeDataString(parse.GetValue(action)!));
@@ -53,6 +53,11 @@ internal static class CallCommand
             catch (HttpRequestException ex)
             {
                 Console.Error.WriteLine($"chorus call: {ex.Message}");
+                return 1;
+            }
+            catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                Console.Error.WriteLine($"chorus call: no answer within {http.Timeout.TotalSeconds:0} s");
                 return 1;
             }
             try

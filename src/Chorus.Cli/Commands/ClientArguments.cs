@@ -24,7 +24,8 @@ internal sealed class ClientArguments
     {
         string? token = parse.GetValue(_token), secret = parse.GetValue(_secret);
         if ((token is null) == (secret is null)) return Fail(commandName, "give exactly one of --token and --secret");
-        if (!Uri.TryCreate(parse.GetValue(_url), UriKind.Absolute, out var url)) return Fail(commandName, "--url must be an absolute address such as http://127.0.0.1:8080");
+        if (!Uri.TryCreate(parse.GetValue(_url), UriKind.Absolute, out var url) || url.Scheme is not ("http" or "https" or "ws" or "wss"))
+            return Fail(commandName, "--url must be an absolute http(s) or ws(s) address such as http://127.0.0.1:8080");
         uint appId = parse.GetValue(_appId);
         string userId = parse.GetValue(_user)!;
         Func<string>? renew = secret is null ? null : () => Token04.Generate(appId, userId, secret, 3600);
