@@ -134,18 +134,21 @@ public class FloodTests
             await stream.WriteAsync(Encoding.ASCII.GetBytes(request), Ct);
             var header = new StringBuilder();
             var one = new byte[1];
+            using var handshakeDeadline = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+            handshakeDeadline.CancelAfter(TimeSpan.FromSeconds(15));
             while (!header.ToString().EndsWith("\r\n\r\n", StringComparison.Ordinal))
             {
-                Assert.Equal(1, await stream.ReadAsync(one, Ct));
+                Assert.True(header.Length < 4096, "the handshake answer does not end");
+                Assert.Equal(1, await stream.ReadAsync(one, handshakeDeadline.Token));
                 header.Append((char)one[0]);
             }
             Assert.StartsWith("HTTP/1.1 101", header.ToString());
             var ws = WebSocket.CreateFromStream(stream, isServer: false, subProtocol: null, keepAliveInterval: TimeSpan.Zero);
             var buffer = new byte[8192];
-            await ws.ReceiveAsync(buffer, Ct); // hello
+            await ws.ReceiveAsync(buffer, handshakeDeadline.Token); // hello
             await ws.SendAsync(Encoding.UTF8.GetBytes($$"""{"op":"login","rid":1,"roomId":"{{roomId}}","userId":"{{userId}}","token":"{{server.Token(userId)}}","userStatusNotify":false}"""),
                 WebSocketMessageType.Text, true, Ct);
-            var r = await ws.ReceiveAsync(buffer, Ct);
+            var r = await ws.ReceiveAsync(buffer, handshakeDeadline.Token);
             Assert.Contains("\"errorCode\":0", Encoding.UTF8.GetString(buffer, 0, r.Count));
             return new StuckClient(socket); // from here on nothing reads this socket
         }

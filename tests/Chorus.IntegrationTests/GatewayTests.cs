@@ -194,7 +194,10 @@ public class ShutdownTests
         var stop = server.App.StopAsync(CancellationToken.None);
         var received = new List<long>();
         while (await reader.ReceiveOrCloseAsync(TimeSpan.FromSeconds(10)) is { } frame)
+        {
             if (frame.GetProperty("op").GetString() == "broadcast") received.Add(frame.GetProperty("messageId").GetInt64());
+            Assert.True(received.Count <= Count, "more broadcasts than were sent");
+        }
         Assert.Equal(WebSocketGateway.ServerGoingAway, reader.Socket.CloseStatus);
         Assert.Equal(ids, received); // every queued broadcast, in order, before the close
         await reader.Socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "bye", Ct);

@@ -79,8 +79,9 @@ public sealed class CliProcess : IAsyncDisposable
 
     public async Task WriteLineAsync(string line)
     {
-        await _process.StandardInput.WriteLineAsync(line);
-        await _process.StandardInput.FlushAsync();
+        // bounded: a child that stops reading its input must not hang the test
+        await _process.StandardInput.WriteLineAsync(line).WaitAsync(TimeSpan.FromSeconds(15));
+        await _process.StandardInput.FlushAsync().WaitAsync(TimeSpan.FromSeconds(15));
     }
 
     public void CloseInput() => _process.StandardInput.Close();

@@ -23,6 +23,8 @@ public sealed class RawSocket : IAsyncDisposable
         var raw = new RawSocket();
         raw._socket.Options.KeepAliveInterval = TimeSpan.Zero;
         var ws = new UriBuilder(serverUrl) { Scheme = "ws", Path = "/ws", Query = $"appId={appId}" }.Uri;
+        using var connectDeadline = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        connectDeadline.CancelAfter(TimeSpan.FromSeconds(15));
         if (receiveBufferBytes is int size)
         {
             var handler = new System.Net.Http.SocketsHttpHandler
@@ -35,9 +37,9 @@ public sealed class RawSocket : IAsyncDisposable
                 },
             };
             raw._invoker = new System.Net.Http.HttpMessageInvoker(handler, disposeHandler: true); // lives as long as the socket
-            await raw._socket.ConnectAsync(ws, raw._invoker, TestContext.Current.CancellationToken);
+            await raw._socket.ConnectAsync(ws, raw._invoker, connectDeadline.Token);
         }
-        else await raw._socket.ConnectAsync(ws, TestContext.Current.CancellationToken);
+        else await raw._socket.ConnectAsync(ws, connectDeadline.Token);
         var hello = await raw.ReceiveAsync();
         Assert.Equal("hello", hello.GetProperty("op").GetString());
         raw.Hello = hello;
@@ -45,10 +47,13 @@ public sealed class RawSocket : IAsyncDisposable
     }
 
     public Task SendTextAsync(string text) =>
-        _socket.SendAsync(Encoding.UTF8.GetBytes(text), WebSocketMessageType.Text, true, TestContext.Current.CancellationToken);
+        _socket.SendAsync(Encoding.UTF8.GetBytes(text), WebSocketMessageType.Text, true, TestContext.Current.CancellationToken).WaitAsync(SendDeadline);
 
     public Task SendBinaryAsync(byte[] bytes) =>
-        _socket.SendAsync(bytes, WebSocketMessageType.Binary, true, TestContext.Current.CancellationToken);
+        _socket.SendAsync(bytes, WebSocketMessageType.Binary, true, TestContext.Current.CancellationToken).WaitAsync(SendDeadline);
+
+    /// <summary>A send that the server does not take within this time fails the test (its reads have stalled).</summary>
+    private static readonly TimeSpan SendDeadline = TimeSpan.FromSeconds(15);
 
     /// <summary>Receives the next frame as JSON; throws if the server closed instead.</summary>
     public async Task<JsonElement> ReceiveAsync(TimeSpan? timeout = null)

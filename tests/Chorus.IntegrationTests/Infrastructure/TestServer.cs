@@ -59,7 +59,7 @@ public sealed class TestServer : IAsyncDisposable
         });
         try
         {
-            await app.StartAsync(TestContext.Current.CancellationToken);
+            await app.StartAsync(TestContext.Current.CancellationToken).WaitAsync(TimeSpan.FromSeconds(30));
         }
         catch
         {
