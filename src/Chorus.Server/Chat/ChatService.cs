@@ -584,7 +584,8 @@ public sealed partial class ChatService
             }
             default:
             {
-                // Like ZIM's queryGroupInfo: for members (anyone may still join an open group, which answers with the info).
+                // Members only, as ZIM's group-info guide requires joining first (zegocloud.com/docs/zim-*/guides/group/group-info);
+                // anyone may still join an open group, whose answer carries the info.
                 if (!isMember) return Error(request, ChatErrorCodes.NoPermission, "not a member of this group");
                 var result = Ok(request);
                 result.Group = ToWire(group);
