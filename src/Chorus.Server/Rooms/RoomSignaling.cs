@@ -438,8 +438,7 @@ public sealed partial class RoomSignaling
         [LoggerMessage(1002, LogLevel.Debug, "App {AppId} room {RoomId}: {UserId} left (session {SessionId})")]
         public static partial void LoggedOut(ILogger logger, uint appId, string roomId, string userId, long sessionId);
 
-        [LoggerMessage(1003, LogLevel.Information, "App {AppId} room {RoomId}: login of {UserId} refused: {Reason}")]
-        public static partial void LoginRefused(ILogger logger, uint appId, string roomId, string userId, string reason);
+        // 1003 (login refused) moved to TokenValidator (2201), which logs every refused token with its reason.
 
         [LoggerMessage(1005, LogLevel.Information, "App {AppId} room {RoomId}: {Op} from {UserId} refused: not logged into that room")]
         public static partial void NotInRoom(ILogger logger, uint appId, string roomId, string userId, string op);
