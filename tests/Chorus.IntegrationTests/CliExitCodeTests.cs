@@ -129,6 +129,29 @@ public class CliExitCodeTests
     private const string ChorusDevSecret = "chorus-dev-secret-do-not-deploy!";
 
     [Fact]
+    public async Task Serve_checks_settings_from_appsettings_json_too_and_refuses_kestrel_endpoints()
+    {
+        string dir = Directory.CreateTempSubdirectory("chorus-settings-test-").FullName;
+        try
+        {
+            string data = Path.Combine(dir, "data");
+            await File.WriteAllTextAsync(Path.Combine(dir, "appsettings.json"), """{"Chorus":{"SendQueueCapacty":64}}""", TestContext.Current.CancellationToken);
+            var misspelled = await CliProcess.RunInAsync(dir, "serve", "--port", "0", "--data", data);
+            Assert.Contains("Chorus:SendQueueCapacty: unknown setting (did you mean Chorus:SendQueueCapacity?)", AssertRefused(misspelled, "misspelled key in appsettings.json"));
+
+            // Endpoints from configuration would listen wherever they say, past the host and development-app checks.
+            await File.WriteAllTextAsync(Path.Combine(dir, "appsettings.json"), """{"Kestrel":{"Endpoints":{"All":{"Url":"http://0.0.0.0:0"}}}}""", TestContext.Current.CancellationToken);
+            var endpoints = await CliProcess.RunInAsync(dir, "serve", "--port", "0", "--data", data);
+            Assert.Contains("Kestrel:Endpoints settings are not supported", AssertRefused(endpoints, "Kestrel endpoints"));
+            Assert.DoesNotContain(ChorusDevSecret, endpoints.Stdout);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task Serve_on_a_port_in_use_exits_2_with_one_line_and_the_running_one_exits_0_on_ctrl_c()
     {
         Assert.SkipUnless(OperatingSystem.IsLinux() || OperatingSystem.IsMacOS(), "SIGINT needs a POSIX system");

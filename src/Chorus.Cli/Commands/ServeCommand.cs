@@ -69,6 +69,9 @@ internal static class ServeCommand
                 // A failed start is reported below in one line; the host's own report of it is a stack trace.
                 builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", level => level >= LogLevel.Information && (started || level < LogLevel.Error));
                 errors.AddRange(ChorusSettingsCheck.Check(builder.Configuration, s_hostSettings));
+                // Kestrel endpoints from configuration would replace --host/--port, and so the checks below.
+                if (builder.Configuration.GetSection("Kestrel:Endpoints").Exists())
+                    errors.Add("Kestrel:Endpoints settings are not supported; give the address with --host and --port (or Chorus:Host, Chorus:Port)");
                 if (errors.Count > 0) return;
                 int? configuredPort = builder.Configuration.GetValue<int?>("Chorus:Port");
                 if (configuredPort is < 0 or > 65535)
