@@ -206,14 +206,16 @@ public class ServerApiTests
         string query = "/?Action=SendCustomCommand&" + ServerApiSignature.BuildCommonQuery(TestServer.AppA, TestServer.SecretA, DateTimeOffset.UtcNow);
         var ok = await server.PostAsync(query, """{"RoomId":"r1","FromUserId":"backend","ToUserId":["alice","nobody"],"MessageContent":"via post"}""");
         Assert.Equal(0, Code(ok));
-        Assert.Equal("nobody", ok.GetProperty("Data").GetProperty("FailUsers")[0].GetProperty("Uid").GetString());
+        var failUser = Assert.Single(ok.GetProperty("Data").GetProperty("FailUsers").EnumerateArray());
+        Assert.Equal(("nobody", ServerApiCodes.UserNotOnline), (failUser.GetProperty("Uid").GetString(), failUser.GetProperty("Code").GetInt32()));
         Assert.Equal("via post", (await sink.NextAsync()).Command);
 
         string query2 = "/?Action=SendCustomCommand&" + ServerApiSignature.BuildCommonQuery(TestServer.AppA, TestServer.SecretA, DateTimeOffset.UtcNow);
+        // a clear error: the code, and a message that says what is wrong with the body
         var bad = await server.PostAsync(query2, "{not json");
-        Assert.Equal(ServerApiCodes.BadParameter, Code(bad));
+        Assert.Equal((ServerApiCodes.BadParameter, "the body is not valid JSON"), (Code(bad), bad.GetProperty("Message").GetString()));
         var arr = await server.PostAsync(query2, "[1,2]");
-        Assert.Equal(ServerApiCodes.BadParameter, Code(arr));
+        Assert.Equal((ServerApiCodes.BadParameter, "the body must be a JSON object"), (Code(arr), arr.GetProperty("Message").GetString()));
     }
 
     [Fact]
