@@ -56,8 +56,10 @@ public class ChatAuthorizationTests
             long rid = ++_rid;
             request.Rid = rid;
             await socket.SendTextAsync(Encoding.UTF8.GetString(request.ToUtf8Bytes()));
+            var deadline = DateTime.UtcNow.AddSeconds(15);
             while (true)
             {
+                Assert.True(DateTime.UtcNow < deadline, $"{userId} {request.Op}: no result for rid {rid} within 15 s");
                 var json = await socket.ReceiveAsync(TimeSpan.FromSeconds(10));
                 var frame = Frame.TryParse(Encoding.UTF8.GetBytes(json.GetRawText()))!;
                 if (frame.Op == Ops.Result && frame.Rid == rid) return frame;
