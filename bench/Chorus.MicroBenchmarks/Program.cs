@@ -2,6 +2,7 @@ using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Running;
 using Chorus.Protocol;
 using Chorus.Server.Gateway;
+using Chorus.Server.Core;
 
 // dotnet run -c Release --project bench/Chorus.MicroBenchmarks -- --filter '*'
 BenchmarkSwitcher.FromAssembly(typeof(EncodingBenchmarks).Assembly).Run(args);

@@ -4,6 +4,7 @@ using Chorus.Client;
 using Chorus.IntegrationTests.Infrastructure;
 using Chorus.Protocol;
 using Chorus.Server.Gateway;
+using Chorus.Server.Core;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Chorus.IntegrationTests;

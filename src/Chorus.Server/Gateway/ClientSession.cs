@@ -5,8 +5,8 @@ using Chorus.Server.Rooms;
 
 namespace Chorus.Server.Gateway;
 
-/// <summary>One client WebSocket connection: its app, its user, its room logins and its send queue.</summary>
-public sealed class ClientSession
+/// <summary>One client WebSocket connection: its app, its user, its room logins and its send queue (the gateway's <see cref="IClientConnection"/>).</summary>
+public sealed class ClientSession : IClientConnection
 {
     private static long s_nextId;
     private readonly CancellationTokenSource _closed = new();
@@ -29,10 +29,20 @@ public sealed class ClientSession
     public WebSocket Socket { get; }
     /// <summary>The remote address, for logs.</summary>
     public string Remote { get; }
+    /// <inheritdoc />
+    public string RemoteAddress => Remote;
     /// <summary>The outbound queue.</summary>
     public SendQueue Queue { get; }
     /// <summary>The user this connection logged in as; set by its first room login.</summary>
-    public string? UserId { get; set; }
+    public string? UserId { get => _userId; set => _userId = value; }
+    private volatile string? _userId;
+
+    /// <inheritdoc />
+    public bool TryBindUser(string userId)
+    {
+        string? bound = Interlocked.CompareExchange(ref _userId, userId, null);
+        return bound is null || string.Equals(bound, userId, StringComparison.Ordinal);
+    }
     /// <summary>The chat user logged in over this connection, if any.</summary>
     public string? ChatUserId { get; set; }
     /// <summary>When the chat token expires, Unix seconds.</summary>
@@ -56,6 +66,9 @@ public sealed class ClientSession
 
     /// <summary>Encodes a frame and queues it.</summary>
     public bool Send(Frame frame, bool reliable = true) => Queue.Enqueue(EncodedFrame.From(frame), reliable);
+
+    /// <inheritdoc />
+    public bool Send(EncodedFrame frame, Delivery delivery) => Queue.Enqueue(frame, delivery == Delivery.Reliable);
 
     /// <summary>How long a requested close waits for the peer before the connection is torn down.</summary>
     public static readonly TimeSpan CloseHandshakeTimeout = TimeSpan.FromSeconds(2);

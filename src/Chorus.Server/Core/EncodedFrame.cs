@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using Chorus.Protocol;
 
-namespace Chorus.Server.Gateway;
+namespace Chorus.Server.Core;
 
 /// <summary>
 /// A protocol frame encoded once for the wire, WebSocket framing included (an unmasked text frame), so that a fan-out
