@@ -25,6 +25,9 @@ public sealed class SqliteChatStore : IChatStore
     private readonly TimeProvider _time;
     private readonly MessageIdGenerator _ids;
     private long _commits;
+    private bool _closed;
+
+    private const string StoreName = "chat store";
 
     /// <summary>Opens (creating if needed) the database at <paramref name="path"/>.</summary>
     /// <param name="path">The database file.</param>
@@ -337,10 +340,9 @@ public sealed class SqliteChatStore : IChatStore
     // ---- reads ----------------------------------------------------------------------------
 
     /// <inheritdoc />
-    public async Task<IReadOnlyList<StoredMessage>> QueryHistoryAsync(uint appId, string userId, ConversationType type, string conversationKey,
-        long? startSeq, int count, bool forward, CancellationToken cancellationToken = default)
+    public Task<IReadOnlyList<StoredMessage>> QueryHistoryAsync(uint appId, string userId, ConversationType type, string conversationKey,
+        long? startSeq, int count, bool forward, CancellationToken cancellationToken = default) => ReadAsync<IReadOnlyList<StoredMessage>>(async c =>
     {
-        await using var c = await OpenReaderAsync(cancellationToken);
         var args = new { App = appId, User = userId, Type = (int)type, Key = conversationKey };
         long cleared = c.ExecuteScalar<long?>("SELECT cleared_seq FROM user_conversations WHERE app_id=@App AND user_id=@User AND conv_type=@Type AND conv_key=@Key", args) ?? 0;
         // A group's history ends for a former member at the leave point, and does not exist for anyone else.
@@ -357,91 +359,85 @@ public sealed class SqliteChatStore : IChatStore
               AND {range} LIMIT @Count
             """, new { App = appId, Type = (int)type, Key = conversationKey, Cleared = cleared, UpTo = upTo, User = userId, Start = start, Count = count }, cancellationToken: cancellationToken));
         return rows.Select(r => r.ToStored()).ToList();
-    }
+    }, cancellationToken);
 
     /// <inheritdoc />
-    public async Task<StoredMessage?> GetMessageAsync(uint appId, long messageId, CancellationToken cancellationToken = default)
+    public Task<StoredMessage?> GetMessageAsync(uint appId, long messageId, CancellationToken cancellationToken = default) => ReadAsync<StoredMessage?>(async c =>
     {
-        await using var c = await OpenReaderAsync(cancellationToken);
         var row = await c.QuerySingleOrDefaultAsync<MessageRow>($"SELECT {MessageColumns} FROM messages WHERE app_id=@App AND message_id=@Id", new { App = appId, Id = messageId });
         return row?.ToStored();
-    }
+    }, cancellationToken);
 
     /// <inheritdoc />
-    public async Task<IReadOnlyList<UserConversation>> QueryConversationsAsync(uint appId, string userId, int count, CancellationToken cancellationToken = default)
+    public Task<IReadOnlyList<UserConversation>> QueryConversationsAsync(uint appId, string userId, int count, CancellationToken cancellationToken = default) => ReadAsync<IReadOnlyList<UserConversation>>(async c =>
     {
-        await using var c = await OpenReaderAsync(cancellationToken);
         var rows = (await c.QueryAsync<ConversationRow>($"{ConversationSelect} AND {VisibleMaxSeq} > uc.hidden_seq ORDER BY uc.pinned DESC, COALESCE(c.last_time, 0) DESC LIMIT @Count",
             new { App = appId, User = userId, Count = count })).ToList();
         var result = new List<UserConversation>(rows.Count);
         foreach (var r in rows) result.Add(await ToConversationAsync(c, appId, userId, r));
         return result;
-    }
+    }, cancellationToken);
 
     /// <inheritdoc />
-    public async Task<UserConversation?> GetConversationAsync(uint appId, string userId, ConversationType type, string conversationKey, CancellationToken cancellationToken = default)
+    public Task<UserConversation?> GetConversationAsync(uint appId, string userId, ConversationType type, string conversationKey, CancellationToken cancellationToken = default) => ReadAsync<UserConversation?>(async c =>
     {
-        await using var c = await OpenReaderAsync(cancellationToken);
         var row = await c.QuerySingleOrDefaultAsync<ConversationRow>($"{ConversationSelect} AND uc.conv_type=@Type AND uc.conv_key=@Key",
             new { App = appId, User = userId, Type = (int)type, Key = conversationKey });
         return row is null ? null : await ToConversationAsync(c, appId, userId, row);
-    }
+    }, cancellationToken);
 
     /// <inheritdoc />
-    public async Task<long> GetUnreadTotalAsync(uint appId, string userId, CancellationToken cancellationToken = default)
+    public Task<long> GetUnreadTotalAsync(uint appId, string userId, CancellationToken cancellationToken = default) => ReadAsync<long>(async c =>
     {
-        await using var c = await OpenReaderAsync(cancellationToken);
         return await c.ExecuteScalarAsync<long?>($"SELECT {UnreadSum} FROM {UserConversationsJoin} WHERE uc.app_id=@App AND uc.user_id=@User AND {CountsAsUnread}",
             new { App = appId, User = userId }) ?? 0;
-    }
+    }, cancellationToken);
 
     /// <inheritdoc />
     public async Task<IReadOnlyList<UserConversationState>> GetConversationStatesAsync(uint appId, IReadOnlyList<string> userIds, ConversationType type, string conversationKey,
         CancellationToken cancellationToken = default)
     {
         if (userIds.Count == 0) return [];
-        await using var c = await OpenReaderAsync(cancellationToken);
-        var args = new { App = appId, Users = userIds, Type = (int)type, Key = conversationKey };
-        var rows = await c.QueryAsync<ConversationRow>(
-            $"SELECT {ConversationColumns} FROM {UserConversationsJoin} WHERE uc.app_id=@App AND uc.user_id IN @Users AND uc.conv_type=@Type AND uc.conv_key=@Key AND {MayRead}", args);
-        var totals = (await c.QueryAsync<(string UserId, long Total)>(
-            $"SELECT uc.user_id, {UnreadSum} FROM {UserConversationsJoin} WHERE uc.app_id=@App AND uc.user_id IN @Users AND {CountsAsUnread} GROUP BY uc.user_id", args))
-            .ToDictionary(t => t.UserId, t => t.Total);
-        return rows.Select(r => new UserConversationState(r.UserId, r.ToConversation(lastMessage: null), totals.GetValueOrDefault(r.UserId))).ToList();
+        return await ReadAsync<IReadOnlyList<UserConversationState>>(async c =>
+        {
+            var args = new { App = appId, Users = userIds, Type = (int)type, Key = conversationKey };
+            var rows = await c.QueryAsync<ConversationRow>(
+                $"SELECT {ConversationColumns} FROM {UserConversationsJoin} WHERE uc.app_id=@App AND uc.user_id IN @Users AND uc.conv_type=@Type AND uc.conv_key=@Key AND {MayRead}", args);
+            var totals = (await c.QueryAsync<(string UserId, long Total)>(
+                $"SELECT uc.user_id, {UnreadSum} FROM {UserConversationsJoin} WHERE uc.app_id=@App AND uc.user_id IN @Users AND {CountsAsUnread} GROUP BY uc.user_id", args))
+                .ToDictionary(t => t.UserId, t => t.Total);
+            return rows.Select(r => new UserConversationState(r.UserId, r.ToConversation(lastMessage: null), totals.GetValueOrDefault(r.UserId))).ToList();
+        }, cancellationToken);
     }
 
     /// <inheritdoc />
-    public async Task<StoredGroup?> GetGroupAsync(uint appId, string groupId, CancellationToken cancellationToken = default)
+    public Task<StoredGroup?> GetGroupAsync(uint appId, string groupId, CancellationToken cancellationToken = default) => ReadAsync<StoredGroup?>(async c =>
     {
-        await using var c = await OpenReaderAsync(cancellationToken);
         var g = await c.QuerySingleOrDefaultAsync<GroupRow>("""
             SELECT group_id AS GroupId, name AS Name, owner AS Owner, create_time AS CreateTime,
                    (SELECT COUNT(*) FROM group_members m WHERE m.app_id=g.app_id AND m.group_id=g.group_id) AS Members
             FROM chat_groups g WHERE app_id=@App AND group_id=@Group
             """, new { App = appId, Group = groupId });
         return g is null ? null : new StoredGroup(g.GroupId, g.Name, g.Owner, g.CreateTime, (int)g.Members);
-    }
+    }, cancellationToken);
 
     /// <inheritdoc />
-    public async Task<IReadOnlyList<string>> GetGroupMembersAsync(uint appId, string groupId, CancellationToken cancellationToken = default)
+    public Task<IReadOnlyList<string>> GetGroupMembersAsync(uint appId, string groupId, CancellationToken cancellationToken = default) => ReadAsync<IReadOnlyList<string>>(async c =>
     {
-        await using var c = await OpenReaderAsync(cancellationToken);
         return (await c.QueryAsync<string>("SELECT user_id FROM group_members WHERE app_id=@App AND group_id=@Group ORDER BY join_order",
             new { App = appId, Group = groupId })).ToList();
-    }
+    }, cancellationToken);
 
     /// <inheritdoc />
-    public async Task<bool> IsGroupMemberAsync(uint appId, string groupId, string userId, CancellationToken cancellationToken = default)
+    public Task<bool> IsGroupMemberAsync(uint appId, string groupId, string userId, CancellationToken cancellationToken = default) => ReadAsync<bool>(async c =>
     {
-        await using var c = await OpenReaderAsync(cancellationToken);
         return await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM group_members WHERE app_id=@App AND group_id=@Group AND user_id=@User",
             new { App = appId, Group = groupId, User = userId }) > 0;
-    }
+    }, cancellationToken);
 
     /// <inheritdoc />
-    public async Task<GroupAccess> GetGroupAccessAsync(uint appId, string groupId, string userId, CancellationToken cancellationToken = default)
+    public Task<GroupAccess> GetGroupAccessAsync(uint appId, string groupId, string userId, CancellationToken cancellationToken = default) => ReadAsync<GroupAccess>(async c =>
     {
-        await using var c = await OpenReaderAsync(cancellationToken);
         var row = await c.QuerySingleAsync<AccessRow>("""
             SELECT g.group_id AS GroupId, g.name AS Name, g.owner AS Owner, g.create_time AS CreateTime,
                    (SELECT COUNT(*) FROM group_members m WHERE m.app_id=@App AND m.group_id=@Group) AS Members,
@@ -451,14 +447,13 @@ public sealed class SqliteChatStore : IChatStore
             """, new { App = appId, Group = groupId, User = userId });
         var group = row.GroupId is null ? null : new StoredGroup(row.GroupId, row.Name ?? "", row.Owner ?? "", row.CreateTime, (int)row.Members);
         return new GroupAccess(group, row.IsMember != 0, row.IsMember != 0 ? null : row.LeftSeq);
-    }
+    }, cancellationToken);
 
     /// <summary>Runs SQLite's integrity check; returns "ok" for a sound database.</summary>
-    public async Task<string> CheckIntegrityAsync()
+    public Task<string> CheckIntegrityAsync() => ReadAsync<string>(async c =>
     {
-        await using var c = await OpenReaderAsync(CancellationToken.None);
         return await c.ExecuteScalarAsync<string>("PRAGMA integrity_check") ?? "";
-    }
+    }, CancellationToken.None);
 
     // A user's view of conversations (uc) joined with the conversations themselves (c) and, for groups, the user's
     // membership (gm) or leave point (gl); all joins are primary-key lookups.
@@ -498,11 +493,20 @@ public sealed class SqliteChatStore : IChatStore
         return r.ToConversation(last?.ToStored());
     }
 
-    private async Task<SqliteConnection> OpenReaderAsync(CancellationToken cancellationToken)
+    // Every read runs here on its own pooled connection: SQLite's errors leave as the interface's ChatStoreException.
+    private async Task<T> ReadAsync<T>(Func<SqliteConnection, Task<T>> read, CancellationToken cancellationToken)
     {
-        var c = new SqliteConnection(_connectionString);
-        await c.OpenAsync(cancellationToken);
-        return c;
+        if (Volatile.Read(ref _closed)) throw SqliteFailures.Closed(StoreName);
+        try
+        {
+            await using var c = new SqliteConnection(_connectionString);
+            await c.OpenAsync(cancellationToken);
+            return await read(c);
+        }
+        catch (SqliteException ex)
+        {
+            throw SqliteFailures.Wrap(ex, "a chat store read");
+        }
     }
 
     // ---- the writer -------------------------------------------------------------------------
@@ -510,7 +514,7 @@ public sealed class SqliteChatStore : IChatStore
     private async Task<T> WriteAsync<T>(Func<SqliteConnection, SqliteTransaction, T> work, CancellationToken cancellationToken, Action<object?>? afterCommit = null)
     {
         var op = new WriteOp((c, tx) => work(c, tx), afterCommit);
-        if (!_writes.Writer.TryWrite(op)) throw new ObjectDisposedException(nameof(SqliteChatStore));
+        if (!_writes.Writer.TryWrite(op)) throw SqliteFailures.Closed(StoreName);
         // The write is not withdrawn on cancellation: the caller stops waiting, the write still lands.
         return (T)(await op.Done.Task.WaitAsync(cancellationToken))!;
     }
@@ -539,7 +543,7 @@ public sealed class SqliteChatStore : IChatStore
                     catch (Exception ex) when (ex is SqliteException or InvalidOperationException or ArgumentException or FormatException)
                     {
                         tx.Rollback("op");
-                        errors[i] = ex;
+                        errors[i] = ex is SqliteException sqlite ? SqliteFailures.Wrap(sqlite, "a chat store write") : ex;
                     }
                 }
                 tx.Commit();
@@ -547,7 +551,8 @@ public sealed class SqliteChatStore : IChatStore
             }
             catch (SqliteException ex)
             {
-                foreach (var op in batch) op.Done.TrySetException(ex);
+                var failure = SqliteFailures.Wrap(ex, "a chat store commit");
+                foreach (var op in batch) op.Done.TrySetException(failure);
                 continue;
             }
             // Committed: run the after-commit hooks in write order first, then release the waiters.
@@ -570,6 +575,7 @@ public sealed class SqliteChatStore : IChatStore
     /// <summary>Stops taking writes, finishes the queued ones and closes the database.</summary>
     public async ValueTask DisposeAsync()
     {
+        Volatile.Write(ref _closed, true);
         _writes.Writer.TryComplete();
         await Task.Run(() => _writerThread.Join());
         _statements.Dispose();

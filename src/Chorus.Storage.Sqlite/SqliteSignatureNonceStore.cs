@@ -84,7 +84,7 @@ public sealed class SqliteSignatureNonceStore : ISignatureNonceStore
     {
         ArgumentNullException.ThrowIfNull(nonce);
         var pending = new Pending(appId, Digest(nonce), expiresAt.ToUnixTimeMilliseconds());
-        if (!_queue.Writer.TryWrite(pending)) throw new ObjectDisposedException(nameof(SqliteSignatureNonceStore));
+        if (!_queue.Writer.TryWrite(pending)) throw SqliteFailures.Closed("signature nonce store");
         return pending.Done.Task.WaitAsync(cancellationToken);
     }
 
@@ -143,7 +143,8 @@ public sealed class SqliteSignatureNonceStore : ISignatureNonceStore
             catch (SqliteException ex)
             {
                 // Nothing of the batch is recorded: every request in it is refused (fail closed), none is let through.
-                foreach (var p in batch) p.Done.TrySetException(ex);
+                var failure = SqliteFailures.Wrap(ex, "a signature nonce commit");
+                foreach (var p in batch) p.Done.TrySetException(failure);
                 continue;
             }
             for (int i = 0; i < batch.Count; i++) batch[i].Done.TrySetResult(results[i]);

@@ -5,7 +5,8 @@ namespace Chorus.Storage;
 /// <summary>
 /// Durable chat storage: messages with per-conversation sequence numbers, each user's view of its conversations,
 /// and groups. A task that completes means the change is durable. Every implementation passes the conformance tests
-/// in <c>tests/Chorus.Storage.Tests</c>.
+/// in <c>tests/Chorus.Storage.Tests</c>. A storage failure, and any call after the store was disposed, throws
+/// <see cref="ChatStoreException"/> (never the database's own exception types); a failed write stores nothing.
 /// </summary>
 public interface IChatStore : IAsyncDisposable
 {

@@ -4,6 +4,7 @@ namespace Chorus.Storage;
 /// Durable memory of the <c>SignatureNonce</c>s of accepted server API requests, so that a signed request is accepted
 /// at most once, also across restarts of the server. An entry is needed only while its request's Timestamp is still
 /// inside the accepted window; after <c>expiresAt</c> it may be forgotten (and the nonce accepted again).
+/// A storage failure, and any call after the store was disposed, throws <see cref="ChatStoreException"/>.
 /// </summary>
 public interface ISignatureNonceStore : IAsyncDisposable
 {

@@ -35,6 +35,26 @@ public abstract class ChatStoreConformanceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_closed_store_fails_every_call_with_ChatStoreException_Closed_and_stores_nothing()
+    {
+        var closed = Store;
+        await closed.AppendAsync(Peer("a", "b", "before"), Ct);
+        Store = await ReopenAsync(closed);
+        var write = await Assert.ThrowsAsync<ChatStoreException>(() => closed.AppendAsync(Peer("a", "b", "late"), Ct));
+        Assert.Equal(ChatStoreFailure.Closed, write.Kind);
+        Assert.False(write.IsTransient);
+        var group = await Assert.ThrowsAsync<ChatStoreException>(() => closed.CreateGroupAsync(App, "g", "G", "a", ["b"], 10, 10, Ct));
+        Assert.Equal(ChatStoreFailure.Closed, group.Kind);
+        var read = await Assert.ThrowsAsync<ChatStoreException>(() => closed.QueryHistoryAsync(App, "a", ConversationType.Peer, ConversationKeys.Peer("a", "b"), null, 10, false, Ct));
+        Assert.Equal(ChatStoreFailure.Closed, read.Kind);
+        var conversations = await Assert.ThrowsAsync<ChatStoreException>(() => closed.QueryConversationsAsync(App, "a", 10, Ct));
+        Assert.Equal(ChatStoreFailure.Closed, conversations.Kind);
+        // The reopened store has what was written before, and nothing of the refused calls.
+        Assert.Equal(["before"], (await Store.QueryHistoryAsync(App, "a", ConversationType.Peer, ConversationKeys.Peer("a", "b"), null, 10, false, Ct)).Select(m => m.Text));
+        Assert.Null(await Store.GetGroupAsync(App, "g", Ct));
+    }
+
+    [Fact]
     public async Task Same_LocalMessageId_from_the_same_sender_is_stored_once()
     {
         var first = await Store.AppendAsync(Peer("a", "b", "hi", localId: 99), Ct);

@@ -80,6 +80,37 @@ public sealed class SqliteChatStoreTests : ChatStoreConformanceTests
         };
     }
 
+    [Fact]
+    public async Task A_read_that_cannot_open_the_database_fails_with_ChatStoreException_Unavailable()
+    {
+        // Deleting files that are open is possible on Linux and macOS only.
+        Assert.SkipWhen(OperatingSystem.IsWindows(), "open files cannot be deleted on Windows");
+        var ct = TestContext.Current.CancellationToken;
+        string dir = Path.Combine(Path.GetTempPath(), $"chorus-store-gone-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(dir);
+        await using var store = new SqliteChatStore(Path.Combine(dir, "chat.db"));
+        Directory.Delete(dir, recursive: true); // no reader connection exists yet: the next read opens the (missing) file
+        var failure = await Assert.ThrowsAsync<ChatStoreException>(() => store.QueryConversationsAsync(1, "a", 10, ct));
+        Assert.Equal(ChatStoreFailure.Unavailable, failure.Kind);
+        Assert.True(failure.IsTransient);
+        Assert.IsType<Microsoft.Data.Sqlite.SqliteException>(failure.InnerException);
+    }
+
+    [Theory]
+    [InlineData(5, 0, ChatStoreFailure.Unavailable)]     // SQLITE_BUSY
+    [InlineData(10, 266, ChatStoreFailure.Unavailable)]  // SQLITE_IOERR_READ
+    [InlineData(13, 0, ChatStoreFailure.Full)]           // SQLITE_FULL
+    [InlineData(19, 2067, ChatStoreFailure.Conflict)]    // SQLITE_CONSTRAINT_UNIQUE
+    [InlineData(11, 0, ChatStoreFailure.Corrupt)]        // SQLITE_CORRUPT
+    [InlineData(26, 0, ChatStoreFailure.Corrupt)]        // SQLITE_NOTADB
+    public void SQLite_errors_map_to_the_store_failure_kinds(int code, int extended, ChatStoreFailure kind)
+    {
+        var ex = new Microsoft.Data.Sqlite.SqliteException("x", code, extended);
+        var wrapped = SqliteFailures.Wrap(ex, "a test");
+        Assert.Equal(kind, wrapped.Kind);
+        Assert.Same(ex, wrapped.InnerException);
+    }
+
     public override async ValueTask DisposeAsync()
     {
         await base.DisposeAsync();

@@ -99,7 +99,8 @@ public sealed class SqliteSignatureNonceStoreTests : IAsyncLifetime
     {
         var store = new SqliteSignatureNonceStore(_path, _clock);
         await store.DisposeAsync();
-        await Assert.ThrowsAsync<ObjectDisposedException>(() => store.TryRecordAsync(1, "n", _clock.GetUtcNow().AddMinutes(11), Ct));
+        var closed = await Assert.ThrowsAsync<ChatStoreException>(() => store.TryRecordAsync(1, "n", _clock.GetUtcNow().AddMinutes(11), Ct));
+        Assert.Equal(ChatStoreFailure.Closed, closed.Kind);
     }
 
     private sealed class ManualClock(DateTimeOffset now) : TimeProvider

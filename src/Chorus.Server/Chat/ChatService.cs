@@ -78,7 +78,7 @@ public sealed partial class ChatService
                 _ => Room(session, user, request),
             };
         }
-        catch (Exception ex) when (ex is Microsoft.Data.Sqlite.SqliteException or ObjectDisposedException)
+        catch (Exception ex) when (ex is ChatStoreException or ObjectDisposedException)
         {
             Log.StoreFailed(_logger, request.Op ?? "", ex.Message);
             return Error(request, ChatErrorCodes.BadParameter, "the server could not store this; retry with the same localMessageId");
