@@ -212,27 +212,40 @@ public static class ChatLimits
     /// (a refusal is 6000001).
     /// </summary>
     /// <returns>What is wrong, or null when the message is valid.</returns>
-    public static string? ValidateMessage(WireChatMessage m, ConversationType type, int maxTextBytes)
+    public static string? ValidateMessage(WireChatMessage m, ConversationType type, int maxTextBytes) => ValidateMessage(m, type, maxTextBytes, out _);
+
+    /// <summary>
+    /// Checks a message's content like <see cref="ValidateMessage(WireChatMessage, ConversationType, int)"/>, and tells
+    /// whether the refusal is for size: text, command or barrage content over its byte limit (the server API answers those
+    /// with its own "message too big" code).
+    /// </summary>
+    /// <param name="m">The message.</param>
+    /// <param name="type">The conversation type it is sent to.</param>
+    /// <param name="maxTextBytes">Largest text or custom message, in bytes.</param>
+    /// <param name="tooLarge">True when the refusal is for content over its byte limit.</param>
+    /// <returns>What is wrong, or null when the message is valid.</returns>
+    public static string? ValidateMessage(WireChatMessage m, ConversationType type, int maxTextBytes, out bool tooLarge)
     {
         ArgumentNullException.ThrowIfNull(m);
+        tooLarge = false;
         switch (m.Type)
         {
             case ChatMessageType.Text:
             case ChatMessageType.Custom:
                 if (string.IsNullOrEmpty(m.Text)) return "message text is empty";
-                if (Encoding.UTF8.GetByteCount(m.Text) > maxTextBytes) return $"message text is larger than {maxTextBytes} bytes";
+                if (Encoding.UTF8.GetByteCount(m.Text) > maxTextBytes) { tooLarge = true; return $"message text is larger than {maxTextBytes} bytes"; }
                 break;
             case ChatMessageType.Command:
                 if (string.IsNullOrEmpty(m.Data)) return "command data is empty";
                 byte[] bytes;
                 try { bytes = Convert.FromBase64String(m.Data); }
                 catch (FormatException) { return "command data is not Base64"; }
-                if (bytes.Length > MaxCommandBytes) return $"command data is larger than {MaxCommandBytes} bytes";
+                if (bytes.Length > MaxCommandBytes) { tooLarge = true; return $"command data is larger than {MaxCommandBytes} bytes"; }
                 break;
             case ChatMessageType.Barrage:
                 if (type != ConversationType.Room) return "barrage messages are for rooms only";
                 if (string.IsNullOrEmpty(m.Text)) return "message text is empty";
-                if (Encoding.UTF8.GetByteCount(m.Text) > MaxCommandBytes) return $"barrage text is larger than {MaxCommandBytes} bytes";
+                if (Encoding.UTF8.GetByteCount(m.Text) > MaxCommandBytes) { tooLarge = true; return $"barrage text is larger than {MaxCommandBytes} bytes"; }
                 break;
             default:
                 return "message type must be Text (1), Command (2), Barrage (20) or Custom (200)";

@@ -88,6 +88,12 @@ public static class ChorusServerApp
         });
         services.AddSingleton<ChatUserRegistry>();
         services.AddSingleton<ChatRoomRegistry>();
+        services.AddSingleton<ChatValidator>();
+        services.AddSingleton<ChatRooms>();
+        services.AddSingleton<ChatSessions>();
+        services.AddSingleton<ChatDelivery>();
+        services.AddSingleton<ChatConversations>();
+        services.AddSingleton<ChatGroups>();
         services.AddSingleton<ChatService>();
         services.AddSingleton<WebhookDispatcher>();
         services.AddHostedService(sp => sp.GetRequiredService<WebhookDispatcher>());

@@ -9,7 +9,7 @@ namespace Chorus.Server.ServerApi;
 /// The chat actions of the server API (ZIM's): <c>SendPeerMessage</c>, <c>SendGroupMessage</c>, <c>SendRoomMessage</c>
 /// and <c>QueryUserOnlineState</c>. Their results are top-level fields of the answer, beside Code, Message and RequestId.
 /// </summary>
-public sealed class ChatServerApi(ChatService chat)
+public sealed class ChatServerApi(ChatSessions sessions, ChatDelivery delivery, ChatValidator validator)
 {
     /// <summary>Bad parameter.</summary>
     public const int BadParameter = 660000002;
@@ -38,7 +38,7 @@ public sealed class ChatServerApi(ChatService chat)
             if (users.Count == 0 || users.Any(u => RoomLimits.ValidateUserId(u) != 0)) return (BadParameter, "UserId[] must hold 1-100 UserIds", null);
             if (users.Count > 100) return (TooManyUsers, "UserId[] holds more than 100 users", null);
             var result = new JsonArray();
-            foreach (var u in users) result.Add(new JsonObject { ["UserId"] = u, ["Status"] = chat.IsOnline(appId, u) ? "Online" : "Offline" });
+            foreach (var u in users) result.Add(new JsonObject { ["UserId"] = u, ["Status"] = sessions.IsOnline(appId, u) ? "Online" : "Offline" });
             return (0, "success", new JsonObject { ["Result"] = result });
         }
 
@@ -52,7 +52,7 @@ public sealed class ChatServerApi(ChatService chat)
             var to = p.GetArray("ToUserId");
             if (to.Count == 0) return (BadParameter, "ToUserId[] is empty", null);
             if (to.Count > 100) return (TooManyUsers, "ToUserId[] holds more than 100 users", null);
-            if (chat.ValidateMessage(message, ConversationType.Peer) is { } bad) return (BadOrTooBig(bad), bad, null);
+            if (validator.Message(message, ConversationType.Peer) is { } bad) return (ToServerApiCode(bad), bad.Message, null);
             var errors = new JsonArray();
             var successes = new JsonArray();
             foreach (var user in to.Distinct(StringComparer.Ordinal))
@@ -64,9 +64,9 @@ public sealed class ChatServerApi(ChatService chat)
                 }
                 // The same LocalMessageId serves every recipient: retries are deduplicated per (app, sender, conversation, LocalMessageId).
                 var copy = Clone(message);
-                var (code, _, sent) = await chat.DeliverAsync(appId, from, ConversationType.Peer, user, copy, cancellationToken, trusted: true);
-                if (code == 0) successes.Add(new JsonObject { ["UserId"] = user, ["MsgId"] = sent!.MessageId.ToString(), ["MsgSeq"] = sent.ConversationSeq });
-                else errors.Add(new JsonObject { ["UserId"] = user, ["SubCode"] = code });
+                var sent = await delivery.DeliverAsync(appId, from, ConversationType.Peer, user, copy, cancellationToken, trusted: true);
+                if (sent.Value is { } m) successes.Add(new JsonObject { ["UserId"] = user, ["MsgId"] = m.MessageId.ToString(), ["MsgSeq"] = m.ConversationSeq });
+                else errors.Add(new JsonObject { ["UserId"] = user, ["SubCode"] = sent.Error!.Value.Code });
             }
             int overall = successes.Count > 0 ? 0 : BadParameter;
             return (overall, overall == 0 ? "success" : "no recipient succeeded", new JsonObject { ["ErrorList"] = errors, ["SuccList"] = successes });
@@ -77,18 +77,21 @@ public sealed class ChatServerApi(ChatService chat)
         var type = group ? ConversationType.Group : ConversationType.Room;
         if (!ChatLimits.IsValidConversationId(target, type)) return (BadParameter, group ? "GroupId is not a valid group ID" : "RoomId is not a valid room ID", null);
         if (!group && message.HasReceipt == true) return (RoomNoReceipts, "room messages have no receipts", null);
-        if (chat.ValidateMessage(message, type) is { } invalid) return (BadOrTooBig(invalid), invalid, null);
-        var (c, error, stored) = await chat.DeliverAsync(appId, from, type, target, message, cancellationToken, trusted: true);
-        return c switch
-        {
-            0 => (0, "success", new JsonObject { ["MsgId"] = stored!.MessageId.ToString(), ["MsgSeq"] = stored.ConversationSeq }),
-            ChatErrorCodes.GroupMissing => (GroupMissing, error!, null),
-            ChatErrorCodes.RoomMissing => (RoomMissing, error!, null),
-            _ => (BadParameter, error ?? "failed", null),
-        };
+        if (validator.Message(message, type) is { } invalid) return (ToServerApiCode(invalid), invalid.Message, null);
+        var delivered = await delivery.DeliverAsync(appId, from, type, target, message, cancellationToken, trusted: true);
+        if (delivered.Error is { } error) return (ToServerApiCode(error), error.Message, null);
+        var stored = delivered.Value!;
+        return (0, "success", new JsonObject { ["MsgId"] = stored.MessageId.ToString(), ["MsgSeq"] = stored.ConversationSeq });
     }
 
-    private static int BadOrTooBig(string problem) => problem.Contains("larger than", StringComparison.Ordinal) ? MessageTooBig : BadParameter;
+    /// <summary>The server API's code for a chat refusal (ZIM's server API numbering).</summary>
+    private static int ToServerApiCode(ChatError error) => error switch
+    {
+        { Kind: ChatErrorKind.TooLarge } => MessageTooBig,
+        { Code: ChatErrorCodes.GroupMissing } => GroupMissing,
+        { Code: ChatErrorCodes.RoomMissing } => RoomMissing,
+        _ => BadParameter,
+    };
 
     private static (WireChatMessage? Message, string? Problem) ReadMessage(ServerApiParameters p)
     {
