@@ -1,5 +1,6 @@
 using Chorus.Protocol;
 using Chorus.Server.Gateway;
+using Chorus.Storage;
 using Microsoft.Extensions.Logging;
 
 namespace Chorus.Server.Chat;
