@@ -188,7 +188,7 @@ public class ShutdownTests
             ids.AddRange(sent.Select(r => r.MessageId));
         }
         ids.Sort(); // sent concurrently: the server's order is the id order
-        var session = server.Services.GetRequiredService<SessionRegistry>().All.Single(s => s.Rooms.Values.Any(m => m.UserId == "reader"));
+        var session = server.Services.GetRequiredService<SessionRegistry>().All.Single(s => server.Services.GetRequiredService<Chorus.Server.Rooms.RoomSignaling>().RoomsOf(s).Values.Any(m => m.UserId == "reader"));
         Assert.True(session.Queue.Count > 0, "nothing was queued for the reader: the test would not show that the queue is sent");
         TestContext.Current.TestOutputHelper?.WriteLine($"{session.Queue.Count} frames queued when the stop began");
 

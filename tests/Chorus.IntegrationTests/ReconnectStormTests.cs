@@ -47,16 +47,17 @@ public class ReconnectStormTests
         await AssertPresenceAsync(server);
         var sessions = server.Services.GetRequiredService<SessionRegistry>();
         var rooms = server.Services.GetRequiredService<RoomRegistry>();
-        Assert.All(sessions.All, s => Assert.Single(s.Rooms));
+        var signaling = server.Services.GetRequiredService<RoomSignaling>();
+        Assert.All(sessions.All, s => Assert.Single(signaling.RoomsOf(s)));
         Assert.Equal(Rooms, rooms.Count);
         TestContext.Current.TestOutputHelper?.WriteLine($"{Clients} clients back in {elapsed.TotalSeconds:F1} s");
 
         // Per-connection state returns to zero once the clients go: no session, room or member outlives its connection.
         await Task.WhenAll(clients.Select(c => c.DisposeAsync().AsTask())).WaitAsync(TimeSpan.FromSeconds(60), Ct);
         var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (sessions.Count > 0 || rooms.Count > 0)
+        while (sessions.Count > 0 || rooms.Count > 0 || signaling.ConnectionCount > 0)
         {
-            Assert.True(DateTime.UtcNow < deadline, $"30 s after every client left: {sessions.Count} sessions, {rooms.Count} rooms");
+            Assert.True(DateTime.UtcNow < deadline, $"30 s after every client left: {sessions.Count} sessions, {rooms.Count} rooms, room state of {signaling.ConnectionCount} connections");
             await Task.Delay(50, Ct);
         }
         var counts = await server.CallAsync("DescribeUserNum", Enumerable.Range(0, 10).Select(r => ("RoomId[]", $"room{r}")).ToArray());

@@ -1,7 +1,5 @@
-using System.Collections.Concurrent;
 using System.Net.WebSockets;
 using Chorus.Protocol;
-using Chorus.Server.Rooms;
 
 namespace Chorus.Server.Gateway;
 
@@ -57,8 +55,6 @@ public sealed class ClientSession : IClientConnection
     public Auth.SlidingWindowLimiter? LoginLimit { get; set; }
     /// <summary>The chat send rate limit of the user logged in here (one device per user, so per user).</summary>
     public Auth.SlidingWindowLimiter? ChatSendLimit { get; set; }
-    /// <summary>Room logins of this connection, by RoomId (sized for the usual one room: a connection is mostly idle).</summary>
-    public ConcurrentDictionary<string, RoomMember> Rooms { get; } = new(concurrencyLevel: 1, capacity: 2, StringComparer.Ordinal);
     /// <summary>Cancelled when the session ends.</summary>
     public CancellationToken Closed => _closed.Token;
     /// <summary>Why the session was aborted, if it was.</summary>

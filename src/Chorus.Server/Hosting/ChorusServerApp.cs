@@ -71,6 +71,8 @@ public static class ChorusServerApp
         });
         services.AddSingleton<SignatureVerifier>();
         services.AddSingleton<RoomRegistry>();
+        services.AddSingleton<IRoomLifetimeManager, InProcessRoomLifetimeManager>();
+        services.AddSingleton<IRoomEventsObserver, WebhookRoomEventsObserver>();
         services.AddSingleton<SessionRegistry>();
         services.AddSingleton<FloodGuard>();
         services.AddSingleton<TokenValidator>();

@@ -1,6 +1,5 @@
 using Chorus.Protocol;
 using Chorus.Server.Auth;
-using Chorus.Server.Gateway;
 
 namespace Chorus.Server.Rooms;
 
@@ -21,11 +20,11 @@ public enum RoomLeaveReason
 public sealed class RoomMember
 {
     /// <summary>Creates a member.</summary>
-    public RoomMember(Room room, ClientSession session, string userId, string userName, long loginTimeMs, bool userStatusNotify,
+    public RoomMember(Room room, IClientConnection connection, string userId, string userName, long loginTimeMs, bool userStatusNotify,
         long tokenExpiresAt, SlidingWindowLimiter customToOne, SlidingWindowLimiter customToMany, SlidingWindowLimiter broadcast)
     {
         Room = room;
-        Session = session;
+        Connection = connection;
         UserId = userId;
         UserName = userName;
         LoginTimeMs = loginTimeMs;
@@ -38,8 +37,8 @@ public sealed class RoomMember
 
     /// <summary>The room.</summary>
     public Room Room { get; }
-    /// <summary>The connection.</summary>
-    public ClientSession Session { get; }
+    /// <summary>The connection the user logged in over.</summary>
+    public IClientConnection Connection { get; }
     /// <summary>UserId.</summary>
     public string UserId { get; }
     /// <summary>UserName.</summary>

@@ -1,10 +1,7 @@
 using System.Text;
 using Chorus.Protocol;
 using Chorus.Server.Auth;
-using Chorus.Server.Gateway;
 using Chorus.Server.Hosting;
-using Chorus.Server.Webhooks;
-using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -22,34 +19,44 @@ public readonly record struct FailedTarget(string UserId, int Code);
 /// </summary>
 public sealed partial class RoomSignaling
 {
-    private readonly RoomRegistry _rooms;
-    private readonly AppRegistry _apps;
+    private readonly IRoomLifetimeManager _rooms;
     private readonly ChorusServerOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger<RoomSignaling> _logger;
-    private readonly WebhookDispatcher _webhooks;
+    private readonly IRoomEventsObserver[] _observers;
     private readonly TokenValidator _tokens;
+    private readonly ConnectionStateMap<RoomConnectionState> _connections = new();
     private long _nextBroadcastId;
     private long _nextBarrageSeq;
+    private DateTimeOffset _nextOnlineCount;
 
     /// <summary>Creates the service.</summary>
-    public RoomSignaling(RoomRegistry rooms, AppRegistry apps, IOptions<ChorusServerOptions> options, TimeProvider time, WebhookDispatcher webhooks, TokenValidator tokens, ILogger<RoomSignaling> logger)
+    public RoomSignaling(IRoomLifetimeManager rooms, IOptions<ChorusServerOptions> options, TimeProvider time, IEnumerable<IRoomEventsObserver> observers, TokenValidator tokens, ILogger<RoomSignaling> logger)
     {
         _tokens = tokens;
-        _webhooks = webhooks;
+        _observers = [.. observers];
         _rooms = rooms;
-        _apps = apps;
         _options = options.Value;
         _time = time;
         _logger = logger;
         // Broadcast ids grow across restarts too: start from the clock.
         _nextBroadcastId = time.GetUtcNow().ToUnixTimeMilliseconds() * 1000;
+        _nextOnlineCount = time.GetUtcNow() + _options.OnlineCountInterval;
     }
 
     private long NowMs => _time.GetUtcNow().ToUnixTimeMilliseconds();
 
+    /// <summary>The room logins of a connection now, by RoomId (empty when it has none).</summary>
+    public IReadOnlyDictionary<string, RoomMember> RoomsOf(IClientConnection connection) =>
+        _connections.TryGet(connection, out var state) ? state.Rooms : s_noRooms;
+
+    /// <summary>Connections the room core holds state for now (0 once every connection has closed).</summary>
+    public int ConnectionCount => _connections.Count;
+
+    private static readonly IReadOnlyDictionary<string, RoomMember> s_noRooms = new Dictionary<string, RoomMember>();
+
     /// <summary>Handles a client's login request. A refused token is answered after the validator's fixed delay.</summary>
-    public async ValueTask<Frame> LoginAsync(ClientSession session, Frame request)
+    public async ValueTask<Frame> LoginAsync(IClientConnection session, Frame request)
     {
         string roomId = request.RoomId ?? "";
         string userId = request.UserId ?? "";
@@ -63,65 +70,56 @@ public sealed partial class RoomSignaling
             return Result(request, RoomErrorCodes.UserIdInvalid, "UserName is longer than 255 bytes");
         if (session.UserId is not null && !string.Equals(session.UserId, userId, StringComparison.Ordinal))
             return Result(request, RoomErrorCodes.UserIdInvalid, "this connection is logged in as another user");
-        if (session.Rooms.ContainsKey(roomId))
+        var logins = _connections.GetOrAdd(session, static c => new RoomConnectionState(c)).Rooms;
+        if (logins.ContainsKey(roomId))
             return Result(request, RoomErrorCodes.Success, "already logged in", roomId);
-        if (session.Rooms.Count >= _options.MaxRoomsPerConnection)
+        if (logins.Count >= _options.MaxRoomsPerConnection)
             return Result(request, RoomErrorCodes.TooManyRooms, $"a connection may be in at most {_options.MaxRoomsPerConnection} rooms");
         if (request.MaxMemberCount is < 0)
             return Result(request, RoomErrorCodes.RoomFull, "MaxMemberCount must not be negative");
 
-        var check = await _tokens.CheckAsync(session.AppId, session.Remote, request.Token, userId, roomId, TokenUse.RoomLogin);
+        var check = await _tokens.CheckAsync(session.AppId, session.RemoteAddress, request.Token, userId, roomId, TokenUse.RoomLogin);
         if (check.Outcome != TokenOutcome.Valid) return TokenRefusal(request, check.Outcome, null);
 
-        RoomMember member;
-        RoomMember? replaced;
-        Room room;
-        bool isNewRoom;
-        while (true)
-        {
-            Room? created = null;
-            room = _rooms.GetOrAdd(session.AppId, roomId, () => created = new Room(session.AppId, roomId, request.MaxMemberCount ?? 0,
+        long loginTime = NowMs;
+        var join = _rooms.Join(session.AppId, roomId, userId,
+            () => new Room(session.AppId, roomId, request.MaxMemberCount ?? 0,
                 new SlidingWindowLimiter(_options.BroadcastPerRoomPerSecond, TimeSpan.FromSeconds(1)),
-                new SlidingWindowLimiter(_options.BarragePerRoomPerSecond, TimeSpan.FromSeconds(1))));
-            isNewRoom = ReferenceEquals(room, created);
-            lock (room.Gate)
+                new SlidingWindowLimiter(_options.BarragePerRoomPerSecond, TimeSpan.FromSeconds(1))),
+            r =>
             {
-                if (room.IsClosed) continue; // lost a race with the last member leaving: take the new room
-                if (room.IsFullLocked(userId))
-                    return Result(request, RoomErrorCodes.RoomFull, $"the room is full ({room.MaxMemberCount} users)");
-                member = new RoomMember(room, session, userId, userName, NowMs, request.UserStatusNotify ?? true, check.Claims!.ExpiresAt,
+                var m = new RoomMember(r, session, userId, userName, loginTime, request.UserStatusNotify ?? true, check.Claims!.ExpiresAt,
                     new SlidingWindowLimiter(_options.CustomCommandToOnePerSecond, TimeSpan.FromSeconds(1)),
                     new SlidingWindowLimiter(_options.CustomCommandToManyPerSecond, TimeSpan.FromSeconds(1)),
                     new SlidingWindowLimiter(_options.BroadcastPerClientPerSecond, TimeSpan.FromSeconds(1)));
-                replaced = room.AddLocked(member);
-                session.UserId = userId;
-                session.Rooms[roomId] = member;
-                break;
-            }
-        }
+                // Recorded under the room's lock, as the member is added: a kick racing this login finds it.
+                logins[roomId] = m;
+                return m;
+            });
+        var room = join.Room;
+        if (join.Status == RoomJoinStatus.RoomFull)
+            return Result(request, RoomErrorCodes.RoomFull, $"the room is full ({room.MaxMemberCount} users)");
+        var member = join.Member!;
+        var replaced = join.Replaced;
+        // The first room login binds the connection to its user (logins of one connection are handled one at a time).
+        session.TryBindUser(userId);
 
-        if (isNewRoom && _webhooks.IsEnabled(session.AppId))
-            _webhooks.Publish(session.AppId, "room_create", new JsonObject
-            {
-                ["room_id"] = roomId, ["room_seq"] = room.Seq.ToString(), ["room_create_time"] = member.LoginTimeMs,
-                ["id_name"] = userId, ["user_account"] = userId, ["user_nickname"] = userName,
-            });
-        if (_webhooks.IsEnabled(session.AppId))
-            _webhooks.Publish(session.AppId, "room_login", new JsonObject
-            {
-                ["room_id"] = roomId, ["room_seq"] = room.Seq.ToString(), ["user_account"] = userId, ["user_nickname"] = userName,
-                ["session_id"] = session.Id.ToString(), ["login_time"] = member.LoginTimeMs,
-            });
+        foreach (var o in _observers)
+        {
+            if (join.IsNewRoom) o.OnRoomCreated(room, member);
+            o.OnLogin(member);
+        }
         if (replaced is not null)
         {
-            PublishLogout(replaced, RoomLeaveReason.Kicked);
+            long now = NowMs;
+            foreach (var o in _observers) o.OnLogout(replaced, RoomLeaveReason.Kicked, now);
             // Same UserId logged in elsewhere: the old login is kicked; others see no leave/join.
-            replaced.Session.Rooms.TryRemove(new KeyValuePair<string, RoomMember>(roomId, replaced));
-            replaced.Session.Send(new Frame { Op = Ops.RoomState, RoomId = roomId, Reason = (int)RoomStateReason.KickOut, ErrorCode = RoomErrorCodes.KickedByOtherLogin, Error = "the same user logged into this room elsewhere" });
+            if (_connections.TryGet(replaced.Connection, out var old)) old.Rooms.TryRemove(new KeyValuePair<string, RoomMember>(roomId, replaced));
+            replaced.Connection.Send(new Frame { Op = Ops.RoomState, RoomId = roomId, Reason = (int)RoomStateReason.KickOut, ErrorCode = RoomErrorCodes.KickedByOtherLogin, Error = "the same user logged into this room elsewhere" });
         }
         else
         {
-            PublishUserUpdate(room, "add", [member.ToWire()], except: member);
+            PublishUserUpdate(room, "add", [member.ToWire()], exceptUserId: userId);
         }
         Log.LoggedIn(_logger, session.AppId, roomId, userId, session.Id);
 
@@ -133,22 +131,22 @@ public sealed partial class RoomSignaling
     }
 
     /// <summary>Handles a client's logout request.</summary>
-    public Frame Logout(ClientSession session, Frame request)
+    public Frame Logout(IClientConnection session, Frame request)
     {
         string roomId = request.RoomId ?? "";
-        if (!session.Rooms.TryRemove(roomId, out var member))
+        if (!_connections.TryGet(session, out var state) || !state.Rooms.TryRemove(roomId, out var member))
             return Result(request, RoomErrorCodes.NotLoggedIn, "not logged into this room", roomId);
         Leave(member, RoomLeaveReason.Normal);
         return Result(request, RoomErrorCodes.Success, null, roomId);
     }
 
     /// <summary>Handles a token renewal for one room login (the same check, answers and limits as a login).</summary>
-    public async ValueTask<Frame> RenewTokenAsync(ClientSession session, Frame request)
+    public async ValueTask<Frame> RenewTokenAsync(IClientConnection session, Frame request)
     {
         string roomId = request.RoomId ?? "";
-        if (!session.Rooms.TryGetValue(roomId, out var member))
+        if (!_connections.TryGet(session, out var state) || !state.Rooms.TryGetValue(roomId, out var member))
             return Result(request, RoomErrorCodes.NotLoggedIn, "not logged into this room", roomId);
-        var check = await _tokens.CheckAsync(session.AppId, session.Remote, request.Token, member.UserId, roomId, TokenUse.RoomRenew);
+        var check = await _tokens.CheckAsync(session.AppId, session.RemoteAddress, request.Token, member.UserId, roomId, TokenUse.RoomRenew);
         if (check.Outcome != TokenOutcome.Valid) return TokenRefusal(request, check.Outcome, roomId);
         member.TokenExpiresAt = check.Claims!.ExpiresAt;
         return Result(request, RoomErrorCodes.Success, null, roomId);
@@ -170,7 +168,7 @@ public sealed partial class RoomSignaling
     public const string TooManyFailedLoginsMessage = "too many failed logins from this address or for this app; retry later";
 
     /// <summary>Handles a client's custom command.</summary>
-    public Frame SendCustomCommand(ClientSession session, Frame request)
+    public Frame SendCustomCommand(IClientConnection session, Frame request)
     {
         if (!TryGetSender(session, request, out var member, out var error)) return error;
         int code = RoomLimits.ValidateContent(request.Content);
@@ -183,12 +181,12 @@ public sealed partial class RoomSignaling
         if (!limiter.TryAcquire(_time.GetUtcNow()))
             return Result(request, RoomErrorCodes.SendTooFrequent, toOne ? "custom commands to one user are limited to " + _options.CustomCommandToOnePerSecond + "/s" : "custom commands to many users are limited to " + _options.CustomCommandToManyPerSecond + "/s", request.RoomId);
 
-        DeliverCustomCommand(member.Room, member.UserId, member.UserName, request.Content!, request.ToUserIds);
+        DeliverCustomCommand(member.Room.AppId, member.Room.RoomId, member.UserId, member.UserName, request.Content!, request.ToUserIds);
         return Result(request, RoomErrorCodes.Success, null, request.RoomId);
     }
 
     /// <summary>Handles a client's broadcast message.</summary>
-    public Frame SendBroadcast(ClientSession session, Frame request)
+    public Frame SendBroadcast(IClientConnection session, Frame request)
     {
         if (!TryGetSender(session, request, out var member, out var error)) return error;
         int code = RoomLimits.ValidateContent(request.Content);
@@ -198,28 +196,28 @@ public sealed partial class RoomSignaling
             return Result(request, RoomErrorCodes.SendTooFrequent, $"broadcast messages are limited to {_options.BroadcastPerClientPerSecond}/s per client", request.RoomId);
         if (!member.Room.BroadcastLimit.TryAcquire(now))
             return Result(request, RoomErrorCodes.SendTooFrequent, $"broadcast messages are limited to {_options.BroadcastPerRoomPerSecond}/s per room", request.RoomId);
-        long id = DeliverBroadcast(member.Room, member.UserId, member.UserName, request.Content!);
+        long id = DeliverBroadcast(member.Room.AppId, member.Room.RoomId, member.UserId, member.UserName, request.Content!);
         var result = Result(request, RoomErrorCodes.Success, null, request.RoomId);
         result.MessageId = id;
         return result;
     }
 
     /// <summary>Handles a client's barrage message.</summary>
-    public Frame SendBarrage(ClientSession session, Frame request)
+    public Frame SendBarrage(IClientConnection session, Frame request)
     {
         if (!TryGetSender(session, request, out var member, out var error)) return error;
         int code = RoomLimits.ValidateContent(request.Content);
         if (code != 0) return Result(request, code, ContentError(code), request.RoomId);
         if (!member.Room.BarrageLimit.TryAcquire(_time.GetUtcNow()))
             return Result(request, RoomErrorCodes.SendTooFrequent, $"barrage messages are limited to {_options.BarragePerRoomPerSecond}/s per room", request.RoomId);
-        string id = DeliverBarrage(member.Room, member.UserId, member.UserName, request.Content!);
+        string id = DeliverBarrage(member.Room.AppId, member.Room.RoomId, member.UserId, member.UserName, request.Content!);
         var result = Result(request, RoomErrorCodes.Success, null, request.RoomId);
         result.BarrageId = id;
         return result;
     }
 
     /// <summary>Sets a room extra info key; every member but the setter is told.</summary>
-    public Frame SetExtraInfo(ClientSession session, Frame request)
+    public Frame SetExtraInfo(IClientConnection session, Frame request)
     {
         if (!TryGetSender(session, request, out var member, out var error)) return error;
         string key = request.Key ?? "";
@@ -230,17 +228,65 @@ public sealed partial class RoomSignaling
             return Result(request, RoomErrorCodes.ContentTooLong, "extra info value must be under 4096 bytes", request.RoomId);
         lock (member.Room.Gate) member.Room.ExtraInfo[key] = value;
         var bytes = EncodedFrame.From(new Frame { Op = Ops.ExtraInfo, RoomId = member.Room.RoomId, Key = key, Value = value, FromUserId = member.UserId, SendTime = NowMs });
-        foreach (var m in member.Room.Members)
-            if (!ReferenceEquals(m, member)) m.Session.Queue.Enqueue(bytes, reliable: true);
+        _rooms.SendToRoom(member.Room.AppId, member.Room.RoomId, bytes, Delivery.Reliable, exceptUserId: member.UserId);
         return Result(request, RoomErrorCodes.Success, null, request.RoomId);
     }
 
-    /// <summary>Removes every room login of a closed connection.</summary>
-    public void OnSessionClosed(ClientSession session, RoomLeaveReason reason)
+    /// <summary>Removes every room login of a closed connection, and its room state.</summary>
+    public void OnSessionClosed(IClientConnection session, RoomLeaveReason reason)
     {
-        foreach (var roomId in session.Rooms.Keys.ToArray())
+        if (!_connections.TryRemove(session, out var state)) return;
+        foreach (var roomId in state.Rooms.Keys.ToArray())
         {
-            if (session.Rooms.TryRemove(roomId, out var member)) Leave(member, reason);
+            if (state.Rooms.TryRemove(roomId, out var member)) Leave(member, reason);
+        }
+    }
+
+    // ---- periodic work -------------------------------------------------------------------
+
+    /// <summary>
+    /// The room side of the maintenance tick (called about twice a second): token-will-expire notices, removal of
+    /// logins whose token expired, and every <see cref="ChorusServerOptions.OnlineCountInterval"/> the online counts.
+    /// </summary>
+    public void RunMaintenance(DateTimeOffset now)
+    {
+        CheckTokens(now);
+        if (now >= _nextOnlineCount)
+        {
+            _nextOnlineCount = now + _options.OnlineCountInterval;
+            PublishOnlineCounts();
+        }
+    }
+
+    /// <summary>Sends every room's online user count to its members (one encoding per room, unreliable).</summary>
+    public void PublishOnlineCounts()
+    {
+        foreach (var room in _rooms.Rooms)
+        {
+            int count = room.Count;
+            if (count == 0) continue;
+            var bytes = EncodedFrame.From(new Frame { Op = Ops.OnlineCount, RoomId = room.RoomId, Count = count });
+            _rooms.SendToRoom(room.AppId, room.RoomId, bytes, Delivery.Unreliable);
+        }
+    }
+
+    /// <summary>Warns logins whose token expires within <see cref="ChorusServerOptions.TokenWillExpireNotice"/> (once per token) and removes those whose token expired.</summary>
+    public void CheckTokens(DateTimeOffset now)
+    {
+        long nowSeconds = now.ToUnixTimeSeconds();
+        long notice = (long)_options.TokenWillExpireNotice.TotalSeconds;
+        foreach (var state in _connections.All)
+        {
+            foreach (var m in state.Rooms.Values)
+            {
+                long left = m.TokenExpiresAt - nowSeconds;
+                if (left <= 0) ExpireToken(m);
+                else if (left <= notice && !m.TokenWarned)
+                {
+                    m.TokenWarned = true;
+                    m.Connection.Send(new Frame { Op = Ops.TokenWillExpire, RoomId = m.Room.RoomId, SecondsLeft = (int)left });
+                }
+            }
         }
     }
 
@@ -250,41 +296,34 @@ public sealed partial class RoomSignaling
     public List<FailedTarget> ServerSendCustomCommand(uint appId, string roomId, string fromUserId, IReadOnlyList<string>? toUserIds, string content)
     {
         var failed = new List<FailedTarget>();
-        var room = _rooms.Find(appId, roomId);
         if (toUserIds is { Count: > 0 })
         {
             foreach (var uid in toUserIds)
-                if (room?.Find(uid) is null || uid == fromUserId) failed.Add(new FailedTarget(uid, ServerApiCodes.UserNotOnline));
+                if (uid == fromUserId || !_rooms.IsOnline(appId, roomId, uid)) failed.Add(new FailedTarget(uid, ServerApiCodes.UserNotOnline));
         }
-        if (room is not null) DeliverCustomCommand(room, fromUserId, fromUserId, content, toUserIds);
+        DeliverCustomCommand(appId, roomId, fromUserId, fromUserId, content, toUserIds);
         return failed;
     }
 
     /// <summary>Sends a broadcast message from the app's backend; returns its MessageId.</summary>
     public long ServerSendBroadcast(uint appId, string roomId, string userId, string userName, string content)
     {
-        var room = _rooms.Find(appId, roomId);
-        if (room is null) return Interlocked.Increment(ref _nextBroadcastId);
-        return DeliverBroadcast(room, userId, userName, content);
+        return DeliverBroadcast(appId, roomId, userId, userName, content);
     }
 
     /// <summary>Sends a barrage message from the app's backend; returns its MessageId.</summary>
     public string ServerSendBarrage(uint appId, string roomId, string userId, string userName, string content)
     {
-        var room = _rooms.Find(appId, roomId);
-        if (room is null) return NextBarrageId();
-        return DeliverBarrage(room, userId, userName, content);
+        return DeliverBarrage(appId, roomId, userId, userName, content);
     }
 
     /// <summary>Kicks users out of a room (KickOut, 1002055). Returns how many were in it.</summary>
     public int Kick(uint appId, string roomId, IEnumerable<string> userIds, string? reason)
     {
-        var room = _rooms.Find(appId, roomId);
-        if (room is null) return 0;
         int kicked = 0;
         foreach (var uid in userIds)
         {
-            var member = room.Find(uid);
+            var member = _rooms.Find(appId, roomId, uid);
             if (member is null) continue;
             if (KickMember(member, RoomErrorCodes.KickedByServer, reason ?? "kicked by the server")) kicked++;
         }
@@ -294,9 +333,9 @@ public sealed partial class RoomSignaling
     /// <summary>Closes a room: every member is kicked (1002055). Returns false when the room does not exist.</summary>
     public bool CloseRoom(uint appId, string roomId, string? reason)
     {
-        var room = _rooms.Find(appId, roomId);
-        if (room is null || room.Count == 0) return false;
-        foreach (var member in room.Members) KickMember(member, RoomErrorCodes.KickedByServer, reason ?? "room closed by the server");
+        var members = _rooms.List(appId, roomId);
+        if (members.Count == 0) return false;
+        foreach (var member in members) KickMember(member, RoomErrorCodes.KickedByServer, reason ?? "room closed by the server");
         return true;
     }
 
@@ -305,37 +344,29 @@ public sealed partial class RoomSignaling
 
     // ---- fan-out ------------------------------------------------------------------------
 
-    private void DeliverCustomCommand(Room room, string fromUserId, string fromUserName, string content, IReadOnlyList<string>? toUserIds)
+    private void DeliverCustomCommand(uint appId, string roomId, string fromUserId, string fromUserName, string content, IReadOnlyList<string>? toUserIds)
     {
-        var bytes = EncodedFrame.From(new Frame { Op = Ops.CustomCommand, RoomId = room.RoomId, FromUserId = fromUserId, FromUserName = fromUserName, Content = content, SendTime = NowMs });
-        if (toUserIds is { Count: > 0 })
-        {
-            foreach (var uid in toUserIds)
-            {
-                if (uid == fromUserId) continue;
-                room.Find(uid)?.Session.Queue.Enqueue(bytes, reliable: false);
-            }
-            return;
-        }
-        foreach (var m in room.Members)
-            if (m.UserId != fromUserId) m.Session.Queue.Enqueue(bytes, reliable: false);
+        if (_rooms.FindRoom(appId, roomId) is null) return; // nobody to tell: no encoding
+        var bytes = EncodedFrame.From(new Frame { Op = Ops.CustomCommand, RoomId = roomId, FromUserId = fromUserId, FromUserName = fromUserName, Content = content, SendTime = NowMs });
+        if (toUserIds is { Count: > 0 }) _rooms.SendToUsers(appId, roomId, toUserIds, bytes, Delivery.Unreliable, exceptUserId: fromUserId);
+        else _rooms.SendToRoom(appId, roomId, bytes, Delivery.Unreliable, exceptUserId: fromUserId);
     }
 
-    private long DeliverBroadcast(Room room, string fromUserId, string fromUserName, string content)
+    private long DeliverBroadcast(uint appId, string roomId, string fromUserId, string fromUserName, string content)
     {
         long id = Interlocked.Increment(ref _nextBroadcastId);
-        var bytes = EncodedFrame.From(new Frame { Op = Ops.Broadcast, RoomId = room.RoomId, FromUserId = fromUserId, FromUserName = fromUserName, Content = content, MessageId = id, SendTime = NowMs });
-        foreach (var m in room.Members)
-            if (m.UserId != fromUserId) m.Session.Queue.Enqueue(bytes, reliable: true);
+        if (_rooms.FindRoom(appId, roomId) is null) return id;
+        var bytes = EncodedFrame.From(new Frame { Op = Ops.Broadcast, RoomId = roomId, FromUserId = fromUserId, FromUserName = fromUserName, Content = content, MessageId = id, SendTime = NowMs });
+        _rooms.SendToRoom(appId, roomId, bytes, Delivery.Reliable, exceptUserId: fromUserId);
         return id;
     }
 
-    private string DeliverBarrage(Room room, string fromUserId, string fromUserName, string content)
+    private string DeliverBarrage(uint appId, string roomId, string fromUserId, string fromUserName, string content)
     {
         string id = NextBarrageId();
-        var bytes = EncodedFrame.From(new Frame { Op = Ops.Barrage, RoomId = room.RoomId, FromUserId = fromUserId, FromUserName = fromUserName, Content = content, BarrageId = id, SendTime = NowMs });
-        foreach (var m in room.Members)
-            if (m.UserId != fromUserId) m.Session.Queue.Enqueue(bytes, reliable: false);
+        if (_rooms.FindRoom(appId, roomId) is null) return id;
+        var bytes = EncodedFrame.From(new Frame { Op = Ops.Barrage, RoomId = roomId, FromUserId = fromUserId, FromUserName = fromUserName, Content = content, BarrageId = id, SendTime = NowMs });
+        _rooms.SendToRoom(appId, roomId, bytes, Delivery.Unreliable, exceptUserId: fromUserId);
         return id;
     }
 
@@ -343,8 +374,8 @@ public sealed partial class RoomSignaling
 
     private bool KickMember(RoomMember member, int errorCode, string reason)
     {
-        if (!member.Session.Rooms.TryRemove(new KeyValuePair<string, RoomMember>(member.Room.RoomId, member))) return false;
-        member.Session.Send(new Frame { Op = Ops.RoomState, RoomId = member.Room.RoomId, Reason = (int)RoomStateReason.KickOut, ErrorCode = errorCode, Error = reason, ExtendedData = reason });
+        if (!_connections.TryGet(member.Connection, out var state) || !state.Rooms.TryRemove(new KeyValuePair<string, RoomMember>(member.Room.RoomId, member))) return false;
+        member.Connection.Send(new Frame { Op = Ops.RoomState, RoomId = member.Room.RoomId, Reason = (int)RoomStateReason.KickOut, ErrorCode = errorCode, Error = reason, ExtendedData = reason });
         Leave(member, RoomLeaveReason.Kicked);
         Log.Kicked(_logger, member.Room.AppId, member.Room.RoomId, member.UserId, errorCode);
         return true;
@@ -353,51 +384,32 @@ public sealed partial class RoomSignaling
     private void Leave(RoomMember member, RoomLeaveReason reason)
     {
         var room = member.Room;
-        bool removed;
-        lock (room.Gate)
+        if (!_rooms.Leave(member, out bool closed)) return;
+        long now = NowMs;
+        foreach (var o in _observers) o.OnLogout(member, reason, now);
+        if (closed)
         {
-            removed = room.RemoveLocked(member);
+            foreach (var o in _observers) o.OnRoomClosed(room, reason, now);
         }
-        if (!removed) return;
-        PublishLogout(member, reason);
-        if (room.IsClosed)
-        {
-            _rooms.RemoveClosed(room);
-            if (_webhooks.IsEnabled(room.AppId))
-                _webhooks.Publish(room.AppId, "room_close", new JsonObject
-                {
-                    ["room_id"] = room.RoomId, ["room_seq"] = room.Seq.ToString(), ["close_reason"] = (int)reason, ["room_close_time"] = NowMs,
-                });
-        }
-        else PublishUserUpdate(room, "delete", [member.ToWire()], except: null);
-        Log.LoggedOut(_logger, room.AppId, room.RoomId, member.UserId, member.Session.Id);
+        else PublishUserUpdate(room, "delete", [member.ToWire()], exceptUserId: null);
+        Log.LoggedOut(_logger, room.AppId, room.RoomId, member.UserId, member.Connection.Id);
     }
 
-    private void PublishLogout(RoomMember member, RoomLeaveReason reason)
+    private void PublishUserUpdate(Room room, string updateType, WireUser[] users, string? exceptUserId)
     {
-        if (!_webhooks.IsEnabled(member.Room.AppId)) return;
-        _webhooks.Publish(member.Room.AppId, "room_logout", new JsonObject
-        {
-            ["room_id"] = member.Room.RoomId, ["room_seq"] = member.Room.Seq.ToString(), ["user_account"] = member.UserId, ["user_nickname"] = member.UserName,
-            ["session_id"] = member.Session.Id.ToString(), ["login_time"] = member.LoginTimeMs, ["logout_time"] = NowMs, ["reason"] = (int)reason,
-        });
-    }
-
-    private static void PublishUserUpdate(Room room, string updateType, WireUser[] users, RoomMember? except)
-    {
-        var members = room.Members;
-        if (members.Length > RoomLimits.MaxUserUpdateRoomSize) return;
+        if (room.Count > RoomLimits.MaxUserUpdateRoomSize) return;
         var bytes = EncodedFrame.From(new Frame { Op = Ops.UserUpdate, RoomId = room.RoomId, UpdateType = updateType, Users = users });
-        foreach (var m in members)
-            if (m.UserStatusNotify && !ReferenceEquals(m, except)) m.Session.Queue.Enqueue(bytes, reliable: true);
+        _rooms.SendToRoom(room.AppId, room.RoomId, bytes, Delivery.Reliable, exceptUserId, RoomAudience.StatusSubscribers);
     }
 
-    private bool TryGetSender(ClientSession session, Frame request, out RoomMember member, out Frame error)
+    private bool TryGetSender(IClientConnection session, Frame request, out RoomMember member, out Frame error)
     {
         string roomId = request.RoomId ?? "";
-        if (session.Rooms.TryGetValue(roomId, out member!)) { error = null!; return true; }
+        bool known = _connections.TryGet(session, out var state);
+        if (known && state!.Rooms.TryGetValue(roomId, out member!)) { error = null!; return true; }
+        member = null!;
         Log.NotInRoom(_logger, session.AppId, roomId, session.UserId ?? "?", request.Op ?? "");
-        error = session.Rooms.IsEmpty
+        error = !known || state!.Rooms.IsEmpty
             ? Result(request, RoomErrorCodes.NotLoggedIn, "not logged into any room", roomId)
             : Result(request, RoomErrorCodes.WrongRoom, "not logged into this room", roomId);
         return false;

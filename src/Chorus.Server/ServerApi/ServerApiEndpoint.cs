@@ -21,7 +21,7 @@ public sealed partial class ServerApiEndpoint
 
     private readonly SignatureVerifier _verifier;
     private readonly RoomSignaling _signaling;
-    private readonly RoomRegistry _rooms;
+    private readonly IRoomLifetimeManager _rooms;
     private readonly ChorusServerOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger<ServerApiEndpoint> _logger;
@@ -30,7 +30,7 @@ public sealed partial class ServerApiEndpoint
     private readonly ChatServerApi _chat;
 
     /// <summary>Creates the endpoint.</summary>
-    public ServerApiEndpoint(SignatureVerifier verifier, RoomSignaling signaling, RoomRegistry rooms, IOptions<ChorusServerOptions> options, TimeProvider time, ChatServerApi chat, ILogger<ServerApiEndpoint> logger)
+    public ServerApiEndpoint(SignatureVerifier verifier, RoomSignaling signaling, IRoomLifetimeManager rooms, IOptions<ChorusServerOptions> options, TimeProvider time, ChatServerApi chat, ILogger<ServerApiEndpoint> logger)
     {
         _chat = chat;
         _verifier = verifier;
@@ -166,7 +166,7 @@ public sealed partial class ServerApiEndpoint
         foreach (var roomId in roomIds)
         {
             if (RoomLimits.ValidateRoomId(roomId) != 0) return Fail(ServerApiCodes.BadParameter, "RoomId is empty, too long or holds a character outside the allowed set", out code, out message);
-            list.Add(new JsonObject { ["RoomId"] = roomId, ["UserCount"] = _rooms.Find(appId, roomId)?.Count ?? 0, ["AdminUserCount"] = 0 });
+            list.Add(new JsonObject { ["RoomId"] = roomId, ["UserCount"] = _rooms.Count(appId, roomId), ["AdminUserCount"] = 0 });
         }
         return Ok(new JsonObject { ["UserCountList"] = list }, out code, out message);
     }
@@ -179,12 +179,12 @@ public sealed partial class ServerApiEndpoint
         if (userIds.Count > 10) return Fail(ServerApiCodes.TooManyUsers, "UserId[] holds more than 10 users", out code, out message);
         foreach (var u in userIds)
             if (!ValidUserId(u, "UserId", out code, out message)) return null;
-        var room = _rooms.Find(appId, roomId);
+        var room = _rooms.FindRoom(appId, roomId);
         if (room is null) return Fail(ServerApiCodes.RoomNotFound, "room not found", out code, out message);
         var list = new JsonArray();
         foreach (var u in userIds)
         {
-            var m = room.Find(u);
+            var m = _rooms.Find(appId, roomId, u);
             list.Add(new JsonObject { ["UserId"] = u, ["Status"] = m is null ? 0 : 1, ["LoginTime"] = m?.LoginTimeMs ?? 0, ["UserRole"] = m is null ? 0 : 2 });
         }
         return Ok(new JsonObject { ["UserStatusList"] = list }, out code, out message);

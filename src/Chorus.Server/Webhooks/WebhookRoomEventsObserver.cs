@@ -1,0 +1,51 @@
+using System.Text.Json.Nodes;
+using Chorus.Server.Rooms;
+
+namespace Chorus.Server.Webhooks;
+
+/// <summary>Turns room events into the app's webhook callbacks (<c>room_create</c>, <c>room_login</c>, <c>room_logout</c>, <c>room_close</c>).</summary>
+public sealed class WebhookRoomEventsObserver(WebhookDispatcher webhooks) : IRoomEventsObserver
+{
+    /// <inheritdoc />
+    public void OnRoomCreated(Room room, RoomMember creator)
+    {
+        if (!webhooks.IsEnabled(room.AppId)) return;
+        webhooks.Publish(room.AppId, "room_create", new JsonObject
+        {
+            ["room_id"] = room.RoomId, ["room_seq"] = room.Seq.ToString(), ["room_create_time"] = creator.LoginTimeMs,
+            ["id_name"] = creator.UserId, ["user_account"] = creator.UserId, ["user_nickname"] = creator.UserName,
+        });
+    }
+
+    /// <inheritdoc />
+    public void OnLogin(RoomMember member)
+    {
+        if (!webhooks.IsEnabled(member.Room.AppId)) return;
+        webhooks.Publish(member.Room.AppId, "room_login", new JsonObject
+        {
+            ["room_id"] = member.Room.RoomId, ["room_seq"] = member.Room.Seq.ToString(), ["user_account"] = member.UserId, ["user_nickname"] = member.UserName,
+            ["session_id"] = member.Connection.Id.ToString(), ["login_time"] = member.LoginTimeMs,
+        });
+    }
+
+    /// <inheritdoc />
+    public void OnLogout(RoomMember member, RoomLeaveReason reason, long logoutTimeMs)
+    {
+        if (!webhooks.IsEnabled(member.Room.AppId)) return;
+        webhooks.Publish(member.Room.AppId, "room_logout", new JsonObject
+        {
+            ["room_id"] = member.Room.RoomId, ["room_seq"] = member.Room.Seq.ToString(), ["user_account"] = member.UserId, ["user_nickname"] = member.UserName,
+            ["session_id"] = member.Connection.Id.ToString(), ["login_time"] = member.LoginTimeMs, ["logout_time"] = logoutTimeMs, ["reason"] = (int)reason,
+        });
+    }
+
+    /// <inheritdoc />
+    public void OnRoomClosed(Room room, RoomLeaveReason reason, long closeTimeMs)
+    {
+        if (!webhooks.IsEnabled(room.AppId)) return;
+        webhooks.Publish(room.AppId, "room_close", new JsonObject
+        {
+            ["room_id"] = room.RoomId, ["room_seq"] = room.Seq.ToString(), ["close_reason"] = (int)reason, ["room_close_time"] = closeTimeMs,
+        });
+    }
+}
