@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using Chorus.Server.Auth;
 using Chorus.Server.Hosting;
+using Chorus.Storage.Sqlite;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.AspNetCore.Hosting;
@@ -64,6 +65,7 @@ internal static class ServeCommand
             await using var app = ChorusServerApp.Create(configArgs, builder =>
             {
                 builder.Configuration.AddInMemoryCollection(settings);
+                builder.Services.AddSqliteStore(); // the chat and nonce stores: SQLite files in the data directory
                 // Logs go to stderr so that stdout carries only the lines scripts read (url, appId...).
                 builder.Services.Configure<ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
                 // A failed start is reported below in one line; the host's own report of it is a stack trace.

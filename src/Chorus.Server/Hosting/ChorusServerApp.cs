@@ -1,7 +1,6 @@
 using Chorus.Server.Auth;
 using Chorus.Server.Chat;
 using Chorus.Storage;
-using Chorus.Storage.Sqlite;
 using Chorus.Server.Gateway;
 using Chorus.Server.Rooms;
 using Chorus.Server.ServerApi;
@@ -36,14 +35,22 @@ public static class ChorusServerApp
 
     /// <summary>
     /// Creates the application. Settings come from appsettings.json, environment variables (<c>Chorus__Apps__0__AppId</c>)
-    /// and the command line, the ASP.NET Core way; <paramref name="configure"/> may add more before the build.
+    /// and the command line, the ASP.NET Core way; <paramref name="configure"/> may add more before the build, and must
+    /// register the stores (<see cref="IChatStore"/> and <see cref="ISignatureNonceStore"/>), e.g. with
+    /// <c>services.AddSqliteStore()</c> from Chorus.Storage.Sqlite, which is what <c>chorus serve</c> does. A store opens
+    /// its files in <see cref="IStorageLocation.DataDirectory"/> only after <see cref="IStorageLocation.Acquire"/> took the
+    /// data directory's lock.
     /// </summary>
+    /// <exception cref="InvalidOperationException">No store was registered.</exception>
     public static WebApplication Create(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
         var builder = WebApplication.CreateSlimBuilder(args);
         builder.Configuration.Sources.Insert(0, new MemoryConfigurationSource { InitialData = DefaultLogLevels });
         builder.Services.AddChorusServer(builder.Configuration.GetSection(ChorusServerOptions.SectionName));
         configure?.Invoke(builder);
+        foreach (var store in new[] { typeof(IChatStore), typeof(ISignatureNonceStore) })
+            if (!builder.Services.Any(d => d.ServiceType == store))
+                throw new InvalidOperationException($"no {store.Name} is registered: call services.AddSqliteStore() (Chorus.Storage.Sqlite), or register another store, in configure");
 
         var app = builder.Build();
         app.Lifetime.ApplicationStopping.Register(() => app.Services.GetRequiredService<WebSocketGateway>().CloseAll());
@@ -63,12 +70,7 @@ public static class ChorusServerApp
         services.AddHostedService<DataDirectoryLockService>();
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<AppRegistry>();
-        services.AddSingleton<ISignatureNonceStore>(sp =>
-        {
-            var options = sp.GetRequiredService<IOptions<ChorusServerOptions>>().Value;
-            sp.GetRequiredService<DataDirectoryLock>().Acquire();
-            return new SqliteSignatureNonceStore(Path.Combine(options.DataDirectory, SqliteSignatureNonceStore.DefaultFileName), sp.GetRequiredService<TimeProvider>());
-        });
+        services.AddSingleton<IStorageLocation>(sp => sp.GetRequiredService<DataDirectoryLock>());
         services.AddSingleton<SignatureVerifier>();
         services.AddSingleton<RoomRegistry>();
         services.AddSingleton<IRoomLifetimeManager, InProcessRoomLifetimeManager>();
@@ -82,12 +84,6 @@ public static class ChorusServerApp
         services.AddSingleton<ChatServerApi>();
         services.AddHostedService<RoomMaintenanceService>();
         services.AddSingleton<MessageIdGenerator>();
-        services.AddSingleton<IChatStore>(sp =>
-        {
-            var options = sp.GetRequiredService<IOptions<ChorusServerOptions>>().Value;
-            sp.GetRequiredService<DataDirectoryLock>().Acquire();
-            return new SqliteChatStore(Path.Combine(options.DataDirectory, options.DatabaseFileName), sp.GetRequiredService<MessageIdGenerator>(), sp.GetRequiredService<TimeProvider>());
-        });
         services.AddSingleton<ChatUserRegistry>();
         services.AddSingleton<ChatRoomRegistry>();
         services.AddSingleton<ChatValidator>();

@@ -1,3 +1,4 @@
+using Chorus.Storage;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
@@ -32,9 +33,10 @@ public sealed class DataDirectoryLockedException : IOException
 /// An exclusive OS lock on <c>chorus.lock</c> in the data directory (a <see cref="FileStream"/> opened with
 /// <see cref="FileShare.None"/>: <c>flock</c> on Unix, a sharing lock on Windows), held for the server's lifetime so
 /// that two servers never share one data directory. The OS releases it when the process ends, however it ends, so a
-/// crashed server never blocks the next start. Taken before any file of the data directory is opened.
+/// crashed server never blocks the next start. Taken before any file of the data directory is opened: it is the
+/// server's <see cref="IStorageLocation"/>, which stores call before they open their files.
 /// </summary>
-public sealed class DataDirectoryLock : IDisposable
+public sealed class DataDirectoryLock : IStorageLocation, IDisposable
 {
     /// <summary>The lock file's name inside the data directory.</summary>
     public const string FileName = "chorus.lock";
@@ -48,7 +50,14 @@ public sealed class DataDirectoryLock : IDisposable
     public DataDirectoryLock(IOptions<ChorusServerOptions> options)
     {
         _directory = options.Value.DataDirectory;
+        ChatDatabaseFileName = options.Value.DatabaseFileName;
     }
+
+    /// <inheritdoc />
+    public string DataDirectory => _directory;
+
+    /// <inheritdoc />
+    public string ChatDatabaseFileName { get; }
 
     /// <summary>The lock file's path.</summary>
     public string LockPath => Path.Combine(_directory, FileName);

@@ -4,6 +4,7 @@ using System.Text.Json;
 using Chorus.Client;
 using Chorus.Protocol;
 using Chorus.Server.Hosting;
+using Chorus.Storage.Sqlite;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
@@ -53,6 +54,7 @@ public sealed class TestServer : IAsyncDisposable
         var app = ChorusServerApp.Create([], builder =>
         {
             builder.Configuration.AddInMemoryCollection(config);
+            builder.Services.AddSqliteStore();
             builder.WebHost.UseUrls("http://127.0.0.1:0");
             builder.Logging.SetMinimumLevel(LogLevel.Warning);
             configure?.Invoke(builder);
