@@ -1,0 +1,59 @@
+using Chorus.IntegrationTests.Infrastructure;
+using Chorus.Server.Hosting;
+using Chorus.Storage;
+using Chorus.Storage.Sqlite;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Chorus.IntegrationTests;
+
+/// <summary>Storage is registered by the host (AddSqliteStore), not by the server, which knows no database.</summary>
+public sealed class StorageRegistrationTests
+{
+    [Fact]
+    public void The_server_assembly_references_no_database()
+    {
+        var references = typeof(ChorusServerApp).Assembly.GetReferencedAssemblies().Select(a => a.Name).ToList();
+        Assert.Contains("Chorus.Storage", references);
+        Assert.DoesNotContain("Chorus.Storage.Sqlite", references);
+        Assert.DoesNotContain(references, r => r!.Contains("Sqlite", StringComparison.OrdinalIgnoreCase));
+    }
+
+    [Fact]
+    public void A_host_that_registers_no_store_is_refused_with_what_to_call()
+    {
+        var ex = Assert.Throws<InvalidOperationException>(() => ChorusServerApp.Create([]));
+        Assert.Contains("IChatStore", ex.Message);
+        Assert.Contains("AddSqliteStore()", ex.Message);
+    }
+
+    [Fact]
+    public async Task AddSqliteStore_takes_the_data_directory_lock_before_it_opens_a_file()
+    {
+        string data = TestServer.NewDataDirectory();
+        try
+        {
+            await using var app = ChorusServerApp.Create([], b =>
+            {
+                b.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Chorus:DataDirectory"] = data, ["Chorus:DatabaseFileName"] = "other.db" });
+                b.Services.AddSqliteStore();
+            });
+            Assert.False(Directory.Exists(data)); // nothing opened yet
+            var store = app.Services.GetRequiredService<IChatStore>();
+            Assert.IsType<SqliteChatStore>(store);
+            Assert.True(File.Exists(Path.Combine(data, DataDirectoryLock.FileName)));
+            Assert.True(File.Exists(Path.Combine(data, "other.db")));
+            // the lock is held by this process: a second lock on the directory is refused
+            var second = new DataDirectoryLock(Microsoft.Extensions.Options.Options.Create(new ChorusServerOptions { DataDirectory = data }));
+            Assert.IsType<SqliteSignatureNonceStore>(app.Services.GetRequiredService<ISignatureNonceStore>());
+            Assert.True(File.Exists(Path.Combine(data, SqliteSignatureNonceStore.DefaultFileName)));
+            if (!OperatingSystem.IsWindows()) // flock is per open file description on Unix: a second open in one process is refused too
+                Assert.Throws<DataDirectoryLockedException>(second.Acquire);
+            second.Dispose();
+        }
+        finally
+        {
+            try { Directory.Delete(data, recursive: true); } catch (IOException) { }
+        }
+    }
+}
