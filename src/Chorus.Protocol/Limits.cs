@@ -74,9 +74,13 @@ public static class RoomLimits
     }
 
     /// <summary>
-    /// Characters no ID may hold: controls (Cc), format characters (Cf: zero-width spaces and joiners U+200B–U+200F,
-    /// bidirectional embeddings, overrides and isolates U+202A–U+202E and U+2066–U+2069, the BOM U+FEFF, soft hyphen,
-    /// tag characters and the like), line and paragraph separators (Zl, Zp), and noncharacters.
+    /// Characters no ID may hold, because they are invisible or look like something else: controls (Cc), format
+    /// characters (Cf: zero-width spaces and joiners U+200B–U+200F, bidirectional embeddings, overrides and isolates
+    /// U+202A–U+202E and U+2066–U+2069, the BOM U+FEFF, soft hyphen, tag characters and the like), line and paragraph
+    /// separators (Zl, Zp), spaces other than U+0020 (Zs: no-break, en, em, ideographic...), noncharacters, and the rest
+    /// of Unicode's default-ignorable code points (the combining grapheme joiner U+034F, variation selectors U+FE00–U+FE0F
+    /// and U+E0100–U+E01EF, Hangul fillers U+115F, U+1160, U+3164, U+FFA0, Mongolian variation selectors and others).
+    /// IDs are compared by code point: Chorus does not normalize them (a precomposed "í" and "i" + U+0301 are two IDs).
     /// </summary>
     public static bool IsForbiddenIdRune(Rune rune)
     {
@@ -86,8 +90,16 @@ public static class RoomLimits
             or System.Globalization.UnicodeCategory.Surrogate)
             return true;
         int v = rune.Value;
-        return (v >= 0xFDD0 && v <= 0xFDEF) || (v & 0xFFFE) == 0xFFFE; // noncharacters
+        if (category == System.Globalization.UnicodeCategory.SpaceSeparator && v != 0x20) return true;
+        if ((v >= 0xFDD0 && v <= 0xFDEF) || (v & 0xFFFE) == 0xFFFE) return true; // noncharacters
+        return IsDefaultIgnorable(v);
     }
+
+    /// <summary>Unicode's Default_Ignorable_Code_Point ranges that are not already format characters (DerivedCoreProperties).</summary>
+    private static bool IsDefaultIgnorable(int v) =>
+        v == 0x034F || v == 0x115F || v == 0x1160 || v == 0x17B4 || v == 0x17B5 || (v >= 0x180B && v <= 0x180F)
+        || (v >= 0x2060 && v <= 0x206F) || v == 0x3164 || (v >= 0xFE00 && v <= 0xFE0F) || v == 0xFFA0 || (v >= 0xFFF0 && v <= 0xFFF8)
+        || (v >= 0x1BCA0 && v <= 0x1BCA3) || (v >= 0x1D173 && v <= 0x1D17A) || (v >= 0xE0000 && v <= 0xE0FFF);
 
     /// <summary>Checks message content: 1–1024 UTF-8 bytes.</summary>
     /// <returns>0 when valid, else 1009001 (empty) or 1009002 (too long).</returns>

@@ -67,6 +67,8 @@ public class CliExitCodeTests
             ("a port setting out of range", ["--Chorus:Port=70000"], "Chorus:Port must be from 0 to 65535"),
             ("a setting under a value", ["--Chorus:MaxFrameBytes:Limit=5"], "Chorus:MaxFrameBytes:Limit: unknown setting"),
             ("a value the validator refuses (one under the limit)", ["--Chorus:MaxFrameBytes=2047"], "Chorus:MaxFrameBytes must be between 2048 and 1048576"),
+            ("a database outside the locked data directory", ["--Chorus:DatabaseFileName=../other/chorus.db"], "Chorus:DatabaseFileName must be a plain file name inside DataDirectory"),
+            ("an absolute database path", ["--Chorus:DatabaseFileName=/tmp/chorus.db"], "Chorus:DatabaseFileName must be a plain file name inside DataDirectory"),
             ("an option planned for later", ["--redis", "x"], "unknown option '--redis'"),
             ("an unknown flag", ["--verbose"], "unknown option '--verbose'"),
             ("a stray argument", ["now"], "unexpected argument 'now'"),

@@ -29,6 +29,9 @@ public class CliTests
         // The longest lifetime is 2^31-1 s: at the limit a token that verifies, one over refused (it would overflow the expiry).
         var longest = await CliProcess.RunAsync("token", "--app-id", "1", "--secret", TestServer.SecretA, "--user", "alice", "--expire", "2147483647");
         Assert.Equal(0, longest.ExitCode);
+        Assert.Contains("warning: a lifetime over 86400 s (24 h) is refused by a server with the default Chorus:MaxTokenLifetime", longest.Stderr);
+        var day = await CliProcess.RunAsync("token", "--app-id", "1", "--secret", TestServer.SecretA, "--user", "alice", "--expire", "86400");
+        Assert.Equal((0, ""), (day.ExitCode, day.Stderr));
         Assert.Equal(Token04Status.Valid, Token04.Verify(longest.Stdout.Trim(), 1, "alice", TestServer.SecretA, DateTimeOffset.UtcNow).Status);
         var tooLong = await CliProcess.RunAsync("token", "--app-id", "1", "--secret", TestServer.SecretA, "--user", "alice", "--expire", "2147483648");
         Assert.Equal(2, tooLong.ExitCode);

@@ -56,6 +56,21 @@ public class FloodTests
     }
 
     [Fact]
+    public async Task AppIds_the_server_does_not_host_share_one_frame_counter()
+    {
+        // Made-up AppIds must not each get a counter of their own (an attacker could grow the table without bound):
+        // they share one, which a hosted app does not share.
+        await using var server = await TestServer.StartAsync(new Dictionary<string, string?> { ["Chorus:FramesPerAppPerSecond"] = "20" });
+        await using var made1 = await RawSocket.ConnectAsync(server.Url, 424242);
+        await using var made2 = await RawSocket.ConnectAsync(server.Url, 434343);
+        await using var hosted = await RawSocket.ConnectAsync(server.Url, TestServer.AppA);
+        for (int i = 1; i <= 10; i++) Assert.Equal("pong", (await made1.RequestOrPongAsync(i)).GetProperty("op").GetString());
+        for (int i = 1; i <= 10; i++) Assert.Equal("pong", (await made2.RequestOrPongAsync(i)).GetProperty("op").GetString());
+        Assert.Equal(RoomErrorCodes.TooManyRequests, (await made2.RequestOrPongAsync(11)).GetProperty("errorCode").GetInt32());
+        Assert.Equal("pong", (await hosted.RequestOrPongAsync(1)).GetProperty("op").GetString());
+    }
+
+    [Fact]
     public async Task Login_attempts_per_connection_are_limited()
     {
         await using var server = await TestServer.StartAsync(new Dictionary<string, string?> { ["Chorus:LoginAttemptsPerConnectionPerMinute"] = "3" });

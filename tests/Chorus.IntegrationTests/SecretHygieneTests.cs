@@ -170,6 +170,32 @@ public class SecretHygieneTests
         }
     }
 
+    [Fact]
+    public async Task A_client_chosen_op_reaches_logs_and_answers_without_control_characters()
+    {
+        var logs = new ConcurrentQueue<string>();
+        await using var server = await TestServer.StartAsync(configure: builder =>
+        {
+            builder.Logging.SetMinimumLevel(LogLevel.Information);
+            builder.Logging.AddProvider(new CapturingLoggerProvider(logs, withCategory: true));
+        });
+        await using var raw = await RawSocket.ConnectAsync(server.Url, TestServer.AppA);
+        // an oversized frame whose op forges a log line and carries a terminal escape
+        string op = "x\\ninfo: Chorus.Server.Auth[1]\\u001b[2J"; // JSON escapes: a real newline and ESC once parsed
+        string frame = "{\"op\":\"" + op + "\",\"rid\":5,\"pad\":\"" + new string('a', 17_000) + "\"}";
+        var answer = await raw.RequestAsync(frame);
+        Assert.Equal(RoomErrorCodes.FrameTooLarge, answer.GetProperty("errorCode").GetInt32());
+        string error = answer.GetProperty("error").GetString()!;
+        Assert.Contains("'x?info: Chorus.Server.Auth[1]?[2...'", error, StringComparison.Ordinal);
+
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (!logs.Any(l => l.Contains("over the frame limit", StringComparison.Ordinal)) && DateTime.UtcNow < deadline) await Task.Delay(20, Ct);
+        string line = Assert.Single(logs, l => l.Contains("over the frame limit", StringComparison.Ordinal));
+        Assert.Contains("'x?info: Chorus.Server.Auth[1]?[2...'", line, StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', line.TrimEnd());
+        Assert.DoesNotContain('\u001b', line);
+    }
+
     private static int Occurrences(string text, string part)
     {
         int count = 0;

@@ -143,14 +143,39 @@ public class TokenSecurityTests
             await using var raw = await RawSocket.ConnectAsync(server.Url, TestServer.AppA);
             Assert.Equal(RoomErrorCodes.TokenInvalid, Code(await raw.RequestAsync(RoomLogin("u1", "04guess" + i))));
         }
-        // ...the next login from this address is refused unchecked, even with a good token, for rooms, chat and any app.
+        // ...after that, from this address, for rooms, chat and any app: anything but a token that verifies in the
+        // authenticated (GCM) form gets 1000004, uncounted: junk, an expired genuine token, another user's token.
         await using var next = await RawSocket.ConnectAsync(server.Url, TestServer.AppA);
-        var blocked = await next.RequestAsync(RoomLogin("u1", server.Token("u1")));
+        var blocked = await next.RequestAsync(RoomLogin("u1", "04guess-again"));
         Assert.Equal(RoomErrorCodes.TooManyLoginAttempts, Code(blocked));
         Assert.Equal("too many failed logins from this address or for this app; retry later", blocked.GetProperty("error").GetString());
-        Assert.Equal(RoomErrorCodes.TooManyLoginAttempts, Code(await next.RequestAsync(ChatLogin("u1", server.Token("u1")))));
+        Assert.Equal(RoomErrorCodes.TooManyLoginAttempts, Code(await next.RequestAsync(ChatLogin("u1", "04guess-again"))));
+        Assert.Equal(RoomErrorCodes.TooManyLoginAttempts, Code(await next.RequestAsync(RoomLogin("u1",
+            Token04.Generate(TestServer.AppA, "u1", TestServer.SecretA, 60, now: DateTimeOffset.UtcNow.AddMinutes(-2))))));
+        Assert.Equal(RoomErrorCodes.TooManyLoginAttempts, Code(await next.RequestAsync(RoomLogin("u1", server.Token("u2")))));
         await using var appB = await RawSocket.ConnectAsync(server.Url, TestServer.AppB);
-        Assert.Equal(RoomErrorCodes.TooManyLoginAttempts, Code(await appB.RequestAsync(RoomLogin("u1", server.Token("u1", TestServer.AppB)))));
+        Assert.Equal(RoomErrorCodes.TooManyLoginAttempts, Code(await appB.RequestAsync(RoomLogin("u1", "04guess-b"))));
+
+        // A real user behind the same address is not locked out: a genuine token still gets in, room and chat alike.
+        Assert.Equal(0, Code(await next.RequestAsync(RoomLogin("u1", server.Token("u1")))));
+        Assert.Equal(0, Code(await next.RequestAsync(ChatLogin("u1", server.Token("u1")))));
+        Assert.Equal(0, Code(await appB.RequestAsync(RoomLogin("u1", server.Token("u1", TestServer.AppB)))));
+    }
+
+    [Fact]
+    public async Task A_legacy_cbc_token_is_not_decrypted_while_logins_are_throttled()
+    {
+        await using var server = await TestServer.StartAsync(new Dictionary<string, string?>
+        {
+            ["Chorus:FailedLoginsPerAddressPerMinute"] = "2", ["Chorus:Apps:0:AllowLegacyCbcTokens"] = "true",
+        });
+        string cbc = CbcToken("u1");
+        await using var raw = await RawSocket.ConnectAsync(server.Url, TestServer.AppA);
+        for (int i = 0; i < 2; i++) Assert.Equal(RoomErrorCodes.TokenInvalid, Code(await raw.RequestAsync(RoomLogin("u1", "04guess" + i))));
+        // CBC is what a padding-oracle attack needs decrypted, so a throttled address gets no CBC decryption at all...
+        Assert.Equal(RoomErrorCodes.TooManyLoginAttempts, Code(await raw.RequestAsync(RoomLogin("u1", cbc))));
+        // ...while a GCM token still verifies.
+        Assert.Equal(0, Code(await raw.RequestAsync(RoomLogin("u1", server.Token("u1")))));
     }
 
     [Fact]
@@ -166,7 +191,8 @@ public class TokenSecurityTests
         await using (var other = await RawSocket.ConnectAsync(server.Url, TestServer.AppA))
             Assert.Equal(RoomErrorCodes.TokenInvalid, Code(await other.RequestAsync(RoomLogin("u2", server.Token("u3")))));
         await using var fresh = await RawSocket.ConnectAsync(server.Url, TestServer.AppA);
-        Assert.Equal(RoomErrorCodes.TooManyLoginAttempts, Code(await fresh.RequestAsync(RoomLogin("u1", server.Token("u1")))));
+        Assert.Equal(RoomErrorCodes.TooManyLoginAttempts, Code(await fresh.RequestAsync(RoomLogin("u1", server.Token("u3")))));
+        Assert.Equal(0, Code(await fresh.RequestAsync(RoomLogin("u1", server.Token("u1")))));
         // another app is not affected
         await using var appB = await RawSocket.ConnectAsync(server.Url, TestServer.AppB);
         Assert.Equal(0, Code(await appB.RequestAsync(RoomLogin("u1", server.Token("u1", TestServer.AppB)))));

@@ -48,7 +48,10 @@ public class LimitsAndSignatureTests
     public static TheoryData<int> ForbiddenIdCharacters()
     {
         var data = new TheoryData<int>();
-        foreach (int c in new[] { 0x00, 0x1F, 0x7F, 0x85, 0x9F, 0xAD, 0x061C, 0x180E, 0x2028, 0x2029, 0x2060, 0x2064, 0xFEFF, 0xFFF9, 0xFFFB, 0xFFFE, 0xFFFF, 0xFDD0, 0xE0001, 0xE007F, 0x1FFFE })
+        foreach (int c in new[] { 0x00, 0x1F, 0x7F, 0x85, 0x9F, 0xAD, 0x061C, 0x180E, 0x2028, 0x2029, 0x2060, 0x2064, 0xFEFF, 0xFFF9, 0xFFFB, 0xFFFE, 0xFFFF, 0xFDD0, 0xE0001, 0xE007F, 0x1FFFE,
+            // default-ignorable code points that are not format characters, and spaces other than U+0020 (the review's look-alikes)
+            0x034F, 0x115F, 0x1160, 0x17B4, 0x180B, 0x3164, 0xFE00, 0xFE0F, 0xFFA0, 0xE0100, 0xE01EF,
+            0x00A0, 0x1680, 0x2000, 0x200A, 0x202F, 0x205F, 0x3000 })
             data.Add(c);
         for (int c = 0x200B; c <= 0x200F; c++) data.Add(c);
         for (int c = 0x202A; c <= 0x202E; c++) data.Add(c);
@@ -77,6 +80,8 @@ public class LimitsAndSignatureTests
     [InlineData("مستخدم")]      // right-to-left letters are fine; only the invisible controls are not
     [InlineData("user 😀")]     // a surrogate pair
     [InlineData("a-b_c.d@e")]
+    [InlineData("नमस्ते")]       // combining marks of a script are letters' parts, not invisible fillers
+    [InlineData("ali\u0301ce")] // a combining accent is visible; IDs are compared by code point, not normalized
     public void UserId_with_visible_characters_of_any_script_is_valid(string userId) =>
         Assert.Equal(0, RoomLimits.ValidateUserId(userId));
 

@@ -6,6 +6,9 @@ namespace Chorus.Cli.Commands;
 /// <summary><c>chorus token --app-id ID --secret S --user U [--room R] [--expire SECONDS]</c></summary>
 internal static class TokenCommand
 {
+    /// <summary>The server's default <c>Chorus:MaxTokenLifetime</c> (24 h), in seconds.</summary>
+    private const long DefaultServerMaxLifetimeSeconds = 24 * 3600;
+
     public static Command Create()
     {
         var appId = new Option<uint>("--app-id") { Description = "AppId.", Required = true }.InRange(1, uint.MaxValue);
@@ -19,6 +22,9 @@ internal static class TokenCommand
             try
             {
                 string? r = parse.GetValue(room);
+                long lifetime = parse.GetValue(expire);
+                if (lifetime > DefaultServerMaxLifetimeSeconds)
+                    Console.Error.WriteLine($"chorus token: warning: a lifetime over {DefaultServerMaxLifetimeSeconds} s (24 h) is refused by a server with the default Chorus:MaxTokenLifetime");
                 Console.Out.WriteLine(Token04.Generate(parse.GetValue(appId), parse.GetValue(user)!, parse.GetValue(secret)!, parse.GetValue(expire),
                     r is null ? null : RoomPayload.Create(r)));
                 return 0;

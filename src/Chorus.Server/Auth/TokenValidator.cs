@@ -30,7 +30,8 @@ public enum TokenOutcome
     Expired,
     /// <summary>Anything else: one answer, whatever failed (the reason is logged only).</summary>
     Refused,
-    /// <summary>Too many refused tokens lately from this address or for this app; the token was not looked at.</summary>
+    /// <summary>Too many refused tokens lately from this address or for this app, and this token did not verify in its
+    /// authenticated (GCM) form; it was not counted.</summary>
     Throttled,
 }
 
@@ -45,7 +46,8 @@ public readonly record struct TokenCheck(TokenOutcome Outcome, Token04Claims? Cl
 /// (the detail goes to the log), no sooner than <see cref="ChorusServerOptions.TokenRefusalDelay"/> after the check
 /// began; <see cref="TokenOutcome.Expired"/> is told only for a genuine token (as ZEGO does), which needs the secret to
 /// make. Refusals are counted per source address and per app; past <see cref="ChorusServerOptions.FailedLoginsPerAddressPerMinute"/>
-/// or <see cref="ChorusServerOptions.FailedLoginsPerAppPerMinute"/> tokens are not looked at (<see cref="TokenOutcome.Throttled"/>).
+/// or <see cref="ChorusServerOptions.FailedLoginsPerAppPerMinute"/> only a token that verifies in the authenticated GCM form
+/// gets in, and every other one gets <see cref="TokenOutcome.Throttled"/> (so a flood of junk cannot lock out real users).
 /// Legacy CBC tokens are decrypted only for apps with <see cref="AppOptions.AllowLegacyCbcTokens"/>.
 /// </summary>
 public sealed partial class TokenValidator
@@ -57,6 +59,7 @@ public sealed partial class TokenValidator
     private readonly ConcurrentDictionary<IPAddress, SlidingWindowLimiter> _failuresByAddress = new();
     private readonly ConcurrentDictionary<uint, SlidingWindowLimiter> _failuresByApp = new();
     private long _nextSweepTicks;
+    private long _nextThrottleLogTicks;
 
     /// <summary>Creates the validator.</summary>
     public TokenValidator(AppRegistry apps, IOptions<ChorusServerOptions> options, TimeProvider time, ILogger<TokenValidator> logger)
@@ -80,24 +83,30 @@ public sealed partial class TokenValidator
         bool knownApp = _apps.TryGet(appId, out var app);
         uint appKey = knownApp ? appId : 0; // unknown AppIds share one counter, so they cannot grow the table
 
+        // Past a failure limit, a token is still checked, but only in the authenticated (GCM) form: one that verifies
+        // needed the secret to make, so it gets in, and a flood of junk from many addresses cannot lock out the app's
+        // real users. Anything else (CBC included: its decryption is what an oracle attack needs) gets the throttled
+        // answer, uncounted.
+        bool throttled = IsFull(_failuresByAddress, address, now) || IsFull(_failuresByApp, appKey, now);
+        var check = knownApp
+            ? Token04.Verify(token, appId, userId, app.ServerSecret, now, use is TokenUse.RoomLogin or TokenUse.RoomRenew ? roomId : null, new Token04Policy
+            {
+                AllowLegacyCbc = app.AllowLegacyCbcTokens && !throttled,
+                MaxLifetime = _options.MaxTokenLifetime,
+                ClockSkew = _options.TokenClockSkew,
+                RefuseRoomPayload = use is TokenUse.ChatLogin or TokenUse.ChatRenew,
+            })
+            : new Token04Verification(Token04Status.Invalid, null, "unknown AppId");
+        if (check.Status == Token04Status.Valid) return new(TokenOutcome.Valid, check.Claims);
+
         TokenCheck result;
-        if (IsFull(_failuresByAddress, address, now) || IsFull(_failuresByApp, appKey, now))
+        if (throttled)
         {
-            Log.Throttled(_logger, appId, use, userId, address.ToString());
+            if (ShouldLogThrottle(now)) Log.Throttled(_logger, appId, use, userId, address.ToString());
             result = new(TokenOutcome.Throttled, null);
         }
         else
         {
-            var check = knownApp
-                ? Token04.Verify(token, appId, userId, app.ServerSecret, now, use is TokenUse.RoomLogin or TokenUse.RoomRenew ? roomId : null, new Token04Policy
-                {
-                    AllowLegacyCbc = app.AllowLegacyCbcTokens,
-                    MaxLifetime = _options.MaxTokenLifetime,
-                    ClockSkew = _options.TokenClockSkew,
-                    RefuseRoomPayload = use is TokenUse.ChatLogin or TokenUse.ChatRenew,
-                })
-                : new Token04Verification(Token04Status.Invalid, null, "unknown AppId");
-            if (check.Status == Token04Status.Valid) return new(TokenOutcome.Valid, check.Claims);
             Log.Refused(_logger, appId, use, userId, roomId ?? "", address.ToString(), check.Reason);
             if (check.Status == Token04Status.Expired)
             {
@@ -129,6 +138,13 @@ public sealed partial class TokenValidator
         return new IPAddress(bytes);
     }
 
+    /// <summary>Throttled attempts are logged at most once every 10 s, so a flood of junk does not become a flood of log lines.</summary>
+    private bool ShouldLogThrottle(DateTimeOffset now)
+    {
+        long ticks = now.UtcTicks, next = Interlocked.Read(ref _nextThrottleLogTicks);
+        return ticks >= next && Interlocked.CompareExchange(ref _nextThrottleLogTicks, ticks + 10 * TimeSpan.TicksPerSecond, next) == next;
+    }
+
     private static bool IsFull<TKey>(ConcurrentDictionary<TKey, SlidingWindowLimiter> table, TKey key, DateTimeOffset now) where TKey : notnull =>
         table.TryGetValue(key, out var limiter) && limiter.IsFull(now);
 
@@ -148,7 +164,7 @@ public sealed partial class TokenValidator
         [LoggerMessage(2201, LogLevel.Information, "App {AppId}: {Use} of {UserId} (room '{RoomId}') from {Address} refused: {Reason}")]
         public static partial void Refused(ILogger logger, uint appId, TokenUse use, string userId, string roomId, string address, string reason);
 
-        [LoggerMessage(2202, LogLevel.Warning, "App {AppId}: {Use} of {UserId} from {Address} refused unchecked: too many refused tokens from this address or for this app in the last minute")]
+        [LoggerMessage(2202, LogLevel.Warning, "App {AppId}: {Use} of {UserId} from {Address} throttled: too many refused tokens from this address or for this app in the last minute (logged once per 10 s)")]
         public static partial void Throttled(ILogger logger, uint appId, TokenUse use, string userId, string address);
     }
 }

@@ -15,6 +15,7 @@ namespace Chorus.Server.Gateway;
 public sealed partial class FloodGuard
 {
     private readonly ChorusServerOptions _options;
+    private readonly AppRegistry _apps;
     private readonly TimeProvider _time;
     private readonly ILogger<FloodGuard> _logger;
     private readonly ConcurrentDictionary<IPAddress, SlidingWindowLimiter> _connectionsByIp = new();
@@ -22,17 +23,19 @@ public sealed partial class FloodGuard
     private long _nextSweepTicks;
 
     /// <summary>Creates the guard.</summary>
-    public FloodGuard(IOptions<ChorusServerOptions> options, TimeProvider time, ILogger<FloodGuard> logger)
+    public FloodGuard(IOptions<ChorusServerOptions> options, AppRegistry apps, TimeProvider time, ILogger<FloodGuard> logger)
     {
         _options = options.Value;
+        _apps = apps;
         _time = time;
         _logger = logger;
     }
 
-    /// <summary>Whether a new connection from <paramref name="address"/> may be accepted now.</summary>
+    /// <summary>Whether a new connection from <paramref name="address"/> may be accepted now (IPv6 counted per /64,
+    /// one host's usual share, so a host cannot step around the limit by changing its low address bits).</summary>
     public bool AllowConnection(IPAddress? address)
     {
-        address ??= IPAddress.None;
+        address = TokenValidator.AddressKey(address?.ToString());
         var now = _time.GetUtcNow();
         SweepIdleAddresses(now);
         bool allowed = _connectionsByIp.GetOrAdd(address, _ => new SlidingWindowLimiter(_options.ConnectionsPerIpPerSecond, TimeSpan.FromSeconds(1))).TryAcquire(now);
@@ -61,7 +64,9 @@ public sealed partial class FloodGuard
         }
         if (!session.FrameLimit!.TryAcquire(now))
             return (RoomErrorCodes.TooManyRequests, $"a connection may send at most {_options.FramesPerConnectionPerSecond} frames per second");
-        if (!_framesByApp.GetOrAdd(session.AppId, _ => new SlidingWindowLimiter(_options.FramesPerAppPerSecond, TimeSpan.FromSeconds(1))).TryAcquire(now))
+        // AppIds the server does not host share one counter, so made-up AppIds cannot grow the table.
+        uint appKey = _apps.TryGet(session.AppId, out _) ? session.AppId : 0;
+        if (!_framesByApp.GetOrAdd(appKey, _ => new SlidingWindowLimiter(_options.FramesPerAppPerSecond, TimeSpan.FromSeconds(1))).TryAcquire(now))
             return (RoomErrorCodes.TooManyRequests, $"this app's connections may send at most {_options.FramesPerAppPerSecond} frames per second");
         if (op is Protocol.Ops.Login or Protocol.Ops.ChatLogin && !session.LoginLimit!.TryAcquire(now))
         {

@@ -325,7 +325,18 @@ public sealed partial class WebSocketGateway
         return (rid, op, roomId is not null && RoomLimits.ValidateRoomId(roomId) == 0 ? roomId : null);
     }
 
-    private static string Truncate(string? s) => s is null ? "" : s.Length <= 32 ? s : s[..32] + "...";
+    /// <summary>A client-chosen string made safe for a log line or an error text: at most 32 characters, and every
+    /// control or format character (a newline, an escape sequence, a direction override) shown as '?'.</summary>
+    internal static string Truncate(string? s)
+    {
+        if (s is null) return "";
+        string cut = s.Length <= 32 ? s : s[..32] + "...";
+        return string.Create(cut.Length, cut, static (span, text) =>
+        {
+            for (int i = 0; i < text.Length; i++)
+                span[i] = char.IsControl(text[i]) || char.IsSurrogate(text[i]) || char.GetUnicodeCategory(text[i]) == System.Globalization.UnicodeCategory.Format ? '?' : text[i];
+        });
+    }
 
     private static partial class Log
     {

@@ -186,6 +186,9 @@ public sealed class ChorusServerOptionsValidator : IValidateOptions<ChorusServer
         if (options.ChatMaxGroupsPerUser < 1 || options.ChatMaxRoomsPerUser < 1 || options.ChatMaxRoomsPerApp < 1)
             errors.Add("Chorus: chat creation caps (ChatMaxGroupsPerUser, ChatMaxRoomsPerUser, ChatMaxRoomsPerApp) must be at least 1.");
         if (string.IsNullOrWhiteSpace(options.DatabaseFileName)) errors.Add("Chorus:DatabaseFileName must not be empty.");
+        // A path would put the database outside the data directory, where its lock (chorus.lock) does not guard it.
+        else if (options.DatabaseFileName.IndexOfAny(['/', '\\']) >= 0 || options.DatabaseFileName is "." or ".." || Path.IsPathRooted(options.DatabaseFileName))
+            errors.Add("Chorus:DatabaseFileName must be a plain file name inside DataDirectory, not a path.");
         if (options.OnlineCountInterval <= TimeSpan.Zero) errors.Add("Chorus:OnlineCountInterval must be positive.");
         foreach (var (action, rate) in options.ServerApiRatePerSecond)
             if (rate < 1) errors.Add($"Chorus:ServerApiRatePerSecond:{action} must be at least 1.");
