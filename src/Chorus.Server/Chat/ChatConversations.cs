@@ -1,5 +1,4 @@
 using Chorus.Protocol;
-using Chorus.Server.Gateway;
 using Chorus.Server.Hosting;
 using Chorus.Storage;
 using Microsoft.Extensions.Logging;
@@ -33,7 +32,7 @@ public sealed class ChatConversations
     }
 
     /// <summary>A page of a conversation's messages (<c>queryHistory</c>).</summary>
-    public async Task<Frame> QueryHistoryAsync(ClientSession session, string user, Frame request, CancellationToken cancellationToken)
+    public async Task<Frame> QueryHistoryAsync(IClientConnection connection, string user, Frame request, CancellationToken cancellationToken)
     {
         var type = request.ConvType ?? ConversationType.Peer;
         string convId = request.ConvId ?? "";
@@ -43,83 +42,83 @@ public sealed class ChatConversations
         var result = ChatReply.Ok(request);
         if (type == ConversationType.Room)
         {
-            var room = _rooms.Find(session.AppId, convId);
+            var room = _rooms.Find(connection.AppId, convId);
             if (room is null) return ChatReply.Error(request, ChatError.RoomMissing);
             if (!room.Members.ContainsKey(user))
             {
-                ChatLog.AccessRefused(_logger, session.AppId, user, request.Op ?? "", type, convId);
+                ChatLog.AccessRefused(_logger, connection.AppId, user, request.Op ?? "", type, convId);
                 return ChatReply.Error(request, ChatErrorCodes.NotInRoom, "only members may read a room");
             }
             result.Messages = [.. room.Query(request.NextSeq, count, forward, _time.GetUtcNow().ToUnixTimeMilliseconds(), _options.ChatRoomHistoryAge)];
             return result;
         }
         // A former member reads what was sent up to its leave point (the store cuts it there), and gets an empty page after it.
-        if (await CheckGroupAccessAsync(session.AppId, user, request, type, convId, needMember: false, cancellationToken) is { } refused) return refused;
-        var messages = await _store.QueryHistoryAsync(session.AppId, user, type, ChatWire.KeyFor(type, convId, user), request.NextSeq, count, forward, cancellationToken);
+        if (await CheckGroupAccessAsync(connection.AppId, user, request, type, convId, needMember: false, cancellationToken) is { } refused) return refused;
+        var messages = await _store.QueryHistoryAsync(connection.AppId, user, type, ChatWire.KeyFor(type, convId, user), request.NextSeq, count, forward, cancellationToken);
         result.Messages = [.. messages.Select(m => ChatWire.ToWire(m, user))];
         return result;
     }
 
     /// <summary>Deletes messages from the user's own view (<c>deleteMessages</c>, or all of them: <c>deleteAllMessages</c>).</summary>
-    public async Task<Frame> DeleteMessagesAsync(ClientSession session, string user, Frame request, bool all, CancellationToken cancellationToken)
+    public async Task<Frame> DeleteMessagesAsync(IClientConnection connection, string user, Frame request, bool all, CancellationToken cancellationToken)
     {
         var type = request.ConvType ?? ConversationType.Peer;
         string convId = request.ConvId ?? "";
         if (ChatValidator.StoredConversation(convId, type) is { } invalid) return ChatReply.Error(request, invalid);
-        if (await CheckGroupAccessAsync(session.AppId, user, request, type, convId, needMember: false, cancellationToken) is { } refused) return refused;
+        if (await CheckGroupAccessAsync(connection.AppId, user, request, type, convId, needMember: false, cancellationToken) is { } refused) return refused;
         string key = ChatWire.KeyFor(type, convId, user);
-        if (all) await _store.DeleteAllMessagesAsync(session.AppId, user, type, key, cancellationToken);
+        if (all) await _store.DeleteAllMessagesAsync(connection.AppId, user, type, key, cancellationToken);
         else
         {
             if (ChatValidator.MessageIdsToDelete(request.MessageIds) is { } badIds) return ChatReply.Error(request, badIds);
-            await _store.DeleteMessagesAsync(session.AppId, user, type, key, request.MessageIds!, cancellationToken);
+            await _store.DeleteMessagesAsync(connection.AppId, user, type, key, request.MessageIds!, cancellationToken);
         }
-        await NotifyConversationAsync(session, session.AppId, user, type, key, unreadToo: all, cancellationToken);
+        await NotifyConversationAsync(connection, connection.AppId, user, type, key, unreadToo: all, cancellationToken);
         return ChatReply.Ok(request);
     }
 
     /// <summary>Revokes the user's own message for everyone in its conversation (<c>revokeMessage</c>).</summary>
-    public async Task<Frame> RevokeAsync(ClientSession session, string user, Frame request, CancellationToken cancellationToken)
+    public async Task<Frame> RevokeAsync(IClientConnection connection, string user, Frame request, CancellationToken cancellationToken)
     {
         if (ChatValidator.MessageIdToRevoke(request.MessageIds) is { } invalid) return ChatReply.Error(request, invalid);
         long messageId = request.MessageIds![0];
-        var original = await _store.GetMessageAsync(session.AppId, messageId, cancellationToken);
+        var original = await _store.GetMessageAsync(connection.AppId, messageId, cancellationToken);
         if (original is null) return ChatReply.Error(request, ChatErrorCodes.TargetMissing, "no such message");
         if (original.SenderUserId != user) return ChatReply.Error(request, ChatErrorCodes.NoPermission, "only the sender may revoke a message");
         if (original.ConversationType == ConversationType.Group
-            && await CheckGroupAccessAsync(session.AppId, user, request, ConversationType.Group, original.ConversationKey, needMember: true, cancellationToken) is { } refused)
+            && await CheckGroupAccessAsync(connection.AppId, user, request, ConversationType.Group, original.ConversationKey, needMember: true, cancellationToken) is { } refused)
             return refused;
-        var revoked = await _store.RevokeAsync(session.AppId, messageId, cancellationToken);
+        var revoked = await _store.RevokeAsync(connection.AppId, messageId, cancellationToken);
         if (revoked is null) return ChatReply.Error(request, ChatErrorCodes.TargetMissing, "no such message");
         IReadOnlyList<string> audience = revoked.ConversationType == ConversationType.Group
-            ? await _store.GetGroupMembersAsync(session.AppId, revoked.ConversationKey, cancellationToken)
+            ? await _store.GetGroupMembersAsync(connection.AppId, revoked.ConversationKey, cancellationToken)
             : [ConversationKeys.PeerOf(revoked.ConversationKey, user), user];
         foreach (var u in audience)
-            _users.Find(session.AppId, u)?.Send(new Frame { Op = Ops.MessageRevoked, Message = ChatWire.ToWire(revoked, u) });
+            _users.Find(connection.AppId, u)?.Send(new Frame { Op = Ops.MessageRevoked, Message = ChatWire.ToWire(revoked, u) });
         var result = ChatReply.Ok(request);
         result.Message = ChatWire.ToWire(revoked, user);
         return result;
     }
 
     /// <summary>Marks others' messages read and tells their senders (<c>sendReceiptsRead</c>).</summary>
-    public async Task<Frame> SendReceiptsReadAsync(ClientSession session, string user, Frame request, CancellationToken cancellationToken)
+    public async Task<Frame> SendReceiptsReadAsync(IClientConnection connection, string user, Frame request, CancellationToken cancellationToken)
     {
         var type = request.ConvType ?? ConversationType.Peer;
         string convId = request.ConvId ?? "";
         if ((ChatValidator.StoredConversation(convId, type) ?? ChatValidator.ReceiptMessageIds(request.MessageIds)) is { } invalid) return ChatReply.Error(request, invalid);
-        if (await CheckGroupAccessAsync(session.AppId, user, request, type, convId, needMember: true, cancellationToken) is { } refused) return refused;
+        if (await CheckGroupAccessAsync(connection.AppId, user, request, type, convId, needMember: true, cancellationToken) is { } refused) return refused;
         string key = ChatWire.KeyFor(type, convId, user);
         var mine = new List<long>();
         foreach (long id in request.MessageIds!)
         {
-            var m = await _store.GetMessageAsync(session.AppId, id, cancellationToken);
+            var m = await _store.GetMessageAsync(connection.AppId, id, cancellationToken);
             // Only receipts of others' messages in this conversation can be sent.
             if (m is not null && m.ConversationType == type && m.ConversationKey == key && m.SenderUserId != user) mine.Add(id);
         }
-        var changed = await _store.MarkReceiptsReadAsync(session.AppId, mine, cancellationToken);
+        var changed = await _store.MarkReceiptsReadAsync(connection.AppId, mine, cancellationToken);
         foreach (var group in changed.GroupBy(m => m.SenderUserId))
         {
-            _users.Find(session.AppId, group.Key)?.Send(new Frame
+            _users.Find(connection.AppId, group.Key)?.Send(new Frame
             {
                 Op = Ops.ReceiptChanged, ConvType = type, ConvId = ChatWire.ConversationIdFor(type, key, group.Key),
                 MessageIds = [.. group.Select(m => m.MessageId)], FromUserId = user,
@@ -131,46 +130,46 @@ public sealed class ChatConversations
     }
 
     /// <summary>The user's conversations, newest first, and the unread total (<c>queryConversations</c>).</summary>
-    public async Task<Frame> QueryConversationsAsync(ClientSession session, string user, Frame request, CancellationToken cancellationToken)
+    public async Task<Frame> QueryConversationsAsync(IClientConnection connection, string user, Frame request, CancellationToken cancellationToken)
     {
         int count = request.Count ?? 100;
         if (ChatValidator.PageCount(count) is { } invalid) return ChatReply.Error(request, invalid);
-        var list = await _store.QueryConversationsAsync(session.AppId, user, count, cancellationToken);
+        var list = await _store.QueryConversationsAsync(connection.AppId, user, count, cancellationToken);
         var result = ChatReply.Ok(request);
         result.Conversations = [.. list.Select(c => ChatWire.ToWire(c, user))];
-        result.UnreadTotal = await _store.GetUnreadTotalAsync(session.AppId, user, cancellationToken);
+        result.UnreadTotal = await _store.GetUnreadTotalAsync(connection.AppId, user, cancellationToken);
         return result;
     }
 
     /// <summary>Changes the user's view of a conversation (<c>clearUnread</c>, <c>deleteConversation</c>, <c>setNotificationStatus</c>, <c>pinConversation</c>).</summary>
-    public async Task<Frame> UpdateConversationAsync(ClientSession session, string user, Frame request, CancellationToken cancellationToken)
+    public async Task<Frame> UpdateConversationAsync(IClientConnection connection, string user, Frame request, CancellationToken cancellationToken)
     {
         var type = request.ConvType ?? ConversationType.Peer;
         string convId = request.ConvId ?? "";
         if (ChatValidator.StoredConversation(convId, type) is { } invalid) return ChatReply.Error(request, invalid);
         // Checked before the write: a refused call creates no conversation entry.
-        if (await CheckGroupAccessAsync(session.AppId, user, request, type, convId, needMember: false, cancellationToken) is { } refused) return refused;
+        if (await CheckGroupAccessAsync(connection.AppId, user, request, type, convId, needMember: false, cancellationToken) is { } refused) return refused;
         string key = ChatWire.KeyFor(type, convId, user);
         switch (request.Op)
         {
-            case Ops.ClearUnread: await _store.MarkReadAsync(session.AppId, user, type, key, null, cancellationToken); break;
-            case Ops.DeleteConversation: await _store.HideConversationAsync(session.AppId, user, type, key, cancellationToken); break;
-            case Ops.SetNotificationStatus: await _store.SetMutedAsync(session.AppId, user, type, key, request.Muted == true, cancellationToken); break;
-            default: await _store.SetPinnedAsync(session.AppId, user, type, key, request.Pinned == true, cancellationToken); break;
+            case Ops.ClearUnread: await _store.MarkReadAsync(connection.AppId, user, type, key, null, cancellationToken); break;
+            case Ops.DeleteConversation: await _store.HideConversationAsync(connection.AppId, user, type, key, cancellationToken); break;
+            case Ops.SetNotificationStatus: await _store.SetMutedAsync(connection.AppId, user, type, key, request.Muted == true, cancellationToken); break;
+            default: await _store.SetPinnedAsync(connection.AppId, user, type, key, request.Pinned == true, cancellationToken); break;
         }
-        if (request.Op != Ops.DeleteConversation) await NotifyConversationAsync(session, session.AppId, user, type, key, unreadToo: false, cancellationToken);
-        session.Send(new Frame { Op = Ops.UnreadTotalChanged, UnreadTotal = await _store.GetUnreadTotalAsync(session.AppId, user, cancellationToken) });
+        if (request.Op != Ops.DeleteConversation) await NotifyConversationAsync(connection, connection.AppId, user, type, key, unreadToo: false, cancellationToken);
+        connection.Send(new Frame { Op = Ops.UnreadTotalChanged, UnreadTotal = await _store.GetUnreadTotalAsync(connection.AppId, user, cancellationToken) });
         return ChatReply.Ok(request);
     }
 
     /// <summary>Sends a user its conversation changed event and, if asked, the total unread count.</summary>
-    private async Task NotifyConversationAsync(ClientSession session, uint appId, string user, ConversationType type, string key, bool unreadToo, CancellationToken cancellationToken)
+    private async Task NotifyConversationAsync(IClientConnection connection, uint appId, string user, ConversationType type, string key, bool unreadToo, CancellationToken cancellationToken)
     {
         var conversation = await _store.GetConversationAsync(appId, user, type, key, cancellationToken);
         if (conversation is null) return;
-        session.Send(new Frame { Op = Ops.ConversationChanged, Conversation = ChatWire.ToWire(conversation, user) });
+        connection.Send(new Frame { Op = Ops.ConversationChanged, Conversation = ChatWire.ToWire(conversation, user) });
         if (unreadToo && !conversation.Muted)
-            session.Send(new Frame { Op = Ops.UnreadTotalChanged, UnreadTotal = await _store.GetUnreadTotalAsync(appId, user, cancellationToken) });
+            connection.Send(new Frame { Op = Ops.UnreadTotalChanged, UnreadTotal = await _store.GetUnreadTotalAsync(appId, user, cancellationToken) });
     }
 
     /// <summary>

@@ -1,5 +1,4 @@
 using Chorus.Protocol;
-using Chorus.Server.Gateway;
 using Chorus.Server.Hosting;
 using Chorus.Storage;
 using Microsoft.Extensions.Logging;
@@ -37,19 +36,20 @@ public sealed class ChatDelivery
     }
 
     /// <summary>Sends a message from the logged-in <paramref name="user"/> (<c>sendMessage</c>).</summary>
-    public async Task<Frame> SendAsync(ClientSession session, string user, Frame request, CancellationToken cancellationToken)
+    public async Task<Frame> SendAsync(ChatConnectionState login, string user, Frame request, CancellationToken cancellationToken)
     {
+        var connection = login.Connection;
         var type = request.ConvType ?? ConversationType.Peer;
         string convId = request.ConvId ?? "";
         var message = request.Message;
         if (_validator.Send(user, type, convId, message) is { } invalid) return ChatReply.Error(request, invalid);
-        if (message!.Type != ChatMessageType.Barrage && session.ChatSendLimit?.TryAcquire(_time.GetUtcNow()) == false)
+        if (message!.Type != ChatMessageType.Barrage && login.SendLimit?.TryAcquire(_time.GetUtcNow()) == false)
             return ChatReply.Error(request, ChatErrorCodes.RateLimitServer, $"at most {_options.ChatSendsPerSecond} messages per second per user");
 
-        var sent = await DeliverAsync(session.AppId, user, type, convId, message, cancellationToken);
+        var sent = await DeliverAsync(connection.AppId, user, type, convId, message, cancellationToken);
         if (sent.Error is { } error)
         {
-            if (error.Code is ChatErrorCodes.NoPermission or ChatErrorCodes.NotInRoom) ChatLog.AccessRefused(_logger, session.AppId, user, request.Op ?? "", type, convId);
+            if (error.Code is ChatErrorCodes.NoPermission or ChatErrorCodes.NotInRoom) ChatLog.AccessRefused(_logger, connection.AppId, user, request.Op ?? "", type, convId);
             return ChatReply.Error(request, error);
         }
         var result = ChatReply.Ok(request);
@@ -131,7 +131,7 @@ public sealed class ChatDelivery
                 return kept;
             }
             foreach (var user in recipients)
-                if (user != sender) _users.Find(appId, user)?.Queue.Enqueue(EncodedFrame.From(new Frame { Op = Ops.ChatMessage, Message = PeerView(wire, user, sender) }), reliable: false);
+                if (user != sender) _users.Find(appId, user)?.Send(EncodedFrame.From(new Frame { Op = Ops.ChatMessage, Message = PeerView(wire, user, sender) }), Delivery.Unreliable);
             return wire;
         }
 
@@ -153,17 +153,17 @@ public sealed class ChatDelivery
         var states = await _store.GetConversationStatesAsync(appId, online, record.ConversationType, record.ConversationKey, cancellationToken);
         foreach (var state in states)
         {
-            var session = _users.Find(appId, state.UserId);
-            if (session is null) continue;
+            var connection = _users.Find(appId, state.UserId);
+            if (connection is null) continue;
             // the message just committed is the newest one (a later one sends its own notification)
             var conversation = state.Conversation with
             {
                 MaxSeq = Math.Max(state.Conversation.MaxSeq, record.Seq),
                 LastMessage = record.Seq > state.Conversation.ClearedSeq ? record : null,
             };
-            session.Send(new Frame { Op = Ops.ConversationChanged, Conversation = ChatWire.ToWire(conversation, state.UserId) });
+            connection.Send(new Frame { Op = Ops.ConversationChanged, Conversation = ChatWire.ToWire(conversation, state.UserId) });
             if (state.UserId != sender && !conversation.Muted)
-                session.Send(new Frame { Op = Ops.UnreadTotalChanged, UnreadTotal = state.UnreadTotal });
+                connection.Send(new Frame { Op = Ops.UnreadTotalChanged, UnreadTotal = state.UnreadTotal });
         }
     }
 
@@ -173,28 +173,28 @@ public sealed class ChatDelivery
         foreach (var user in recipients)
         {
             if (user == sender) continue;
-            var session = _users.Find(appId, user);
-            if (session is null) continue;
+            var connection = _users.Find(appId, user);
+            if (connection is null) continue;
             if (type == ConversationType.Group)
             {
                 // One encoding for the whole group (the receivers' view is the same for all of them).
                 shared ??= EncodedFrame.From(new Frame { Op = Ops.ChatMessage, Message = ChatWire.ToWire(committed, viewer: "") });
-                session.Queue.Enqueue(shared.Value, reliable: true);
+                connection.Send(shared.Value, Delivery.Reliable);
             }
-            else session.Queue.Enqueue(EncodedFrame.From(new Frame { Op = Ops.ChatMessage, Message = ChatWire.ToWire(committed, user) }), reliable: true);
+            else connection.Send(EncodedFrame.From(new Frame { Op = Ops.ChatMessage, Message = ChatWire.ToWire(committed, user) }), Delivery.Reliable);
         }
     }
 
     private static void EnqueueRoom(ChatRoom room, string sender, WireChatMessage message)
     {
-        bool reliable = message.Type is not (ChatMessageType.Command or ChatMessageType.Barrage);
+        var delivery = message.Type is ChatMessageType.Command or ChatMessageType.Barrage ? Delivery.Unreliable : Delivery.Reliable;
         var view = PeerView(message, viewer: "", sender);
         view.ConversationId = message.ConversationId;
         view.ConversationSeq = message.ConversationSeq;
         view.OrderKey = message.OrderKey;
         var bytes = EncodedFrame.From(new Frame { Op = Ops.ChatMessage, Message = view }); // once for the whole room
         foreach (var m in room.Members.Values)
-            if (m.UserId != sender) m.Session?.Queue.Enqueue(bytes, reliable);
+            if (m.UserId != sender) m.Connection?.Send(bytes, delivery);
     }
 
     private static WireChatMessage PeerView(WireChatMessage m, string viewer, string sender) => new()

@@ -1,5 +1,4 @@
 using Chorus.Protocol;
-using Chorus.Server.Gateway;
 using Chorus.Server.Hosting;
 using Chorus.Storage;
 using Microsoft.Extensions.Logging;
@@ -28,9 +27,9 @@ public sealed class ChatGroups
     }
 
     /// <summary>Handles a group op from the logged-in <paramref name="user"/>.</summary>
-    public async Task<Frame> HandleAsync(ClientSession session, string user, Frame request, CancellationToken cancellationToken)
+    public async Task<Frame> HandleAsync(IClientConnection connection, string user, Frame request, CancellationToken cancellationToken)
     {
-        uint app = session.AppId;
+        uint app = connection.AppId;
         string groupId = request.ConvId ?? "";
         var members = request.Members ?? [];
         if (ChatValidator.Group(groupId, members) is { } invalid) return ChatReply.Error(request, invalid);
@@ -120,7 +119,7 @@ public sealed class ChatGroups
     {
         var everyone = (await _store.GetGroupMembersAsync(app, groupId, cancellationToken)).Union(changed, StringComparer.Ordinal);
         var bytes = EncodedFrame.From(new Frame { Op = Ops.GroupMemberChanged, ConvId = groupId, ConvType = ConversationType.Group, UpdateType = updateType, Members = changed });
-        foreach (var u in everyone) _users.Find(app, u)?.Queue.Enqueue(bytes, reliable: true);
+        foreach (var u in everyone) _users.Find(app, u)?.Send(bytes, Delivery.Reliable);
     }
 
     private static ChatError GroupError(GroupChange change) => change switch

@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using Chorus.Protocol;
-using Chorus.Server.Gateway;
 
 namespace Chorus.Server.Chat;
 
@@ -86,9 +85,9 @@ public sealed class ChatRoom(uint appId, string roomId, string name, long create
 
 /// <summary>A chat room member.</summary>
 /// <param name="UserId">The user.</param>
-/// <param name="Session">Its connection; null once it is gone (the member is removed after the grace period).</param>
+/// <param name="Connection">Its connection; null once it is gone (the member is removed after the grace period).</param>
 /// <param name="DisconnectedAtMs">When the connection went, Unix ms (0 while connected).</param>
-public sealed record ChatRoomMember(string UserId, ClientSession? Session, long DisconnectedAtMs);
+public sealed record ChatRoomMember(string UserId, IClientConnection? Connection, long DisconnectedAtMs);
 
 /// <summary>The chat rooms of every app.</summary>
 public sealed class ChatRoomRegistry

@@ -1,5 +1,4 @@
 using Chorus.Protocol;
-using Chorus.Server.Gateway;
 using Chorus.Server.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -29,7 +28,7 @@ public sealed class ChatRooms
     private long NowMs => _time.GetUtcNow().ToUnixTimeMilliseconds();
 
     /// <summary>Handles <c>createRoom</c>, <c>enterRoom</c>, <c>joinRoom</c>, <c>leaveRoom</c> and <c>queryRoomMembers</c> from <paramref name="user"/>.</summary>
-    public Frame Handle(ClientSession session, string user, Frame request)
+    public Frame Handle(IClientConnection connection, string user, Frame request)
     {
         string roomId = request.ConvId ?? "";
         string name = request.Name ?? "";
@@ -43,26 +42,26 @@ public sealed class ChatRooms
                 while (true)
                 {
                     // Creation caps: rooms per user (checked first, so that a refusal leaves no empty room behind), then rooms per app.
-                    if (_rooms.Find(session.AppId, roomId) is not { } present || !present.Members.ContainsKey(user))
+                    if (_rooms.Find(connection.AppId, roomId) is not { } present || !present.Members.ContainsKey(user))
                     {
-                        if (_rooms.CountRoomsOf(session.AppId, user) >= _options.ChatMaxRoomsPerUser)
+                        if (_rooms.CountRoomsOf(connection.AppId, user) >= _options.ChatMaxRoomsPerUser)
                         {
-                            ChatLog.CapReached(_logger, session.AppId, user, request.Op ?? "", _options.ChatMaxRoomsPerUser);
+                            ChatLog.CapReached(_logger, connection.AppId, user, request.Op ?? "", _options.ChatMaxRoomsPerUser);
                             return ChatReply.Error(request, ChatErrorCodes.JoinedRoomCountLimit, $"this user is in {_options.ChatMaxRoomsPerUser} chat rooms, the most allowed");
                         }
                     }
                     ChatRoom room;
                     if (request.Op == Ops.JoinRoom)
                     {
-                        room = _rooms.Find(session.AppId, roomId)!;
+                        room = _rooms.Find(connection.AppId, roomId)!;
                         if (room is null) return ChatReply.Error(request, ChatErrorCodes.JoinRoomMissing, "no such room to join");
                     }
                     else
                     {
-                        var (r, added) = _rooms.GetOrAdd(session.AppId, roomId, () => new ChatRoom(session.AppId, roomId, name, NowMs), _options.ChatMaxRoomsPerApp);
+                        var (r, added) = _rooms.GetOrAdd(connection.AppId, roomId, () => new ChatRoom(connection.AppId, roomId, name, NowMs), _options.ChatMaxRoomsPerApp);
                         if (r is null)
                         {
-                            ChatLog.CapReached(_logger, session.AppId, user, request.Op ?? "", _options.ChatMaxRoomsPerApp);
+                            ChatLog.CapReached(_logger, connection.AppId, user, request.Op ?? "", _options.ChatMaxRoomsPerApp);
                             return ChatReply.Error(request, ChatErrorCodes.RoomCountLimit, "the app has as many chat rooms as allowed");
                         }
                         if (!added && request.Op == Ops.CreateRoom) return ChatReply.Error(request, ChatErrorCodes.RoomExists, "the room exists already");
@@ -73,7 +72,7 @@ public sealed class ChatRooms
                         if (room.IsClosed) continue;
                         if (!room.Members.ContainsKey(user) && room.Members.Count >= _options.ChatMaxRoomMembers)
                             return ChatReply.Error(request, ChatErrorCodes.BadParameter, "the room is full");
-                        room.Members[user] = new ChatRoomMember(user, session, 0);
+                        room.Members[user] = new ChatRoomMember(user, connection, 0);
                     }
                     var result = ChatReply.Ok(request);
                     result.Name = room.Name;
@@ -84,7 +83,7 @@ public sealed class ChatRooms
             }
             case Ops.LeaveRoom:
             {
-                var room = _rooms.Find(session.AppId, roomId);
+                var room = _rooms.Find(connection.AppId, roomId);
                 if (room is null) return ChatReply.Error(request, ChatError.RoomMissing);
                 if (!room.Members.TryGetValue(user, out var m)) return ChatReply.Error(request, ChatErrorCodes.NotInRoom, "not in this room");
                 RemoveMember(room, user, m);
@@ -92,7 +91,7 @@ public sealed class ChatRooms
             }
             default:
             {
-                var room = _rooms.Find(session.AppId, roomId);
+                var room = _rooms.Find(connection.AppId, roomId);
                 if (room is null) return ChatReply.Error(request, ChatError.RoomMissing);
                 if (!room.Members.ContainsKey(user)) return ChatReply.Error(request, ChatErrorCodes.NotInRoom, "not in this room");
                 var result = ChatReply.Ok(request);
@@ -102,14 +101,14 @@ public sealed class ChatRooms
         }
     }
 
-    /// <summary><paramref name="user"/>'s chat login over <paramref name="session"/> ended: its room memberships enter the grace period.</summary>
-    public void OnDisconnected(ClientSession session, string user)
+    /// <summary><paramref name="user"/>'s chat login over <paramref name="connection"/> ended: its room memberships enter the grace period.</summary>
+    public void OnDisconnected(IClientConnection connection, string user)
     {
         long now = NowMs;
         foreach (var room in _rooms.All)
         {
-            if (room.AppId == session.AppId && room.Members.TryGetValue(user, out var m) && ReferenceEquals(m.Session, session))
-                room.Members.TryUpdate(user, m with { Session = null, DisconnectedAtMs = now }, m);
+            if (room.AppId == connection.AppId && room.Members.TryGetValue(user, out var m) && ReferenceEquals(m.Connection, connection))
+                room.Members.TryUpdate(user, m with { Connection = null, DisconnectedAtMs = now }, m);
         }
     }
 
@@ -121,7 +120,7 @@ public sealed class ChatRooms
         foreach (var room in _rooms.All)
         {
             foreach (var (user, m) in room.Members)
-                if (m.Session is null && nowMs - m.DisconnectedAtMs >= graceMs) RemoveMember(room, user, m);
+                if (m.Connection is null && nowMs - m.DisconnectedAtMs >= graceMs) RemoveMember(room, user, m);
         }
     }
 

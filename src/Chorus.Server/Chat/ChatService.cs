@@ -1,5 +1,4 @@
 using Chorus.Protocol;
-using Chorus.Server.Gateway;
 using Chorus.Storage;
 using Microsoft.Extensions.Logging;
 
@@ -43,28 +42,28 @@ public sealed class ChatService
     ];
 
     /// <summary>Handles one chat request from a connection.</summary>
-    public async Task<Frame> HandleAsync(ClientSession session, Frame request, CancellationToken cancellationToken)
+    public async Task<Frame> HandleAsync(IClientConnection connection, Frame request, CancellationToken cancellationToken)
     {
         try
         {
-            if (request.Op == Ops.ChatLogin) return await _sessions.LoginAsync(session, request, cancellationToken);
-            if (session.ChatUserId is not { } user) return ChatReply.Error(request, ChatErrorCodes.NotLoggedIn, "chat login required");
+            if (request.Op == Ops.ChatLogin) return await _sessions.LoginAsync(connection, request, cancellationToken);
+            if (_sessions.Find(connection) is not { UserId: { } user } login) return ChatReply.Error(request, ChatErrorCodes.NotLoggedIn, "chat login required");
             return request.Op switch
             {
-                Ops.ChatLogout => _sessions.Logout(session, request),
-                Ops.ChatRenewToken => await _sessions.RenewTokenAsync(session, user, request),
-                Ops.SendMessage => await _delivery.SendAsync(session, user, request, cancellationToken),
-                Ops.QueryHistory => await _conversations.QueryHistoryAsync(session, user, request, cancellationToken),
-                Ops.DeleteMessages => await _conversations.DeleteMessagesAsync(session, user, request, all: false, cancellationToken),
-                Ops.DeleteAllMessages => await _conversations.DeleteMessagesAsync(session, user, request, all: true, cancellationToken),
-                Ops.RevokeMessage => await _conversations.RevokeAsync(session, user, request, cancellationToken),
-                Ops.SendReceiptsRead => await _conversations.SendReceiptsReadAsync(session, user, request, cancellationToken),
-                Ops.QueryConversations => await _conversations.QueryConversationsAsync(session, user, request, cancellationToken),
+                Ops.ChatLogout => _sessions.Logout(login, request),
+                Ops.ChatRenewToken => await _sessions.RenewTokenAsync(login, user, request),
+                Ops.SendMessage => await _delivery.SendAsync(login, user, request, cancellationToken),
+                Ops.QueryHistory => await _conversations.QueryHistoryAsync(connection, user, request, cancellationToken),
+                Ops.DeleteMessages => await _conversations.DeleteMessagesAsync(connection, user, request, all: false, cancellationToken),
+                Ops.DeleteAllMessages => await _conversations.DeleteMessagesAsync(connection, user, request, all: true, cancellationToken),
+                Ops.RevokeMessage => await _conversations.RevokeAsync(connection, user, request, cancellationToken),
+                Ops.SendReceiptsRead => await _conversations.SendReceiptsReadAsync(connection, user, request, cancellationToken),
+                Ops.QueryConversations => await _conversations.QueryConversationsAsync(connection, user, request, cancellationToken),
                 Ops.ClearUnread or Ops.DeleteConversation or Ops.SetNotificationStatus or Ops.PinConversation =>
-                    await _conversations.UpdateConversationAsync(session, user, request, cancellationToken),
+                    await _conversations.UpdateConversationAsync(connection, user, request, cancellationToken),
                 Ops.CreateGroup or Ops.JoinGroup or Ops.LeaveGroup or Ops.DismissGroup or Ops.InviteGroupMembers or Ops.KickGroupMembers
-                    or Ops.QueryGroupInfo or Ops.QueryGroupMembers => await _groups.HandleAsync(session, user, request, cancellationToken),
-                _ => _rooms.Handle(session, user, request),
+                    or Ops.QueryGroupInfo or Ops.QueryGroupMembers => await _groups.HandleAsync(connection, user, request, cancellationToken),
+                _ => _rooms.Handle(connection, user, request),
             };
         }
         catch (Exception ex) when (ex is ChatStoreException or ObjectDisposedException)
@@ -75,7 +74,7 @@ public sealed class ChatService
     }
 
     /// <summary>A connection ended: its chat login ends, and its room memberships enter the grace period.</summary>
-    public void OnSessionClosed(ClientSession session) => _sessions.OnSessionClosed(session);
+    public void OnSessionClosed(IClientConnection connection) => _sessions.OnConnectionClosed(connection);
 
     /// <summary>Periodic work: token warnings and expiry, and removal of room members gone past the grace period.</summary>
     public void RunMaintenance()

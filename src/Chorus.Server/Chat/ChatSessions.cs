@@ -1,6 +1,5 @@
 using Chorus.Protocol;
 using Chorus.Server.Auth;
-using Chorus.Server.Gateway;
 using Chorus.Server.Hosting;
 using Chorus.Storage;
 using Microsoft.Extensions.Options;
@@ -9,10 +8,12 @@ namespace Chorus.Server.Chat;
 
 /// <summary>
 /// Chat logins and their tokens: login (one connection per user: a new login kicks the earlier one), logout, token
-/// renewal, the token-will-expire notice and the logout of an expired token.
+/// renewal, the token-will-expire notice and the logout of an expired token. The login state of each connection
+/// (<see cref="ChatConnectionState"/>) is kept here, keyed by connection.
 /// </summary>
 public sealed class ChatSessions
 {
+    private readonly ConnectionStateMap<ChatConnectionState> _states = new();
     private readonly IChatStore _store;
     private readonly ChatUserRegistry _users;
     private readonly ChatRooms _rooms;
@@ -31,31 +32,36 @@ public sealed class ChatSessions
         _time = time;
     }
 
+    /// <summary>The chat login of <paramref name="connection"/>, or null when it has none (or it ended).</summary>
+    public ChatConnectionState? Find(IClientConnection connection) =>
+        _states.TryGet(connection, out var state) && state.UserId is not null ? state : null;
+
     /// <summary>Logs a connection into chat (<c>chatLogin</c>).</summary>
-    public async Task<Frame> LoginAsync(ClientSession session, Frame request, CancellationToken cancellationToken)
+    public async Task<Frame> LoginAsync(IClientConnection connection, Frame request, CancellationToken cancellationToken)
     {
         string userId = request.UserId ?? "";
         if (ChatValidator.Login(userId, request.UserName) is { } invalid) return ChatReply.Error(request, invalid);
-        if (session.UserId is not null && session.UserId != userId)
+        if (connection.UserId is not null && connection.UserId != userId)
             return ChatReply.Error(request, ChatErrorCodes.LoginFailed, "this connection is logged into rooms as another user");
-        if (session.ChatUserId is not null && session.ChatUserId != userId)
+        if (Find(connection)?.UserId is { } current && current != userId)
             return ChatReply.Error(request, ChatErrorCodes.LoginFailed, "this connection is logged into chat as another user");
-        var check = await _tokens.CheckAsync(session.AppId, session.Remote, request.Token, userId, null, TokenUse.ChatLogin);
+        var check = await _tokens.CheckAsync(connection.AppId, connection.RemoteAddress, request.Token, userId, null, TokenUse.ChatLogin);
         if (check.Outcome != TokenOutcome.Valid) return ChatReply.Error(request, TokenRefusal(check.Outcome));
 
-        if (session.ChatUserId != userId) session.ChatSendLimit = new SlidingWindowLimiter(_options.ChatSendsPerSecond, TimeSpan.FromSeconds(1));
-        session.ChatUserId = userId;
-        session.ChatTokenExpiresAt = check.Claims!.ExpiresAt;
-        session.ChatTokenWarned = false;
-        var previous = _users.Set(session.AppId, userId, session);
+        var state = _states.GetOrAdd(connection, c => new ChatConnectionState(c));
+        if (state.UserId != userId) state.SendLimit = new SlidingWindowLimiter(_options.ChatSendsPerSecond, TimeSpan.FromSeconds(1));
+        state.UserId = userId;
+        state.TokenExpiresAt = check.Claims!.ExpiresAt;
+        state.TokenWarned = false;
+        var previous = _users.Set(connection.AppId, userId, state);
         if (previous is not null)
         {
             // One device per user: the earlier login is told and logged out.
-            previous.ChatUserId = null;
-            previous.Send(new Frame { Op = Ops.ChatKickedOut, ErrorCode = ChatErrorCodes.NotLoggedIn, Error = "the same user logged in elsewhere" });
+            previous.UserId = null;
+            previous.Connection.Send(new Frame { Op = Ops.ChatKickedOut, ErrorCode = ChatErrorCodes.NotLoggedIn, Error = "the same user logged in elsewhere" });
         }
         var result = ChatReply.Ok(request);
-        result.UnreadTotal = await _store.GetUnreadTotalAsync(session.AppId, userId, cancellationToken);
+        result.UnreadTotal = await _store.GetUnreadTotalAsync(connection.AppId, userId, cancellationToken);
         return result;
     }
 
@@ -68,29 +74,36 @@ public sealed class ChatSessions
     };
 
     /// <summary>Logs the connection out of chat (<c>chatLogout</c>).</summary>
-    public Frame Logout(ClientSession session, Frame request)
+    public Frame Logout(ChatConnectionState login, Frame request)
     {
-        OnSessionClosed(session);
-        session.ChatUserId = null;
+        End(login);
         return ChatReply.Ok(request);
     }
 
     /// <summary>Replaces the token of the logged-in <paramref name="user"/> (<c>chatRenewToken</c>).</summary>
-    public async Task<Frame> RenewTokenAsync(ClientSession session, string user, Frame request)
+    public async Task<Frame> RenewTokenAsync(ChatConnectionState login, string user, Frame request)
     {
-        var check = await _tokens.CheckAsync(session.AppId, session.Remote, request.Token, user, null, TokenUse.ChatRenew);
+        var connection = login.Connection;
+        var check = await _tokens.CheckAsync(connection.AppId, connection.RemoteAddress, request.Token, user, null, TokenUse.ChatRenew);
         if (check.Outcome != TokenOutcome.Valid) return ChatReply.Error(request, TokenRefusal(check.Outcome));
-        session.ChatTokenExpiresAt = check.Claims!.ExpiresAt;
-        session.ChatTokenWarned = false;
+        login.TokenExpiresAt = check.Claims!.ExpiresAt;
+        login.TokenWarned = false;
         return ChatReply.Ok(request);
     }
 
     /// <summary>A connection ended: its chat login ends, and its room memberships enter the grace period.</summary>
-    public void OnSessionClosed(ClientSession session)
+    public void OnConnectionClosed(IClientConnection connection)
     {
-        if (session.ChatUserId is not { } user) return;
-        _users.Remove(session.AppId, user, session);
-        _rooms.OnDisconnected(session, user);
+        if (_states.TryRemove(connection, out var state)) End(state);
+    }
+
+    /// <summary>Ends a login: the user is no longer online here, and its room memberships enter the grace period.</summary>
+    private void End(ChatConnectionState login)
+    {
+        if (login.UserId is not { } user) return;
+        _users.Remove(login.Connection.AppId, user, login);
+        _rooms.OnDisconnected(login.Connection, user);
+        login.UserId = null;
     }
 
     /// <summary>
@@ -100,19 +113,18 @@ public sealed class ChatSessions
     public void CheckTokens()
     {
         long nowS = _time.GetUtcNow().ToUnixTimeMilliseconds() / 1000;
-        foreach (var (_, session) in _users.All)
+        foreach (var login in _users.All)
         {
-            long left = session.ChatTokenExpiresAt - nowS;
-            if (left <= 0 && session.ChatUserId is not null)
+            long left = login.TokenExpiresAt - nowS;
+            if (left <= 0 && login.UserId is not null)
             {
-                session.Send(new Frame { Op = Ops.ChatKickedOut, ErrorCode = ChatErrorCodes.TokenExpired, Error = "the token expired and was not renewed" });
-                OnSessionClosed(session);
-                session.ChatUserId = null;
+                login.Connection.Send(new Frame { Op = Ops.ChatKickedOut, ErrorCode = ChatErrorCodes.TokenExpired, Error = "the token expired and was not renewed" });
+                End(login);
             }
-            else if (left <= (long)_options.TokenWillExpireNotice.TotalSeconds && !session.ChatTokenWarned)
+            else if (left <= (long)_options.TokenWillExpireNotice.TotalSeconds && !login.TokenWarned)
             {
-                session.ChatTokenWarned = true;
-                session.Send(new Frame { Op = Ops.ChatTokenWillExpire, SecondsLeft = (int)left });
+                login.TokenWarned = true;
+                login.Connection.Send(new Frame { Op = Ops.ChatTokenWillExpire, SecondsLeft = (int)left });
             }
         }
     }

@@ -41,20 +41,12 @@ public sealed class ClientSession : IClientConnection
         string? bound = Interlocked.CompareExchange(ref _userId, userId, null);
         return bound is null || string.Equals(bound, userId, StringComparison.Ordinal);
     }
-    /// <summary>The chat user logged in over this connection, if any.</summary>
-    public string? ChatUserId { get; set; }
-    /// <summary>When the chat token expires, Unix seconds.</summary>
-    public long ChatTokenExpiresAt { get; set; }
-    /// <summary>Whether the chat token-will-expire event was sent for the current token.</summary>
-    public bool ChatTokenWarned { get; set; }
     /// <summary>Frames this connection sent in the last second (flood limit).</summary>
     public Auth.SlidingWindowLimiter? FrameLimit { get; set; }
     /// <summary>Twice <see cref="FrameLimit"/>: a connection past it is closed.</summary>
     public Auth.SlidingWindowLimiter? FrameHardLimit { get; set; }
     /// <summary>Login attempts of this connection in the last minute.</summary>
     public Auth.SlidingWindowLimiter? LoginLimit { get; set; }
-    /// <summary>The chat send rate limit of the user logged in here (one device per user, so per user).</summary>
-    public Auth.SlidingWindowLimiter? ChatSendLimit { get; set; }
     /// <summary>Cancelled when the session ends.</summary>
     public CancellationToken Closed => _closed.Token;
     /// <summary>Why the session was aborted, if it was.</summary>
