@@ -63,8 +63,29 @@ public class ChatAuthorizationTests
                 var json = await socket.ReceiveAsync(TimeSpan.FromSeconds(10));
                 var frame = Frame.TryParse(Encoding.UTF8.GetBytes(json.GetRawText()))!;
                 if (frame.Op == Ops.Result && frame.Rid == rid) return frame;
+                if (frame.Op != Ops.Result) Pushes.Add(frame);
             }
         }
+
+        /// <summary>The frames the server pushed (not answers) seen so far, in order.</summary>
+        public List<Frame> Pushes { get; } = [];
+
+        /// <summary>Waits (15 s at most) for a pushed frame that <paramref name="match"/> accepts; earlier ones count.</summary>
+        public async Task<Frame> PushAsync(Func<Frame, bool> match)
+        {
+            var deadline = DateTime.UtcNow.AddSeconds(15);
+            while (true)
+            {
+                if (Pushes.FirstOrDefault(match) is { } seen) return seen;
+                Assert.True(DateTime.UtcNow < deadline, $"{userId}: no matching push within 15 s");
+                var json = await socket.ReceiveAsync(TimeSpan.FromSeconds(10));
+                var frame = Frame.TryParse(Encoding.UTF8.GetBytes(json.GetRawText()))!;
+                if (frame.Op != Ops.Result) Pushes.Add(frame);
+            }
+        }
+
+        /// <summary>Makes a request and waits for its answer, so that every push queued before it has arrived.</summary>
+        public Task DrainAsync() => CallAsync(new Frame { Op = Ops.QueryConversations, Count = 1 });
 
         /// <summary>Calls and asserts success; returns the answer.</summary>
         public async Task<Frame> OkAsync(Frame request)
@@ -354,5 +375,41 @@ public class ChatAuthorizationTests
         await u3.OkAsync(On(Ops.LeaveRoom, R, "b"));
         await u3.OkAsync(On(Ops.CreateRoom, R, "c"));
         foreach (var actor in new[] { u1, u2, u3, elsewhere }) await actor.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task A_second_login_takes_over_the_room_memberships_and_the_first_gets_nothing_more()
+    {
+        await using var server = await TestServer.StartAsync(Settings(("Chorus:ChatRoomMemberGracePeriod", "00:00:01")));
+        const ConversationType R = ConversationType.Room;
+        var a1 = await Actor.LoginAsync(server, "alice");
+        var bob = await Actor.LoginAsync(server, "bob");
+        await a1.OkAsync(On(Ops.EnterRoom, R, "r1"));
+        await bob.OkAsync(On(Ops.EnterRoom, R, "r1"));
+        var a2 = await Actor.LoginAsync(server, "alice"); // kicks a1 out of chat
+        await bob.OkAsync(Text(R, "r1", "after the second login"));
+
+        // the new login gets the room message; the kicked connection got the kick and nothing after it
+        Assert.Equal("after the second login", (await a2.PushAsync(f => f.Op == Ops.ChatMessage)).Message!.Text);
+        await a1.DrainAsync();
+        Assert.Contains(a1.Pushes, f => f.Op == Ops.ChatKickedOut);
+        Assert.DoesNotContain(a1.Pushes, f => f.Op == Ops.ChatMessage);
+
+        // the old connection closing takes nothing away: past the grace period alice is still in r1 and gets its messages
+        await a1.DisposeAsync();
+        await Task.Delay(TimeSpan.FromSeconds(2.5), Ct); // grace 1 s, maintenance every 0.5 s
+        Assert.Equal(["alice", "bob"], (await bob.OkAsync(On(Ops.QueryRoomMembers, R, "r1"))).Members!);
+        await bob.OkAsync(Text(R, "r1", "still there"));
+        Assert.NotNull(await a2.PushAsync(f => f.Op == Ops.ChatMessage && f.Message!.Text == "still there"));
+
+        // the new connection closing does remove her once the grace period is over
+        await a2.DisposeAsync();
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        while ((await bob.OkAsync(On(Ops.QueryRoomMembers, R, "r1"))).Members!.Contains("alice"))
+        {
+            Assert.True(DateTime.UtcNow < deadline, "alice was not removed from r1 within 15 s of her connection closing");
+            await Task.Delay(200, Ct);
+        }
+        await bob.DisposeAsync();
     }
 }

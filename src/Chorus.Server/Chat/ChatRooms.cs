@@ -112,6 +112,19 @@ public sealed class ChatRooms
         }
     }
 
+    /// <summary>
+    /// <paramref name="user"/> logged in again over <paramref name="to"/>, which logged out <paramref name="from"/>: the
+    /// memberships held over <paramref name="from"/> move to <paramref name="to"/> (the user is still in those rooms).
+    /// </summary>
+    public void MoveMemberships(uint appId, string user, IClientConnection from, IClientConnection to)
+    {
+        foreach (var room in _rooms.All)
+        {
+            if (room.AppId == appId && room.Members.TryGetValue(user, out var m) && ReferenceEquals(m.Connection, from))
+                room.Members.TryUpdate(user, m with { Connection = to }, m);
+        }
+    }
+
     /// <summary>Periodic work: members disconnected for <see cref="ChorusServerOptions.ChatRoomMemberGracePeriod"/> are removed (an emptied room closes).</summary>
     public void RemoveMembersPastGrace()
     {

@@ -56,8 +56,10 @@ public sealed class ChatSessions
         var previous = _users.Set(connection.AppId, userId, state);
         if (previous is not null)
         {
-            // One device per user: the earlier login is told and logged out.
+            // One device per user: the earlier login is told and logged out. The user stays in her chat rooms (membership
+            // is per user, as in ZIM): the memberships move to this connection, so the earlier one gets no more room messages.
             previous.UserId = null;
+            _rooms.MoveMemberships(connection.AppId, userId, previous.Connection, connection);
             previous.Connection.Send(new Frame { Op = Ops.ChatKickedOut, ErrorCode = ChatErrorCodes.NotLoggedIn, Error = "the same user logged in elsewhere" });
         }
         var result = ChatReply.Ok(request);
