@@ -1,0 +1,97 @@
+using Chorus.Protocol;
+using Chorus.Server.Auth;
+using Chorus.Server.Chat;
+using Chorus.Server.Hosting;
+using Chorus.Storage;
+using Chorus.Storage.Sqlite;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Chorus.Server.Tests.Chat;
+
+/// <summary>
+/// The chat core without sockets: every part wired as the server wires it, on a real SQLite store in a temporary
+/// directory and a <see cref="FakeTimeProvider"/>; clients are <see cref="FakeConnection"/>s.
+/// </summary>
+public sealed class ChatCore : IAsyncDisposable
+{
+    public const uint AppId = 1;
+    public const string Secret = "chat-core-test-secret-not-real00";
+
+    private readonly string _directory = Path.Combine(Path.GetTempPath(), "chorus-chatcore-" + Guid.NewGuid().ToString("N"));
+    private readonly SqliteChatStore _store;
+    private long _nextRid;
+
+    public ChatCore(Action<ChorusServerOptions>? configure = null)
+    {
+        var settings = new ChorusServerOptions
+        {
+            Apps = [new AppOptions { AppId = AppId, ServerSecret = Secret }],
+            // Refused tokens are answered at once (the delay would wait on the fake clock).
+            TokenRefusalDelay = TimeSpan.Zero,
+        };
+        configure?.Invoke(settings);
+        Options = settings;
+        var options = Microsoft.Extensions.Options.Options.Create(settings);
+        Directory.CreateDirectory(_directory);
+        var ids = new MessageIdGenerator(Time);
+        _store = new SqliteChatStore(Path.Combine(_directory, "chat.db"), ids, Time);
+        var users = new ChatUserRegistry();
+        var roomRegistry = new ChatRoomRegistry();
+        var validator = new ChatValidator(options);
+        Rooms = new ChatRooms(roomRegistry, options, Time, NullLogger<ChatRooms>.Instance);
+        Sessions = new ChatSessions(_store, users, Rooms, new TokenValidator(new AppRegistry(options), options, Time, NullLogger<TokenValidator>.Instance), options, Time);
+        Delivery = new ChatDelivery(_store, users, roomRegistry, validator, ids, options, Time, NullLogger<ChatDelivery>.Instance);
+        Service = new ChatService(Sessions, Delivery, new ChatConversations(_store, users, roomRegistry, options, Time, NullLogger<ChatConversations>.Instance),
+            new ChatGroups(_store, users, options, NullLogger<ChatGroups>.Instance), Rooms, NullLogger<ChatService>.Instance);
+        Validator = validator;
+    }
+
+    /// <summary>The clock: starts at a fixed time and moves only when a test advances it.</summary>
+    public FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 1, 1, 12, 0, 0, TimeSpan.Zero));
+    public ChorusServerOptions Options { get; }
+    public ChatService Service { get; }
+    public ChatSessions Sessions { get; }
+    public ChatDelivery Delivery { get; }
+    public ChatRooms Rooms { get; }
+    public ChatValidator Validator { get; }
+
+    /// <summary>A token for <paramref name="userId"/> issued now.</summary>
+    public string Token(string userId, long lifetimeSeconds = 3600) => Token04.Generate(AppId, userId, Secret, lifetimeSeconds, now: Time.GetUtcNow());
+
+    /// <summary>Sends one request as the gateway does and returns the answer.</summary>
+    public Task<Frame> CallAsync(FakeConnection connection, Frame request)
+    {
+        request.Rid = Interlocked.Increment(ref _nextRid);
+        return Service.HandleAsync(connection, request, CancellationToken.None);
+    }
+
+    /// <summary>A new connection logged into chat as <paramref name="userId"/> (asserted).</summary>
+    public async Task<FakeConnection> LoginAsync(string userId, long lifetimeSeconds = 3600)
+    {
+        var connection = new FakeConnection(AppId);
+        await LoginAsync(connection, userId, lifetimeSeconds);
+        return connection;
+    }
+
+    /// <summary>Logs <paramref name="connection"/> into chat as <paramref name="userId"/> (asserted).</summary>
+    public async Task LoginAsync(FakeConnection connection, string userId, long lifetimeSeconds = 3600)
+    {
+        var answer = await CallAsync(connection, new Frame { Op = Ops.ChatLogin, UserId = userId, Token = Token(userId, lifetimeSeconds) });
+        Assert.Equal(0, answer.ErrorCode);
+    }
+
+    /// <summary>A peer text message request.</summary>
+    public static Frame PeerText(string to, string text, ChatMessageType type = ChatMessageType.Text) => new()
+    {
+        Op = Ops.SendMessage, ConvType = ConversationType.Peer, ConvId = to,
+        Message = type == ChatMessageType.Command ? new WireChatMessage { Type = type, Data = Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(text)) } : new WireChatMessage { Type = type, Text = text },
+    };
+
+    public async ValueTask DisposeAsync()
+    {
+        await _store.DisposeAsync();
+        try { Directory.Delete(_directory, recursive: true); } catch (IOException) { }
+    }
+}

@@ -1,0 +1,69 @@
+using Chorus.Protocol;
+
+namespace Chorus.Server.Tests.Chat;
+
+/// <summary>Chat rooms without sockets: the grace period of a member whose connection went, on a fake clock.</summary>
+public sealed class ChatRoomTests
+{
+    private static Frame Members(string roomId) => new() { Op = Ops.QueryRoomMembers, ConvId = roomId };
+
+    [Fact]
+    public async Task A_member_whose_connection_closed_stays_for_the_grace_period_then_is_removed()
+    {
+        await using var chat = new ChatCore(o => o.ChatRoomMemberGracePeriod = TimeSpan.FromSeconds(30));
+        var alice = await chat.LoginAsync("alice");
+        var bob = await chat.LoginAsync("bob");
+        foreach (var c in new[] { alice, bob })
+            Assert.Equal(0, (await chat.CallAsync(c, new Frame { Op = Ops.EnterRoom, ConvId = "lobby" })).ErrorCode);
+
+        chat.Service.OnSessionClosed(bob);
+        chat.Time.Advance(TimeSpan.FromSeconds(29));
+        chat.Service.RunMaintenance();
+        Assert.Equal(["alice", "bob"], (await chat.CallAsync(alice, Members("lobby"))).Members!);
+
+        chat.Time.Advance(TimeSpan.FromSeconds(1));
+        chat.Service.RunMaintenance();
+        Assert.Equal(["alice"], (await chat.CallAsync(alice, Members("lobby"))).Members!);
+    }
+
+    [Fact]
+    public async Task A_member_back_within_the_grace_period_keeps_its_place_and_gets_messages_again()
+    {
+        await using var chat = new ChatCore();
+        var alice = await chat.LoginAsync("alice");
+        var bob = await chat.LoginAsync("bob");
+        foreach (var c in new[] { alice, bob })
+            Assert.Equal(0, (await chat.CallAsync(c, new Frame { Op = Ops.EnterRoom, ConvId = "lobby" })).ErrorCode);
+
+        chat.Service.OnSessionClosed(bob);
+        var again = await chat.LoginAsync("bob");
+        Assert.Equal(0, (await chat.CallAsync(again, new Frame { Op = Ops.EnterRoom, ConvId = "lobby" })).ErrorCode);
+        chat.Time.Advance(chat.Options.ChatRoomMemberGracePeriod);
+        chat.Service.RunMaintenance();
+
+        var text = new WireChatMessage { Type = ChatMessageType.Text, Text = "still there?" };
+        Assert.Equal(0, (await chat.CallAsync(alice, new Frame { Op = Ops.SendMessage, ConvType = ConversationType.Room, ConvId = "lobby", Message = text })).ErrorCode);
+        Assert.Single(again.Of(Ops.ChatMessage));
+        Assert.Empty(bob.Of(Ops.ChatMessage));
+    }
+
+    [Fact]
+    public async Task The_last_member_leaving_closes_the_room()
+    {
+        await using var chat = new ChatCore();
+        var alice = await chat.LoginAsync("alice");
+        Assert.Equal(0, (await chat.CallAsync(alice, new Frame { Op = Ops.CreateRoom, ConvId = "r1" })).ErrorCode);
+        Assert.Equal(0, (await chat.CallAsync(alice, new Frame { Op = Ops.LeaveRoom, ConvId = "r1" })).ErrorCode);
+        Assert.Equal(ChatErrorCodes.JoinRoomMissing, (await chat.CallAsync(alice, new Frame { Op = Ops.JoinRoom, ConvId = "r1" })).ErrorCode);
+    }
+
+    [Fact]
+    public async Task Room_name_at_64_bytes_passes_and_65_is_refused()
+    {
+        await using var chat = new ChatCore();
+        var alice = await chat.LoginAsync("alice");
+        Assert.Equal(0, (await chat.CallAsync(alice, new Frame { Op = Ops.CreateRoom, ConvId = "r1", Name = new string('n', 64) })).ErrorCode);
+        var over = await chat.CallAsync(alice, new Frame { Op = Ops.CreateRoom, ConvId = "r2", Name = new string('n', 65) });
+        Assert.Equal((ChatErrorCodes.BadParameter, "room name is longer than 64 bytes"), (over.ErrorCode, over.Error));
+    }
+}
