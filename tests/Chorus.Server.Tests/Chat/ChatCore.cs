@@ -89,9 +89,19 @@ public sealed class ChatCore : IAsyncDisposable
         Message = type == ChatMessageType.Command ? new WireChatMessage { Type = type, Data = Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(text)) } : new WireChatMessage { Type = type, Text = text },
     };
 
+    /// <summary>Closes the store under the running core (what a failing disk looks like to chat).</summary>
+    public async Task CloseStoreAsync()
+    {
+        if (_storeClosed) return;
+        _storeClosed = true;
+        await _store.DisposeAsync();
+    }
+
+    private bool _storeClosed;
+
     public async ValueTask DisposeAsync()
     {
-        await _store.DisposeAsync();
+        await CloseStoreAsync();
         try { Directory.Delete(_directory, recursive: true); } catch (IOException) { }
     }
 }

@@ -159,4 +159,41 @@ public sealed class ChatDeliveryTests
         var room = await chat.Delivery.DeliverAsync(ChatCore.AppId, "backend", ConversationType.Room, "noroom", text, CancellationToken.None, trusted: true);
         Assert.Equal(ChatErrorCodes.RoomMissing, room.Error?.Code);
     }
+
+    [Fact]
+    public async Task Group_message_is_encoded_once_for_the_members_online_and_reliable()
+    {
+        await using var chat = new ChatCore();
+        var alice = await chat.LoginAsync("alice");
+        var bob = await chat.LoginAsync("bob");
+        var carol = await chat.LoginAsync("carol");
+        var create = await chat.CallAsync(alice, new Frame { Op = Ops.CreateGroup, ConvId = "g1", Name = "G", Members = ["bob", "carol", "dave"] });
+        Assert.Equal(0, create.ErrorCode);
+        Assert.Equal(4, create.Group!.MemberCount);
+        Assert.All(new[] { alice, bob, carol }, c => Assert.Equal("add", Assert.Single(c.Of(Ops.GroupMemberChanged)).UpdateType));
+
+        var sent = await chat.CallAsync(bob, new Frame { Op = Ops.SendMessage, ConvType = ConversationType.Group, ConvId = "g1", Message = new WireChatMessage { Type = ChatMessageType.Text, Text = "hi group" } });
+        Assert.Equal(0, sent.ErrorCode);
+        var toAlice = Assert.Single(alice.Sent, s => s.Frame.Op == Ops.ChatMessage);
+        var toCarol = Assert.Single(carol.Sent, s => s.Frame.Op == Ops.ChatMessage);
+        Assert.Same(toAlice.Bytes.Bytes, toCarol.Bytes.Bytes);
+        Assert.Equal((Delivery.Reliable, "g1"), (toAlice.Delivery, toAlice.Frame.Message!.ConversationId));
+        Assert.Empty(bob.Of(Ops.ChatMessage));
+
+        var outsider = await chat.LoginAsync("eve");
+        var refused = await chat.CallAsync(outsider, new Frame { Op = Ops.SendMessage, ConvType = ConversationType.Group, ConvId = "g1", Message = new WireChatMessage { Type = ChatMessageType.Text, Text = "let me in" } });
+        Assert.Equal((ChatErrorCodes.NoPermission, "only members may send to a group"), (refused.ErrorCode, refused.Error));
+    }
+
+    [Fact]
+    public async Task A_store_failure_is_one_retryable_refusal_and_the_core_keeps_answering()
+    {
+        await using var chat = new ChatCore();
+        var alice = await chat.LoginAsync("alice");
+        await chat.CloseStoreAsync();
+        var failed = await chat.CallAsync(alice, ChatCore.PeerText("bob", "lost?"));
+        Assert.Equal((ChatErrorCodes.BadParameter, "the server could not store this; retry with the same localMessageId"), (failed.ErrorCode, failed.Error));
+        // What needs no store still works.
+        Assert.Equal(0, (await chat.CallAsync(alice, new Frame { Op = Ops.CreateRoom, ConvId = "r1" })).ErrorCode);
+    }
 }
