@@ -81,14 +81,15 @@ public sealed class SqliteChatStore : IChatStore
         CREATE INDEX IF NOT EXISTS chat_groups_by_owner ON chat_groups(app_id, owner);
         CREATE TABLE IF NOT EXISTS group_leavers(
             app_id INTEGER NOT NULL, group_id TEXT NOT NULL, user_id TEXT NOT NULL, left_seq INTEGER NOT NULL, left_at INTEGER NOT NULL,
+            kicked INTEGER NOT NULL DEFAULT 0,
             PRIMARY KEY(app_id, group_id, user_id)) WITHOUT ROWID;
         CREATE TABLE IF NOT EXISTS dismissed_groups(
-            app_id INTEGER NOT NULL, group_id TEXT NOT NULL, dismissed_at INTEGER NOT NULL,
+            app_id INTEGER NOT NULL, group_id TEXT NOT NULL, dismissed_at INTEGER NOT NULL, owner TEXT, create_time INTEGER,
             PRIMARY KEY(app_id, group_id)) WITHOUT ROWID;
         """;
 
     /// <summary>The schema version <see cref="Migrate"/> brings a database to (SQLite's user_version).</summary>
-    private const int SchemaVersion = 2;
+    private const int SchemaVersion = 3;
 
     /// <summary>
     /// Brings a data directory written by an earlier version up to date; each step runs once and is safe to repeat.
@@ -96,11 +97,20 @@ public sealed class SqliteChatStore : IChatStore
     /// wider one is made by <see cref="Schema"/>), and the IDs of groups dismissed before this version are recorded as
     /// dismissed (a group conversation with messages but no group), so that a new group cannot take over their history.
     /// Members who left a group before version 2 have no recorded leave point and count as non-members.
+    /// Version 3: a leave point records whether the member was kicked (group_leavers.kicked; earlier ones count as left),
+    /// and a dismissed group keeps its owner and creation time (dismissed_groups.owner, create_time; null for earlier ones),
+    /// so that group creations per owner per hour count dismissed groups too.
     /// </summary>
     private static void Migrate(SqliteConnection c)
     {
         if (c.ExecuteScalar<long>("PRAGMA user_version") >= SchemaVersion) return;
         using var tx = c.BeginTransaction();
+        if (!HasColumn("group_leavers", "kicked")) c.Execute("ALTER TABLE group_leavers ADD COLUMN kicked INTEGER NOT NULL DEFAULT 0", transaction: tx);
+        if (!HasColumn("dismissed_groups", "owner")) c.Execute("ALTER TABLE dismissed_groups ADD COLUMN owner TEXT", transaction: tx);
+        if (!HasColumn("dismissed_groups", "create_time")) c.Execute("ALTER TABLE dismissed_groups ADD COLUMN create_time INTEGER", transaction: tx);
+        c.Execute("CREATE INDEX IF NOT EXISTS dismissed_groups_by_owner ON dismissed_groups(app_id, owner, create_time)", transaction: tx);
+        bool HasColumn(string table, string column) =>
+            c.ExecuteScalar<long>($"SELECT COUNT(*) FROM pragma_table_info('{table}') WHERE name = @Column", new { Column = column }, tx) > 0;
         c.Execute("DROP INDEX IF EXISTS messages_by_local_id", transaction: tx);
         c.Execute($"""
             INSERT OR IGNORE INTO dismissed_groups(app_id, group_id, dismissed_at)
@@ -245,10 +255,11 @@ public sealed class SqliteChatStore : IChatStore
 
     /// <inheritdoc />
     public Task<GroupChange> CreateGroupAsync(uint appId, string groupId, string name, string ownerUserId, IReadOnlyList<string> members, int maxMembers,
-        int maxGroupsPerOwner, CancellationToken cancellationToken = default) =>
+        int maxGroupsPerOwner, int maxCreatesPerOwnerPerHour, CancellationToken cancellationToken = default) =>
         WriteAsync((c, tx) =>
         {
-            var args = new { App = appId, Group = groupId, Owner = ownerUserId };
+            long now = _time.GetUtcNow().ToUnixTimeMilliseconds();
+            var args = new { App = appId, Group = groupId, Owner = ownerUserId, Since = now - 3_600_000 };
             if (c.ExecuteScalar<long>("SELECT COUNT(*) FROM chat_groups WHERE app_id=@App AND group_id=@Group", args, tx) > 0)
                 return GroupChange.Exists;
             if (c.ExecuteScalar<long>("SELECT COUNT(*) FROM dismissed_groups WHERE app_id=@App AND group_id=@Group", args, tx) > 0)
@@ -256,9 +267,12 @@ public sealed class SqliteChatStore : IChatStore
             // counted in the same write as the insert: concurrent creates cannot pass the limit together
             if (c.ExecuteScalar<long>("SELECT COUNT(*) FROM chat_groups WHERE app_id=@App AND owner=@Owner", args, tx) >= maxGroupsPerOwner)
                 return GroupChange.OwnerLimit;
+            // creations in the last hour, the dismissed ones included (create-and-dismiss churn)
+            if (c.ExecuteScalar<long>("SELECT (SELECT COUNT(*) FROM chat_groups WHERE app_id=@App AND owner=@Owner AND create_time > @Since)"
+                    + " + (SELECT COUNT(*) FROM dismissed_groups WHERE app_id=@App AND owner=@Owner AND create_time > @Since)", args, tx) >= maxCreatesPerOwnerPerHour)
+                return GroupChange.CreateRateLimit;
             var all = members.Prepend(ownerUserId).Distinct(StringComparer.Ordinal).ToList();
             if (all.Count > maxMembers) return GroupChange.Full;
-            long now = _time.GetUtcNow().ToUnixTimeMilliseconds();
             c.Execute("INSERT INTO chat_groups(app_id, group_id, name, owner, create_time) VALUES (@App, @Group, @Name, @Owner, @Now)",
                 new { App = appId, Group = groupId, Name = name, Owner = ownerUserId, Now = now }, tx);
             AddMembers(c, tx, appId, groupId, all, now);
@@ -294,15 +308,45 @@ public sealed class SqliteChatStore : IChatStore
         }, cancellationToken);
 
     /// <inheritdoc />
+    public Task<IReadOnlyList<string>?> KickGroupMembersAsync(uint appId, string groupId, IReadOnlyList<string> userIds, CancellationToken cancellationToken = default) =>
+        WriteAsync<IReadOnlyList<string>?>((c, tx) =>
+        {
+            if (c.ExecuteScalar<long>("SELECT COUNT(*) FROM chat_groups WHERE app_id=@App AND group_id=@Group", new { App = appId, Group = groupId }, tx) == 0)
+                return null;
+            long max = MaxSeq(c, tx, appId, ConversationType.Group, groupId), now = _time.GetUtcNow().ToUnixTimeMilliseconds();
+            var removed = new List<string>();
+            foreach (var u in userIds.Distinct(StringComparer.Ordinal))
+            {
+                if (c.Execute("DELETE FROM group_members WHERE app_id=@App AND group_id=@Group AND user_id=@User", new { App = appId, Group = groupId, User = u }, tx) > 0)
+                {
+                    RecordLeaver(c, tx, appId, groupId, u, max, now, kicked: true);
+                    removed.Add(u);
+                }
+            }
+            return removed;
+        }, cancellationToken);
+
+    /// <inheritdoc />
     public Task<GroupChange> DismissGroupAsync(uint appId, string groupId, CancellationToken cancellationToken = default) =>
         WriteAsync((c, tx) =>
         {
-            int n = c.Execute("DELETE FROM chat_groups WHERE app_id=@App AND group_id=@Group", new { App = appId, Group = groupId }, tx);
-            if (n == 0) return GroupChange.Missing;
+            var args = new { App = appId, Group = groupId };
+            var gone = c.Query<(string Owner, long CreateTime)>("DELETE FROM chat_groups WHERE app_id=@App AND group_id=@Group RETURNING owner, create_time", args, tx).ToList();
+            if (gone.Count == 0) return GroupChange.Missing;
             long max = MaxSeq(c, tx, appId, ConversationType.Group, groupId), now = _time.GetUtcNow().ToUnixTimeMilliseconds();
-            foreach (var u in c.Query<string>("DELETE FROM group_members WHERE app_id=@App AND group_id=@Group RETURNING user_id", new { App = appId, Group = groupId }, tx).ToList())
-                RecordLeaver(c, tx, appId, groupId, u, max, now);
-            c.Execute("INSERT OR IGNORE INTO dismissed_groups(app_id, group_id, dismissed_at) VALUES (@App, @Group, @Now)", new { App = appId, Group = groupId, Now = now }, tx);
+            var members = c.Query<string>("DELETE FROM group_members WHERE app_id=@App AND group_id=@Group RETURNING user_id", args, tx).ToList();
+            if (max > 0)
+            {
+                foreach (var u in members) RecordLeaver(c, tx, appId, groupId, u, max, now);
+            }
+            else
+            {
+                // Nothing was ever sent: no one has anything to read, so nothing is kept for anyone (no leave points, no conversation entries).
+                c.Execute("DELETE FROM group_leavers WHERE app_id=@App AND group_id=@Group", args, tx);
+                c.Execute($"DELETE FROM user_conversations WHERE app_id=@App AND conv_type={GroupType} AND conv_key=@Group", args, tx);
+            }
+            c.Execute("INSERT OR IGNORE INTO dismissed_groups(app_id, group_id, dismissed_at, owner, create_time) VALUES (@App, @Group, @Now, @Owner, @Created)",
+                new { App = appId, Group = groupId, Now = now, Owner = gone[0].Owner, Created = gone[0].CreateTime }, tx);
             return GroupChange.Done;
         }, cancellationToken);
 
@@ -325,9 +369,10 @@ public sealed class SqliteChatStore : IChatStore
     }
 
     // The leave point: the group's sequence number when the user stopped being a member (written in the same write that removes the member).
-    private static void RecordLeaver(SqliteConnection c, SqliteTransaction tx, uint appId, string groupId, string userId, long leftSeq, long now) =>
-        c.Execute("INSERT OR REPLACE INTO group_leavers(app_id, group_id, user_id, left_seq, left_at) VALUES (@App, @Group, @User, @Seq, @Now)",
-            new { App = appId, Group = groupId, User = userId, Seq = leftSeq, Now = now }, tx);
+    // A kicked member may not join again on its own (see IChatStore.KickGroupMembersAsync).
+    private static void RecordLeaver(SqliteConnection c, SqliteTransaction tx, uint appId, string groupId, string userId, long leftSeq, long now, bool kicked = false) =>
+        c.Execute("INSERT OR REPLACE INTO group_leavers(app_id, group_id, user_id, left_seq, left_at, kicked) VALUES (@App, @Group, @User, @Seq, @Now, @Kicked)",
+            new { App = appId, Group = groupId, User = userId, Seq = leftSeq, Now = now, Kicked = kicked ? 1 : 0 }, tx);
 
     private static long MaxSeq(SqliteConnection c, SqliteTransaction? tx, uint appId, ConversationType type, string key) =>
         c.ExecuteScalar<long?>("SELECT max_seq FROM conversations WHERE app_id=@App AND conv_type=@Type AND conv_key=@Key",
@@ -442,11 +487,12 @@ public sealed class SqliteChatStore : IChatStore
             SELECT g.group_id AS GroupId, g.name AS Name, g.owner AS Owner, g.create_time AS CreateTime,
                    (SELECT COUNT(*) FROM group_members m WHERE m.app_id=@App AND m.group_id=@Group) AS Members,
                    EXISTS (SELECT 1 FROM group_members m WHERE m.app_id=@App AND m.group_id=@Group AND m.user_id=@User) AS IsMember,
-                   (SELECT left_seq FROM group_leavers l WHERE l.app_id=@App AND l.group_id=@Group AND l.user_id=@User) AS LeftSeq
+                   (SELECT left_seq FROM group_leavers l WHERE l.app_id=@App AND l.group_id=@Group AND l.user_id=@User) AS LeftSeq,
+                   (SELECT kicked FROM group_leavers l WHERE l.app_id=@App AND l.group_id=@Group AND l.user_id=@User) AS Kicked
             FROM (SELECT 1) LEFT JOIN chat_groups g ON g.app_id=@App AND g.group_id=@Group
             """, new { App = appId, Group = groupId, User = userId });
         var group = row.GroupId is null ? null : new StoredGroup(row.GroupId, row.Name ?? "", row.Owner ?? "", row.CreateTime, (int)row.Members);
-        return new GroupAccess(group, row.IsMember != 0, row.IsMember != 0 ? null : row.LeftSeq);
+        return new GroupAccess(group, row.IsMember != 0, row.IsMember != 0 ? null : row.LeftSeq, row.IsMember == 0 && row.Kicked == 1);
     }, cancellationToken);
 
     /// <summary>Runs SQLite's integrity check; returns "ok" for a sound database.</summary>
@@ -617,6 +663,7 @@ public sealed class SqliteChatStore : IChatStore
         public long Members { get; set; }
         public long IsMember { get; set; }
         public long? LeftSeq { get; set; }
+        public long? Kicked { get; set; }
     }
 
     private sealed class GroupRow

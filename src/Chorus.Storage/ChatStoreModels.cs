@@ -138,6 +138,8 @@ public enum GroupChange
     OwnerLimit,
     /// <summary>Create: a group with this ID existed and was dismissed; the ID is not used again.</summary>
     Dismissed,
+    /// <summary>Create: the owner created as many groups in the last hour as allowed (dismissed ones count).</summary>
+    CreateRateLimit,
 }
 
 /// <summary>What one user may see of one group, read at once (see <see cref="IChatStore.GetGroupAccessAsync"/>).</summary>
@@ -145,7 +147,8 @@ public enum GroupChange
 /// <param name="IsMember">Whether the user is a member now.</param>
 /// <param name="LeftAtSeq">For a former member (left, kicked, or member when the group was dismissed): the group's sequence
 /// number when the user left; the user sees messages up to it and none after. Null for members and for users never in the group.</param>
-public sealed record GroupAccess(StoredGroup? Group, bool IsMember, long? LeftAtSeq)
+/// <param name="WasKicked">For a former member: whether the owner removed it (kicked), rather than it leaving or the group being dismissed.</param>
+public sealed record GroupAccess(StoredGroup? Group, bool IsMember, long? LeftAtSeq, bool WasKicked = false)
 {
     /// <summary>Whether the user may read the group's conversation (history, own conversation entry): members and former members.</summary>
     public bool MayRead => IsMember || LeftAtSeq is not null;

@@ -29,7 +29,7 @@ public class ChatAuthorizationTests
         var s = new Dictionary<string, string?>
         {
             ["Chorus:ChatSendsPerSecond"] = "100000", ["Chorus:FramesPerConnectionPerSecond"] = "100000", ["Chorus:FramesPerAppPerSecond"] = "100000",
-            ["Chorus:SendQueueCapacity"] = "100000", ["Chorus:ChatMaxRoomsPerUser"] = "1000",
+            ["Chorus:SendQueueCapacity"] = "100000", ["Chorus:ChatMaxRoomsPerUser"] = "1000", ["Chorus:ChatGroupCreatesPerUserPerHour"] = "100000",
         };
         foreach (var (k, v) in more) s[k] = v;
         return s;
@@ -157,7 +157,7 @@ public class ChatAuthorizationTests
             ("deleteConversation", (f, _) => On(Ops.DeleteConversation, G, f.GroupId), [Ok, Ok, Denied, Ok, NoGroup]),
             ("setNotificationStatus", (f, _) => On(Ops.SetNotificationStatus, G, f.GroupId, x => { x.Muted = true; }), [Ok, Ok, Denied, Ok, NoGroup]),
             ("pinConversation", (f, _) => On(Ops.PinConversation, G, f.GroupId, x => { x.Pinned = true; }), [Ok, Ok, Denied, Ok, NoGroup]),
-            ("joinGroup", (f, _) => On(Ops.JoinGroup, G, f.GroupId), [Ok, Ok, Ok, Ok, NoGroup]),
+            ("joinGroup", (f, _) => On(Ops.JoinGroup, G, f.GroupId), [Ok, Ok, Ok, Denied, NoGroup]), // the former member was kicked
             ("leaveGroup", (f, _) => On(Ops.LeaveGroup, G, f.GroupId), [Ok, Ok, Denied, Denied, NoGroup]),
             ("dismissGroup", (f, _) => On(Ops.DismissGroup, G, f.GroupId), [Ok, Denied, Denied, Denied, NoGroup]),
             ("inviteGroupMembers", (f, _) => On(Ops.InviteGroupMembers, G, f.GroupId, x => { x.Members = ["newbie"]; }), [Ok, Ok, Denied, Denied, NoGroup]),
@@ -257,13 +257,22 @@ public class ChatAuthorizationTests
         Assert.Equal(ChatErrorCodes.GroupDismissed, (await again.CreateGroupAsync("club", "mine now", [], Ct)).ErrorCode);
         Assert.Equal(["before"], (await again.QueryHistoryMessageAsync("club", ConversationType.Group, new HistoryQueryConfig { Count = 100 }, Ct)).Messages.Select(m => m.Message));
 
-        // Coming back to a group makes a member again, who reads the whole history.
-        Assert.Equal(0, (await owner.CreateGroupAsync("club2", "Club 2", ["kicked"], Ct)).ErrorCode);
+        // A kicked member cannot join again on its own, and its history stays cut at the leave point; a member's invitation
+        // brings it back, and it then reads the whole history as any new member does. One who left on its own may rejoin.
+        Assert.Equal(0, (await owner.CreateGroupAsync("club2", "Club 2", ["kicked", "leaver"], Ct)).ErrorCode);
         Assert.Equal(0, (await owner.SendMessageAsync(ChatMessage.Text("one"), "club2", ConversationType.Group, cancellationToken: Ct)).ErrorCode);
         Assert.Equal(0, (await owner.KickGroupMembersAsync(["kicked"], "club2", Ct)).ErrorCode);
+        Assert.Equal(0, (await leaver.LeaveGroupAsync("club2", Ct)).ErrorCode);
         Assert.Equal(0, (await owner.SendMessageAsync(ChatMessage.Text("two"), "club2", ConversationType.Group, cancellationToken: Ct)).ErrorCode);
-        Assert.Equal(0, (await again.JoinGroupAsync("club2", Ct)).ErrorCode);
+        var refused = await again.JoinGroupAsync("club2", Ct);
+        Assert.Equal((ChatErrorCodes.NoPermission, "removed from this group by its owner; ask a member to invite you"), (refused.ErrorCode, refused.ErrorMessage));
+        Assert.Equal(ChatErrorCodes.NoPermission, (await again.JoinGroupAsync("club2", Ct)).ErrorCode); // still, on a retry
+        Assert.Equal(["one"], (await again.QueryHistoryMessageAsync("club2", ConversationType.Group, new HistoryQueryConfig { Count = 100 }, Ct)).Messages.Select(m => m.Message));
+        Assert.Equal(0, (await leaver.JoinGroupAsync("club2", Ct)).ErrorCode);
+        Assert.Equal(0, (await leaver.InviteUsersIntoGroupAsync(["kicked"], "club2", Ct)).ErrorCode);
         Assert.Equal(["two", "one"], (await again.QueryHistoryMessageAsync("club2", ConversationType.Group, new HistoryQueryConfig { Count = 100 }, Ct)).Messages.Select(m => m.Message));
+        Assert.Equal(0, (await again.LeaveGroupAsync("club2", Ct)).ErrorCode); // having left on its own now, it may come back alone
+        Assert.Equal(0, (await again.JoinGroupAsync("club2", Ct)).ErrorCode);
     }
 
     [Fact]
@@ -411,5 +420,58 @@ public class ChatAuthorizationTests
             await Task.Delay(200, Ct);
         }
         await bob.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Group_creations_per_user_per_hour_count_dismissed_groups_and_an_unused_dismissed_group_leaves_nothing()
+    {
+        await using var server = await TestServer.StartAsync(Settings(("Chorus:ChatGroupCreatesPerUserPerHour", "3")));
+        var churner = await Actor.LoginAsync(server, "churner");
+        var victim = await Actor.LoginAsync(server, "victim");
+        var elsewhere = await Actor.LoginAsync(server, "churner", TestServer.AppB);
+        const ConversationType G = ConversationType.Group;
+
+        // three creations pass though each group is dismissed at once; the fourth within the hour is refused (ZIM's 6000005)
+        for (int i = 1; i <= 2; i++)
+        {
+            await churner.OkAsync(new Frame { Op = Ops.CreateGroup, ConvId = $"c{i}", Name = "G", Members = ["victim"] });
+            await churner.OkAsync(On(Ops.DismissGroup, G, $"c{i}"));
+        }
+        await churner.OkAsync(new Frame { Op = Ops.CreateGroup, ConvId = "c3", Name = "G", Members = ["victim"] });
+        await churner.OkAsync(Text(G, "c3", "something to read"));
+        await churner.OkAsync(On(Ops.DismissGroup, G, "c3"));
+        var fourth = await churner.CallAsync(new Frame { Op = Ops.CreateGroup, ConvId = "c4", Name = "G", Members = ["victim"] });
+        Assert.Equal((ChatErrorCodes.RateLimitServer, "this user created as many groups in the last hour as allowed (dismissed ones count); try again later"),
+            (fourth.ErrorCode, fourth.Error));
+        Assert.Equal(ChatErrorCodes.GroupMissing, (await victim.CallAsync(On(Ops.JoinGroup, G, "c4"))).ErrorCode); // nothing was made
+        await victim.OkAsync(new Frame { Op = Ops.CreateGroup, ConvId = "c4", Name = "G" }); // another user is not affected
+        await elsewhere.OkAsync(new Frame { Op = Ops.CreateGroup, ConvId = "c5", Name = "G" }); // nor the same UserId in another app
+
+        // the victim keeps the conversation of the dismissed group it can read, and none of the two where nothing was sent
+        var list = (await victim.OkAsync(new Frame { Op = Ops.QueryConversations, Count = 100 })).Conversations ?? [];
+        Assert.Equal(["c3", "c4"], list.Select(c => c.ConversationId).Order(StringComparer.Ordinal));
+        Assert.DoesNotContain((await churner.OkAsync(new Frame { Op = Ops.QueryConversations, Count = 100 })).Conversations ?? [], c => c.ConversationId != "c3");
+        foreach (var actor in new[] { churner, victim, elsewhere }) await actor.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Kicking_tells_only_the_users_actually_removed_and_naming_non_members_changes_nothing()
+    {
+        await using var server = await TestServer.StartAsync(Settings());
+        var owner = await Actor.LoginAsync(server, "owner");
+        var member = await Actor.LoginAsync(server, "member");
+        var outsider = await Actor.LoginAsync(server, "outsider");
+        await owner.OkAsync(new Frame { Op = Ops.CreateGroup, ConvId = "g", Name = "G", Members = ["member"] });
+
+        await owner.OkAsync(new Frame { Op = Ops.KickGroupMembers, ConvId = "g", Members = ["outsider", "nobody"] }); // no one removed: no event
+        await owner.OkAsync(new Frame { Op = Ops.KickGroupMembers, ConvId = "g", Members = ["member", "outsider"] });
+        foreach (var actor in new[] { owner, member, outsider }) await actor.DrainAsync();
+
+        static string[][] Deletes(Actor a) => [.. a.Pushes.Where(f => f.Op == Ops.GroupMemberChanged && f.UpdateType == "delete").Select(f => f.Members!)];
+        Assert.Equal([["member"]], Deletes(owner));
+        Assert.Equal([["member"]], Deletes(member));
+        Assert.DoesNotContain(outsider.Pushes, f => f.Op == Ops.GroupMemberChanged);
+        Assert.Equal(["owner"], (await owner.OkAsync(On(Ops.QueryGroupMembers, ConversationType.Group, "g"))).Members!);
+        foreach (var actor in new[] { owner, member, outsider }) await actor.DisposeAsync();
     }
 }

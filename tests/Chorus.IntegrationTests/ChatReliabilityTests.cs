@@ -108,7 +108,7 @@ public class ChatReliabilityTests
             for (int round = 0; round < KillPoints; round++)
             {
                 await using var serve = CliProcess.Start("serve", "--port", "0", "--data", data, "--app", $"{TestServer.AppA}:{TestServer.SecretA}",
-                    "--Chorus:ChatSendsPerSecond=100000", "--Chorus:FramesPerConnectionPerSecond=100000", "--Chorus:FramesPerAppPerSecond=1000000", "--Chorus:ConnectionsPerIpPerSecond=100000");
+                    "--Chorus:ChatSendsPerSecond=100000", "--Chorus:ChatGroupCreatesPerUserPerHour=100000", "--Chorus:FramesPerConnectionPerSecond=100000", "--Chorus:FramesPerAppPerSecond=1000000", "--Chorus:ConnectionsPerIpPerSecond=100000");
                 string url = (await serve.NextLineAsync(TimeSpan.FromSeconds(30)))["url: ".Length..];
                 var options = new ChorusClientOptions { ServerUrl = new Uri(url), AppId = TestServer.AppA, RequestTimeout = TimeSpan.FromSeconds(3), ReconnectGiveUpAfter = TimeSpan.FromSeconds(1) };
                 var senders = new List<ChorusChatClient>();

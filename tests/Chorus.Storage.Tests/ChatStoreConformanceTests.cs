@@ -43,7 +43,7 @@ public abstract class ChatStoreConformanceTests : IAsyncLifetime
         var write = await Assert.ThrowsAsync<ChatStoreException>(() => closed.AppendAsync(Peer("a", "b", "late"), Ct));
         Assert.Equal(ChatStoreFailure.Closed, write.Kind);
         Assert.False(write.IsTransient);
-        var group = await Assert.ThrowsAsync<ChatStoreException>(() => closed.CreateGroupAsync(App, "g", "G", "a", ["b"], 10, 10, Ct));
+        var group = await Assert.ThrowsAsync<ChatStoreException>(() => closed.CreateGroupAsync(App, "g", "G", "a", ["b"], 10, 10, 1000, Ct));
         Assert.Equal(ChatStoreFailure.Closed, group.Kind);
         var read = await Assert.ThrowsAsync<ChatStoreException>(() => closed.QueryHistoryAsync(App, "a", ConversationType.Peer, ConversationKeys.Peer("a", "b"), null, 10, false, Ct));
         Assert.Equal(ChatStoreFailure.Closed, read.Kind);
@@ -122,7 +122,7 @@ public abstract class ChatStoreConformanceTests : IAsyncLifetime
     [Fact]
     public async Task Conversation_states_for_many_users_match_the_single_user_reads()
     {
-        Assert.Equal(GroupChange.Done, await Store.CreateGroupAsync(App, "gs", "G", "owner", ["m1", "m2"], 10, 100, Ct));
+        Assert.Equal(GroupChange.Done, await Store.CreateGroupAsync(App, "gs", "G", "owner", ["m1", "m2"], 10, 100, 1000, Ct));
         for (int i = 0; i < 3; i++)
             await Store.AppendAsync(new NewMessage { AppId = App, ConversationType = ConversationType.Group, ConversationKey = "gs", SenderUserId = "owner", Type = ChatMessageType.Text, Text = $"g{i}" }, Ct);
         await Store.AppendAsync(Peer("x", "m1", "peer"), Ct); // another conversation adds to m1's unread total
@@ -148,8 +148,8 @@ public abstract class ChatStoreConformanceTests : IAsyncLifetime
     [Fact]
     public async Task Groups_membership_limits_and_new_members_start_read()
     {
-        Assert.Equal(GroupChange.Done, await Store.CreateGroupAsync(App, "g", "G", "owner", ["m1"], 3, 100, Ct));
-        Assert.Equal(GroupChange.Exists, await Store.CreateGroupAsync(App, "g", "G", "x", [], 3, 100, Ct));
+        Assert.Equal(GroupChange.Done, await Store.CreateGroupAsync(App, "g", "G", "owner", ["m1"], 3, 100, 1000, Ct));
+        Assert.Equal(GroupChange.Exists, await Store.CreateGroupAsync(App, "g", "G", "x", [], 3, 100, 1000, Ct));
         await Store.AppendAsync(new NewMessage { AppId = App, ConversationType = ConversationType.Group, ConversationKey = "g", SenderUserId = "owner", Type = ChatMessageType.Text, Text = "before" }, Ct);
         Assert.Equal(GroupChange.Done, await Store.AddGroupMembersAsync(App, "g", ["late"], 3, Ct));
         Assert.Equal(GroupChange.Full, await Store.AddGroupMembersAsync(App, "g", ["one-too-many"], 3, Ct));
@@ -189,7 +189,7 @@ public abstract class ChatStoreConformanceTests : IAsyncLifetime
     [Fact]
     public async Task Former_members_see_a_group_up_to_their_leave_point_and_others_see_nothing()
     {
-        Assert.Equal(GroupChange.Done, await Store.CreateGroupAsync(App, "g", "G", "owner", ["kicked", "stays"], 10, 100, Ct));
+        Assert.Equal(GroupChange.Done, await Store.CreateGroupAsync(App, "g", "G", "owner", ["kicked", "stays"], 10, 100, 1000, Ct));
         await Store.AppendAsync(GroupText("g", "owner", "1"), Ct);
         await Store.AppendAsync(GroupText("g", "kicked", "2"), Ct);
         Assert.Equal(GroupChange.Done, await Store.RemoveGroupMembersAsync(App, "g", ["kicked"], Ct));
@@ -227,7 +227,7 @@ public abstract class ChatStoreConformanceTests : IAsyncLifetime
         var dismissed = await Store.GetGroupAccessAsync(App, "g", "stays", Ct);
         Assert.Equal((null, false, (long?)3), (dismissed.Group, dismissed.IsMember, dismissed.LeftAtSeq));
         Assert.Equal(3, (await Store.QueryHistoryAsync(App, "stays", ConversationType.Group, "g", null, 10, false, Ct)).Count);
-        Assert.Equal(GroupChange.Dismissed, await Store.CreateGroupAsync(App, "g", "again", "stranger", [], 10, 100, Ct));
+        Assert.Equal(GroupChange.Dismissed, await Store.CreateGroupAsync(App, "g", "again", "stranger", [], 10, 100, 1000, Ct));
         Assert.Empty(await Store.QueryHistoryAsync(App, "stranger", ConversationType.Group, "g", null, 10, false, Ct));
 
         async Task<(bool, long?, int)> AccessOf(string user)
@@ -240,14 +240,14 @@ public abstract class ChatStoreConformanceTests : IAsyncLifetime
     [Fact]
     public async Task Groups_per_owner_are_capped_at_the_boundary()
     {
-        Assert.Equal(GroupChange.Done, await Store.CreateGroupAsync(App, "o1", "G", "owner", [], 10, 2, Ct));
-        Assert.Equal(GroupChange.Done, await Store.CreateGroupAsync(App, "o2", "G", "owner", ["other"], 10, 2, Ct));
-        Assert.Equal(GroupChange.OwnerLimit, await Store.CreateGroupAsync(App, "o3", "G", "owner", [], 10, 2, Ct));
+        Assert.Equal(GroupChange.Done, await Store.CreateGroupAsync(App, "o1", "G", "owner", [], 10, 2, 1000, Ct));
+        Assert.Equal(GroupChange.Done, await Store.CreateGroupAsync(App, "o2", "G", "owner", ["other"], 10, 2, 1000, Ct));
+        Assert.Equal(GroupChange.OwnerLimit, await Store.CreateGroupAsync(App, "o3", "G", "owner", [], 10, 2, 1000, Ct));
         Assert.Null(await Store.GetGroupAsync(App, "o3", Ct));
-        Assert.Equal(GroupChange.Done, await Store.CreateGroupAsync(App, "o3", "G", "other", [], 10, 2, Ct)); // a member's groups are not its own
-        Assert.Equal(GroupChange.Done, await Store.CreateGroupAsync(App + 1, "o3", "G", "owner", [], 10, 2, Ct)); // per app
+        Assert.Equal(GroupChange.Done, await Store.CreateGroupAsync(App, "o3", "G", "other", [], 10, 2, 1000, Ct)); // a member's groups are not its own
+        Assert.Equal(GroupChange.Done, await Store.CreateGroupAsync(App + 1, "o3", "G", "owner", [], 10, 2, 1000, Ct)); // per app
         Assert.Equal(GroupChange.Done, await Store.DismissGroupAsync(App, "o1", Ct));
-        Assert.Equal(GroupChange.Done, await Store.CreateGroupAsync(App, "o4", "G", "owner", [], 10, 2, Ct)); // groups owned now
+        Assert.Equal(GroupChange.Done, await Store.CreateGroupAsync(App, "o4", "G", "owner", [], 10, 2, 1000, Ct)); // groups owned now
     }
 
     [Fact]

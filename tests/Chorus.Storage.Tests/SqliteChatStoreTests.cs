@@ -66,7 +66,7 @@ public sealed class SqliteChatStoreTests : ChatStoreConformanceTests
             cmd.ExecuteNonQuery();
         }
         await using var store = new SqliteChatStore(path);
-        Assert.Equal(GroupChange.Dismissed, await store.CreateGroupAsync(1, "old", "G", "thief", [], 10, 10, ct));
+        Assert.Equal(GroupChange.Dismissed, await store.CreateGroupAsync(1, "old", "G", "thief", [], 10, 10, 1000, ct));
         var first = await store.AppendAsync(Peer1("a", "b", 7), ct);
         var other = await store.AppendAsync(Peer1("a", "c", 7), ct); // refused by the old index; a new message now
         Assert.False(other.Duplicate);
@@ -78,6 +78,44 @@ public sealed class SqliteChatStoreTests : ChatStoreConformanceTests
             AppId = 1, ConversationType = ConversationType.Peer, ConversationKey = ConversationKeys.Peer(from, to), SenderUserId = from,
             LocalMessageId = localId, Type = ChatMessageType.Text, Text = "x",
         };
+    }
+
+    [Fact]
+    public async Task A_version_2_data_directory_gains_the_kicked_flag_and_the_owner_of_dismissed_groups()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        string path = _path + "-v2";
+        await using (var before = new SqliteChatStore(path))
+        {
+            Assert.Equal(GroupChange.Done, await before.CreateGroupAsync(1, "g", "G", "owner", ["left"], 10, 10, 1000, ct));
+            await before.AppendAsync(new NewMessage { AppId = 1, ConversationType = ConversationType.Group, ConversationKey = "g", SenderUserId = "owner", Type = ChatMessageType.Text, Text = "x" }, ct);
+        }
+        using (var c = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={path};Pooling=False"))
+        {
+            c.Open();
+            using var cmd = c.CreateCommand();
+            // the version 2 shape of the two tables, with a leave point written then
+            cmd.CommandText = """
+                DROP TABLE group_leavers; DROP TABLE dismissed_groups; DROP INDEX IF EXISTS dismissed_groups_by_owner;
+                CREATE TABLE group_leavers(app_id INTEGER NOT NULL, group_id TEXT NOT NULL, user_id TEXT NOT NULL, left_seq INTEGER NOT NULL, left_at INTEGER NOT NULL,
+                    PRIMARY KEY(app_id, group_id, user_id)) WITHOUT ROWID;
+                CREATE TABLE dismissed_groups(app_id INTEGER NOT NULL, group_id TEXT NOT NULL, dismissed_at INTEGER NOT NULL, PRIMARY KEY(app_id, group_id)) WITHOUT ROWID;
+                DELETE FROM group_members WHERE user_id = 'left';
+                INSERT INTO group_leavers VALUES (1, 'g', 'left', 1, 0);
+                PRAGMA user_version = 2;
+                """;
+            cmd.ExecuteNonQuery();
+        }
+        await using var store = new SqliteChatStore(path);
+        var left = await store.GetGroupAccessAsync(1, "g", "left", ct);
+        Assert.Equal((false, (long?)1, false), (left.IsMember, left.LeftAtSeq, left.WasKicked)); // an old leave point counts as left
+        Assert.Equal(["owner"], await store.KickGroupMembersAsync(1, "g", ["owner", "left"], ct));
+        Assert.True((await store.GetGroupAccessAsync(1, "g", "owner", ct)).WasKicked);
+        Assert.Equal(GroupChange.Done, await store.DismissGroupAsync(1, "g", ct));
+        // the dismissed group counts against its owner's creations of the hour
+        Assert.Equal(GroupChange.CreateRateLimit, await store.CreateGroupAsync(1, "h", "H", "owner", [], 10, 10, 1, ct));
+        Assert.Equal(GroupChange.Done, await store.CreateGroupAsync(1, "h", "H", "owner", [], 10, 10, 2, ct));
+        Assert.Equal("ok", await store.CheckIntegrityAsync());
     }
 
     [Fact]

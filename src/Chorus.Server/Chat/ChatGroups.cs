@@ -38,8 +38,10 @@ public sealed class ChatGroups
         {
             string name = request.Name ?? "";
             if (ChatValidator.GroupName(name) is { } badName) return ChatReply.Error(request, badName);
-            var created = await _store.CreateGroupAsync(app, groupId, name, user, members, _options.ChatMaxGroupMembers, _options.ChatMaxGroupsPerUser, cancellationToken);
+            var created = await _store.CreateGroupAsync(app, groupId, name, user, members, _options.ChatMaxGroupMembers, _options.ChatMaxGroupsPerUser,
+                _options.ChatGroupCreatesPerUserPerHour, cancellationToken);
             if (created == GroupChange.OwnerLimit) ChatLog.CapReached(_logger, app, user, request.Op ?? "", _options.ChatMaxGroupsPerUser);
+            if (created == GroupChange.CreateRateLimit) ChatLog.CapReached(_logger, app, user, request.Op ?? "", _options.ChatGroupCreatesPerUserPerHour);
             if (created != GroupChange.Done) return ChatReply.Error(request, GroupError(created));
             await NotifyMembersAsync(app, groupId, "add", [user, .. members], cancellationToken);
             return await GroupInfoResultAsync(request, app, groupId, cancellationToken);
@@ -54,6 +56,12 @@ public sealed class ChatGroups
         {
             case Ops.JoinGroup:
             {
+                // Groups are open to join, except for a user the owner kicked: only a member's invitation brings it back.
+                if (!isMember && access.WasKicked)
+                {
+                    ChatLog.AccessRefused(_logger, app, user, request.Op ?? "", ConversationType.Group, groupId);
+                    return ChatReply.Error(request, ChatErrorCodes.NoPermission, "removed from this group by its owner; ask a member to invite you");
+                }
                 var r = await _store.AddGroupMembersAsync(app, groupId, [user], _options.ChatMaxGroupMembers, cancellationToken);
                 if (r != GroupChange.Done) return ChatReply.Error(request, GroupError(r));
                 if (!isMember) await NotifyMembersAsync(app, groupId, "add", [user], cancellationToken);
@@ -82,9 +90,13 @@ public sealed class ChatGroups
             case Ops.KickGroupMembers:
                 if (!isOwner) return ChatReply.Error(request, ChatErrorCodes.NoPermission, "only the owner may kick members");
                 if (ChatValidator.MembersToKick(members, user) is { } badKick) return ChatReply.Error(request, badKick);
-                await NotifyMembersAsync(app, groupId, "delete", members, cancellationToken);
-                await _store.RemoveGroupMembersAsync(app, groupId, members, cancellationToken);
+            {
+                // Only the users actually removed are told (and with them the members); naming non-members changes nothing.
+                var removed = await _store.KickGroupMembersAsync(app, groupId, members, cancellationToken);
+                if (removed is null) return ChatReply.Error(request, ChatError.GroupMissing);
+                if (removed.Count > 0) await NotifyMembersAsync(app, groupId, "delete", [.. removed], cancellationToken);
                 return ChatReply.Ok(request);
+            }
             case Ops.QueryGroupMembers:
             {
                 if (!isMember) return ChatReply.Error(request, ChatErrorCodes.NoPermission, "not a member of this group");
@@ -128,6 +140,7 @@ public sealed class ChatGroups
         GroupChange.Exists => new(ChatErrorCodes.GroupExists, "the group exists already"),
         GroupChange.Dismissed => new(ChatErrorCodes.GroupDismissed, "this group ID belonged to a dismissed group; use another ID"),
         GroupChange.OwnerLimit => new(ChatErrorCodes.GroupCreateFailed, "this user owns as many groups as allowed"),
+        GroupChange.CreateRateLimit => new(ChatErrorCodes.RateLimitServer, "this user created as many groups in the last hour as allowed (dismissed ones count); try again later"),
         _ => new(ChatErrorCodes.GroupFull, "the group is full"),
     };
 }

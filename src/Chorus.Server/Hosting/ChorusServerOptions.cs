@@ -112,6 +112,9 @@ public sealed class ChorusServerOptions
     /// <summary>Chat: most groups one user may own at once (created and not dismissed); a createGroup beyond is refused
     /// with 6000503. Default 500.</summary>
     public int ChatMaxGroupsPerUser { get; set; } = 500;
+    /// <summary>Chat: most groups one user may create in any hour, dismissed ones included (so that create-and-dismiss
+    /// churn is bounded); a createGroup beyond is refused with 6000005. ZIM documents no such limit. Default 100.</summary>
+    public int ChatGroupCreatesPerUserPerHour { get; set; } = 100;
     /// <summary>Chat: most chat rooms one user may be in at once; a createRoom, enterRoom or joinRoom beyond is refused
     /// with 6000325. Default 10.</summary>
     public int ChatMaxRoomsPerUser { get; set; } = 10;
@@ -183,8 +186,8 @@ public sealed class ChorusServerOptionsValidator : IValidateOptions<ChorusServer
             errors.Add("Chorus:ChatMaxTextBytes must be between 1 and 32768.");
         if (options.ChatSendsPerSecond < 1 || options.ChatMaxGroupMembers < 2 || options.ChatMaxRoomMembers < 1 || options.ChatRoomHistoryCount < 0)
             errors.Add("Chorus: chat limits must be positive (groups hold at least 2 members).");
-        if (options.ChatMaxGroupsPerUser < 1 || options.ChatMaxRoomsPerUser < 1 || options.ChatMaxRoomsPerApp < 1)
-            errors.Add("Chorus: chat creation caps (ChatMaxGroupsPerUser, ChatMaxRoomsPerUser, ChatMaxRoomsPerApp) must be at least 1.");
+        if (options.ChatMaxGroupsPerUser < 1 || options.ChatMaxRoomsPerUser < 1 || options.ChatMaxRoomsPerApp < 1 || options.ChatGroupCreatesPerUserPerHour < 1)
+            errors.Add("Chorus: chat creation caps (ChatMaxGroupsPerUser, ChatGroupCreatesPerUserPerHour, ChatMaxRoomsPerUser, ChatMaxRoomsPerApp) must be at least 1.");
         if (string.IsNullOrWhiteSpace(options.DatabaseFileName)) errors.Add("Chorus:DatabaseFileName must not be empty.");
         // A path would put the database outside the data directory, where its lock (chorus.lock) does not guard it.
         else if (options.DatabaseFileName.IndexOfAny(['/', '\\']) >= 0 || options.DatabaseFileName is "." or ".." || Path.IsPathRooted(options.DatabaseFileName))
