@@ -37,11 +37,13 @@ public sealed class RoomSignalingTests
     private readonly RoomSignaling _rooms;
     private long _rid;
 
+    private const int Node = 517;
+
     public RoomSignalingTests()
     {
         var options = Options.Create(_options);
         var tokens = new TokenValidator(new AppRegistry(options), options, _time, NullLogger<TokenValidator>.Instance);
-        _rooms = new RoomSignaling(new InProcessRoomLifetimeManager(new RoomRegistry()), options, _time, [_observer], tokens, NullLogger<RoomSignaling>.Instance);
+        _rooms = new RoomSignaling(new InProcessRoomLifetimeManager(new RoomRegistry()), options, _time, [_observer], tokens, new NodeIdentity(Node), NullLogger<RoomSignaling>.Instance);
     }
 
     private string TokenFor(string userId, long lifetimeSeconds = 3600) =>
@@ -193,6 +195,7 @@ public sealed class RoomSignalingTests
         var second = _rooms.SendBroadcast(alice, Request(Ops.Broadcast, "r1"));
         Assert.Equal((0, 0), (first.ErrorCode, second.ErrorCode));
         Assert.True(second.MessageId > first.MessageId);
+        Assert.Equal((Node, Node), (first.MessageId!.Value & NodeIdentity.MaxId, second.MessageId!.Value & NodeIdentity.MaxId)); // the node is in every id
 
         Assert.Empty(alice.Of(Ops.Broadcast));
         Assert.Empty(other.Of(Ops.Broadcast));

@@ -72,6 +72,7 @@ public static class ChorusServerApp
         services.AddSingleton<AppRegistry>();
         services.AddSingleton<IStorageLocation>(sp => sp.GetRequiredService<DataDirectoryLock>());
         services.AddSingleton<SignatureVerifier>();
+        services.AddSingleton(sp => new NodeIdentity(sp.GetRequiredService<IOptions<ChorusServerOptions>>().Value.NodeId));
         services.AddSingleton<RoomRegistry>();
         services.AddSingleton<IRoomLifetimeManager, InProcessRoomLifetimeManager>();
         services.AddSingleton<IRoomEventsObserver, WebhookRoomEventsObserver>();

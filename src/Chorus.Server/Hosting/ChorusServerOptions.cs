@@ -69,6 +69,9 @@ public sealed class ChorusServerOptions
     public TimeSpan SlowConsumerTimeout { get; set; } = TimeSpan.FromSeconds(10);
     /// <summary>Rooms one connection may be logged into at once. Default 5.</summary>
     public int MaxRoomsPerConnection { get; set; } = 5;
+    /// <summary>This node's number in the ids it issues (broadcast MessageIds, RequestIds), 0-1023; distinct per node when
+    /// several run. Default: unset, a random number drawn at start.</summary>
+    public int? NodeId { get; set; }
     /// <summary>How often room members get the online user count. Default 30 s.</summary>
     public TimeSpan OnlineCountInterval { get; set; } = TimeSpan.FromSeconds(30);
     /// <summary>How long before token expiry clients are warned. Default 30 s.</summary>
@@ -193,6 +196,7 @@ public sealed class ChorusServerOptionsValidator : IValidateOptions<ChorusServer
         else if (options.DatabaseFileName.IndexOfAny(['/', '\\']) >= 0 || options.DatabaseFileName is "." or ".." || Path.IsPathRooted(options.DatabaseFileName))
             errors.Add("Chorus:DatabaseFileName must be a plain file name inside DataDirectory, not a path.");
         if (options.OnlineCountInterval <= TimeSpan.Zero) errors.Add("Chorus:OnlineCountInterval must be positive.");
+        if (options.NodeId is < 0 or > NodeIdentity.MaxId) errors.Add($"Chorus:NodeId must be 0-{NodeIdentity.MaxId}.");
         foreach (var (action, rate) in options.ServerApiRatePerSecond)
             if (rate < 1) errors.Add($"Chorus:ServerApiRatePerSecond:{action} must be at least 1.");
         if (options.BroadcastPerRoomPerSecond < 1 || options.BroadcastPerClientPerSecond < 1 || options.BarragePerRoomPerSecond < 1

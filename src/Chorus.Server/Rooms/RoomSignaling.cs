@@ -25,22 +25,25 @@ public sealed partial class RoomSignaling
     private readonly ILogger<RoomSignaling> _logger;
     private readonly IRoomEventsObserver[] _observers;
     private readonly TokenValidator _tokens;
+    private readonly NodeIdentity _node;
     private readonly ConnectionStateMap<RoomConnectionState> _connections = new();
-    private long _nextBroadcastId;
+    private long _broadcastSequence;
     private long _nextBarrageSeq;
     private DateTimeOffset _nextOnlineCount;
 
     /// <summary>Creates the service.</summary>
-    public RoomSignaling(IRoomLifetimeManager rooms, IOptions<ChorusServerOptions> options, TimeProvider time, IEnumerable<IRoomEventsObserver> observers, TokenValidator tokens, ILogger<RoomSignaling> logger)
+    public RoomSignaling(IRoomLifetimeManager rooms, IOptions<ChorusServerOptions> options, TimeProvider time, IEnumerable<IRoomEventsObserver> observers, TokenValidator tokens, NodeIdentity node, ILogger<RoomSignaling> logger)
     {
+        _node = node;
         _tokens = tokens;
         _observers = [.. observers];
         _rooms = rooms;
         _options = options.Value;
         _time = time;
         _logger = logger;
-        // Broadcast ids grow across restarts too: start from the clock.
-        _nextBroadcastId = time.GetUtcNow().ToUnixTimeMilliseconds() * 1000;
+        // Broadcast ids grow across restarts too: the sequence starts from the clock (Unix ms x 1000), and it sits above
+        // the node number in the id (docs/protocol.md, "Ids").
+        _broadcastSequence = time.GetUtcNow().ToUnixTimeMilliseconds() * 1000;
         _nextOnlineCount = time.GetUtcNow() + _options.OnlineCountInterval;
     }
 
@@ -354,7 +357,7 @@ public sealed partial class RoomSignaling
 
     private long DeliverBroadcast(uint appId, string roomId, string fromUserId, string fromUserName, string content)
     {
-        long id = Interlocked.Increment(ref _nextBroadcastId);
+        long id = _node.Compose(Interlocked.Increment(ref _broadcastSequence));
         if (_rooms.FindRoom(appId, roomId) is null) return id;
         var bytes = EncodedFrame.From(new Frame { Op = Ops.Broadcast, RoomId = roomId, FromUserId = fromUserId, FromUserName = fromUserName, Content = content, MessageId = id, SendTime = NowMs });
         _rooms.SendToRoom(appId, roomId, bytes, Delivery.Reliable, exceptUserId: fromUserId);
@@ -370,7 +373,8 @@ public sealed partial class RoomSignaling
         return id;
     }
 
-    private string NextBarrageId() => $"1_{NowMs}_{Interlocked.Increment(ref _nextBarrageSeq)}";
+    // "1_<Unix ms>_<sequence << 10 | node>": the last part carries the node number, so two nodes never clash.
+    private string NextBarrageId() => $"1_{NowMs}_{_node.Compose(Interlocked.Increment(ref _nextBarrageSeq))}";
 
     private bool KickMember(RoomMember member, int errorCode, string reason)
     {

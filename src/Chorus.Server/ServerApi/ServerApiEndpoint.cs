@@ -28,10 +28,12 @@ public sealed partial class ServerApiEndpoint
     private readonly Dictionary<string, ActionHandler> _actions;
     private readonly ConcurrentDictionary<(uint AppId, string Action), SlidingWindowLimiter> _limits = new();
     private readonly ChatServerApi _chat;
+    private readonly NodeIdentity _node;
 
     /// <summary>Creates the endpoint.</summary>
-    public ServerApiEndpoint(SignatureVerifier verifier, RoomSignaling signaling, IRoomLifetimeManager rooms, IOptions<ChorusServerOptions> options, TimeProvider time, ChatServerApi chat, ILogger<ServerApiEndpoint> logger)
+    public ServerApiEndpoint(SignatureVerifier verifier, RoomSignaling signaling, IRoomLifetimeManager rooms, IOptions<ChorusServerOptions> options, TimeProvider time, ChatServerApi chat, NodeIdentity node, ILogger<ServerApiEndpoint> logger)
     {
+        _node = node;
         _chat = chat;
         _verifier = verifier;
         _signaling = signaling;
@@ -57,7 +59,7 @@ public sealed partial class ServerApiEndpoint
     /// <summary>Handles one request.</summary>
     public async Task HandleAsync(HttpContext context)
     {
-        string requestId = Guid.NewGuid().ToString("N")[..16];
+        string requestId = _node.NewRequestId();
         var (p, bodyError) = await ServerApiParameters.ReadAsync(context.Request, context.RequestAborted);
         if (p is null)
         {
