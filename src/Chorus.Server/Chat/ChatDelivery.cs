@@ -185,7 +185,7 @@ public sealed class ChatDelivery
         }
     }
 
-    private void EnqueueRoom(ChatRoom room, string sender, WireChatMessage message)
+    private static void EnqueueRoom(ChatRoom room, string sender, WireChatMessage message)
     {
         var delivery = message.Type is ChatMessageType.Command or ChatMessageType.Barrage ? Delivery.Unreliable : Delivery.Reliable;
         var view = PeerView(message, viewer: "", sender);
@@ -195,8 +195,9 @@ public sealed class ChatDelivery
         var bytes = EncodedFrame.From(new Frame { Op = Ops.ChatMessage, Message = view }); // once for the whole room
         foreach (var m in room.Members.Values)
         {
-            // Never to a connection that is no longer this member's chat login (logged out, or taken over by a second login).
-            if (m.UserId != sender && m.Connection is { } c && ReferenceEquals(_users.Find(room.AppId, m.UserId), c)) c.Send(bytes, delivery);
+            // Never to a connection that is no longer this member's chat login (logged out, or taken over by a second
+            // login): Connection checks the login's current user, a field read rather than a lookup per recipient.
+            if (m.UserId != sender) m.Connection?.Send(bytes, delivery);
         }
     }
 

@@ -23,7 +23,7 @@ public sealed class ChatRoom(uint appId, string roomId, string name, long create
     public string Name { get; } = name;
     /// <summary>Creation time, Unix ms.</summary>
     public long CreateTime { get; } = createTime;
-    /// <summary>Members by UserId, with their connection (null while disconnected, within the grace period) and when they left it.</summary>
+    /// <summary>Members by UserId, with their chat login (null while disconnected, within the grace period) and when they left it.</summary>
     public ConcurrentDictionary<string, ChatRoomMember> Members { get; } = new(StringComparer.Ordinal);
     /// <summary>Set once the room emptied and was removed.</summary>
     public bool IsClosed { get; set; }
@@ -85,9 +85,19 @@ public sealed class ChatRoom(uint appId, string roomId, string name, long create
 
 /// <summary>A chat room member.</summary>
 /// <param name="UserId">The user.</param>
-/// <param name="Connection">Its connection; null once it is gone (the member is removed after the grace period).</param>
-/// <param name="DisconnectedAtMs">When the connection went, Unix ms (0 while connected).</param>
-public sealed record ChatRoomMember(string UserId, IClientConnection? Connection, long DisconnectedAtMs);
+/// <param name="Login">
+/// The chat login it is in the room over; null once that login ended (the member is removed after the grace period).
+/// A second login of the user takes the membership over.
+/// </param>
+/// <param name="DisconnectedAtMs">When the login ended, Unix ms (0 while connected).</param>
+public sealed record ChatRoomMember(string UserId, ChatConnectionState? Login, long DisconnectedAtMs)
+{
+    /// <summary>
+    /// The connection to deliver to: the login's, while it is still logged in as this member (a field read, so a room
+    /// fan-out does no lookup per recipient); otherwise null.
+    /// </summary>
+    public IClientConnection? Connection => Login is { } login && login.UserId == UserId ? login.Connection : null;
+}
 
 /// <summary>The chat rooms of every app.</summary>
 public sealed class ChatRoomRegistry

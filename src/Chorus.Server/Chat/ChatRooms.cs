@@ -28,8 +28,9 @@ public sealed class ChatRooms
     private long NowMs => _time.GetUtcNow().ToUnixTimeMilliseconds();
 
     /// <summary>Handles <c>createRoom</c>, <c>enterRoom</c>, <c>joinRoom</c>, <c>leaveRoom</c> and <c>queryRoomMembers</c> from <paramref name="user"/>.</summary>
-    public Frame Handle(IClientConnection connection, string user, Frame request)
+    public Frame Handle(ChatConnectionState login, string user, Frame request)
     {
+        var connection = login.Connection;
         string roomId = request.ConvId ?? "";
         string name = request.Name ?? "";
         if (ChatValidator.Room(roomId, name) is { } invalid) return ChatReply.Error(request, invalid);
@@ -72,7 +73,7 @@ public sealed class ChatRooms
                         if (room.IsClosed) continue;
                         if (!room.Members.ContainsKey(user) && room.Members.Count >= _options.ChatMaxRoomMembers)
                             return ChatReply.Error(request, ChatErrorCodes.BadParameter, "the room is full");
-                        room.Members[user] = new ChatRoomMember(user, connection, 0);
+                        room.Members[user] = new ChatRoomMember(user, login, 0);
                     }
                     var result = ChatReply.Ok(request);
                     result.Name = room.Name;
@@ -101,14 +102,14 @@ public sealed class ChatRooms
         }
     }
 
-    /// <summary><paramref name="user"/>'s chat login over <paramref name="connection"/> ended: its room memberships enter the grace period.</summary>
-    public void OnDisconnected(IClientConnection connection, string user)
+    /// <summary><paramref name="user"/>'s chat <paramref name="login"/> ended: its room memberships enter the grace period.</summary>
+    public void OnDisconnected(ChatConnectionState login, string user)
     {
         long now = NowMs;
         foreach (var room in _rooms.All)
         {
-            if (room.AppId == connection.AppId && room.Members.TryGetValue(user, out var m) && ReferenceEquals(m.Connection, connection))
-                room.Members.TryUpdate(user, m with { Connection = null, DisconnectedAtMs = now }, m);
+            if (room.AppId == login.Connection.AppId && room.Members.TryGetValue(user, out var m) && ReferenceEquals(m.Login, login))
+                room.Members.TryUpdate(user, m with { Login = null, DisconnectedAtMs = now }, m);
         }
     }
 
@@ -116,12 +117,12 @@ public sealed class ChatRooms
     /// <paramref name="user"/> logged in again over <paramref name="to"/>, which logged out <paramref name="from"/>: the
     /// memberships held over <paramref name="from"/> move to <paramref name="to"/> (the user is still in those rooms).
     /// </summary>
-    public void MoveMemberships(uint appId, string user, IClientConnection from, IClientConnection to)
+    public void MoveMemberships(uint appId, string user, ChatConnectionState from, ChatConnectionState to)
     {
         foreach (var room in _rooms.All)
         {
-            if (room.AppId == appId && room.Members.TryGetValue(user, out var m) && ReferenceEquals(m.Connection, from))
-                room.Members.TryUpdate(user, m with { Connection = to }, m);
+            if (room.AppId == appId && room.Members.TryGetValue(user, out var m) && ReferenceEquals(m.Login, from))
+                room.Members.TryUpdate(user, m with { Login = to }, m);
         }
     }
 
@@ -133,7 +134,7 @@ public sealed class ChatRooms
         foreach (var room in _rooms.All)
         {
             foreach (var (user, m) in room.Members)
-                if (m.Connection is null && nowMs - m.DisconnectedAtMs >= graceMs) RemoveMember(room, user, m);
+                if (m.Login is null && nowMs - m.DisconnectedAtMs >= graceMs) RemoveMember(room, user, m);
         }
     }
 

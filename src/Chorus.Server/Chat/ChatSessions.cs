@@ -59,7 +59,7 @@ public sealed class ChatSessions
             // One device per user: the earlier login is told and logged out. The user stays in her chat rooms (membership
             // is per user, as in ZIM): the memberships move to this connection, so the earlier one gets no more room messages.
             previous.UserId = null;
-            _rooms.MoveMemberships(connection.AppId, userId, previous.Connection, connection);
+            _rooms.MoveMemberships(connection.AppId, userId, previous, state);
             previous.Connection.Send(new Frame { Op = Ops.ChatKickedOut, ErrorCode = ChatErrorCodes.NotLoggedIn, Error = "the same user logged in elsewhere" });
         }
         var result = ChatReply.Ok(request);
@@ -104,7 +104,7 @@ public sealed class ChatSessions
     {
         if (login.UserId is not { } user) return;
         _users.Remove(login.Connection.AppId, user, login);
-        _rooms.OnDisconnected(login.Connection, user);
+        _rooms.OnDisconnected(login, user);
         login.UserId = null;
     }
 

@@ -66,4 +66,41 @@ public sealed class ChatRoomTests
         var over = await chat.CallAsync(alice, new Frame { Op = Ops.CreateRoom, ConvId = "r2", Name = new string('n', 65) });
         Assert.Equal((ChatErrorCodes.BadParameter, "room name is longer than 64 bytes"), (over.ErrorCode, over.Error));
     }
+
+    [Fact]
+    public async Task A_second_login_takes_over_the_room_memberships_and_the_kicked_connection_gets_no_more_room_messages()
+    {
+        await using var chat = new ChatCore();
+        var alice = await chat.LoginAsync("alice");
+        var bob = await chat.LoginAsync("bob");
+        foreach (var c in new[] { alice, bob })
+            Assert.Equal(0, (await chat.CallAsync(c, new Frame { Op = Ops.EnterRoom, ConvId = "lobby" })).ErrorCode);
+
+        var bobAgain = await chat.LoginAsync("bob");
+        chat.Service.OnSessionClosed(bob); // the kicked connection going takes bob out of no room
+        chat.Time.Advance(chat.Options.ChatRoomMemberGracePeriod);
+        chat.Service.RunMaintenance();
+        Assert.Equal(["alice", "bob"], (await chat.CallAsync(bobAgain, Members("lobby"))).Members!);
+
+        var text = new WireChatMessage { Type = ChatMessageType.Text, Text = "who is here?" };
+        Assert.Equal(0, (await chat.CallAsync(alice, new Frame { Op = Ops.SendMessage, ConvType = ConversationType.Room, ConvId = "lobby", Message = text })).ErrorCode);
+        Assert.Single(bobAgain.Of(Ops.ChatMessage));
+        Assert.Empty(bob.Of(Ops.ChatMessage));
+    }
+
+    [Fact]
+    public async Task A_logged_out_member_gets_no_room_messages_during_its_grace_period()
+    {
+        await using var chat = new ChatCore();
+        var alice = await chat.LoginAsync("alice");
+        var bob = await chat.LoginAsync("bob");
+        foreach (var c in new[] { alice, bob })
+            Assert.Equal(0, (await chat.CallAsync(c, new Frame { Op = Ops.EnterRoom, ConvId = "lobby" })).ErrorCode);
+        Assert.Equal(0, (await chat.CallAsync(bob, new Frame { Op = Ops.ChatLogout })).ErrorCode);
+
+        var text = new WireChatMessage { Type = ChatMessageType.Text, Text = "anyone?" };
+        Assert.Equal(0, (await chat.CallAsync(alice, new Frame { Op = Ops.SendMessage, ConvType = ConversationType.Room, ConvId = "lobby", Message = text })).ErrorCode);
+        Assert.Empty(bob.Of(Ops.ChatMessage));
+        Assert.Equal(["alice", "bob"], (await chat.CallAsync(alice, Members("lobby"))).Members!); // still a member within the grace period
+    }
 }
