@@ -577,7 +577,9 @@ public sealed class SqliteChatStore : IChatStore
             var errors = new Exception?[batch.Count];
             try
             {
-                using var tx = _writer.BeginTransaction();
+                // BEGIN IMMEDIATE: the write lock is taken before the first read, so each write's look-ups (the retried-send
+                // check, max_seq) and its inserts are one atomic step even if another process writes the same file.
+                using var tx = _writer.BeginTransaction(deferred: false);
                 for (int i = 0; i < batch.Count; i++)
                 {
                     tx.Save("op");

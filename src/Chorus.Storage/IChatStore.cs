@@ -13,7 +13,9 @@ public interface IChatStore : IAsyncDisposable
     /// <summary>Stores a message, assigning MessageId, Seq (max + 1) and Timestamp in one write, unless the sender already
     /// sent the same LocalMessageId to the same conversation (then the earlier message is returned). The deduplication key is
     /// (app, sender, conversation type, conversation key, LocalMessageId), stored as columns: it holds across restarts, for as
-    /// long as the earlier message is stored. Advances the sender's read position.</summary>
+    /// long as the earlier message is stored. The look-up of an earlier message and the insert are one atomic step in the
+    /// store, and Seq is allocated by the store in that step, so both hold when several nodes write one store.
+    /// MessageId comes from the store's <see cref="MessageIdGenerator"/>. Advances the sender's read position.</summary>
     Task<AppendResult> AppendAsync(NewMessage message, CancellationToken cancellationToken = default);
 
     /// <summary>

@@ -1,4 +1,7 @@
+using Chorus.Client;
 using Chorus.IntegrationTests.Infrastructure;
+using Chorus.Protocol;
+using Chorus.Server.Core;
 using Chorus.Server.Hosting;
 using Chorus.Storage;
 using Chorus.Storage.Sqlite;
@@ -10,6 +13,24 @@ namespace Chorus.IntegrationTests;
 /// <summary>Storage is registered by the host (AddSqliteStore), not by the server, which knows no database.</summary>
 public sealed class StorageRegistrationTests
 {
+    [Theory]
+    [InlineData(null)]
+    [InlineData("0")]
+    [InlineData("1023")]
+    public async Task Chat_MessageIds_carry_the_node_number(string? setting)
+    {
+        var settings = new Dictionary<string, string?>();
+        if (setting is not null) settings["Chorus:NodeId"] = setting;
+        await using var server = await TestServer.StartAsync(settings);
+        int node = server.Services.GetRequiredService<NodeIdentity>().Id; // drawn at random when not set
+        if (setting is not null) Assert.Equal(int.Parse(setting), node);
+        var alice = await server.ChatAsync("alice");
+        var sent = await alice.SendMessageAsync(ChatMessage.Text("hi"), "bob", ConversationType.Peer, cancellationToken: TestContext.Current.CancellationToken);
+        Assert.Equal(0, sent.ErrorCode);
+        Assert.Equal(node, MessageIdGenerator.NodeIdOf(sent.Message.MessageId));
+        Assert.Equal(node, server.Services.GetRequiredService<MessageIdGenerator>().NodeId);
+    }
+
     [Fact]
     public void The_server_assembly_references_no_database()
     {

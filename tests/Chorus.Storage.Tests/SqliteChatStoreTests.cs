@@ -119,6 +119,41 @@ public sealed class SqliteChatStoreTests : ChatStoreConformanceTests
     }
 
     [Fact]
+    public async Task Two_nodes_writing_one_database_dedupe_retried_sends_allocate_gapless_seqs_and_never_share_an_id()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        string path = _path + "-two";
+        var clock = TimeProvider.System;
+        await using var node1 = new SqliteChatStore(path, new MessageIdGenerator(1, clock));
+        await using var node2 = new SqliteChatStore(path, new MessageIdGenerator(2, clock));
+        NewMessage Send(int localId, string text) => new()
+        {
+            AppId = 1, ConversationType = ConversationType.Peer, ConversationKey = ConversationKeys.Peer("a", "b"), SenderUserId = "a", LocalMessageId = localId,
+            Type = ChatMessageType.Text, Text = text, EnsureConversationFor = ["a", "b"],
+        };
+        // Each send reaches both nodes at once (a client retrying on the other node), plus one new message on each node.
+        var writes = Enumerable.Range(1, 100).SelectMany(i => new[]
+        {
+            node1.AppendAsync(Send(i, $"m{i}"), ct), node2.AppendAsync(Send(i, $"m{i}"), ct),
+            node1.AppendAsync(Send(1000 + i, $"n1-{i}"), ct), node2.AppendAsync(Send(2000 + i, $"n2-{i}"), ct),
+        }).ToList();
+        var results = await Task.WhenAll(writes).WaitAsync(TimeSpan.FromSeconds(60), ct);
+
+        var stored = results.Where(r => !r.Duplicate).Select(r => r.Message).ToList();
+        Assert.Equal(300, stored.Count); // 100 shared sends stored once each, 200 single ones
+        Assert.Equal(100, results.Count(r => r.Duplicate));
+        foreach (var group in results.GroupBy(r => r.Message.LocalMessageId))
+            Assert.Single(group.Select(r => r.Message.MessageId).Distinct()); // both nodes answer a retried send with the same message
+        Assert.Equal(Enumerable.Range(1, 300).Select(i => (long)i), stored.Select(m => m.Seq).Order()); // the store allocates seqs
+        Assert.Equal(300, stored.Select(m => m.MessageId).Distinct().Count());
+        Assert.All(stored, m => Assert.Contains(MessageIdGenerator.NodeIdOf(m.MessageId), new[] { 1, 2 }));
+        Assert.Contains(stored, m => MessageIdGenerator.NodeIdOf(m.MessageId) == 1);
+        Assert.Contains(stored, m => MessageIdGenerator.NodeIdOf(m.MessageId) == 2);
+        var history = await node2.QueryHistoryAsync(1, "a", ConversationType.Peer, ConversationKeys.Peer("a", "b"), null, 1000, forward: true, ct);
+        Assert.Equal(stored.OrderBy(m => m.Seq).Select(m => (m.Seq, m.MessageId)), history.Select(m => (m.Seq, m.MessageId)));
+    }
+
+    [Fact]
     public async Task A_read_that_cannot_open_the_database_fails_with_ChatStoreException_Unavailable()
     {
         // Deleting files that are open is possible on Linux and macOS only.
@@ -152,7 +187,8 @@ public sealed class SqliteChatStoreTests : ChatStoreConformanceTests
     public override async ValueTask DisposeAsync()
     {
         await base.DisposeAsync();
-        foreach (var f in new[] { _path, _path + "-wal", _path + "-shm", _path + "-old", _path + "-old-wal", _path + "-old-shm" })
-            if (File.Exists(f)) File.Delete(f);
+        foreach (var db in new[] { _path, _path + "-old", _path + "-v2", _path + "-two" })
+            foreach (var f in new[] { db, db + "-wal", db + "-shm" })
+                if (File.Exists(f)) File.Delete(f);
     }
 }

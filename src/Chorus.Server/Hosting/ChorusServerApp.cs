@@ -84,7 +84,8 @@ public static class ChorusServerApp
         services.AddSingleton<ServerApiEndpoint>();
         services.AddSingleton<ChatServerApi>();
         services.AddHostedService<RoomMaintenanceService>();
-        services.AddSingleton<MessageIdGenerator>();
+        // Chat MessageIds carry the same node number as the other ids this node makes up.
+        services.AddSingleton(sp => new MessageIdGenerator(sp.GetRequiredService<NodeIdentity>().Id, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<ChatUserRegistry>();
         services.AddSingleton<ChatRoomRegistry>();
         services.AddSingleton<ChatValidator>();

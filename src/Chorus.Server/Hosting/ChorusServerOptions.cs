@@ -69,7 +69,7 @@ public sealed class ChorusServerOptions
     public TimeSpan SlowConsumerTimeout { get; set; } = TimeSpan.FromSeconds(10);
     /// <summary>Rooms one connection may be logged into at once. Default 5.</summary>
     public int MaxRoomsPerConnection { get; set; } = 5;
-    /// <summary>This node's number in the ids it issues (broadcast MessageIds, RequestIds), 0-1023; distinct per node when
+    /// <summary>This node's number in the ids it issues (chat and broadcast MessageIds, RequestIds), 0-1023; distinct per node when
     /// several run. Default: unset, a random number drawn at start.</summary>
     public int? NodeId { get; set; }
     /// <summary>How often room members get the online user count. Default 30 s.</summary>
