@@ -2,7 +2,9 @@ using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Running;
 using Chorus.Protocol;
 using Chorus.Server.Gateway;
+using Chorus.Server.Auth;
 using Chorus.Server.Core;
+using Chorus.Server.Rooms;
 
 // dotnet run -c Release --project bench/Chorus.MicroBenchmarks -- --filter '*'
 BenchmarkSwitcher.FromAssembly(typeof(EncodingBenchmarks).Assembly).Run(args);
@@ -49,5 +51,61 @@ public class FanOutBenchmarks
         foreach (var q in _queues)
             if (q.Enqueue(_frame, reliable: false)) accepted++;
         return accepted;
+    }
+}
+
+/// <summary>
+/// The same per-recipient enqueue as <see cref="FanOutBenchmarks"/>, but through the room core's delivery seam
+/// (<see cref="IRoomLifetimeManager.SendToRoom"/>: room lookup, member snapshot, sender skipped, one interface call per
+/// recipient). Compare with <see cref="FanOutBenchmarks.EnqueueToEveryRecipient"/> of the same size.
+/// </summary>
+[MemoryDiagnoser]
+[InvocationCount(256)]
+public class RoomFanOutBenchmarks
+{
+    private IRoomLifetimeManager _rooms = null!;
+    private EncodedFrame _frame;
+
+    [Params(500, 2000)]
+    public int Recipients { get; set; }
+
+    [IterationSetup]
+    public void Setup()
+    {
+        _rooms = new InProcessRoomLifetimeManager(new RoomRegistry());
+        for (int i = 0; i <= Recipients; i++) // the sender plus the recipients
+        {
+            var connection = new QueueConnection(new SendQueue(1024));
+            string userId = i == 0 ? "sender" : "u" + i;
+            _rooms.Join(1, "room-42", userId,
+                () => new Room(1, "room-42", 0, new SlidingWindowLimiter(10, TimeSpan.FromSeconds(1)), new SlidingWindowLimiter(10, TimeSpan.FromSeconds(1))),
+                r => new RoomMember(r, connection, userId, userId, 0, true, long.MaxValue,
+                    new SlidingWindowLimiter(10, TimeSpan.FromSeconds(1)), new SlidingWindowLimiter(10, TimeSpan.FromSeconds(1)), new SlidingWindowLimiter(10, TimeSpan.FromSeconds(1))));
+        }
+        _frame = EncodedFrame.FromPayload(new byte[150]);
+    }
+
+    /// <summary>What the room core did before the seam: its own loop over the member snapshot, concrete queue, no interface.</summary>
+    [Benchmark(Baseline = true)]
+    public void LoopOverMembersDirectly()
+    {
+        foreach (var m in _rooms.FindRoom(1, "room-42")!.Members)
+            if (m.UserId != "sender") ((QueueConnection)m.Connection).Queue.Enqueue(_frame, reliable: false);
+    }
+
+    [Benchmark]
+    public void SendToRoomExceptSender() => _rooms.SendToRoom(1, "room-42", _frame, Delivery.Unreliable, exceptUserId: "sender");
+
+    /// <summary>A connection that is only a send queue, as the gateway's session is for delivery.</summary>
+    private sealed class QueueConnection(SendQueue queue) : IClientConnection
+    {
+        public SendQueue Queue => queue;
+        private static long s_next;
+        public long Id { get; } = Interlocked.Increment(ref s_next);
+        public uint AppId => 1;
+        public string RemoteAddress => "bench";
+        public string? UserId => null;
+        public bool TryBindUser(string userId) => true;
+        public bool Send(EncodedFrame frame, Delivery delivery) => queue.Enqueue(frame, delivery == Delivery.Reliable);
     }
 }
