@@ -59,7 +59,7 @@ public sealed class ChorusChatClient : IAsyncDisposable
     {
         _channel.ThrowIfDisposed(this);
         ArgumentNullException.ThrowIfNull(userInfo);
-        if (RoomLimits.ValidateUserId(userInfo.UserId) != 0) return new ChatResult(ChatErrorCodes.BadParameter, "UserId must be 1-64 bytes without control characters");
+        if (RoomLimits.ValidateUserId(userInfo.UserId) is not 0 and int bad) return new ChatResult(ChatErrorCodes.BadParameter, RoomLimits.IdErrorText(bad));
         if (userInfo.UserName is { } name && Encoding.UTF8.GetByteCount(name) > RoomLimits.MaxUserNameBytes)
             return new ChatResult(ChatErrorCodes.BadParameter, "UserName is longer than 255 bytes");
         Raise(ConnectionStateChanged, new ChatConnectionStateChanged(ChatConnectionState.Connecting, ChatConnectionEvent.ActiveLogin));

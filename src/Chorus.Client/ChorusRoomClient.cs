@@ -74,7 +74,7 @@ public sealed class ChorusRoomClient : IAsyncDisposable
         config ??= new RoomConfig();
         int code = RoomLimits.ValidateRoomId(roomId);
         if (code == 0) code = RoomLimits.ValidateUserId(user.UserId);
-        if (code != 0) return new RoomLoginResult(code, "invalid RoomId or UserId", []);
+        if (code != 0) return new RoomLoginResult(code, RoomLimits.IdErrorText(code), []);
         if (user.UserName is { } name && Encoding.UTF8.GetByteCount(name) > RoomLimits.MaxUserNameBytes)
             return new RoomLoginResult(RoomErrorCodes.UserIdInvalid, "UserName is longer than 255 bytes", []);
 

@@ -49,6 +49,18 @@ public static class RoomLimits
         return RoomErrorCodes.Success;
     }
 
+    /// <summary>The text for a code of <see cref="ValidateRoomId"/> or <see cref="ValidateUserId"/> (one text per code).</summary>
+    public static string IdErrorText(int code) => code switch
+    {
+        RoomErrorCodes.RoomIdEmpty => "RoomId is empty",
+        RoomErrorCodes.RoomIdTooLong => $"RoomId is longer than {MaxRoomIdBytes} bytes",
+        RoomErrorCodes.RoomIdInvalid => $"RoomId holds a character outside the allowed set (ASCII letters, digits and {RoomIdPunctuation})",
+        RoomErrorCodes.UserIdEmpty => "UserId is empty",
+        RoomErrorCodes.UserIdTooLong => $"UserId is longer than {MaxUserIdBytes} bytes",
+        RoomErrorCodes.UserIdInvalid => "UserId holds a control, invisible or direction-changing character",
+        _ => "",
+    };
+
     /// <summary>
     /// Checks a UserId: 1–64 bytes, no control, invisible or direction-changing characters (see <see cref="IsForbiddenIdRune"/>)
     /// and no unpaired surrogate, so that two IDs that look the same are the same.

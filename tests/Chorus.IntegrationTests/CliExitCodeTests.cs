@@ -291,4 +291,77 @@ public class CliExitCodeTests
         await alice.WriteLineAsync($$"""{"op":"history","type":"peer","id":"bob","count":2,"next":{{page1.GetProperty("next").GetInt64()}}}""");
         Assert.Equal(["m1"], (await alice.NextResultAsync("history")).GetProperty("messages").EnumerateArray().Select(m => m.GetProperty("text").GetString()));
     }
+
+    [Fact]
+    public async Task Serve_refuses_a_broken_appsettings_json_a_bad_log_level_app_gaps_and_a_file_as_data_with_one_line()
+    {
+        string dir = Directory.CreateTempSubdirectory("chorus-settings-test-").FullName;
+        try
+        {
+            string data = Path.Combine(dir, "data");
+            await File.WriteAllTextAsync(Path.Combine(dir, "appsettings.json"), "{ \"Chorus\": { \"Port\": 0\n", TestContext.Current.CancellationToken);
+            var broken = await CliProcess.RunInAsync(dir, "serve", "--port", "0", "--data", data);
+            Assert.StartsWith("chorus serve: appsettings.json: not valid JSON, line 2: ", AssertRefused(broken, "appsettings.json without its closing brace"));
+            File.Delete(Path.Combine(dir, "appsettings.json"));
+
+            string secret = TestServer.SecretA;
+            var cases = new (string Because, string[] Args, string Expect)[]
+            {
+                ("a log level that does not exist", ["--Logging:LogLevel:Chorus=Verbose"],
+                    "chorus serve: Logging:LogLevel:Chorus: 'Verbose' is not a log level (Trace, Debug, Information, Warning, Error, Critical, None)"),
+                ("app entry 1 without 0", ["--Chorus:Apps:1:AppId=7", $"--Chorus:Apps:1:ServerSecret={secret}"],
+                    "Chorus:Apps: entries must be numbered 0, 1, 2, ... without gaps (Chorus:Apps:0 is missing)"),
+                ("app entries 0 and 2", ["--Chorus:Apps:0:AppId=7", $"--Chorus:Apps:0:ServerSecret={secret}", "--Chorus:Apps:2:AppId=8", $"--Chorus:Apps:2:ServerSecret={secret}"],
+                    "(Chorus:Apps:1 is missing)"),
+            };
+            var runs = await Task.WhenAll(cases.Select(c => CliProcess.RunAsync(["serve", "--port", "0", "--data", data, .. c.Args])));
+            for (int i = 0; i < cases.Length; i++)
+            {
+                string line = AssertRefused(runs[i], cases[i].Because);
+                Assert.Contains(cases[i].Expect, line);
+                Assert.EndsWith("(see chorus serve --help)", line);
+            }
+
+            string file = Path.Combine(dir, "a-file");
+            await File.WriteAllTextAsync(file, "x", TestContext.Current.CancellationToken);
+            Assert.Equal($"chorus serve: --data {file} is not a directory (see chorus serve --help)",
+                AssertRefused(await CliProcess.RunAsync("serve", "--port", "0", "--data", file), "--data naming a file"));
+
+            // Several problems found together: one line each, in the one format.
+            var two = await CliProcess.RunAsync("serve", "--port", "0", "--data", data, "--Chorus:MaxFrameBytes=1", "--Chorus:SendQueueCapacity=0");
+            Assert.Equal((2, ""), (two.ExitCode, two.Stdout));
+            var lines = Lines(two.Stderr);
+            Assert.Equal(2, lines.Length);
+            Assert.All(lines, l => Assert.Matches(@"^chorus serve: Chorus:\w+ must be [^;]* \(see chorus serve --help\)$", l));
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Client_commands_refuse_a_bad_secret_or_user_in_the_one_format()
+    {
+        string url = "http://127.0.0.1:1", secret = TestServer.SecretA;
+        var cases = new (string Because, string[] Args, string Expect)[]
+        {
+            ("token: short secret", ["token", "--app-id", "1", "--secret", "short", "--user", "u"], "chorus token: --secret must be exactly 32 bytes, the app's ServerSecret (got 5) (see chorus token --help)"),
+            ("token: empty user", ["token", "--app-id", "1", "--secret", secret, "--user", ""], "chorus token: --user must not be empty (see chorus token --help)"),
+            ("listen: both", ["listen", "--url", url, "--app-id", "1", "--secret", secret, "--token", "t", "--room", "r", "--user", "u"], "chorus listen: give exactly one of --token and --secret (see chorus listen --help)"),
+            ("listen: short secret", ["listen", "--url", url, "--app-id", "1", "--secret", "short", "--room", "r", "--user", "u"], "chorus listen: --secret must be exactly 32 bytes"),
+            ("chat: empty user", ["chat", "--url", url, "--app-id", "1", "--secret", secret, "--user", ""], "chorus chat: --user must not be empty (see chorus chat --help)"),
+            ("chat: relative url", ["chat", "--url", "nowhere", "--app-id", "1", "--secret", secret, "--user", "u"], "chorus chat: --url must be an absolute http(s) or ws(s) address such as http://127.0.0.1:8080 (see chorus chat --help)"),
+            ("call: short secret (31 bytes)", ["call", "DescribeUserNum", "--url", url, "--app-id", "1", "--secret", secret[..31]], "chorus call: --secret must be exactly 32 bytes, the app's ServerSecret (got 31) (see chorus call --help)"),
+            ("call: AppId as a parameter", ["call", "DescribeUserNum", "AppId=5", "--url", url, "--app-id", "1", "--secret", secret], "chorus call: AppId is set by chorus call, not as a parameter"),
+            ("call: Signature as a parameter", ["call", "DescribeUserNum", "signature=abc", "--url", url, "--app-id", "1", "--secret", secret], "chorus call: Signature is set by chorus call"),
+            ("call: Timestamp not a number", ["call", "DescribeUserNum", "Timestamp=now", "--url", url, "--app-id", "1", "--secret", secret], "chorus call: Timestamp may be given once, as Unix seconds (got 'now')"),
+            ("call: relative url", ["call", "DescribeUserNum", "--url", "nowhere", "--app-id", "1", "--secret", secret], "(see chorus call --help)"),
+        };
+        var runs = await Task.WhenAll(cases.Select(c => CliProcess.RunAsync(c.Args)));
+        for (int i = 0; i < cases.Length; i++)
+            Assert.Contains(cases[i].Expect, AssertRefused(runs[i], cases[i].Because));
+        // A secret of exactly 32 bytes is the one accepted.
+        Assert.Equal(0, (await CliProcess.RunAsync("token", "--app-id", "1", "--secret", secret, "--user", "u")).ExitCode);
+    }
 }

@@ -179,4 +179,75 @@ public class CliChatTests
         Assert.Equal(("loginFailed", ChatErrorCodes.TokenInvalid), (line.GetProperty("event").GetString(), line.GetProperty("errorCode").GetInt32()));
         Assert.Equal(1, await chat.WaitForExitAsync(TimeSpan.FromSeconds(15)));
     }
+
+    [Fact]
+    public async Task Serve_appends_app_entries_after_apps_configured_elsewhere()
+    {
+        await using var serve = CliProcess.Start("serve", "--port", "0", "--data", Path.Combine(Path.GetTempPath(), "chorus-cli-test-" + Guid.NewGuid().ToString("N")),
+            $"--Chorus:Apps:0:AppId={TestServer.AppB}", $"--Chorus:Apps:0:ServerSecret={TestServer.SecretB}", "--app", $"{TestServer.AppA}:{TestServer.SecretA}");
+        string url = (await serve.NextLineAsync(TimeSpan.FromSeconds(30)))["url: ".Length..];
+        Assert.Equal($"appId: {TestServer.AppB}", await serve.NextLineAsync());
+        Assert.Equal($"appId: {TestServer.AppA}", await serve.NextLineAsync());
+        foreach (var (app, secret) in new[] { (TestServer.AppA, TestServer.SecretA), (TestServer.AppB, TestServer.SecretB) })
+            Assert.Equal(0, (await CliProcess.RunAsync("call", "DescribeUserNum", "RoomId[]=r1", "--url", url, "--app-id", app.ToString(), "--secret", secret)).ExitCode);
+    }
+
+    [Fact]
+    public async Task Call_signs_with_a_given_SignatureNonce_and_Timestamp_so_a_replay_can_be_reproduced()
+    {
+        await using var server = await TestServer.StartAsync();
+        string url = server.Url.ToString(), nonce = "fixednonce" + Guid.NewGuid().ToString("N")[..8];
+        string[] Args(string n, long ts) => ["call", "DescribeUserNum", "RoomId[]=r1", $"SignatureNonce={n}", $"Timestamp={ts}", "--url", url, "--app-id", TestServer.AppA.ToString(), "--secret", TestServer.SecretA];
+        long now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        var first = await CliProcess.RunAsync(Args(nonce, now));
+        Assert.True(first.ExitCode == 0, first.Stdout + first.Stderr);
+        var replay = await CliProcess.RunAsync(Args(nonce, now));
+        Assert.Equal(1, replay.ExitCode);
+        Assert.Contains("SignatureNonce was already used (replayed request)", replay.Stdout);
+        // A timestamp too far from the server's clock is the server's to refuse: it was sent as given.
+        var stale = await CliProcess.RunAsync(Args(nonce + "x", now - 3600));
+        Assert.Equal(1, stale.ExitCode);
+        Assert.DoesNotContain("Signature does not match", stale.Stdout);
+    }
+
+    [Fact]
+    public async Task A_bad_RoomId_or_UserId_is_named_by_its_own_text_before_connecting()
+    {
+        // Nothing listens on port 1: these are refused by the SDK's own checks, each code with its own text.
+        string url = "http://127.0.0.1:1", secret = TestServer.SecretA;
+        var cases = new (string Because, string[] Args, int Code, string Text)[]
+        {
+            ("UserId over 64 bytes", ["listen", "--room", "r1", "--user", new string('u', 65)], RoomErrorCodes.UserIdTooLong, "UserId is longer than 64 bytes"),
+            ("RoomId over 128 bytes", ["listen", "--room", new string('r', 129), "--user", "u"], RoomErrorCodes.RoomIdTooLong, "RoomId is longer than 128 bytes"),
+            ("RoomId with a space", ["listen", "--room", "a room", "--user", "u"], RoomErrorCodes.RoomIdInvalid, "RoomId holds a character outside the allowed set"),
+            ("RoomId empty", ["listen", "--room", "", "--user", "u"], RoomErrorCodes.RoomIdEmpty, "RoomId is empty"),
+            ("UserId with a zero-width space", ["listen", "--room", "r1", "--user", "a\u200Bb"], RoomErrorCodes.UserIdInvalid, "UserId holds a control, invisible or direction-changing character"),
+            ("chat UserId with a zero-width space", ["chat", "--user", "a\u200Bb"], ChatErrorCodes.BadParameter, "UserId holds a control, invisible or direction-changing character"),
+        };
+        var runs = await Task.WhenAll(cases.Select(c => CliProcess.RunAsync([.. c.Args, "--url", url, "--app-id", "1", "--secret", secret])));
+        for (int i = 0; i < cases.Length; i++)
+        {
+            Assert.True(runs[i].ExitCode == 1, $"{cases[i].Because}: exit {runs[i].ExitCode} {runs[i].Stderr}");
+            var line = System.Text.Json.JsonDocument.Parse(runs[i].Stdout.Split('\n')[0]).RootElement;
+            Assert.Equal("loginFailed", line.GetProperty("event").GetString());
+            Assert.Equal(cases[i].Code, line.GetProperty("errorCode").GetInt32());
+            Assert.StartsWith(cases[i].Text, line.GetProperty("errorMessage").GetString());
+        }
+    }
+
+    [Fact]
+    public async Task Server_api_answers_keep_an_apostrophe_and_say_1_call_per_second()
+    {
+        await using var server = await TestServer.StartAsync();
+        var (code, stdout, _) = await CliProcess.RunAsync("call", "DescribeUserNum", "RoomId[]=it's", "--url", server.Url.ToString(), "--app-id", TestServer.AppA.ToString(), "--secret", TestServer.SecretA);
+        Assert.Equal(0, code);
+        Assert.Contains("\"RoomId\":\"it's\"", stdout);
+        Assert.DoesNotContain("\\u0027", stdout);
+
+        // CloseRoom is limited to 1 per second (ZEGO's rate): the second of two at once is refused, in the singular.
+        var answers = new List<string>();
+        for (int i = 0; i < 2; i++)
+            answers.Add((await server.CallAsync("CloseRoom", ("RoomId", "r1"))).GetProperty("Message").GetString()!);
+        Assert.Contains("CloseRoom is limited to 1 call per second per AppId", answers);
+    }
 }

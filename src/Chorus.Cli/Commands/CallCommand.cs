@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Chorus.Protocol;
@@ -23,22 +24,31 @@ internal static class CallCommand
         command.SetAction(async (parse, cancellationToken) =>
         {
             if (!Uri.TryCreate(parse.GetValue(url), UriKind.Absolute, out var baseUrl) || baseUrl.Scheme is not ("http" or "https"))
-            {
-                Console.Error.WriteLine("chorus call: --url must be an absolute http(s) address such as http://127.0.0.1:8080");
-                return 2;
-            }
+                return CommandLineErrors.Refuse("call", "--url must be an absolute http(s) address such as http://127.0.0.1:8080");
+            string secretText = parse.GetValue(secret)!;
+            if (CommandLineErrors.SecretProblem(secretText) is { } badSecret) return CommandLineErrors.Refuse("call", badSecret);
             var query = new StringBuilder("Action=").Append(Uri.EscapeDataString(parse.GetValue(action)!));
+            string? nonce = null;
+            long? timestamp = null;
             foreach (string kv in parse.GetValue(parameters) ?? [])
             {
                 int eq = kv.IndexOf('=');
-                if (eq <= 0)
+                if (eq <= 0) return CommandLineErrors.Refuse("call", $"parameters are key=value (got '{Shorten(kv)}')");
+                string key = kv[..eq], value = kv[(eq + 1)..];
+                // The common parameters are the CLI's to send. A given SignatureNonce or Timestamp is signed with (to
+                // reproduce a request, e.g. a replay); the others would only make the signature or the action wrong.
+                if (s_reserved.FirstOrDefault(r => string.Equals(r, key, StringComparison.OrdinalIgnoreCase)) is { } reserved)
                 {
-                    Console.Error.WriteLine($"chorus call: parameters are key=value (got '{kv}')");
-                    return 2;
+                    if (reserved == "SignatureNonce" && nonce is null && value.Length > 0) { nonce = value; continue; }
+                    if (reserved == "Timestamp" && timestamp is null && long.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long ts) && ts is >= 0 and <= 253402300799) { timestamp = ts; continue; }
+                    return CommandLineErrors.Refuse("call", reserved is "SignatureNonce" or "Timestamp"
+                        ? $"{reserved} may be given once, {(reserved == "Timestamp" ? "as Unix seconds" : "not empty")} (got '{Shorten(value)}')"
+                        : $"{reserved} is set by chorus call, not as a parameter (ACTION is the Action; --app-id the AppId; the signature is computed)");
                 }
-                query.Append('&').Append(EscapeKey(kv[..eq])).Append('=').Append(Uri.EscapeDataString(kv[(eq + 1)..]));
+                query.Append('&').Append(EscapeKey(key)).Append('=').Append(Uri.EscapeDataString(value));
             }
-            query.Append('&').Append(ServerApiSignature.BuildCommonQuery(parse.GetValue(appId), parse.GetValue(secret)!, DateTimeOffset.UtcNow));
+            var signedAt = timestamp is { } t ? DateTimeOffset.FromUnixTimeSeconds(t) : DateTimeOffset.UtcNow;
+            query.Append('&').Append(ServerApiSignature.BuildCommonQuery(parse.GetValue(appId), secretText, signedAt, nonce));
 
             using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
             var target = new UriBuilder(baseUrl) { Query = query.ToString() }.Uri;
@@ -72,6 +82,10 @@ internal static class CallCommand
         });
         return command;
     }
+
+    private static readonly string[] s_reserved = ["Action", "AppId", "SignatureNonce", "Timestamp", "Signature", "SignatureVersion"];
+
+    private static string Shorten(string s) => s.Length <= 40 ? s : s[..40] + "…";
 
     // Keep "[]" readable in the query; escape everything else.
     private static string EscapeKey(string key) => key.EndsWith("[]", StringComparison.Ordinal)

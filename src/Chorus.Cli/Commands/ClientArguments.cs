@@ -28,15 +28,17 @@ internal sealed class ClientArguments
             return Fail(commandName, "--url must be an absolute http(s) or ws(s) address such as http://127.0.0.1:8080");
         uint appId = parse.GetValue(_appId);
         string userId = parse.GetValue(_user)!;
+        if (CommandLineErrors.UserProblem(userId) is { } badUser) return Fail(commandName, badUser);
+        if (secret is not null && CommandLineErrors.SecretProblem(secret) is { } badSecret) return Fail(commandName, badSecret);
         Func<string>? renew = secret is null ? null : () => Token04.Generate(appId, userId, secret, 3600);
         try { token ??= renew!(); }
-        catch (ArgumentException ex) { return Fail(commandName, ex.Message.Split(" (Parameter")[0]); }
+        catch (ArgumentException ex) { return Fail(commandName, CommandLineErrors.Plain(ex)); }
         return new Values(url, appId, userId, parse.GetValue(_userName) ?? userId, token, renew);
     }
 
     private static Values? Fail(string commandName, string message)
     {
-        Console.Error.WriteLine($"chorus {commandName}: {message}");
+        CommandLineErrors.Refuse(commandName, message);
         return null;
     }
 

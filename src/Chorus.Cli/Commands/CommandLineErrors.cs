@@ -18,6 +18,34 @@ internal static class CommandLineErrors
         return $"{command}: {string.Join("; ", messages)} (see {command} --help)";
     }
 
+    /// <summary>
+    /// The one format of a refusal: <c>chorus COMMAND: PROBLEM (see chorus COMMAND --help)</c>; without the pointer to
+    /// --help when <paramref name="seeHelp"/> is false (a problem that is not an argument's, such as a port in use).
+    /// A trailing period of <paramref name="problem"/> is dropped.
+    /// </summary>
+    public static string Line(string commandName, string problem, bool seeHelp = true) =>
+        seeHelp ? $"chorus {commandName}: {problem.TrimEnd('.')} (see chorus {commandName} --help)" : $"chorus {commandName}: {problem.TrimEnd('.')}";
+
+    /// <summary>Writes <see cref="Line"/> to stderr and returns exit code 2.</summary>
+    public static int Refuse(string commandName, string problem, bool seeHelp = true)
+    {
+        Console.Error.WriteLine(Line(commandName, problem, seeHelp));
+        return 2;
+    }
+
+    /// <summary>The problem with a ServerSecret given as <c>--secret</c> (null when it is exactly 32 bytes, as a secret must be).</summary>
+    public static string? SecretProblem(string secret)
+    {
+        int bytes = System.Text.Encoding.UTF8.GetByteCount(secret);
+        return bytes == 32 ? null : $"--secret must be exactly 32 bytes, the app's ServerSecret (got {bytes})";
+    }
+
+    /// <summary>The problem with a UserId given as <c>--user</c> (null when it is not empty).</summary>
+    public static string? UserProblem(string userId) => userId.Length == 0 ? "--user must not be empty" : null;
+
+    /// <summary>The message of an <see cref="ArgumentException"/> without its " (Parameter 'x')" tail.</summary>
+    public static string Plain(ArgumentException ex) => ex.Message.Split(" (Parameter")[0];
+
     /// <summary>Makes <paramref name="option"/> accept only whole numbers from <paramref name="min"/> to <paramref name="max"/>.</summary>
     public static Option<uint> InRange(this Option<uint> option, uint min, uint max)
     {

@@ -1,6 +1,8 @@
 using System.CommandLine;
+using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using System.Text.Json;
 using Chorus.Server.Auth;
 using Chorus.Server.Hosting;
 using Chorus.Storage.Sqlite;
@@ -46,14 +48,13 @@ internal static class ServeCommand
         command.SetAction(async (parse, cancellationToken) =>
         {
             var settings = new Dictionary<string, string?>();
-            var appList = parse.GetValue(apps) ?? [];
-            for (int i = 0; i < appList.Length; i++)
+            var appList = new List<(uint AppId, string Secret)>();
+            foreach (var (entry, i) in (parse.GetValue(apps) ?? []).Select((e, i) => (e, i)))
             {
-                int colon = appList[i].IndexOf(':');
-                if (colon <= 0 || !uint.TryParse(appList[i][..colon], out uint appId))
+                int colon = entry.IndexOf(':');
+                if (colon <= 0 || !uint.TryParse(entry[..colon], NumberStyles.None, CultureInfo.InvariantCulture, out uint appId))
                     return Refuse($"--app expects APPID:SERVERSECRET (got an app without a numeric AppId at position {i + 1})");
-                settings[$"Chorus:Apps:{i}:AppId"] = appId.ToString();
-                settings[$"Chorus:Apps:{i}:ServerSecret"] = appList[i][(colon + 1)..];
+                appList.Add((appId, entry[(colon + 1)..]));
             }
             if (parse.GetValue(data) is { } dir) settings["Chorus:DataDirectory"] = dir;
             if (SettingArguments(parse.UnmatchedTokens) is not { } configArgs) return 2;
@@ -62,44 +63,71 @@ internal static class ServeCommand
             string bindHost = "127.0.0.1";
             bool loopback = true;
             bool started = false;
-            await using var app = ChorusServerApp.Create(configArgs, builder =>
+            WebApplication created;
+            try
             {
-                builder.Configuration.AddInMemoryCollection(settings);
-                builder.Services.AddSqliteStore(); // the chat and nonce stores: SQLite files in the data directory
-                // Logs go to stderr so that stdout carries only the lines scripts read (url, appId...).
-                builder.Services.Configure<ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
-                // A failed start is reported below in one line; the host's own report of it is a stack trace.
-                builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", level => level >= LogLevel.Information && (started || level < LogLevel.Error));
-                errors.AddRange(ChorusSettingsCheck.Check(builder.Configuration, s_hostSettings));
-                // Kestrel endpoints from configuration would replace --host/--port, and so the checks below.
-                if (builder.Configuration.GetSection("Kestrel:Endpoints").Exists())
-                    errors.Add("Kestrel:Endpoints settings are not supported; give the address with --host and --port (or Chorus:Host, Chorus:Port)");
-                if (errors.Count > 0) return;
-                int? configuredPort = builder.Configuration.GetValue<int?>("Chorus:Port");
-                if (configuredPort is < 0 or > 65535)
+                created = ChorusServerApp.Create(configArgs, builder =>
                 {
-                    errors.Add($"Chorus:Port must be from 0 to 65535 (got {configuredPort})");
-                    return;
-                }
-                int p = parse.GetValue(port) ?? configuredPort ?? 8080;
-                string h = parse.GetValue(host) ?? builder.Configuration["Chorus:Host"] ?? "127.0.0.1";
-                if (!TryParseHost(h, out var address))
-                {
-                    errors.Add($"--host must be an IP address (such as 127.0.0.1, 0.0.0.0 or ::) or localhost (got '{Shorten(h)}')");
-                    return;
-                }
-                if (address is null && p == 0)
-                {
-                    errors.Add("--port 0 (a free port) needs an IP address as --host, such as 127.0.0.1 or ::1, not localhost");
-                    return;
-                }
-                loopback = address is null || IPAddress.IsLoopback(address);
-                bindHost = address is null ? "localhost" : address.AddressFamily == AddressFamily.InterNetworkV6 ? $"[{address}]" : address.ToString();
-                builder.WebHost.UseUrls($"http://{bindHost}:{p}");
-            });
+                    // --app entries come after the apps configured elsewhere (appsettings.json, Chorus__Apps__N__*,
+                    // --Chorus:Apps:N:*): numbered on from the highest entry there that has an AppId. An entry without
+                    // one (--Chorus:Apps:0:CallbackUrl=...) adds its settings to the --app entry given that number.
+                    int next = builder.Configuration.GetSection("Chorus:Apps").GetChildren()
+                        .Where(c => c["AppId"] is not null)
+                        .Select(c => int.TryParse(c.Key, NumberStyles.None, CultureInfo.InvariantCulture, out int n) ? n : -1).DefaultIfEmpty(-1).Max() + 1;
+                    for (int i = 0; i < appList.Count; i++)
+                    {
+                        settings[$"Chorus:Apps:{next + i}:AppId"] = appList[i].AppId.ToString(CultureInfo.InvariantCulture);
+                        settings[$"Chorus:Apps:{next + i}:ServerSecret"] = appList[i].Secret;
+                    }
+                    builder.Configuration.AddInMemoryCollection(settings);
+                    builder.Services.AddSqliteStore(); // the chat and nonce stores: SQLite files in the data directory
+                    // Logs go to stderr so that stdout carries only the lines scripts read (url, appId...).
+                    builder.Services.Configure<ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+                    // A failed start is reported below in one line; the host's own report of it is a stack trace.
+                    builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", level => level >= LogLevel.Information && (started || level < LogLevel.Error));
+                    errors.AddRange(ChorusSettingsCheck.Check(builder.Configuration, s_hostSettings));
+                    errors.AddRange(LogLevelErrors(builder.Configuration));
+                    // Kestrel endpoints from configuration would replace --host/--port, and so the checks below.
+                    if (builder.Configuration.GetSection("Kestrel:Endpoints").Exists())
+                        errors.Add("Kestrel:Endpoints settings are not supported; give the address with --host and --port (or Chorus:Host, Chorus:Port)");
+                    if (errors.Count > 0) return;
+                    int? configuredPort = builder.Configuration.GetValue<int?>("Chorus:Port");
+                    if (configuredPort is < 0 or > 65535)
+                    {
+                        errors.Add($"Chorus:Port must be from 0 to 65535 (got {configuredPort})");
+                        return;
+                    }
+                    int p = parse.GetValue(port) ?? configuredPort ?? 8080;
+                    string h = parse.GetValue(host) ?? builder.Configuration["Chorus:Host"] ?? "127.0.0.1";
+                    if (!TryParseHost(h, out var address))
+                    {
+                        errors.Add($"--host must be an IP address (such as 127.0.0.1, 0.0.0.0 or ::) or localhost (got '{Shorten(h)}')");
+                        return;
+                    }
+                    if (address is null && p == 0)
+                    {
+                        errors.Add("--port 0 (a free port) needs an IP address as --host, such as 127.0.0.1 or ::1, not localhost");
+                        return;
+                    }
+                    loopback = address is null || IPAddress.IsLoopback(address);
+                    bindHost = address is null ? "localhost" : address.AddressFamily == AddressFamily.InterNetworkV6 ? $"[{address}]" : address.ToString();
+                    builder.WebHost.UseUrls($"http://{bindHost}:{p}");
+                });
+            }
+            catch (InvalidDataException ex) when (ex.InnerException is FormatException)
+            {
+                return Refuse(ConfigurationFileError(ex));
+            }
+            catch (Exception) when (errors.Count > 0)
+            {
+                // A setting found bad above (a log level) can also make the build throw: report what was found.
+                foreach (var e in errors) Refuse(e);
+                return 2;
+            }
+            await using var app = created;
             if (errors.Count > 0)
             {
-                foreach (var e in errors) Console.Error.WriteLine($"chorus serve: {e}");
+                foreach (var e in errors) Refuse(e);
                 return 2;
             }
             try
@@ -108,6 +136,10 @@ internal static class ServeCommand
                 var options = app.Services.GetRequiredService<IOptions<ChorusServerOptions>>().Value;
                 if (options.Apps.Count == 0 && !loopback && !parse.GetValue(allowDev))
                     return Refuse($"the public development app may not listen on {bindHost}: configure your own app with --app APPID:SERVERSECRET, or pass {AllowDevAppOnNetwork}");
+                if (File.Exists(options.DataDirectory))
+                    return Refuse(parse.GetValue(data) is null
+                        ? $"Chorus:DataDirectory {options.DataDirectory} is not a directory"
+                        : $"--data {options.DataDirectory} is not a directory");
                 Directory.CreateDirectory(options.DataDirectory);
                 app.Services.GetRequiredService<DataDirectoryLock>().Acquire(); // a second server on this directory stops here (exit 2)
                 await app.StartAsync(cancellationToken);
@@ -115,7 +147,10 @@ internal static class ServeCommand
             }
             catch (OptionsValidationException ex)
             {
-                return Refuse(string.Join("; ", ex.Failures));
+                // One line per problem (a failure may itself join several with "; ").
+                foreach (string failure in ex.Failures.SelectMany(f => f.Split("; ", StringSplitOptions.RemoveEmptyEntries)))
+                    Refuse(failure);
+                return 2;
             }
             catch (InvalidOperationException ex) when (ex.Message.StartsWith("Failed to convert configuration value", StringComparison.Ordinal))
             {
@@ -123,11 +158,11 @@ internal static class ServeCommand
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
-                return Refuse(ex.Message);
+                return Refuse(ex.Message, seeHelp: false);
             }
             catch (SocketException ex)
             {
-                return Refuse($"cannot listen on {bindHost}: {ex.Message}");
+                return Refuse($"cannot listen on {bindHost}: {ex.Message}", seeHelp: false);
             }
 
             var registry = app.Services.GetRequiredService<AppRegistry>();
@@ -146,10 +181,40 @@ internal static class ServeCommand
         return command;
     }
 
-    private static int Refuse(string message)
+    private static int Refuse(string message, bool seeHelp = true) => CommandLineErrors.Refuse("serve", message, seeHelp);
+
+    /// <summary>
+    /// Log levels the logging setup would throw on at start (<c>Logging:LogLevel:Chorus=Verbose</c>): every value under a
+    /// <c>LogLevel</c> key of the Logging section must name a <see cref="LogLevel"/>, as the logging setup reads it.
+    /// </summary>
+    private static IEnumerable<string> LogLevelErrors(IConfiguration configuration)
     {
-        Console.Error.WriteLine($"chorus serve: {message}");
-        return 2;
+        foreach (var (key, value) in configuration.GetSection("Logging").AsEnumerable())
+        {
+            if (string.IsNullOrEmpty(value)) continue;
+            string[] path = key.Split(':');
+            if (path.Length < 3 || !string.Equals(path[^2], "LogLevel", StringComparison.OrdinalIgnoreCase)) continue;
+            if (!Enum.TryParse<LogLevel>(value, ignoreCase: true, out _))
+                yield return $"{key}: '{Shorten(value)}' is not a log level ({string.Join(", ", Enum.GetNames<LogLevel>())})";
+        }
+    }
+
+    /// <summary>A configuration file that does not parse, as <c>appsettings.json: line N: PROBLEM</c>.</summary>
+    private static string ConfigurationFileError(InvalidDataException ex)
+    {
+        // "Failed to load configuration from file '/path/appsettings.json'."
+        int open = ex.Message.IndexOf('\''), close = ex.Message.LastIndexOf('\'');
+        string file = open >= 0 && close > open ? Path.GetFileName(ex.Message[(open + 1)..close]) : "a configuration file";
+        Exception inner = ex.InnerException!;
+        while (inner.InnerException is not null) inner = inner.InnerException;
+        if (inner is JsonException { LineNumber: { } line } json)
+        {
+            string reason = json.Message;
+            int at = reason.IndexOf(" LineNumber:", StringComparison.Ordinal);
+            if (at > 0) reason = reason[..at];
+            return $"{file}: not valid JSON, line {line + 1}: {reason.TrimEnd('.', ' ')}";
+        }
+        return $"{file}: {inner.Message.TrimEnd('.')}";
     }
 
     /// <summary>

@@ -21,6 +21,8 @@ internal static class TokenCommand
         {
             try
             {
+                if ((CommandLineErrors.UserProblem(parse.GetValue(user)!) ?? CommandLineErrors.SecretProblem(parse.GetValue(secret)!)) is { } problem)
+                    return CommandLineErrors.Refuse("token", problem);
                 string? r = parse.GetValue(room);
                 long lifetime = parse.GetValue(expire);
                 if (lifetime > DefaultServerMaxLifetimeSeconds)
@@ -31,8 +33,7 @@ internal static class TokenCommand
             }
             catch (ArgumentException ex)
             {
-                Console.Error.WriteLine($"chorus token: {ex.Message.Split(" (Parameter")[0]}");
-                return 2;
+                return CommandLineErrors.Refuse("token", CommandLineErrors.Plain(ex));
             }
         });
         return command;

@@ -24,16 +24,21 @@ public static class ChorusSettingsCheck
     {
         var errors = new List<string>();
         var section = configuration.GetSection(ChorusServerOptions.SectionName);
+        var numbered = new Dictionary<string, SortedSet<int>>(StringComparer.OrdinalIgnoreCase);
         foreach (var (key, value) in section.AsEnumerable(makePathsRelative: true).OrderBy(kv => kv.Key, StringComparer.OrdinalIgnoreCase))
         {
             if (value is null) continue; // a section, not a value: its children are checked
-            if (CheckKey(key.Split(':'), value, extraSettings) is { } error)
+            if (CheckKey(key.Split(':'), value, extraSettings, numbered) is { } error)
                 errors.Add($"{ChorusServerOptions.SectionName}:{key}{(error.StartsWith("is ", StringComparison.Ordinal) ? " " : ": ")}{error}");
         }
+        // The binder would skip a missing number silently (Apps:1 without Apps:0 is one app, Apps:0 and Apps:2 two).
+        foreach (var (list, numbers) in numbered)
+            if (Enumerable.Range(0, numbers.Count).FirstOrDefault(n => !numbers.Contains(n), -1) is >= 0 and int missing)
+                errors.Add($"{ChorusServerOptions.SectionName}:{list}: entries must be numbered 0, 1, 2, ... without gaps ({ChorusServerOptions.SectionName}:{list}:{missing} is missing)");
         return errors;
     }
 
-    private static string? CheckKey(string[] path, string value, IReadOnlyDictionary<string, Type>? extra)
+    private static string? CheckKey(string[] path, string value, IReadOnlyDictionary<string, Type>? extra, Dictionary<string, SortedSet<int>> numbered)
     {
         Type type = typeof(ChorusServerOptions);
         if (extra is not null && extra.FirstOrDefault(e => string.Equals(e.Key, path[0], StringComparison.OrdinalIgnoreCase)) is { Key: not null } hit)
@@ -51,6 +56,12 @@ public static class ChorusSettingsCheck
             {
                 if (byIndex && !int.TryParse(segment, NumberStyles.None, CultureInfo.InvariantCulture, out _))
                     return $"unknown setting (entries of {string.Join(':', path[..i])} are numbered 0, 1, ...)";
+                if (byIndex)
+                {
+                    string list = string.Join(':', path[..i]);
+                    if (!numbered.TryGetValue(list, out var numbers)) numbered[list] = numbers = [];
+                    numbers.Add(int.Parse(segment, NumberStyles.None, CultureInfo.InvariantCulture));
+                }
                 if (!byIndex && current is IDictionary { Count: > 0 } defaults)
                 {
                     if (!defaults.Contains(segment))

@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using Chorus.Protocol;
 using Chorus.Server.Auth;
@@ -17,6 +19,9 @@ namespace Chorus.Server.ServerApi;
 /// </summary>
 public sealed partial class ServerApiEndpoint
 {
+    // The answers are application/json, never HTML: only what JSON itself needs is escaped (an apostrophe stays ').
+    private static readonly JsonSerializerOptions s_json = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     private delegate JsonObject? ActionHandler(uint appId, ServerApiParameters p, out int code, out string message);
 
     private readonly SignatureVerifier _verifier;
@@ -94,7 +99,7 @@ public sealed partial class ServerApiEndpoint
         var limiter = _limits.GetOrAdd((auth.AppId, action), _ => new SlidingWindowLimiter(limit, TimeSpan.FromSeconds(1)));
         if (!limiter.TryAcquire(_time.GetUtcNow()))
         {
-            await WriteAsync(context, isChat ? ChatServerApi.AppRateLimited : ServerApiCodes.RateLimited, $"{action} is limited to {limit} calls per second per AppId", requestId, null);
+            await WriteAsync(context, isChat ? ChatServerApi.AppRateLimited : ServerApiCodes.RateLimited, $"{action} is limited to {limit} {(limit == 1 ? "call" : "calls")} per second per AppId", requestId, null);
             return;
         }
 
@@ -121,7 +126,7 @@ public sealed partial class ServerApiEndpoint
         else foreach (var (k, v) in topLevel.ToArray()) { topLevel.Remove(k); body[k] = v; }
         context.Response.StatusCode = StatusCodes.Status200OK;
         context.Response.ContentType = "application/json; charset=utf-8";
-        return context.Response.WriteAsync(body.ToJsonString(), context.RequestAborted);
+        return context.Response.WriteAsync(body.ToJsonString(s_json), context.RequestAborted);
     }
 
     // ---- actions ------------------------------------------------------------------------
