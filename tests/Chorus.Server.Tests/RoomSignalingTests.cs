@@ -35,7 +35,6 @@ public sealed class RoomSignalingTests
     private readonly ChorusServerOptions _options = new();
     private readonly RecordingObserver _observer = new();
     private readonly RoomSignaling _rooms;
-    private long _rid;
 
     private const int Node = 517;
 
@@ -49,20 +48,15 @@ public sealed class RoomSignalingTests
     private string TokenFor(string userId, long lifetimeSeconds = 3600) =>
         Token04.Generate(ChorusServerOptions.DevApp.AppId, userId, ChorusServerOptions.DevApp.ServerSecret, lifetimeSeconds, null, _time.GetUtcNow());
 
-    private async Task<(FakeConnection Connection, Frame Result)> LoginAsync(string roomId, string userId, bool userStatusNotify = true, long lifetimeSeconds = 3600, FakeConnection? connection = null)
+    private async Task<(FakeConnection Connection, RoomReply Result)> LoginAsync(string roomId, string userId, bool userStatusNotify = true, long lifetimeSeconds = 3600, FakeConnection? connection = null)
     {
         connection ??= new FakeConnection();
-        var result = await _rooms.LoginAsync(connection, new Frame
-        {
-            Op = Ops.Login, Rid = ++_rid, RoomId = roomId, UserId = userId, UserName = userId.ToUpperInvariant(),
-            Token = TokenFor(userId, lifetimeSeconds), UserStatusNotify = userStatusNotify,
-        });
-        Assert.Equal(0, result.ErrorCode);
+        var result = await _rooms.LoginAsync(connection, new RoomLoginRequest(roomId, userId, userId.ToUpperInvariant(), TokenFor(userId, lifetimeSeconds), UserStatusNotify: userStatusNotify));
+        Assert.Equal(0, result.Code);
         return (connection, result);
     }
 
-    private Frame Request(string op, string roomId, string? content = "hi", string[]? to = null) =>
-        new() { Op = op, Rid = ++_rid, RoomId = roomId, Content = content, ToUserIds = to };
+    private static RoomMessageRequest Request(string roomId, string? content = "hi", string[]? to = null) => new(roomId, content, to);
 
     /// <summary>Moves the fake clock in maintenance ticks (500 ms, as the service does) and runs the room side of each.</summary>
     private void Tick(TimeSpan span)
@@ -107,8 +101,8 @@ public sealed class RoomSignalingTests
         var (alice, _) = await LoginAsync("r1", "alice", lifetimeSeconds: 60);
         Tick(TimeSpan.FromSeconds(31));
         Assert.Single(alice.Of(Ops.TokenWillExpire));
-        var renewed = await _rooms.RenewTokenAsync(alice, new Frame { Op = Ops.RenewToken, Rid = ++_rid, RoomId = "r1", Token = TokenFor("alice", 120) });
-        Assert.Equal(0, renewed.ErrorCode);
+        var renewed = await _rooms.RenewTokenAsync(alice, new RoomRenewTokenRequest("r1", TokenFor("alice", 120)));
+        Assert.Equal(0, renewed.Code);
         Tick(TimeSpan.FromSeconds(60)); // the old token would have expired; the new one has 60 s left
         Assert.Empty(alice.Of(Ops.RoomState));
         Assert.Single(alice.Of(Ops.TokenWillExpire));
@@ -149,8 +143,8 @@ public sealed class RoomSignalingTests
         Assert.Empty(bob.Of(Ops.UserUpdate));
         Assert.Empty(carol.Of(Ops.UserUpdate));
 
-        var logout = _rooms.Logout(carol, new Frame { Op = Ops.Logout, Rid = ++_rid, RoomId = "r1" });
-        Assert.Equal(0, logout.ErrorCode);
+        var logout = _rooms.Logout(carol, "r1");
+        Assert.Equal(0, logout.Code);
         var deleted = alice.Of(Ops.UserUpdate).Last();
         Assert.Equal(("delete", "carol"), (deleted.UpdateType, deleted.Users!.Single().UserId));
         Assert.Empty(bob.Of(Ops.UserUpdate));
@@ -190,10 +184,10 @@ public sealed class RoomSignalingTests
         var (carol, _) = await LoginAsync("r1", "carol");
         var (other, _) = await LoginAsync("r2", "dave");
 
-        var first = _rooms.SendBroadcast(alice, Request(Ops.Broadcast, "r1"));
+        var first = _rooms.SendBroadcast(alice, Request("r1"));
         _time.Advance(TimeSpan.FromSeconds(1)); // past the per-client broadcast limit
-        var second = _rooms.SendBroadcast(alice, Request(Ops.Broadcast, "r1"));
-        Assert.Equal((0, 0), (first.ErrorCode, second.ErrorCode));
+        var second = _rooms.SendBroadcast(alice, Request("r1"));
+        Assert.Equal((0, 0), (first.Code, second.Code));
         Assert.True(second.MessageId > first.MessageId);
         Assert.Equal((Node, Node), (first.MessageId!.Value & NodeIdentity.MaxId, second.MessageId!.Value & NodeIdentity.MaxId)); // the node is in every id
 
@@ -214,17 +208,17 @@ public sealed class RoomSignalingTests
         var (bob, _) = await LoginAsync("r1", "bob");
         var (carol, _) = await LoginAsync("r1", "carol");
 
-        var sent = _rooms.SendCustomCommand(alice, Request(Ops.CustomCommand, "r1", to: ["bob", "alice"]));
-        Assert.Equal(0, sent.ErrorCode);
+        var sent = _rooms.SendCustomCommand(alice, Request("r1", to: ["bob", "alice"]));
+        Assert.Equal(0, sent.Code);
         Assert.Single(bob.Of(Ops.CustomCommand));
         Assert.Empty(carol.Of(Ops.CustomCommand));
         Assert.Empty(alice.Of(Ops.CustomCommand));
         Assert.Equal(Delivery.Unreliable, bob.Sent.Single(s => s.Frame.Op == Ops.CustomCommand).Delivery);
 
-        _rooms.SendCustomCommand(alice, Request(Ops.CustomCommand, "r1"));
+        _rooms.SendCustomCommand(alice, Request("r1"));
         Assert.Equal(2, bob.Of(Ops.CustomCommand).Count);
         Assert.Single(carol.Of(Ops.CustomCommand));
-        Assert.NotNull(_rooms.SendBarrage(alice, Request(Ops.Barrage, "r1")).BarrageId);
+        Assert.NotNull(_rooms.SendBarrage(alice, Request("r1")).BarrageId);
         Assert.Equal(Delivery.Unreliable, carol.Sent.Single(s => s.Frame.Op == Ops.Barrage).Delivery);
     }
 
@@ -234,10 +228,10 @@ public sealed class RoomSignalingTests
         var slow = new FakeConnection(capacity: 8); // unreliable frames are refused once 4 are queued
         var (alice, _) = await LoginAsync("r1", "alice");
         await LoginAsync("r1", "bob", userStatusNotify: false, connection: slow);
-        for (int i = 0; i < 6; i++) _rooms.SendCustomCommand(alice, Request(Ops.CustomCommand, "r1"));
-        var broadcast = _rooms.SendBroadcast(alice, Request(Ops.Broadcast, "r1"));
+        for (int i = 0; i < 6; i++) _rooms.SendCustomCommand(alice, Request("r1"));
+        var broadcast = _rooms.SendBroadcast(alice, Request("r1"));
 
-        Assert.Equal(0, broadcast.ErrorCode);
+        Assert.Equal(0, broadcast.Code);
         Assert.Equal(4, slow.Of(Ops.CustomCommand).Count);
         Assert.Equal(2, slow.Dropped);
         Assert.Single(slow.Of(Ops.Broadcast));
@@ -252,8 +246,8 @@ public sealed class RoomSignalingTests
         var kicked = Assert.Single(alice.Of(Ops.RoomState));
         Assert.Equal((RoomErrorCodes.KickedByServer, "bye"), (kicked.ErrorCode, kicked.Error));
         Assert.Empty(_rooms.RoomsOf(alice));
-        var refused = _rooms.SendBroadcast(alice, Request(Ops.Broadcast, "r1"));
-        Assert.Equal(RoomErrorCodes.NotLoggedIn, refused.ErrorCode);
+        var refused = _rooms.SendBroadcast(alice, Request("r1"));
+        Assert.Equal(RoomErrorCodes.NotLoggedIn, refused.Code);
 
         Assert.True(_rooms.CloseRoom(1, "r1", null));
         Assert.Equal(RoomErrorCodes.KickedByServer, Assert.Single(bob.Of(Ops.RoomState)).ErrorCode);

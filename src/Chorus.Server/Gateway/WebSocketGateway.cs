@@ -234,8 +234,8 @@ public sealed partial class WebSocketGateway
                 }
                 Frame? reply = request is null ? null
                     : ChatService.Handles(request.Op) ? await _chat.HandleAsync(session, request, aborted)
-                    : request.Op == Ops.Login ? await _signaling.LoginAsync(session, request)
-                    : request.Op == Ops.RenewToken ? await _signaling.RenewTokenAsync(session, request)
+                    : request.Op == Ops.Login ? (await _signaling.LoginAsync(session, new RoomLoginRequest(request.RoomId, request.UserId, request.UserName, request.Token, request.MaxMemberCount, request.UserStatusNotify))).ToFrame(request.Rid)
+                    : request.Op == Ops.RenewToken ? (await _signaling.RenewTokenAsync(session, new RoomRenewTokenRequest(request.RoomId, request.Token))).ToFrame(request.Rid)
                     : Dispatch(session, request);
                 if (reply is null)
                 {
@@ -270,14 +270,15 @@ public sealed partial class WebSocketGateway
         }
     }
 
+    /// <summary>Turns a room request frame into its typed call, and the answer into the result frame (null: unknown op).</summary>
     private Frame? Dispatch(ClientSession session, Frame request) => request.Op switch
     {
         Ops.Ping => new Frame { Op = Ops.Pong, Rid = request.Rid },
-        Ops.Logout => _signaling.Logout(session, request),
-        Ops.CustomCommand => _signaling.SendCustomCommand(session, request),
-        Ops.Broadcast => _signaling.SendBroadcast(session, request),
-        Ops.Barrage => _signaling.SendBarrage(session, request),
-        Ops.SetExtraInfo => _signaling.SetExtraInfo(session, request),
+        Ops.Logout => _signaling.Logout(session, request.RoomId).ToFrame(request.Rid),
+        Ops.CustomCommand => _signaling.SendCustomCommand(session, new RoomMessageRequest(request.RoomId, request.Content, request.ToUserIds)).ToFrame(request.Rid),
+        Ops.Broadcast => _signaling.SendBroadcast(session, new RoomMessageRequest(request.RoomId, request.Content)).ToFrame(request.Rid),
+        Ops.Barrage => _signaling.SendBarrage(session, new RoomMessageRequest(request.RoomId, request.Content)).ToFrame(request.Rid),
+        Ops.SetExtraInfo => _signaling.SetExtraInfo(session, new RoomExtraInfoRequest(request.RoomId, request.Key, request.Value)).ToFrame(request.Rid),
         _ => null,
     };
 

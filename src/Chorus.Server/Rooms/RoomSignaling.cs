@@ -59,30 +59,30 @@ public sealed partial class RoomSignaling
     private static readonly IReadOnlyDictionary<string, RoomMember> s_noRooms = new Dictionary<string, RoomMember>();
 
     /// <summary>Handles a client's login request. A refused token is answered after the validator's fixed delay.</summary>
-    public async ValueTask<Frame> LoginAsync(IClientConnection session, Frame request)
+    public async ValueTask<RoomReply> LoginAsync(IClientConnection session, RoomLoginRequest request)
     {
         string roomId = request.RoomId ?? "";
         string userId = request.UserId ?? "";
         string userName = request.UserName ?? userId;
 
         int code = RoomLimits.ValidateRoomId(roomId);
-        if (code != 0) return Result(request, code, RoomIdError(code));
+        if (code != 0) return Result(request.RoomId, code, RoomIdError(code));
         code = RoomLimits.ValidateUserId(userId);
-        if (code != 0) return Result(request, code, UserIdError(code));
+        if (code != 0) return Result(request.RoomId, code, UserIdError(code));
         if (Encoding.UTF8.GetByteCount(userName) > RoomLimits.MaxUserNameBytes)
-            return Result(request, RoomErrorCodes.UserIdInvalid, "UserName is longer than 255 bytes");
+            return Result(request.RoomId, RoomErrorCodes.UserIdInvalid, "UserName is longer than 255 bytes");
         if (session.UserId is not null && !string.Equals(session.UserId, userId, StringComparison.Ordinal))
-            return Result(request, RoomErrorCodes.UserIdInvalid, "this connection is logged in as another user");
+            return Result(request.RoomId, RoomErrorCodes.UserIdInvalid, "this connection is logged in as another user");
         var logins = _connections.GetOrAdd(session, static c => new RoomConnectionState(c)).Rooms;
         if (logins.ContainsKey(roomId))
-            return Result(request, RoomErrorCodes.Success, "already logged in", roomId);
+            return Result(request.RoomId, RoomErrorCodes.Success, "already logged in", roomId);
         if (logins.Count >= _options.MaxRoomsPerConnection)
-            return Result(request, RoomErrorCodes.TooManyRooms, $"a connection may be in at most {_options.MaxRoomsPerConnection} rooms");
+            return Result(request.RoomId, RoomErrorCodes.TooManyRooms, $"a connection may be in at most {_options.MaxRoomsPerConnection} rooms");
         if (request.MaxMemberCount is < 0)
-            return Result(request, RoomErrorCodes.RoomFull, "MaxMemberCount must not be negative");
+            return Result(request.RoomId, RoomErrorCodes.RoomFull, "MaxMemberCount must not be negative");
 
         var check = await _tokens.CheckAsync(session.AppId, session.RemoteAddress, request.Token, userId, roomId, TokenUse.RoomLogin);
-        if (check.Outcome != TokenOutcome.Valid) return TokenRefusal(request, check.Outcome, null);
+        if (check.Outcome != TokenOutcome.Valid) return TokenRefusal(request.RoomId, check.Outcome, null);
 
         long loginTime = NowMs;
         var join = _rooms.Join(session.AppId, roomId, userId,
@@ -101,7 +101,7 @@ public sealed partial class RoomSignaling
             });
         var room = join.Room;
         if (join.Status == RoomJoinStatus.RoomFull)
-            return Result(request, RoomErrorCodes.RoomFull, $"the room is full ({room.MaxMemberCount} users)");
+            return Result(request.RoomId, RoomErrorCodes.RoomFull, $"the room is full ({room.MaxMemberCount} users)");
         var member = join.Member!;
         var replaced = join.Replaced;
         // The first room login binds the connection to its user (logins of one connection are handled one at a time).
@@ -127,40 +127,40 @@ public sealed partial class RoomSignaling
         Log.LoggedIn(_logger, session.AppId, roomId, userId, session.Id);
 
         var others = room.Members.Where(m => !ReferenceEquals(m, member)).Select(m => m.ToWire()).ToArray();
-        var result = Result(request, RoomErrorCodes.Success, null, roomId);
+        var result = Result(request.RoomId, RoomErrorCodes.Success, null, roomId);
         result.Users = others;
         result.Count = room.Count;
         return result;
     }
 
     /// <summary>Handles a client's logout request.</summary>
-    public Frame Logout(IClientConnection session, Frame request)
+    public RoomReply Logout(IClientConnection session, string? roomId)
     {
-        string roomId = request.RoomId ?? "";
+        roomId ??= "";
         if (!_connections.TryGet(session, out var state) || !state.Rooms.TryRemove(roomId, out var member))
-            return Result(request, RoomErrorCodes.NotLoggedIn, "not logged into this room", roomId);
+            return Result(roomId, RoomErrorCodes.NotLoggedIn, "not logged into this room", roomId);
         Leave(member, RoomLeaveReason.Normal);
-        return Result(request, RoomErrorCodes.Success, null, roomId);
+        return Result(roomId, RoomErrorCodes.Success, null, roomId);
     }
 
     /// <summary>Handles a token renewal for one room login (the same check, answers and limits as a login).</summary>
-    public async ValueTask<Frame> RenewTokenAsync(IClientConnection session, Frame request)
+    public async ValueTask<RoomReply> RenewTokenAsync(IClientConnection session, RoomRenewTokenRequest request)
     {
         string roomId = request.RoomId ?? "";
         if (!_connections.TryGet(session, out var state) || !state.Rooms.TryGetValue(roomId, out var member))
-            return Result(request, RoomErrorCodes.NotLoggedIn, "not logged into this room", roomId);
+            return Result(request.RoomId, RoomErrorCodes.NotLoggedIn, "not logged into this room", roomId);
         var check = await _tokens.CheckAsync(session.AppId, session.RemoteAddress, request.Token, member.UserId, roomId, TokenUse.RoomRenew);
-        if (check.Outcome != TokenOutcome.Valid) return TokenRefusal(request, check.Outcome, roomId);
+        if (check.Outcome != TokenOutcome.Valid) return TokenRefusal(request.RoomId, check.Outcome, roomId);
         member.TokenExpiresAt = check.Claims!.ExpiresAt;
-        return Result(request, RoomErrorCodes.Success, null, roomId);
+        return Result(request.RoomId, RoomErrorCodes.Success, null, roomId);
     }
 
     /// <summary>The one answer for each token outcome: the text never says which check failed.</summary>
-    private static Frame TokenRefusal(Frame request, TokenOutcome outcome, string? roomId) => outcome switch
+    private static RoomReply TokenRefusal(string? requestRoomId, TokenOutcome outcome, string? roomId) => outcome switch
     {
-        TokenOutcome.Expired => Result(request, RoomErrorCodes.TokenExpired, TokenExpiredMessage, roomId),
-        TokenOutcome.Throttled => Result(request, RoomErrorCodes.TooManyLoginAttempts, TooManyFailedLoginsMessage, roomId),
-        _ => Result(request, RoomErrorCodes.TokenInvalid, TokenInvalidMessage, roomId),
+        TokenOutcome.Expired => Result(requestRoomId, RoomErrorCodes.TokenExpired, TokenExpiredMessage, roomId),
+        TokenOutcome.Throttled => Result(requestRoomId, RoomErrorCodes.TooManyLoginAttempts, TooManyFailedLoginsMessage, roomId),
+        _ => Result(requestRoomId, RoomErrorCodes.TokenInvalid, TokenInvalidMessage, roomId),
     };
 
     /// <summary>The text of every 1002033 / 6000103 token refusal.</summary>
@@ -171,68 +171,68 @@ public sealed partial class RoomSignaling
     public const string TooManyFailedLoginsMessage = "too many failed logins from this address or for this app; retry later";
 
     /// <summary>Handles a client's custom command.</summary>
-    public Frame SendCustomCommand(IClientConnection session, Frame request)
+    public RoomReply SendCustomCommand(IClientConnection session, RoomMessageRequest request)
     {
-        if (!TryGetSender(session, request, out var member, out var error)) return error;
+        if (!TryGetSender(session, request.RoomId, Ops.CustomCommand, out var member, out var error)) return error;
         int code = RoomLimits.ValidateContent(request.Content);
-        if (code != 0) return Result(request, code, ContentError(code), request.RoomId);
+        if (code != 0) return Result(request.RoomId, code, ContentError(code), request.RoomId);
         code = RoomLimits.ValidateTargets(request.ToUserIds);
-        if (code != 0) return Result(request, code, TargetError(code), request.RoomId);
+        if (code != 0) return Result(request.RoomId, code, TargetError(code), request.RoomId);
 
         bool toOne = request.ToUserIds is { Length: 1 };
         var limiter = toOne ? member.CustomCommandToOneLimit : member.CustomCommandToManyLimit;
         if (!limiter.TryAcquire(_time.GetUtcNow()))
-            return Result(request, RoomErrorCodes.SendTooFrequent, toOne ? "custom commands to one user are limited to " + _options.CustomCommandToOnePerSecond + "/s" : "custom commands to many users are limited to " + _options.CustomCommandToManyPerSecond + "/s", request.RoomId);
+            return Result(request.RoomId, RoomErrorCodes.SendTooFrequent, toOne ? "custom commands to one user are limited to " + _options.CustomCommandToOnePerSecond + "/s" : "custom commands to many users are limited to " + _options.CustomCommandToManyPerSecond + "/s", request.RoomId);
 
         DeliverCustomCommand(member.Room.AppId, member.Room.RoomId, member.UserId, member.UserName, request.Content!, request.ToUserIds);
-        return Result(request, RoomErrorCodes.Success, null, request.RoomId);
+        return Result(request.RoomId, RoomErrorCodes.Success, null, request.RoomId);
     }
 
     /// <summary>Handles a client's broadcast message.</summary>
-    public Frame SendBroadcast(IClientConnection session, Frame request)
+    public RoomReply SendBroadcast(IClientConnection session, RoomMessageRequest request)
     {
-        if (!TryGetSender(session, request, out var member, out var error)) return error;
+        if (!TryGetSender(session, request.RoomId, Ops.Broadcast, out var member, out var error)) return error;
         int code = RoomLimits.ValidateContent(request.Content);
-        if (code != 0) return Result(request, code, ContentError(code), request.RoomId);
+        if (code != 0) return Result(request.RoomId, code, ContentError(code), request.RoomId);
         var now = _time.GetUtcNow();
         if (!member.BroadcastLimit.TryAcquire(now))
-            return Result(request, RoomErrorCodes.SendTooFrequent, $"broadcast messages are limited to {_options.BroadcastPerClientPerSecond}/s per client", request.RoomId);
+            return Result(request.RoomId, RoomErrorCodes.SendTooFrequent, $"broadcast messages are limited to {_options.BroadcastPerClientPerSecond}/s per client", request.RoomId);
         if (!member.Room.BroadcastLimit.TryAcquire(now))
-            return Result(request, RoomErrorCodes.SendTooFrequent, $"broadcast messages are limited to {_options.BroadcastPerRoomPerSecond}/s per room", request.RoomId);
+            return Result(request.RoomId, RoomErrorCodes.SendTooFrequent, $"broadcast messages are limited to {_options.BroadcastPerRoomPerSecond}/s per room", request.RoomId);
         long id = DeliverBroadcast(member.Room.AppId, member.Room.RoomId, member.UserId, member.UserName, request.Content!);
-        var result = Result(request, RoomErrorCodes.Success, null, request.RoomId);
+        var result = Result(request.RoomId, RoomErrorCodes.Success, null, request.RoomId);
         result.MessageId = id;
         return result;
     }
 
     /// <summary>Handles a client's barrage message.</summary>
-    public Frame SendBarrage(IClientConnection session, Frame request)
+    public RoomReply SendBarrage(IClientConnection session, RoomMessageRequest request)
     {
-        if (!TryGetSender(session, request, out var member, out var error)) return error;
+        if (!TryGetSender(session, request.RoomId, Ops.Barrage, out var member, out var error)) return error;
         int code = RoomLimits.ValidateContent(request.Content);
-        if (code != 0) return Result(request, code, ContentError(code), request.RoomId);
+        if (code != 0) return Result(request.RoomId, code, ContentError(code), request.RoomId);
         if (!member.Room.BarrageLimit.TryAcquire(_time.GetUtcNow()))
-            return Result(request, RoomErrorCodes.SendTooFrequent, $"barrage messages are limited to {_options.BarragePerRoomPerSecond}/s per room", request.RoomId);
+            return Result(request.RoomId, RoomErrorCodes.SendTooFrequent, $"barrage messages are limited to {_options.BarragePerRoomPerSecond}/s per room", request.RoomId);
         string id = DeliverBarrage(member.Room.AppId, member.Room.RoomId, member.UserId, member.UserName, request.Content!);
-        var result = Result(request, RoomErrorCodes.Success, null, request.RoomId);
+        var result = Result(request.RoomId, RoomErrorCodes.Success, null, request.RoomId);
         result.BarrageId = id;
         return result;
     }
 
     /// <summary>Sets a room extra info key; every member but the setter is told.</summary>
-    public Frame SetExtraInfo(IClientConnection session, Frame request)
+    public RoomReply SetExtraInfo(IClientConnection session, RoomExtraInfoRequest request)
     {
-        if (!TryGetSender(session, request, out var member, out var error)) return error;
+        if (!TryGetSender(session, request.RoomId, Ops.SetExtraInfo, out var member, out var error)) return error;
         string key = request.Key ?? "";
         string value = request.Value ?? "";
         if (key.Length == 0 || Encoding.UTF8.GetByteCount(key) > RoomLimits.MaxExtraInfoKeyBytes)
-            return Result(request, RoomErrorCodes.ContentTooLong, "extra info key must be 1-127 bytes", request.RoomId);
+            return Result(request.RoomId, RoomErrorCodes.ContentTooLong, "extra info key must be 1-127 bytes", request.RoomId);
         if (Encoding.UTF8.GetByteCount(value) > RoomLimits.MaxExtraInfoValueBytes)
-            return Result(request, RoomErrorCodes.ContentTooLong, "extra info value must be under 4096 bytes", request.RoomId);
+            return Result(request.RoomId, RoomErrorCodes.ContentTooLong, "extra info value must be under 4096 bytes", request.RoomId);
         lock (member.Room.Gate) member.Room.ExtraInfo[key] = value;
         var bytes = EncodedFrame.From(new Frame { Op = Ops.ExtraInfo, RoomId = member.Room.RoomId, Key = key, Value = value, FromUserId = member.UserId, SendTime = NowMs });
         _rooms.SendToRoom(member.Room.AppId, member.Room.RoomId, bytes, Delivery.Reliable, exceptUserId: member.UserId);
-        return Result(request, RoomErrorCodes.Success, null, request.RoomId);
+        return Result(request.RoomId, RoomErrorCodes.Success, null, request.RoomId);
     }
 
     /// <summary>Removes every room login of a closed connection, and its room state.</summary>
@@ -406,21 +406,21 @@ public sealed partial class RoomSignaling
         _rooms.SendToRoom(room.AppId, room.RoomId, bytes, Delivery.Reliable, exceptUserId, RoomAudience.StatusSubscribers);
     }
 
-    private bool TryGetSender(IClientConnection session, Frame request, out RoomMember member, out Frame error)
+    private bool TryGetSender(IClientConnection session, string? requestRoomId, string op, out RoomMember member, out RoomReply error)
     {
-        string roomId = request.RoomId ?? "";
+        string roomId = requestRoomId ?? "";
         bool known = _connections.TryGet(session, out var state);
-        if (known && state!.Rooms.TryGetValue(roomId, out member!)) { error = null!; return true; }
+        if (known && state!.Rooms.TryGetValue(roomId, out member!)) { error = default; return true; }
         member = null!;
-        Log.NotInRoom(_logger, session.AppId, roomId, session.UserId ?? "?", request.Op ?? "");
+        Log.NotInRoom(_logger, session.AppId, roomId, session.UserId ?? "?", op);
         error = !known || state!.Rooms.IsEmpty
-            ? Result(request, RoomErrorCodes.NotLoggedIn, "not logged into any room", roomId)
-            : Result(request, RoomErrorCodes.WrongRoom, "not logged into this room", roomId);
+            ? Result(requestRoomId, RoomErrorCodes.NotLoggedIn, "not logged into any room", roomId)
+            : Result(requestRoomId, RoomErrorCodes.WrongRoom, "not logged into this room", roomId);
         return false;
     }
 
-    internal static Frame Result(Frame request, int code, string? message, string? roomId = null) =>
-        new() { Op = Ops.Result, Rid = request.Rid, ErrorCode = code, Error = message, RoomId = roomId ?? request.RoomId };
+    private static RoomReply Result(string? requestRoomId, int code, string? message, string? roomId = null) =>
+        new() { Code = code, Message = message, RoomId = roomId ?? requestRoomId };
 
     private static string RoomIdError(int code) => code switch
     {
