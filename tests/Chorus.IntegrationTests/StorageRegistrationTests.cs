@@ -3,6 +3,7 @@ using Chorus.IntegrationTests.Infrastructure;
 using Chorus.Protocol;
 using Chorus.Server.Core;
 using Chorus.Server.Hosting;
+using Chorus.Server.ServerApi;
 using Chorus.Storage;
 using Chorus.Storage.Sqlite;
 using Microsoft.Extensions.Configuration;
@@ -29,6 +30,21 @@ public sealed class StorageRegistrationTests
         Assert.Equal(0, sent.ErrorCode);
         Assert.Equal(node, MessageIdGenerator.NodeIdOf(sent.Message.MessageId));
         Assert.Equal(node, server.Services.GetRequiredService<MessageIdGenerator>().NodeId);
+    }
+
+    [Fact]
+    public async Task A_store_failure_is_answered_by_the_server_api_with_105001_and_the_server_keeps_answering()
+    {
+        await using var server = await TestServer.StartAsync();
+        await server.Services.GetRequiredService<IChatStore>().DisposeAsync(); // the chat store goes away (as on a failing disk)
+
+        var r = await server.CallPostAsync("SendPeerMessage", """{"FromUserId":"system","ToUserId":["bob"],"MessageBody":{"Message":"x"}}""");
+        Assert.Equal((ChatServerApi.StoreFailed, ChatServerApi.StoreFailedMessage), (r.GetProperty("Code").GetInt32(), r.GetProperty("Message").GetString()));
+        Assert.False(r.TryGetProperty("SuccList", out _));
+        var group = await server.CallPostAsync("SendGroupMessage", """{"FromUserId":"system","GroupId":"g1","MessageBody":{"Message":"x"}}""");
+        Assert.Equal(ChatServerApi.StoreFailed, group.GetProperty("Code").GetInt32());
+        var online = await server.CallPostAsync("QueryUserOnlineState", """{"UserId":["bob"]}""");
+        Assert.Equal(0, online.GetProperty("Code").GetInt32()); // needs no store
     }
 
     [Fact]

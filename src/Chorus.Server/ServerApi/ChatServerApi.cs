@@ -2,6 +2,8 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Chorus.Protocol;
 using Chorus.Server.Chat;
+using Chorus.Storage;
+using Microsoft.Extensions.Logging;
 
 namespace Chorus.Server.ServerApi;
 
@@ -9,8 +11,13 @@ namespace Chorus.Server.ServerApi;
 /// The chat actions of the server API (ZIM's): <c>SendPeerMessage</c>, <c>SendGroupMessage</c>, <c>SendRoomMessage</c>
 /// and <c>QueryUserOnlineState</c>. Their results are top-level fields of the answer, beside Code, Message and RequestId.
 /// </summary>
-public sealed class ChatServerApi(ChatSessions sessions, ChatDelivery delivery, ChatValidator validator)
+public sealed partial class ChatServerApi(ChatSessions sessions, ChatDelivery delivery, ChatValidator validator, ILogger<ChatServerApi> logger)
 {
+    /// <summary>The store failed (ZIM's "request DB failed"); nothing of the failed write is stored.</summary>
+    public const int StoreFailed = 105001;
+    /// <summary>The message of <see cref="StoreFailed"/>.</summary>
+    public const string StoreFailedMessage = "the server could not store the message; retry with the same LocalMessageId";
+
     /// <summary>Bad parameter.</summary>
     public const int BadParameter = 660000002;
     /// <summary>Too many users.</summary>
@@ -29,8 +36,26 @@ public sealed class ChatServerApi(ChatSessions sessions, ChatDelivery delivery, 
     /// <summary>The action names served here.</summary>
     public static readonly IReadOnlySet<string> Actions = new HashSet<string>(StringComparer.Ordinal) { "SendPeerMessage", "SendGroupMessage", "SendRoomMessage", "QueryUserOnlineState" };
 
-    /// <summary>Runs an action: (code, message, top-level result fields).</summary>
+    /// <summary>Runs an action: (code, message, top-level result fields). A store failure is answered with
+    /// <see cref="StoreFailed"/> (recipients stored before it keep their message: a retry with the same LocalMessageId
+    /// does not send it to them twice).</summary>
     public async Task<(int Code, string Message, JsonObject? Fields)> HandleAsync(string action, uint appId, ServerApiParameters p, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await RunAsync(action, appId, p, cancellationToken);
+        }
+        catch (ChatStoreException ex)
+        {
+            LogStoreFailed(logger, action, appId, ex.Kind, ex.Message);
+            return (StoreFailed, StoreFailedMessage, null);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "server API {Action} for app {AppId}: the chat store failed ({Kind}): {Reason}")]
+    private static partial void LogStoreFailed(ILogger logger, string action, uint appId, ChatStoreFailure kind, string reason);
+
+    private async Task<(int Code, string Message, JsonObject? Fields)> RunAsync(string action, uint appId, ServerApiParameters p, CancellationToken cancellationToken)
     {
         if (action == "QueryUserOnlineState")
         {
