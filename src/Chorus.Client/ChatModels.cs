@@ -173,6 +173,13 @@ public sealed record MessageSentResult(ChatMessage Message, int ErrorCode, strin
 /// <param name="ErrorMessage">What went wrong.</param>
 public sealed record ChatResult(int ErrorCode, string? ErrorMessage);
 
+/// <summary>Result of creating, entering or joining a chat room.</summary>
+/// <param name="ErrorCode">0 on success.</param>
+/// <param name="ErrorMessage">Why not, on failure.</param>
+/// <param name="MemberCount">Members in the room now, this user included (0 on failure).</param>
+/// <param name="NextSeq">The room's newest message sequence number: live messages start after it (0 on failure).</param>
+public sealed record ChatRoomResult(int ErrorCode, string? ErrorMessage, int MemberCount, long NextSeq);
+
 /// <summary>How to page through history.</summary>
 public sealed record HistoryQueryConfig
 {
@@ -256,9 +263,9 @@ public enum ChatConnectionState
 /// <summary>Why the chat connection state changed (ZIM numbering).</summary>
 public enum ChatConnectionEvent
 {
-    /// <summary>Success.</summary>
+    /// <summary>Success: logged in (Connected), or logged out (Disconnected).</summary>
     Success = 0,
-    /// <summary>Logged in or out on purpose.</summary>
+    /// <summary>A login on purpose: started (Connecting), or refused by the server (Disconnected).</summary>
     ActiveLogin = 1,
     /// <summary>Login timed out.</summary>
     LoginTimeout = 2,

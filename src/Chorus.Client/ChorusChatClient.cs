@@ -82,7 +82,7 @@ public sealed class ChorusChatClient : IAsyncDisposable
         return new ChatResult(0, null);
     }
 
-    /// <summary>Logs out.</summary>
+    /// <summary>Logs out; <see cref="ConnectionStateChanged"/> then reports Disconnected with <see cref="ChatConnectionEvent.Success"/>.</summary>
     /// <exception cref="ObjectDisposedException">The client was disposed.</exception>
     public async Task<ChatResult> LogoutAsync(CancellationToken cancellationToken = default)
     {
@@ -91,7 +91,8 @@ public sealed class ChorusChatClient : IAsyncDisposable
         var reply = await RequestAsync(new Frame { Op = Ops.ChatLogout }, cancellationToken).ConfigureAwait(false);
         _user = null;
         _rooms.Clear();
-        Raise(ConnectionStateChanged, new ChatConnectionStateChanged(ChatConnectionState.Disconnected, ChatConnectionEvent.ActiveLogin));
+        // ZIM has no logout event: a logout ends Disconnected with Success (ActiveLogin is a login's).
+        Raise(ConnectionStateChanged, new ChatConnectionStateChanged(ChatConnectionState.Disconnected, ChatConnectionEvent.Success));
         return Result(reply);
     }
 
@@ -263,13 +264,17 @@ public sealed class ChorusChatClient : IAsyncDisposable
         MembersAsync(new Frame { Op = Ops.QueryGroupMembers, ConvId = groupId }, cancellationToken);
 
     /// <summary>Creates a chat room and enters it (6000323 if it exists).</summary>
-    public Task<ChatResult> CreateRoomAsync(string roomId, string roomName, CancellationToken cancellationToken = default) => RoomAsync(Ops.CreateRoom, roomId, roomName, cancellationToken);
+    public Task<ChatRoomResult> CreateRoomAsync(string roomId, string roomName, CancellationToken cancellationToken = default) => RoomAsync(Ops.CreateRoom, roomId, roomName, cancellationToken);
     /// <summary>Enters a chat room, creating it if missing.</summary>
-    public Task<ChatResult> EnterRoomAsync(string roomId, string roomName = "", CancellationToken cancellationToken = default) => RoomAsync(Ops.EnterRoom, roomId, roomName, cancellationToken);
+    public Task<ChatRoomResult> EnterRoomAsync(string roomId, string roomName = "", CancellationToken cancellationToken = default) => RoomAsync(Ops.EnterRoom, roomId, roomName, cancellationToken);
     /// <summary>Joins an existing chat room (6000322 if missing).</summary>
-    public Task<ChatResult> JoinRoomAsync(string roomId, CancellationToken cancellationToken = default) => RoomAsync(Ops.JoinRoom, roomId, null, cancellationToken);
+    public Task<ChatRoomResult> JoinRoomAsync(string roomId, CancellationToken cancellationToken = default) => RoomAsync(Ops.JoinRoom, roomId, null, cancellationToken);
     /// <summary>Leaves a chat room.</summary>
-    public Task<ChatResult> LeaveRoomAsync(string roomId, CancellationToken cancellationToken = default) => RoomAsync(Ops.LeaveRoom, roomId, null, cancellationToken);
+    public async Task<ChatResult> LeaveRoomAsync(string roomId, CancellationToken cancellationToken = default)
+    {
+        var r = await RoomAsync(Ops.LeaveRoom, roomId, null, cancellationToken).ConfigureAwait(false);
+        return new ChatResult(r.ErrorCode, r.ErrorMessage);
+    }
 
     /// <summary>A chat room's members.</summary>
     public Task<MemberListResult> QueryRoomMemberListAsync(string roomId, CancellationToken cancellationToken = default) =>
@@ -336,15 +341,16 @@ public sealed class ChorusChatClient : IAsyncDisposable
         return new MemberListResult(reply.Members ?? [], reply.ErrorCode ?? 0, reply.Error);
     }
 
-    private async Task<ChatResult> RoomAsync(string op, string roomId, string? name, CancellationToken cancellationToken)
+    private async Task<ChatRoomResult> RoomAsync(string op, string roomId, string? name, CancellationToken cancellationToken)
     {
         var reply = await CallAsync(RoomProblem(roomId, name), new Frame { Op = op, ConvId = roomId, Name = name }, cancellationToken).ConfigureAwait(false);
         if (reply.ErrorCode == 0)
         {
             if (op == Ops.LeaveRoom) _rooms.TryRemove(roomId, out _);
             else if (_rooms.TryAdd(roomId, true)) Cursor(ConversationType.Room, roomId).StartAt(LatestRoomSeq(reply));
+            return new ChatRoomResult(0, null, reply.Count ?? 0, reply.NextSeq ?? 0);
         }
-        return Result(reply);
+        return new ChatRoomResult(reply.ErrorCode ?? 0, reply.Error, 0, 0);
     }
 
     // A room's history is not replayed on entry: live messages start after what is there now.

@@ -290,6 +290,94 @@ public class CliExitCodeTests
         // "next" (a message id from a page) continues the same way.
         await alice.WriteLineAsync($$"""{"op":"history","type":"peer","id":"bob","count":2,"next":{{page1.GetProperty("next").GetInt64()}}}""");
         Assert.Equal(["m1"], (await alice.NextResultAsync("history")).GetProperty("messages").EnumerateArray().Select(m => m.GetProperty("text").GetString()));
+
+        // An exactly full last page has no cursor either: nothing comes after m1.
+        await alice.WriteLineAsync($$"""{"op":"history","type":"peer","id":"bob","count":1,"nextSeq":{{nextSeq}}}""");
+        var full = await alice.NextResultAsync("history");
+        Assert.Equal(["m1"], full.GetProperty("messages").EnumerateArray().Select(m => m.GetProperty("text").GetString()));
+        Assert.Equal(System.Text.Json.JsonValueKind.Null, full.GetProperty("next").ValueKind);
+        Assert.Equal(System.Text.Json.JsonValueKind.Null, full.GetProperty("nextSeq").ValueKind);
+        // ... while a full page with more behind it has one.
+        await alice.WriteLineAsync("""{"op":"history","type":"peer","id":"bob","count":1}""");
+        Assert.Equal(page1.GetProperty("messages")[0].GetProperty("conversationSeq").GetInt64(), (await alice.NextResultAsync("history")).GetProperty("nextSeq").GetInt64());
+    }
+
+    [Fact]
+    public async Task Chat_checks_counts_ids_and_input_lines_and_reports_room_counts_and_logout()
+    {
+        await using var server = await TestServer.StartAsync();
+        string[] common = ["--url", server.Url.ToString(), "--app-id", TestServer.AppA.ToString(), "--secret", TestServer.SecretA];
+        await using var alice = CliProcess.Start(["chat", .. common, "--user", "alice"]);
+        await alice.NextEventAsync("loggedIn", TimeSpan.FromSeconds(30));
+
+        async Task<System.Text.Json.JsonElement> Run(string line, string op)
+        {
+            await alice.WriteLineAsync(line);
+            return await alice.NextResultAsync(op);
+        }
+        static string Error(System.Text.Json.JsonElement r) => r.GetProperty("errorMessage").GetString()!;
+
+        // Input line 1 is not JSON; line 2 is blank (skipped, but counted); line 3 is JSON but not an object.
+        Assert.Equal("not a JSON object (input line 1 is not valid JSON)", Error(await Run("{\"op\":\"send\"", "?")));
+        await alice.WriteLineAsync("");
+        Assert.Equal("not a JSON object (input line 3 is JSON, but not an object)", Error(await Run("[1]", "?")));
+
+        // history count: 1-100, checked before anything is sent (0 and 101 refused, 100 runs).
+        foreach (int bad in new[] { 0, 101, -1 })
+        {
+            var r = await Run($$"""{"op":"history","type":"peer","id":"bob","count":{{bad}}}""", "history");
+            Assert.Equal(ChatErrorCodes.BadParameter, r.GetProperty("errorCode").GetInt32());
+            Assert.Equal($"count must be from 1 to 100 (got {bad})", Error(r));
+        }
+        Assert.Equal(0, (await Run("""{"op":"history","type":"peer","id":"bob","count":100}""", "history")).GetProperty("errorCode").GetInt32());
+        // A room that does not exist: an empty page or an error, never a crash text.
+        var noRoom = await Run("""{"op":"history","type":"room","id":"no-such-room","count":20}""", "history");
+        if (noRoom.GetProperty("errorCode").GetInt32() != 0) Assert.DoesNotContain("Index", Error(noRoom));
+        else Assert.Equal(0, noRoom.GetProperty("messages").GetArrayLength());
+
+        var negative = await Run("""{"op":"send","type":"peer","to":"bob","text":"x","localId":-1}""", "send");
+        Assert.Equal((ChatErrorCodes.BadParameter, "localId must be 0 (no deduplication) or more (got -1)"), (negative.GetProperty("errorCode").GetInt32(), Error(negative)));
+        Assert.Equal(0, (await Run("""{"op":"send","type":"peer","to":"bob","text":"x","localId":0}""", "send")).GetProperty("errorCode").GetInt32());
+        var revoke = await Run("""{"op":"revoke"}""", "revoke");
+        Assert.Equal(ChatErrorCodes.BadParameter, revoke.GetProperty("errorCode").GetInt32());
+        Assert.Contains("messageId is missing", Error(revoke));
+
+        // enterRoom, createRoom and joinRoom report the room's member count and newest sequence number.
+        var entered = await Run("""{"op":"enterRoom","id":"cr1"}""", "enterRoom");
+        Assert.Equal((0, 1, 0L), (entered.GetProperty("errorCode").GetInt32(), entered.GetProperty("count").GetInt32(), entered.GetProperty("nextSeq").GetInt64()));
+        Assert.False(entered.TryGetProperty("members", out _));
+        await using var bob = CliProcess.Start(["chat", .. common, "--user", "bob"]);
+        await bob.NextEventAsync("loggedIn", TimeSpan.FromSeconds(30));
+        await bob.WriteLineAsync("""{"op":"joinRoom","id":"cr1"}""");
+        var joined = await bob.NextResultAsync("joinRoom");
+        Assert.Equal((0, 2), (joined.GetProperty("errorCode").GetInt32(), joined.GetProperty("count").GetInt32()));
+        var created = await Run("""{"op":"createRoom","id":"cr2","name":"two"}""", "createRoom");
+        Assert.Equal(1, created.GetProperty("count").GetInt32());
+
+        // Logout: Disconnected with ZIM's Success (not ActiveLogin, which is a login's).
+        // The event comes before the result line.
+        await alice.WriteLineAsync("""{"op":"logout"}""");
+        var state = await alice.NextEventAsync("connectionStateChanged");
+        Assert.Equal(("Disconnected", "Success"), (state.GetProperty("state").GetString(), state.GetProperty("reason").GetString()));
+        Assert.Equal(0, (await alice.NextResultAsync("logout")).GetProperty("errorCode").GetInt32());
+    }
+
+    [Fact]
+    public async Task A_login_that_cannot_connect_prints_only_loginFailed_and_exits_1()
+    {
+        // Nothing listens on port 1.
+        string[] common = ["--url", "http://127.0.0.1:1", "--app-id", "1", "--secret", TestServer.SecretA, "--user", "alice"];
+        var chat = await CliProcess.RunAsync(["chat", .. common]);
+        var listen = await CliProcess.RunAsync(["listen", .. common, "--room", "r1"]);
+        foreach (var (run, code) in new[] { (chat, ChatErrorCodes.LoginFailed), (listen, RoomErrorCodes.SendFailed) })
+        {
+            Assert.Equal(1, run.ExitCode);
+            var lines = Lines(run.Stdout);
+            Assert.True(lines.Length == 1, run.Stdout);
+            var line = System.Text.Json.JsonDocument.Parse(lines[0]).RootElement;
+            Assert.Equal(("loginFailed", code, "could not connect to the server"),
+                (line.GetProperty("event").GetString(), line.GetProperty("errorCode").GetInt32(), line.GetProperty("errorMessage").GetString()));
+        }
     }
 
     [Fact]

@@ -30,7 +30,8 @@ internal static class ChatCommand
             var login = await client.LoginAsync(new ChatUserInfo(a.UserId, a.UserName), a.Token, cancellationToken);
             if (login.ErrorCode != 0)
             {
-                session.Open(new JsonObject { ["event"] = "loginFailed", ["userId"] = a.UserId, ["errorCode"] = login.ErrorCode, ["errorMessage"] = login.ErrorMessage ?? "" });
+                // Only the loginFailed line: the SDK's connection-state events of the failed attempt are not printed.
+                session.Close(new JsonObject { ["event"] = "loginFailed", ["userId"] = a.UserId, ["errorCode"] = login.ErrorCode, ["errorMessage"] = login.ErrorMessage ?? "" });
                 return 1;
             }
             session.Open(new JsonObject { ["event"] = "loggedIn", ["userId"] = a.UserId });
@@ -39,7 +40,7 @@ internal static class ChatCommand
             {
                 while (await Console.In.ReadLineAsync(cancellationToken) is { } line)
                 {
-                    if (string.IsNullOrWhiteSpace(line)) continue;
+                    if (string.IsNullOrWhiteSpace(line)) { session.CountBlankLine(); continue; }
                     JsonLines.Write(await session.RunAsync(line, cancellationToken));
                 }
             }, cancellationToken);
@@ -70,6 +71,13 @@ internal static class ChatCommand
         private readonly HeldOutput _output = new();
 
         public void Open(JsonObject first) => _output.Open(first);
+
+        public void Close(JsonObject last) => _output.Close(last);
+
+        // Input lines read so far (blank ones included), to name a line that is not JSON.
+        private int _lineNumber;
+
+        public void CountBlankLine() => Interlocked.Increment(ref _lineNumber);
 
         private void Event(JsonObject line) => _output.Write(line);
 
@@ -110,6 +118,9 @@ internal static class ChatCommand
             foreach (var m in e.Messages) Event(new JsonObject { ["event"] = name, ["message"] = Message(m) });
         }
 
+        // The most messages one history query returns (the protocol's queryHistory count, 1-100).
+        private const int MaxHistoryCount = 100;
+
         // The fields each op reads (besides "op"); any other field is refused, so that a misspelled field is not ignored.
         private static readonly string[] s_target = ["type", "id", "to"];
         private static readonly Dictionary<string, string[]> s_fields = new(StringComparer.Ordinal)
@@ -132,8 +143,10 @@ internal static class ChatCommand
         public async Task<JsonObject> RunAsync(string line, CancellationToken ct)
         {
             JsonObject cmd;
-            try { cmd = JsonNode.Parse(line) as JsonObject ?? throw new JsonException("not an object"); }
-            catch (JsonException ex) { return Fail("?", ChatErrorCodes.BadParameter, $"not a JSON object: {ex.Message}"); }
+            int lineNumber = Interlocked.Increment(ref _lineNumber);
+            try { cmd = JsonNode.Parse(line) as JsonObject ?? throw new BadField($"not a JSON object (input line {lineNumber} is JSON, but not an object)"); }
+            catch (JsonException) { return Fail("?", ChatErrorCodes.BadParameter, $"not a JSON object (input line {lineNumber} is not valid JSON)"); }
+            catch (BadField ex) { return Fail("?", ChatErrorCodes.BadParameter, ex.Message); }
             string op = cmd["op"] is JsonValue ov && ov.TryGetValue(out string? o) ? o : "?";
             try
             {
@@ -149,7 +162,12 @@ internal static class ChatCommand
                     case "send":
                     {
                         var message = NewMessage(cmd);
-                        if (Long(cmd, "localId") is { } localId) message.LocalMessageId = localId;
+                        if (Long(cmd, "localId") is { } localId)
+                        {
+                            // 0 sends without deduplication; a negative id has no meaning.
+                            if (localId < 0) throw new BadField($"localId must be 0 (no deduplication) or more (got {localId})");
+                            message.LocalMessageId = localId;
+                        }
                         int priority = Int(cmd, "priority") ?? 2;
                         if (priority is < 1 or > 3) throw new BadField($"priority must be 1, 2 or 3 (got {priority})");
                         var config = new MessageSendConfig { HasReceipt = Bool(cmd, "receipt") ?? false, Priority = (MessagePriority)priority };
@@ -166,9 +184,17 @@ internal static class ChatCommand
                         }
                         if (Long(cmd, "nextSeq") is { } nextSeq) next = nextSeq;
                         int count = Int(cmd, "count") ?? 20;
-                        var r = await client.QueryHistoryMessageAsync(target, type, new HistoryQueryConfig { Count = count, Reverse = Bool(cmd, "reverse") ?? false, NextConversationSeq = next }, ct);
-                        // The cursor of the next page: the last message of this one; null when this page was the last (came back short).
-                        var last = r.Messages.Count == count ? r.Messages[^1] : null;
+                        if (count is < 1 or > MaxHistoryCount) throw new BadField($"count must be from 1 to {MaxHistoryCount} (got {count})");
+                        bool reverse = Bool(cmd, "reverse") ?? false;
+                        var r = await client.QueryHistoryMessageAsync(target, type, new HistoryQueryConfig { Count = count, Reverse = reverse, NextConversationSeq = next }, ct);
+                        // The cursor of the next page: the last message of this one. Null when there is no further page:
+                        // this one came back short, or it was full and a probe for one more message found none.
+                        var last = r.ErrorCode == 0 && r.Messages.Count == count ? r.Messages[^1] : null;
+                        if (last is not null)
+                        {
+                            var probe = await client.QueryHistoryMessageAsync(target, type, new HistoryQueryConfig { Count = 1, Reverse = reverse, NextConversationSeq = last.ConversationSeq }, ct);
+                            if (probe.ErrorCode == 0 && probe.Messages.Count == 0) last = null;
+                        }
                         return Done(op, r.ErrorCode, r.ErrorMessage, ("messages", new JsonArray([.. r.Messages.Select(m => (JsonNode)Message(m))])),
                             ("next", last?.MessageId), ("nextSeq", last?.ConversationSeq));
                     }
@@ -186,7 +212,7 @@ internal static class ChatCommand
                     case "receipts": return Done(op, await client.SendMessageReceiptsReadAsync(Longs(cmd, "messageIds"), target, type, ct));
                     case "revoke":
                     {
-                        var r = await client.RevokeMessageAsync(Long(cmd, "messageId") ?? 0, ct);
+                        var r = await client.RevokeMessageAsync(Long(cmd, "messageId") ?? throw new BadField("messageId is missing (the id of the message to revoke)"), ct);
                         return Done(op, r.ErrorCode, r.ErrorMessage, ("message", Message(r.Message)));
                     }
                     case "createGroup": return Group(op, await client.CreateGroupAsync(target, Str(cmd, "name") ?? "", Strings(cmd, "members"), ct));
@@ -197,9 +223,9 @@ internal static class ChatCommand
                     case "kickGroup": return Group(op, await client.KickGroupMembersAsync(Strings(cmd, "members"), target, ct));
                     case "groupInfo": return Group(op, await client.QueryGroupInfoAsync(target, ct));
                     case "groupMembers": return Members(op, await client.QueryGroupMemberListAsync(target, ct));
-                    case "createRoom": return Done(op, await client.CreateRoomAsync(target, Str(cmd, "name") ?? "", ct));
-                    case "enterRoom": return Done(op, await client.EnterRoomAsync(target, Str(cmd, "name") ?? "", ct));
-                    case "joinRoom": return Done(op, await client.JoinRoomAsync(target, ct));
+                    case "createRoom": return Room(op, await client.CreateRoomAsync(target, Str(cmd, "name") ?? "", ct));
+                    case "enterRoom": return Room(op, await client.EnterRoomAsync(target, Str(cmd, "name") ?? "", ct));
+                    case "joinRoom": return Room(op, await client.JoinRoomAsync(target, ct));
                     case "leaveRoom": return Done(op, await client.LeaveRoomAsync(target, ct));
                     case "roomMembers": return Members(op, await client.QueryRoomMemberListAsync(target, ct));
                     case "logout": return Done(op, await client.LogoutAsync(ct));
@@ -251,6 +277,9 @@ internal static class ChatCommand
             if (r.Group is { } g) o["group"] = new JsonObject { ["id"] = g.GroupId, ["name"] = g.GroupName, ["owner"] = g.OwnerUserId, ["memberCount"] = g.MemberCount };
             return o;
         }
+
+        private static JsonObject Room(string op, ChatRoomResult r) =>
+            Done(op, r.ErrorCode, r.ErrorMessage, ("count", r.MemberCount), ("nextSeq", r.NextSeq));
 
         private static JsonObject Members(string op, MemberListResult r) =>
             Done(op, r.ErrorCode, r.ErrorMessage, ("members", new JsonArray([.. r.UserIds.Select(u => (JsonNode)u)])));

@@ -26,15 +26,28 @@ internal sealed class HeldOutput
 {
     private readonly Lock _gate = new();
     private List<JsonObject>? _held = [];
+    private bool _closed;
 
     /// <summary>Prints an event line, or holds it until <see cref="Open"/>.</summary>
     public void Write(JsonObject line)
     {
         lock (_gate)
         {
+            if (_closed) return;
             if (_held is not null) { _held.Add(line); return; }
         }
         JsonLines.Write(line);
+    }
+
+    /// <summary>Prints only <paramref name="last"/> (a failed login): what was held and anything written later is dropped.</summary>
+    public void Close(JsonObject last)
+    {
+        lock (_gate)
+        {
+            JsonLines.Write(last);
+            _held = [];
+            _closed = true;
+        }
     }
 
     /// <summary>Prints the first line, then what was held.</summary>

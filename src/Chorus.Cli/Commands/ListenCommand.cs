@@ -30,7 +30,7 @@ internal static class ListenCommand
             var result = await client.LoginRoomAsync(roomId, new RoomUser(userId, a.UserName), new RoomConfig { Token = a.Token }, cancellationToken);
             if (result.ErrorCode != 0)
             {
-                output.Open(new JsonObject { ["event"] = "loginFailed", ["roomId"] = roomId, ["userId"] = userId, ["errorCode"] = result.ErrorCode, ["errorMessage"] = result.ErrorMessage ?? "" });
+                output.Close(new JsonObject { ["event"] = "loginFailed", ["roomId"] = roomId, ["userId"] = userId, ["errorCode"] = result.ErrorCode, ["errorMessage"] = result.ErrorMessage ?? "" });
                 return 1;
             }
             output.Open(new JsonObject { ["event"] = "loggedIn", ["roomId"] = roomId, ["userId"] = userId, ["users"] = Users(result.Users) });
