@@ -274,25 +274,14 @@ public static class RoomPayload
             ProtocolJsonContext.Default.RoomPrivilegePayload);
 
     /// <summary>Whether a payload is unscoped: empty, or JSON that names no room and does not deny the login privilege.</summary>
-    public static bool IsUnscoped(string? payload, out string reason)
-    {
-        reason = "ok";
-        if (string.IsNullOrWhiteSpace(payload)) return true;
-        RoomPrivilegePayload? p;
-        try { p = JsonSerializer.Deserialize(payload, ProtocolJsonContext.Default.RoomPrivilegePayload); }
-        catch (JsonException) { reason = "token payload is not valid JSON"; return false; }
-        if (p is null) return true;
-        if (!string.IsNullOrEmpty(p.RoomId)) { reason = "token is scoped to a room"; return false; }
-        if (p.Privilege is not null && p.Privilege.TryGetValue("1", out int login) && login == 0)
-        {
-            reason = "token does not grant the login privilege";
-            return false;
-        }
-        return true;
-    }
+    public static bool IsUnscoped(string? payload, out string reason) => Check(payload, roomId: null, out reason);
 
     /// <summary>Whether a payload allows logging into <paramref name="roomId"/>. An empty payload allows any room.</summary>
-    public static bool AllowsLogin(string? payload, string roomId, out string reason)
+    public static bool AllowsLogin(string? payload, string roomId, out string reason) => Check(payload, roomId, out reason);
+
+    /// <summary>The one payload rule: valid JSON (or empty), the login privilege not denied, and no room named other than
+    /// <paramref name="roomId"/> (with <paramref name="roomId"/> null, no room named at all).</summary>
+    private static bool Check(string? payload, string? roomId, out string reason)
     {
         reason = "ok";
         if (string.IsNullOrWhiteSpace(payload)) return true;
@@ -302,7 +291,7 @@ public static class RoomPayload
         if (p is null) return true;
         if (!string.IsNullOrEmpty(p.RoomId) && !string.Equals(p.RoomId, roomId, StringComparison.Ordinal))
         {
-            reason = "token is for another room";
+            reason = roomId is null ? "token is scoped to a room" : "token is for another room";
             return false;
         }
         if (p.Privilege is not null && p.Privilege.TryGetValue("1", out int login) && login == 0)
