@@ -250,4 +250,36 @@ public class CliChatTests
             answers.Add((await server.CallAsync("CloseRoom", ("RoomId", "r1"))).GetProperty("Message").GetString()!);
         Assert.Contains("CloseRoom is limited to 1 call per second per AppId", answers);
     }
+
+    [Fact]
+    public async Task Serve_help_shows_settings_in_its_usage_line()
+    {
+        var (code, stdout, _) = await CliProcess.RunAsync("serve", "--help");
+        Assert.Equal(0, code);
+        Assert.Contains("chorus serve [options] [--Chorus:KEY=VALUE]... [--Logging:KEY=VALUE]...", stdout);
+        Assert.DoesNotContain("additional arguments", stdout);
+    }
+
+    [Fact]
+    public async Task Server_api_names_each_RoomId_and_UserId_problem_by_its_own_text()
+    {
+        await using var server = await TestServer.StartAsync();
+        var cases = new (string Because, (string, string)[] Parameters, string Text)[]
+        {
+            ("RoomId with a space", [("RoomId", "a room"), ("FromUserId", "svc"), ("MessageContent", "x")], "RoomId holds a character outside the allowed set"),
+            ("RoomId over 128 bytes", [("RoomId", new string('r', 129)), ("FromUserId", "svc"), ("MessageContent", "x")], "RoomId is longer than 128 bytes"),
+            ("RoomId empty", [("RoomId", ""), ("FromUserId", "svc"), ("MessageContent", "x")], "RoomId is empty"),
+            ("FromUserId over 64 bytes", [("RoomId", "r1"), ("FromUserId", new string('u', 65)), ("MessageContent", "x")], "FromUserId is longer than 64 bytes"),
+            ("FromUserId with a zero-width space", [("RoomId", "r1"), ("FromUserId", "a\u200Bb"), ("MessageContent", "x")], "FromUserId holds a control, invisible or direction-changing character"),
+        };
+        foreach (var c in cases)
+        {
+            var answer = await server.CallAsync("SendCustomCommand", c.Parameters);
+            Assert.True(answer.GetProperty("Code").GetInt32() != 0, c.Because);
+            Assert.StartsWith(c.Text, answer.GetProperty("Message").GetString());
+        }
+        // At the limits the same parameters pass.
+        var ok = await server.CallAsync("SendCustomCommand", ("RoomId", new string('r', 128)), ("FromUserId", new string('u', 64)), ("MessageContent", "x"));
+        Assert.Equal(0, ok.GetProperty("Code").GetInt32());
+    }
 }

@@ -172,7 +172,7 @@ public sealed partial class ServerApiEndpoint
         var list = new JsonArray();
         foreach (var roomId in roomIds)
         {
-            if (RoomLimits.ValidateRoomId(roomId) != 0) return Fail(ServerApiCodes.BadParameter, "RoomId is empty, too long or holds a character outside the allowed set", out code, out message);
+            if (RoomLimits.ValidateRoomId(roomId) is not 0 and int bad) return Fail(ServerApiCodes.BadParameter, RoomLimits.IdErrorText(bad), out code, out message);
             list.Add(new JsonObject { ["RoomId"] = roomId, ["UserCount"] = _rooms.Count(appId, roomId), ["AdminUserCount"] = 0 });
         }
         return Ok(new JsonObject { ["UserCountList"] = list }, out code, out message);
@@ -225,9 +225,9 @@ public sealed partial class ServerApiEndpoint
     private static bool RequireRoom(ServerApiParameters p, out string roomId, out int code, out string message)
     {
         roomId = p.Get("RoomId") ?? "";
-        if (RoomLimits.ValidateRoomId(roomId) != 0)
+        if (RoomLimits.ValidateRoomId(roomId) is not 0 and int bad)
         {
-            Fail(ServerApiCodes.BadParameter, "RoomId is empty, longer than 128 bytes or holds a character outside the allowed set", out code, out message);
+            Fail(ServerApiCodes.BadParameter, RoomLimits.IdErrorText(bad), out code, out message);
             return false;
         }
         code = 0; message = "";
@@ -236,9 +236,10 @@ public sealed partial class ServerApiEndpoint
 
     private static bool ValidUserId(string? userId, string name, out int code, out string message)
     {
-        if (RoomLimits.ValidateUserId(userId) != 0)
+        if (RoomLimits.ValidateUserId(userId) is not 0 and int bad)
         {
-            Fail(ServerApiCodes.BadParameter, $"{name} is empty, longer than 64 bytes or holds a control, invisible or direction-changing character", out code, out message);
+            // One text per problem, naming the parameter (FromUserId, ToUserId...).
+            Fail(ServerApiCodes.BadParameter, name + RoomLimits.IdErrorText(bad)["UserId".Length..], out code, out message);
             return false;
         }
         code = 0; message = "";
