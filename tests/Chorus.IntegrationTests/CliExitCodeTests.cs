@@ -421,6 +421,10 @@ public class CliExitCodeTests
             var lines = Lines(two.Stderr);
             Assert.Equal(2, lines.Length);
             Assert.All(lines, l => Assert.Matches(@"^chorus serve: Chorus:\w+ must be [^;]* \(see chorus serve --help\)$", l));
+
+            // The pointer to --help comes once, also after an unknown option.
+            string unknown = AssertRefused(await CliProcess.RunAsync("serve", "--port", "0", "--data", data, "--verbose"), "an unknown option");
+            Assert.Equal("chorus serve: unknown option '--verbose' (settings are given as --Chorus:Name=Value) (see chorus serve --help)", unknown);
         }
         finally
         {

@@ -23,7 +23,7 @@ internal static class BenchCommand
             string? root = FindCheckout(Directory.GetCurrentDirectory());
             if (root is null)
             {
-                Console.Error.WriteLine($"chorus bench: run it inside a Chorus source checkout (no {Project} found above this directory)");
+                CommandLineErrors.Refuse("bench", $"run it inside a Chorus source checkout (no {Project} found above this directory)", seeHelp: false);
                 return 2;
             }
             var info = new ProcessStartInfo("dotnet") { UseShellExecute = false, WorkingDirectory = root };

@@ -62,12 +62,12 @@ internal static class CallCommand
             }
             catch (HttpRequestException ex)
             {
-                Console.Error.WriteLine($"chorus call: {ex.Message}");
+                Console.Error.WriteLine(CommandLineErrors.Line("call", ex.Message, seeHelp: false));
                 return 1;
             }
             catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
             {
-                Console.Error.WriteLine($"chorus call: no answer within {http.Timeout.TotalSeconds:0} s");
+                Console.Error.WriteLine(CommandLineErrors.Line("call", $"no answer within {http.Timeout.TotalSeconds:0} s", seeHelp: false));
                 return 1;
             }
             try

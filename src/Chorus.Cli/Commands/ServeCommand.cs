@@ -236,8 +236,8 @@ internal static class ServeCommand
             if (!s_settingSections.Contains(section, StringComparer.OrdinalIgnoreCase) || colon == key.Length - 1)
             {
                 Refuse(token.StartsWith('-')
-                    ? $"unknown option '{Shorten(eq >= 0 ? token[..(eq + 2)] : token)}' (settings are given as --Chorus:Name=Value; see chorus serve --help)"
-                    : $"unexpected argument '{Shorten(token)}' (see chorus serve --help)");
+                    ? $"unknown option '{Shorten(eq >= 0 ? token[..(eq + 2)] : token)}' (settings are given as --Chorus:Name=Value)"
+                    : $"unexpected argument '{Shorten(token)}'");
                 return null;
             }
             if (value is null)
