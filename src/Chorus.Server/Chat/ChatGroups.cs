@@ -62,9 +62,11 @@ public sealed class ChatGroups
                     ChatLog.AccessRefused(_logger, app, user, request.Op ?? "", ConversationType.Group, groupId);
                     return ChatReply.Error(request, ChatErrorCodes.NoPermission, "removed from this group by its owner; ask a member to invite you");
                 }
+                // A member's join changes nothing: writing it again could undo a kick committed since the read above.
+                if (isMember) return await GroupInfoResultAsync(request, app, groupId, cancellationToken);
                 var r = await _store.AddGroupMembersAsync(app, groupId, [user], _options.ChatMaxGroupMembers, cancellationToken);
                 if (r != GroupChange.Done) return ChatReply.Error(request, GroupError(r));
-                if (!isMember) await NotifyMembersAsync(app, groupId, "add", [user], cancellationToken);
+                await NotifyMembersAsync(app, groupId, "add", [user], cancellationToken);
                 return await GroupInfoResultAsync(request, app, groupId, cancellationToken);
             }
             case Ops.LeaveGroup:

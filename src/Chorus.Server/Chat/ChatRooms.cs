@@ -71,6 +71,17 @@ public sealed class ChatRooms
                     lock (room.Gate)
                     {
                         if (room.IsClosed) continue;
+                        // The login may have ended since the request was let in (a second login took over, the token
+                        // expired): a member held by an ended login would never be swept.
+                        if (!string.Equals(login.UserId, user, StringComparison.Ordinal))
+                        {
+                            if (room.Members.IsEmpty) // made for this entry: it must not stay behind, empty
+                            {
+                                room.IsClosed = true;
+                                _rooms.Remove(room);
+                            }
+                            return ChatReply.Error(request, ChatErrorCodes.NotLoggedIn, "chat login required");
+                        }
                         if (!room.Members.ContainsKey(user) && room.Members.Count >= _options.ChatMaxRoomMembers)
                             return ChatReply.Error(request, ChatErrorCodes.BadParameter, "the room is full");
                         room.Members[user] = new ChatRoomMember(user, login, 0);
@@ -134,7 +145,12 @@ public sealed class ChatRooms
         foreach (var room in _rooms.All)
         {
             foreach (var (user, m) in room.Members)
-                if (m.Login is null && nowMs - m.DisconnectedAtMs >= graceMs) RemoveMember(room, user, m);
+            {
+                // A member still held by a login that has ended (a race with a takeover or an expiry) starts its grace now.
+                if (m.Login is { } login && !string.Equals(login.UserId, user, StringComparison.Ordinal))
+                    room.Members.TryUpdate(user, m with { Login = null, DisconnectedAtMs = nowMs }, m);
+                else if (m.Login is null && nowMs - m.DisconnectedAtMs >= graceMs) RemoveMember(room, user, m);
+            }
         }
     }
 

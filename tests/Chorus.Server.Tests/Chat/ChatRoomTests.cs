@@ -48,6 +48,39 @@ public sealed class ChatRoomTests
     }
 
     [Fact]
+    public async Task A_room_entry_by_a_login_that_ended_meanwhile_is_refused_and_leaves_no_member()
+    {
+        await using var chat = new ChatCore();
+        var first = await chat.LoginAsync("bob");
+        var oldLogin = chat.Sessions.Find(first)!;
+        var second = await chat.LoginAsync("bob"); // takes over: the first login has ended
+        // the room entry of the first connection was let in before the takeover, and runs after it
+        var late = chat.Rooms.Handle(oldLogin, "bob", new Frame { Op = Ops.EnterRoom, ConvId = "lobby", Rid = 9 });
+        Assert.Equal(ChatErrorCodes.NotLoggedIn, late.ErrorCode);
+        Assert.Equal(ChatErrorCodes.RoomMissing, (await chat.CallAsync(second, Members("lobby"))).ErrorCode);
+    }
+
+    [Fact]
+    public async Task A_member_left_behind_by_an_ended_login_gets_the_grace_period_and_is_removed()
+    {
+        await using var chat = new ChatCore(o => o.ChatRoomMemberGracePeriod = TimeSpan.FromSeconds(30));
+        var alice = await chat.LoginAsync("alice");
+        var bob = await chat.LoginAsync("bob");
+        foreach (var c in new[] { alice, bob })
+            Assert.Equal(0, (await chat.CallAsync(c, new Frame { Op = Ops.EnterRoom, ConvId = "lobby" })).ErrorCode);
+        // bob's login ends without its room memberships being handed on (a takeover racing a close or an expiry)
+        chat.Sessions.Find(bob)!.UserId = null;
+
+        chat.Service.RunMaintenance();                       // the sweep sees the ended login: grace starts now
+        chat.Time.Advance(TimeSpan.FromSeconds(29));
+        chat.Service.RunMaintenance();
+        Assert.Equal(["alice", "bob"], (await chat.CallAsync(alice, Members("lobby"))).Members!);
+        chat.Time.Advance(TimeSpan.FromSeconds(1));
+        chat.Service.RunMaintenance();
+        Assert.Equal(["alice"], (await chat.CallAsync(alice, Members("lobby"))).Members!);
+    }
+
+    [Fact]
     public async Task The_last_member_leaving_closes_the_room()
     {
         await using var chat = new ChatCore();
