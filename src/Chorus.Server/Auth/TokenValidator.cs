@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
 using Chorus.Protocol;
@@ -56,9 +55,8 @@ public sealed partial class TokenValidator
     private readonly ChorusServerOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger<TokenValidator> _logger;
-    private readonly ConcurrentDictionary<IPAddress, SlidingWindowLimiter> _failuresByAddress = new();
-    private readonly ConcurrentDictionary<uint, SlidingWindowLimiter> _failuresByApp = new();
-    private long _nextSweepTicks;
+    private readonly KeyedLimiter<IPAddress> _failuresByAddress;
+    private readonly KeyedLimiter<uint> _failuresByApp;
     private long _nextThrottleLogTicks;
 
     /// <summary>Creates the validator.</summary>
@@ -68,6 +66,8 @@ public sealed partial class TokenValidator
         _options = options.Value;
         _time = time;
         _logger = logger;
+        _failuresByAddress = new(_options.FailedLoginsPerAddressPerMinute, TimeSpan.FromMinutes(1), sweepEvery: TimeSpan.FromMinutes(1));
+        _failuresByApp = new(_options.FailedLoginsPerAppPerMinute, TimeSpan.FromMinutes(1), sweepEvery: TimeSpan.FromMinutes(1));
     }
 
     /// <summary>
@@ -87,7 +87,7 @@ public sealed partial class TokenValidator
         // needed the secret to make, so it gets in, and a flood of junk from many addresses cannot lock out the app's
         // real users. Anything else (CBC included: its decryption is what an oracle attack needs) gets the throttled
         // answer, uncounted.
-        bool throttled = IsFull(_failuresByAddress, address, now) || IsFull(_failuresByApp, appKey, now);
+        bool throttled = _failuresByAddress.IsFull(address, now) || _failuresByApp.IsFull(appKey, now);
         var check = knownApp
             ? Token04.Verify(token, appId, userId, app.ServerSecret, now, use is TokenUse.RoomLogin or TokenUse.RoomRenew ? roomId : null, new Token04Policy
             {
@@ -114,9 +114,8 @@ public sealed partial class TokenValidator
             }
             else
             {
-                SweepIdle(now);
-                _failuresByAddress.GetOrAdd(address, _ => new SlidingWindowLimiter(_options.FailedLoginsPerAddressPerMinute, TimeSpan.FromMinutes(1))).TryAcquire(now);
-                _failuresByApp.GetOrAdd(appKey, _ => new SlidingWindowLimiter(_options.FailedLoginsPerAppPerMinute, TimeSpan.FromMinutes(1))).TryAcquire(now);
+                _failuresByAddress.TryAcquire(address, now);
+                _failuresByApp.TryAcquire(appKey, now);
                 result = new(TokenOutcome.Refused, null);
             }
         }
@@ -143,20 +142,6 @@ public sealed partial class TokenValidator
     {
         long ticks = now.UtcTicks, next = Interlocked.Read(ref _nextThrottleLogTicks);
         return ticks >= next && Interlocked.CompareExchange(ref _nextThrottleLogTicks, ticks + 10 * TimeSpan.TicksPerSecond, next) == next;
-    }
-
-    private static bool IsFull<TKey>(ConcurrentDictionary<TKey, SlidingWindowLimiter> table, TKey key, DateTimeOffset now) where TKey : notnull =>
-        table.TryGetValue(key, out var limiter) && limiter.IsFull(now);
-
-    private void SweepIdle(DateTimeOffset now)
-    {
-        // Counters are dropped once their minute has passed, so the tables hold only recent failures.
-        long ticks = now.UtcTicks, next = Interlocked.Read(ref _nextSweepTicks);
-        if (ticks < next || Interlocked.CompareExchange(ref _nextSweepTicks, ticks + TimeSpan.TicksPerMinute, next) != next) return;
-        foreach (var (address, limiter) in _failuresByAddress)
-            if (limiter.IsIdle(now)) _failuresByAddress.TryRemove(new KeyValuePair<IPAddress, SlidingWindowLimiter>(address, limiter));
-        foreach (var (app, limiter) in _failuresByApp)
-            if (limiter.IsIdle(now)) _failuresByApp.TryRemove(new KeyValuePair<uint, SlidingWindowLimiter>(app, limiter));
     }
 
     private static partial class Log

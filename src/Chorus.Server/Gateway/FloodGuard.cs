@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Net;
 using Chorus.Protocol;
 using Chorus.Server.Auth;
@@ -18,9 +17,8 @@ public sealed partial class FloodGuard
     private readonly AppRegistry _apps;
     private readonly TimeProvider _time;
     private readonly ILogger<FloodGuard> _logger;
-    private readonly ConcurrentDictionary<IPAddress, SlidingWindowLimiter> _connectionsByIp = new();
-    private readonly ConcurrentDictionary<uint, SlidingWindowLimiter> _framesByApp = new();
-    private long _nextSweepTicks;
+    private readonly KeyedLimiter<IPAddress> _connectionsByIp;
+    private readonly KeyedLimiter<uint> _framesByApp;
 
     /// <summary>Creates the guard.</summary>
     public FloodGuard(IOptions<ChorusServerOptions> options, AppRegistry apps, TimeProvider time, ILogger<FloodGuard> logger)
@@ -29,6 +27,8 @@ public sealed partial class FloodGuard
         _apps = apps;
         _time = time;
         _logger = logger;
+        _connectionsByIp = new(_options.ConnectionsPerIpPerSecond, TimeSpan.FromSeconds(1), sweepEvery: TimeSpan.FromSeconds(10));
+        _framesByApp = new(_options.FramesPerAppPerSecond, TimeSpan.FromSeconds(1), sweepEvery: TimeSpan.FromSeconds(10));
     }
 
     /// <summary>Whether a new connection from <paramref name="address"/> may be accepted now (IPv6 counted per /64,
@@ -37,8 +37,7 @@ public sealed partial class FloodGuard
     {
         address = TokenValidator.AddressKey(address?.ToString());
         var now = _time.GetUtcNow();
-        SweepIdleAddresses(now);
-        bool allowed = _connectionsByIp.GetOrAdd(address, _ => new SlidingWindowLimiter(_options.ConnectionsPerIpPerSecond, TimeSpan.FromSeconds(1))).TryAcquire(now);
+        bool allowed = _connectionsByIp.TryAcquire(address, now);
         if (!allowed) Log.ConnectionRefused(_logger, address.ToString());
         return allowed;
     }
@@ -66,7 +65,7 @@ public sealed partial class FloodGuard
             return (RoomErrorCodes.TooManyRequests, $"a connection may send at most {_options.FramesPerConnectionPerSecond} frames per second");
         // AppIds the server does not host share one counter, so made-up AppIds cannot grow the table.
         uint appKey = _apps.TryGet(session.AppId, out _) ? session.AppId : 0;
-        if (!_framesByApp.GetOrAdd(appKey, _ => new SlidingWindowLimiter(_options.FramesPerAppPerSecond, TimeSpan.FromSeconds(1))).TryAcquire(now))
+        if (!_framesByApp.TryAcquire(appKey, now))
             return (RoomErrorCodes.TooManyRequests, $"this app's connections may send at most {_options.FramesPerAppPerSecond} frames per second");
         if (op is Protocol.Ops.Login or Protocol.Ops.ChatLogin && !session.LoginLimit!.TryAcquire(now))
         {
@@ -74,15 +73,6 @@ public sealed partial class FloodGuard
             return (RoomErrorCodes.TooManyLoginAttempts, $"at most {_options.LoginAttemptsPerConnectionPerMinute} login attempts per minute on one connection");
         }
         return null;
-    }
-
-    private void SweepIdleAddresses(DateTimeOffset now)
-    {
-        // Addresses are forgotten once their window has passed, so the table holds only the last second's senders.
-        long ticks = now.UtcTicks, next = Interlocked.Read(ref _nextSweepTicks);
-        if (ticks < next || Interlocked.CompareExchange(ref _nextSweepTicks, ticks + TimeSpan.TicksPerSecond * 10, next) != next) return;
-        foreach (var (address, limiter) in _connectionsByIp)
-            if (limiter.IsIdle(now)) _connectionsByIp.TryRemove(new KeyValuePair<IPAddress, SlidingWindowLimiter>(address, limiter));
     }
 
     private static partial class Log
