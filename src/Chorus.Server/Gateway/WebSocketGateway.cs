@@ -202,19 +202,12 @@ public sealed partial class WebSocketGateway
                                 session.RequestClose(WebSocketCloseStatus.PolicyViolation, floodRefusal.Message);
                                 return;
                             }
-                            session.Send(new Frame { Op = rid is null ? Ops.Error : Ops.Result, Rid = rid, ErrorCode = floodRefusal.Code, Error = floodRefusal.Message, RoomId = roomId });
+                            session.Send(Refusal(rid, roomId, floodRefusal.Code, floodRefusal.Message));
                             continue;
                         }
-                        session.Send(new Frame
-                        {
-                            Op = rid is null ? Ops.Error : Ops.Result,
-                            Rid = rid,
-                            RoomId = roomId,
-                            ErrorCode = RoomErrorCodes.FrameTooLarge,
-                            Error = op is null
-                                ? $"the frame is {total} bytes; the server accepts at most {_options.MaxFrameBytes}"
-                                : $"the '{Truncate(op)}' frame is {total} bytes; the server accepts at most {_options.MaxFrameBytes}",
-                        });
+                        session.Send(Refusal(rid, roomId, RoomErrorCodes.FrameTooLarge, op is null
+                            ? $"the frame is {total} bytes; the server accepts at most {_options.MaxFrameBytes}"
+                            : $"the '{Truncate(op)}' frame is {total} bytes; the server accepts at most {_options.MaxFrameBytes}"));
                         continue;
                     }
                 }
@@ -229,14 +222,12 @@ public sealed partial class WebSocketGateway
                         session.RequestClose(WebSocketCloseStatus.PolicyViolation, refusal.Message);
                         return;
                     }
-                    session.Send(new Frame { Op = request?.Rid is null ? Ops.Error : Ops.Result, Rid = request?.Rid, ErrorCode = refusal.Code, Error = refusal.Message, RoomId = request?.RoomId });
+                    session.Send(Refusal(request?.Rid, request?.RoomId, refusal.Code, refusal.Message));
                     continue;
                 }
                 Frame? reply = request is null ? null
                     : ChatService.Handles(request.Op) ? await _chat.HandleAsync(session, request, aborted)
-                    : request.Op == Ops.Login ? (await _signaling.LoginAsync(session, new RoomLoginRequest(request.RoomId, request.UserId, request.UserName, request.Token, request.MaxMemberCount, request.UserStatusNotify))).ToFrame(request.Rid)
-                    : request.Op == Ops.RenewToken ? (await _signaling.RenewTokenAsync(session, new RoomRenewTokenRequest(request.RoomId, request.Token))).ToFrame(request.Rid)
-                    : Dispatch(session, request);
+                    : await DispatchAsync(session, request);
                 if (reply is null)
                 {
                     if (++malformed > MaxMalformedFrames)
@@ -244,13 +235,8 @@ public sealed partial class WebSocketGateway
                         session.RequestClose(WebSocketCloseStatus.PolicyViolation, "too many malformed frames");
                         return;
                     }
-                    reply = new Frame
-                    {
-                        Op = request?.Rid is null ? Ops.Error : Ops.Result,
-                        Rid = request?.Rid,
-                        ErrorCode = RoomErrorCodes.MalformedFrame,
-                        Error = request is null ? "frame is not a JSON object of the protocol" : $"unknown op '{Truncate(request.Op)}'",
-                    };
+                    reply = Refusal(request?.Rid, roomId: null, RoomErrorCodes.MalformedFrame,
+                        request is null ? "frame is not a JSON object of the protocol" : $"unknown op '{Truncate(request.Op)}'");
                 }
                 session.Send(reply);
             }
@@ -271,9 +257,11 @@ public sealed partial class WebSocketGateway
     }
 
     /// <summary>Turns a room request frame into its typed call, and the answer into the result frame (null: unknown op).</summary>
-    private Frame? Dispatch(ClientSession session, Frame request) => request.Op switch
+    private async ValueTask<Frame?> DispatchAsync(ClientSession session, Frame request) => request.Op switch
     {
         Ops.Ping => new Frame { Op = Ops.Pong, Rid = request.Rid },
+        Ops.Login => (await _signaling.LoginAsync(session, new RoomLoginRequest(request.RoomId, request.UserId, request.UserName, request.Token, request.MaxMemberCount, request.UserStatusNotify))).ToFrame(request.Rid),
+        Ops.RenewToken => (await _signaling.RenewTokenAsync(session, new RoomRenewTokenRequest(request.RoomId, request.Token))).ToFrame(request.Rid),
         Ops.Logout => _signaling.Logout(session, request.RoomId).ToFrame(request.Rid),
         Ops.CustomCommand => _signaling.SendCustomCommand(session, new RoomMessageRequest(request.RoomId, request.Content, request.ToUserIds)).ToFrame(request.Rid),
         Ops.Broadcast => _signaling.SendBroadcast(session, new RoomMessageRequest(request.RoomId, request.Content)).ToFrame(request.Rid),
@@ -295,6 +283,10 @@ public sealed partial class WebSocketGateway
         Span<byte> decoded = stackalloc byte[24];
         return Convert.TryFromBase64String(key, decoded, out int written) && written == 16;
     }
+
+    /// <summary>A refusal of a request: its <c>result</c> when the request's id is known, else an <c>error</c> frame.</summary>
+    private static Frame Refusal(long? rid, string? roomId, int code, string message) =>
+        new() { Op = rid is null ? Ops.Error : Ops.Result, Rid = rid, RoomId = roomId, ErrorCode = code, Error = message };
 
     /// <summary>
     /// Finds the top-level <c>rid</c>, <c>op</c> and <c>roomId</c> of a frame from its first bytes, without waiting for
