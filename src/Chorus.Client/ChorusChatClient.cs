@@ -173,7 +173,6 @@ public sealed class ChorusChatClient : IAsyncDisposable
     /// <exception cref="ObjectDisposedException">The client was disposed.</exception>
     public async Task<HistoryQueryResult> QueryHistoryMessageAsync(string conversationId, ConversationType conversationType, HistoryQueryConfig? config = null, CancellationToken cancellationToken = default)
     {
-        _channel.ThrowIfDisposed(this);
         config ??= new HistoryQueryConfig();
         var reply = await CallAsync(ConversationProblem(conversationId, conversationType) ?? CountProblem(config.Count), new Frame
         {

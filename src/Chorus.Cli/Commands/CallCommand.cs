@@ -33,7 +33,7 @@ internal static class CallCommand
             foreach (string kv in parse.GetValue(parameters) ?? [])
             {
                 int eq = kv.IndexOf('=');
-                if (eq <= 0) return CommandLineErrors.Refuse("call", $"parameters are key=value (got '{Shorten(kv)}')");
+                if (eq <= 0) return CommandLineErrors.Refuse("call", $"parameters are key=value (got '{CommandLineErrors.Shorten(kv)}')");
                 string key = kv[..eq], value = kv[(eq + 1)..];
                 // The common parameters are the CLI's to send. A given SignatureNonce or Timestamp is signed with (to
                 // reproduce a request, e.g. a replay); the others would only make the signature or the action wrong.
@@ -42,7 +42,7 @@ internal static class CallCommand
                     if (reserved == "SignatureNonce" && nonce is null && value.Length > 0) { nonce = value; continue; }
                     if (reserved == "Timestamp" && timestamp is null && long.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long ts) && ts is >= 0 and <= 253402300799) { timestamp = ts; continue; }
                     return CommandLineErrors.Refuse("call", reserved is "SignatureNonce" or "Timestamp"
-                        ? $"{reserved} may be given once, {(reserved == "Timestamp" ? "as Unix seconds" : "not empty")} (got '{Shorten(value)}')"
+                        ? $"{reserved} may be given once, {(reserved == "Timestamp" ? "as Unix seconds" : "not empty")} (got '{CommandLineErrors.Shorten(value)}')"
                         : $"{reserved} is set by chorus call, not as a parameter (ACTION is the Action; --app-id the AppId; the signature is computed)");
                 }
                 query.Append('&').Append(EscapeKey(key)).Append('=').Append(Uri.EscapeDataString(value));
@@ -85,7 +85,6 @@ internal static class CallCommand
 
     private static readonly string[] s_reserved = ["Action", "AppId", "SignatureNonce", "Timestamp", "Signature", "SignatureVersion"];
 
-    private static string Shorten(string s) => s.Length <= 40 ? s : s[..40] + "…";
 
     // Keep "[]" readable in the query; escape everything else.
     private static string EscapeKey(string key) => key.EndsWith("[]", StringComparison.Ordinal)

@@ -119,7 +119,6 @@ internal static class ChatCommand
         }
 
         // The most messages one history query returns (the protocol's queryHistory count, 1-100).
-        private const int MaxHistoryCount = 100;
 
         // The fields each op reads (besides "op"); any other field is refused, so that a misspelled field is not ignored.
         private static readonly string[] s_target = ["type", "id", "to"];
@@ -184,7 +183,7 @@ internal static class ChatCommand
                         }
                         if (Long(cmd, "nextSeq") is { } nextSeq) next = nextSeq;
                         int count = Int(cmd, "count") ?? 20;
-                        if (count is < 1 or > MaxHistoryCount) throw new BadField($"count must be from 1 to {MaxHistoryCount} (got {count})");
+                        if (count is < 1 or > ChatLimits.MaxHistoryCount) throw new BadField($"count must be from 1 to {ChatLimits.MaxHistoryCount} (got {count})");
                         bool reverse = Bool(cmd, "reverse") ?? false;
                         var r = await client.QueryHistoryMessageAsync(target, type, new HistoryQueryConfig { Count = count, Reverse = reverse, NextConversationSeq = next }, ct);
                         // The cursor of the next page: the last message of this one. Null when there is no further page:

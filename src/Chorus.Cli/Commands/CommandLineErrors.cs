@@ -78,5 +78,6 @@ internal static class CommandLineErrors
         return null;
     }
 
-    private static string Shorten(string s) => s.Length <= 40 ? s : s[..40] + "…";
+    /// <summary>A user's text cut for an error line: at most <paramref name="max"/> characters, then "…".</summary>
+    internal static string Shorten(string s, int max = 40) => s.Length <= max ? s : s[..max] + "…";
 }

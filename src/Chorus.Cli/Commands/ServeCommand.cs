@@ -101,7 +101,7 @@ internal static class ServeCommand
                     string h = parse.GetValue(host) ?? builder.Configuration["Chorus:Host"] ?? "127.0.0.1";
                     if (!TryParseHost(h, out var address))
                     {
-                        errors.Add($"--host must be an IP address (such as 127.0.0.1, 0.0.0.0 or ::) or localhost (got '{Shorten(h)}')");
+                        errors.Add($"--host must be an IP address (such as 127.0.0.1, 0.0.0.0 or ::) or localhost (got '{CommandLineErrors.Shorten(h, 60)}')");
                         return;
                     }
                     if (address is null && p == 0)
@@ -195,7 +195,7 @@ internal static class ServeCommand
             string[] path = key.Split(':');
             if (path.Length < 3 || !string.Equals(path[^2], "LogLevel", StringComparison.OrdinalIgnoreCase)) continue;
             if (!Enum.TryParse<LogLevel>(value, ignoreCase: true, out _))
-                yield return $"{key}: '{Shorten(value)}' is not a log level ({string.Join(", ", Enum.GetNames<LogLevel>())})";
+                yield return $"{key}: '{CommandLineErrors.Shorten(value, 60)}' is not a log level ({string.Join(", ", Enum.GetNames<LogLevel>())})";
         }
     }
 
@@ -236,8 +236,8 @@ internal static class ServeCommand
             if (!s_settingSections.Contains(section, StringComparer.OrdinalIgnoreCase) || colon == key.Length - 1)
             {
                 Refuse(token.StartsWith('-')
-                    ? $"unknown option '{Shorten(eq >= 0 ? token[..(eq + 2)] : token)}' (settings are given as --Chorus:Name=Value)"
-                    : $"unexpected argument '{Shorten(token)}'");
+                    ? $"unknown option '{CommandLineErrors.Shorten(eq >= 0 ? token[..(eq + 2)] : token, 60)}' (settings are given as --Chorus:Name=Value)"
+                    : $"unexpected argument '{CommandLineErrors.Shorten(token, 60)}'");
                 return null;
             }
             if (value is null)
@@ -268,6 +268,4 @@ internal static class ServeCommand
         if (address.AddressFamily == AddressFamily.InterNetwork) return address.ToString() == h;
         return address.AddressFamily == AddressFamily.InterNetworkV6 && h.Contains(':') && !h.Contains('%');
     }
-
-    private static string Shorten(string s) => s.Length <= 60 ? s : s[..60] + "…";
 }

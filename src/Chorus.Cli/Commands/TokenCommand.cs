@@ -7,7 +7,7 @@ namespace Chorus.Cli.Commands;
 internal static class TokenCommand
 {
     /// <summary>The server's default <c>Chorus:MaxTokenLifetime</c> (24 h), in seconds.</summary>
-    private const long DefaultServerMaxLifetimeSeconds = 24 * 3600;
+    private static readonly long DefaultServerMaxLifetimeSeconds = (long)new Chorus.Server.Hosting.ChorusServerOptions().MaxTokenLifetime.TotalSeconds;
 
     public static Command Create()
     {
@@ -27,7 +27,7 @@ internal static class TokenCommand
                 long lifetime = parse.GetValue(expire);
                 if (lifetime > DefaultServerMaxLifetimeSeconds)
                     Console.Error.WriteLine($"chorus token: warning: a lifetime over {DefaultServerMaxLifetimeSeconds} s (24 h) is refused by a server with the default Chorus:MaxTokenLifetime");
-                Console.Out.WriteLine(Token04.Generate(parse.GetValue(appId), parse.GetValue(user)!, parse.GetValue(secret)!, parse.GetValue(expire),
+                Console.Out.WriteLine(Token04.Generate(parse.GetValue(appId), parse.GetValue(user)!, parse.GetValue(secret)!, lifetime,
                     r is null ? null : RoomPayload.Create(r)));
                 return 0;
             }
