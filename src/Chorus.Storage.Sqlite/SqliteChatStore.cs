@@ -474,13 +474,6 @@ public sealed class SqliteChatStore : IChatStore
     }, cancellationToken);
 
     /// <inheritdoc />
-    public Task<bool> IsGroupMemberAsync(uint appId, string groupId, string userId, CancellationToken cancellationToken = default) => ReadAsync<bool>(async c =>
-    {
-        return await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM group_members WHERE app_id=@App AND group_id=@Group AND user_id=@User",
-            new { App = appId, Group = groupId, User = userId }) > 0;
-    }, cancellationToken);
-
-    /// <inheritdoc />
     public Task<GroupAccess> GetGroupAccessAsync(uint appId, string groupId, string userId, CancellationToken cancellationToken = default) => ReadAsync<GroupAccess>(async c =>
     {
         var row = await c.QuerySingleAsync<AccessRow>("""

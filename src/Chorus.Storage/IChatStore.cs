@@ -107,8 +107,6 @@ public interface IChatStore : IAsyncDisposable
     /// <summary>A group's members, in join order.</summary>
     Task<IReadOnlyList<string>> GetGroupMembersAsync(uint appId, string groupId, CancellationToken cancellationToken = default);
 
-    /// <summary>Whether a user is a member of a group.</summary>
-    Task<bool> IsGroupMemberAsync(uint appId, string groupId, string userId, CancellationToken cancellationToken = default);
 
     /// <summary>In one read: the group (null if missing or dismissed), whether the user is a member now, and, for a former
     /// member, the sequence number at which the user left.</summary>

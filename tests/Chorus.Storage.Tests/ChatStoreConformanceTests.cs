@@ -157,7 +157,7 @@ public abstract class ChatStoreConformanceTests : IAsyncLifetime
         Assert.Equal(1, (await Store.GetConversationAsync(App, "m1", ConversationType.Group, "g", Ct))!.Unread);
         Assert.Equal(["owner", "m1", "late"], await Store.GetGroupMembersAsync(App, "g", Ct));
         Assert.Equal(GroupChange.Done, await Store.RemoveGroupMembersAsync(App, "g", ["m1"], Ct));
-        Assert.False(await Store.IsGroupMemberAsync(App, "g", "m1", Ct));
+        Assert.False((await Store.GetGroupAccessAsync(App, "g", "m1", Ct)).IsMember);
         Assert.Equal(GroupChange.Done, await Store.DismissGroupAsync(App, "g", Ct));
         Assert.Null(await Store.GetGroupAsync(App, "g", Ct));
         Assert.Equal(GroupChange.Missing, await Store.AddGroupMembersAsync(App, "g", ["x"], 3, Ct));

@@ -28,7 +28,7 @@ public sealed class KeyedLimiter<TKey> where TKey : notnull
     public bool TryAcquire(TKey key, DateTimeOffset now)
     {
         SweepIdle(now);
-        return _limiters.GetOrAdd(key, _ => new SlidingWindowLimiter(_limit, _window)).TryAcquire(now);
+        return _limiters.GetOrAdd(key, static (_, self) => new SlidingWindowLimiter(self._limit, self._window), this).TryAcquire(now); // no closure per call
     }
 
     /// <summary>Whether <paramref name="key"/>'s window is full (takes nothing).</summary>

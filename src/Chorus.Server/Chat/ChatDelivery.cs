@@ -90,7 +90,7 @@ public sealed class ChatDelivery
                 if (room is null) return ChatError.RoomMissing;
                 if (!trusted && !room.Members.ContainsKey(sender)) return new ChatError(ChatErrorCodes.NotInRoom, "only members may send to a room");
                 if (message.HasReceipt == true) return ChatError.BadParameter("room messages have no receipts");
-                recipients = room.Members.Keys.ToArray();
+                recipients = []; // the room path fans out from the room's own member list, under its lock
                 break;
             default:
                 recipients = [sender, convId];
@@ -130,8 +130,14 @@ public sealed class ChatDelivery
                 var (kept, _) = room.Append(wire, stored ? _options.ChatRoomHistoryCount : -1, _options.ChatRoomHistoryAge, m => EnqueueRoom(room, sender, m));
                 return kept;
             }
+            // Every receiver's view is the same: encoded once.
+            EncodedFrame? shared = null;
             foreach (var user in recipients)
-                if (user != sender) _users.Find(appId, user)?.Send(EncodedFrame.From(new Frame { Op = Ops.ChatMessage, Message = PeerView(wire, user, sender) }), Delivery.Unreliable);
+            {
+                if (user == sender || _users.Find(appId, user) is not { } receiver) continue;
+                shared ??= EncodedFrame.From(new Frame { Op = Ops.ChatMessage, Message = PeerView(wire, viewer: "", sender) });
+                receiver.Send(shared.Value, Delivery.Unreliable);
+            }
             return wire;
         }
 

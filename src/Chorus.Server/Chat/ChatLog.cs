@@ -3,11 +3,9 @@ using Microsoft.Extensions.Logging;
 
 namespace Chorus.Server.Chat;
 
-/// <summary>The log events of chat (event IDs 5001-5004 are stable; docs/security.md lists them).</summary>
+/// <summary>The log events of chat (event IDs 5002-5004 are stable; docs/security.md lists them; refused chat logins are logged by the token check, 2201).</summary>
 internal static partial class ChatLog
 {
-    [LoggerMessage(5001, LogLevel.Information, "App {AppId}: chat login of {UserId} refused: {Reason}")]
-    public static partial void LoginRefused(ILogger logger, uint appId, string userId, string reason);
 
     [LoggerMessage(5003, LogLevel.Information, "App {AppId}: {Op} from {UserId} refused: no access to {Type} {ConversationId}")]
     public static partial void AccessRefused(ILogger logger, uint appId, string userId, string op, ConversationType type, string conversationId);

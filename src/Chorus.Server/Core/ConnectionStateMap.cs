@@ -27,5 +27,12 @@ public sealed class ConnectionStateMap<TState> where TState : class
     public int Count => _states.Count;
 
     /// <summary>Every state now (a moment's view), for periodic sweeps.</summary>
-    public IEnumerable<TState> All => _states.Values;
+    public IEnumerable<TState> All
+    {
+        get
+        {
+            // Enumerating the map itself takes no lock and copies nothing (Values would do both, every sweep).
+            foreach (var (_, state) in _states) yield return state;
+        }
+    }
 }

@@ -1,7 +1,6 @@
 using Chorus.Server.Chat;
 using Chorus.Server.Hosting;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Options;
 
 namespace Chorus.Server.Rooms;
 
@@ -12,18 +11,16 @@ namespace Chorus.Server.Rooms;
 public sealed class RoomMaintenanceService : BackgroundService
 {
     private readonly RoomSignaling _signaling;
-    private readonly ChorusServerOptions _options;
     private readonly TimeProvider _time;
     private readonly ChatService _chat;
     private readonly Gateway.WebSocketGateway _gateway;
 
     /// <summary>Creates the service.</summary>
-    public RoomMaintenanceService(RoomSignaling signaling, ChatService chat, Gateway.WebSocketGateway gateway, IOptions<ChorusServerOptions> options, TimeProvider time)
+    public RoomMaintenanceService(RoomSignaling signaling, ChatService chat, Gateway.WebSocketGateway gateway, TimeProvider time)
     {
         _gateway = gateway;
         _chat = chat;
         _signaling = signaling;
-        _options = options.Value;
         _time = time;
     }
 

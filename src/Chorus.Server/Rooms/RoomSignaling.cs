@@ -68,12 +68,12 @@ public sealed partial class RoomSignaling
         int code = RoomLimits.ValidateRoomId(roomId);
         if (code != 0) return Result(request.RoomId, code, RoomIdError(code));
         code = RoomLimits.ValidateUserId(userId);
-        if (code != 0) return Result(request.RoomId, code, UserIdError(code));
+        if (code != 0) return Result(request.RoomId, code, RoomLimits.IdErrorText(code));
         if (Encoding.UTF8.GetByteCount(userName) > RoomLimits.MaxUserNameBytes)
             return Result(request.RoomId, RoomErrorCodes.UserIdInvalid, "UserName is longer than 255 bytes");
         if (session.UserId is not null && !string.Equals(session.UserId, userId, StringComparison.Ordinal))
             return Result(request.RoomId, RoomErrorCodes.UserIdInvalid, "this connection is logged in as another user");
-        var logins = _connections.GetOrAdd(session, static c => new RoomConnectionState(c)).Rooms;
+        var logins = _connections.GetOrAdd(session, static _ => new RoomConnectionState()).Rooms;
         if (logins.ContainsKey(roomId))
             return Result(request.RoomId, RoomErrorCodes.Success, "already logged in", roomId);
         if (logins.Count >= _options.MaxRoomsPerConnection)
@@ -427,13 +427,6 @@ public sealed partial class RoomSignaling
         RoomErrorCodes.RoomIdEmpty => "RoomId is empty",
         RoomErrorCodes.RoomIdTooLong => "RoomId is longer than 128 bytes",
         _ => "RoomId may hold only ASCII letters, digits and ~!@#$%^&*()_+=-`;',.<>/\\",
-    };
-
-    private static string UserIdError(int code) => code switch
-    {
-        RoomErrorCodes.UserIdEmpty => "UserId is empty",
-        RoomErrorCodes.UserIdTooLong => "UserId is longer than 64 bytes",
-        _ => "UserId holds a control, invisible or direction-changing character",
     };
 
     internal static string ContentError(int code) => code == RoomErrorCodes.ContentEmpty ? "content is empty" : "content is longer than 1024 bytes";

@@ -88,8 +88,7 @@ public sealed partial class ChatServerApi(ChatSessions sessions, ChatDelivery de
                     continue;
                 }
                 // The same LocalMessageId serves every recipient: retries are deduplicated per (app, sender, conversation, LocalMessageId).
-                var copy = Clone(message);
-                var sent = await delivery.DeliverAsync(appId, from, ConversationType.Peer, user, copy, cancellationToken, trusted: true);
+                var sent = await delivery.DeliverAsync(appId, from, ConversationType.Peer, user, message, cancellationToken, trusted: true);
                 if (sent.Value is { } m) successes.Add(new JsonObject { ["UserId"] = user, ["MsgId"] = m.MessageId.ToString(), ["MsgSeq"] = m.ConversationSeq });
                 else errors.Add(new JsonObject { ["UserId"] = user, ["SubCode"] = sent.Error!.Value.Code });
             }
@@ -159,10 +158,4 @@ public sealed partial class ChatServerApi(ChatSessions sessions, ChatDelivery de
         else message.Text = text;
         return (message, null);
     }
-
-    private static WireChatMessage Clone(WireChatMessage m) => new()
-    {
-        LocalMessageId = m.LocalMessageId, Type = m.Type, Text = m.Text, Data = m.Data, SubType = m.SubType, SearchedContent = m.SearchedContent,
-        ExtendedData = m.ExtendedData, HasReceipt = m.HasReceipt, Priority = m.Priority, MentionedUserIds = m.MentionedUserIds,
-    };
 }
