@@ -135,7 +135,7 @@ public sealed class ChatDelivery
             foreach (var user in recipients)
             {
                 if (user == sender || _users.Find(appId, user) is not { } receiver) continue;
-                shared ??= EncodedFrame.From(new Frame { Op = Ops.ChatMessage, Message = PeerView(wire, viewer: "", sender) });
+                shared ??= EncodedFrame.From(new Frame { Op = Ops.ChatMessage, Message = ReceiverView(wire, sender) });
                 receiver.Send(shared.Value, Delivery.Unreliable);
             }
             return wire;
@@ -205,6 +205,14 @@ public sealed class ChatDelivery
             // login): Connection checks the login's current user, a field read rather than a lookup per recipient.
             if (m.UserId != sender) m.Connection?.Send(bytes, delivery);
         }
+    }
+
+    /// <summary>An unstored message as its receivers see it: a peer's named by its sender, a group's by the group.</summary>
+    private static WireChatMessage ReceiverView(WireChatMessage m, string sender)
+    {
+        var view = PeerView(m, viewer: "", sender);
+        if (m.ConversationType == ConversationType.Group) view.ConversationId = m.ConversationId;
+        return view;
     }
 
     private static WireChatMessage PeerView(WireChatMessage m, string viewer, string sender) => new()

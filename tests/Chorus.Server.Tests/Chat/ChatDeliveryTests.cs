@@ -186,6 +186,23 @@ public sealed class ChatDeliveryTests
     }
 
     [Fact]
+    public async Task A_group_command_is_encoded_once_named_by_the_group_and_unreliable()
+    {
+        await using var chat = new ChatCore();
+        var alice = await chat.LoginAsync("alice");
+        var bob = await chat.LoginAsync("bob");
+        var carol = await chat.LoginAsync("carol");
+        Assert.Equal(0, (await chat.CallAsync(alice, new Frame { Op = Ops.CreateGroup, ConvId = "g2", Name = "G", Members = ["bob", "carol"] })).ErrorCode);
+        var command = new WireChatMessage { Type = ChatMessageType.Command, Data = Convert.ToBase64String([1, 2, 3]) };
+        Assert.Equal(0, (await chat.CallAsync(bob, new Frame { Op = Ops.SendMessage, ConvType = ConversationType.Group, ConvId = "g2", Message = command })).ErrorCode);
+        var toAlice = Assert.Single(alice.Sent, s => s.Frame.Op == Ops.ChatMessage);
+        var toCarol = Assert.Single(carol.Sent, s => s.Frame.Op == Ops.ChatMessage);
+        Assert.Same(toAlice.Bytes.Bytes, toCarol.Bytes.Bytes);
+        Assert.Equal((Delivery.Unreliable, "g2", "bob"), (toAlice.Delivery, toAlice.Frame.Message!.ConversationId, toAlice.Frame.Message.SenderUserId));
+        Assert.Empty(bob.Of(Ops.ChatMessage));
+    }
+
+    [Fact]
     public async Task A_store_failure_is_one_retryable_refusal_and_the_core_keeps_answering()
     {
         await using var chat = new ChatCore();
