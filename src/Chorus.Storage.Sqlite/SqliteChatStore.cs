@@ -260,8 +260,7 @@ public sealed class SqliteChatStore : IChatStore
         {
             long now = _time.GetUtcNow().ToUnixTimeMilliseconds();
             var args = new { App = appId, Group = groupId, Owner = ownerUserId, Since = now - 3_600_000 };
-            if (c.ExecuteScalar<long>("SELECT COUNT(*) FROM chat_groups WHERE app_id=@App AND group_id=@Group", args, tx) > 0)
-                return GroupChange.Exists;
+            if (GroupExists(c, tx, appId, groupId)) return GroupChange.Exists;
             if (c.ExecuteScalar<long>("SELECT COUNT(*) FROM dismissed_groups WHERE app_id=@App AND group_id=@Group", args, tx) > 0)
                 return GroupChange.Dismissed;
             // counted in the same write as the insert: concurrent creates cannot pass the limit together
@@ -283,8 +282,7 @@ public sealed class SqliteChatStore : IChatStore
     public Task<GroupChange> AddGroupMembersAsync(uint appId, string groupId, IReadOnlyList<string> userIds, int maxMembers, CancellationToken cancellationToken = default) =>
         WriteAsync((c, tx) =>
         {
-            if (c.ExecuteScalar<long>("SELECT COUNT(*) FROM chat_groups WHERE app_id=@App AND group_id=@Group", new { App = appId, Group = groupId }, tx) == 0)
-                return GroupChange.Missing;
+            if (!GroupExists(c, tx, appId, groupId)) return GroupChange.Missing;
             var current = c.Query<string>("SELECT user_id FROM group_members WHERE app_id=@App AND group_id=@Group", new { App = appId, Group = groupId }, tx).ToHashSet(StringComparer.Ordinal);
             var added = userIds.Distinct(StringComparer.Ordinal).Where(u => !current.Contains(u)).ToList();
             if (current.Count + added.Count > maxMembers) return GroupChange.Full;
@@ -294,37 +292,32 @@ public sealed class SqliteChatStore : IChatStore
 
     /// <inheritdoc />
     public Task<GroupChange> RemoveGroupMembersAsync(uint appId, string groupId, IReadOnlyList<string> userIds, CancellationToken cancellationToken = default) =>
-        WriteAsync((c, tx) =>
-        {
-            if (c.ExecuteScalar<long>("SELECT COUNT(*) FROM chat_groups WHERE app_id=@App AND group_id=@Group", new { App = appId, Group = groupId }, tx) == 0)
-                return GroupChange.Missing;
-            long max = MaxSeq(c, tx, appId, ConversationType.Group, groupId), now = _time.GetUtcNow().ToUnixTimeMilliseconds();
-            foreach (var u in userIds.Distinct(StringComparer.Ordinal))
-            {
-                if (c.Execute("DELETE FROM group_members WHERE app_id=@App AND group_id=@Group AND user_id=@User", new { App = appId, Group = groupId, User = u }, tx) > 0)
-                    RecordLeaver(c, tx, appId, groupId, u, max, now);
-            }
-            return GroupChange.Done;
-        }, cancellationToken);
+        WriteAsync((c, tx) => RemoveMembers(c, tx, appId, groupId, userIds, kicked: false) is null ? GroupChange.Missing : GroupChange.Done, cancellationToken);
 
     /// <inheritdoc />
     public Task<IReadOnlyList<string>?> KickGroupMembersAsync(uint appId, string groupId, IReadOnlyList<string> userIds, CancellationToken cancellationToken = default) =>
-        WriteAsync<IReadOnlyList<string>?>((c, tx) =>
+        WriteAsync<IReadOnlyList<string>?>((c, tx) => RemoveMembers(c, tx, appId, groupId, userIds, kicked: true), cancellationToken);
+
+    /// <summary>Removes members (a leave or a kick), recording each one's leave point; the users actually removed, or
+    /// null when the group does not exist.</summary>
+    private List<string>? RemoveMembers(SqliteConnection c, SqliteTransaction tx, uint appId, string groupId, IReadOnlyList<string> userIds, bool kicked)
+    {
+        if (!GroupExists(c, tx, appId, groupId)) return null;
+        long max = MaxSeq(c, tx, appId, ConversationType.Group, groupId), now = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        var removed = new List<string>();
+        foreach (var u in userIds.Distinct(StringComparer.Ordinal))
         {
-            if (c.ExecuteScalar<long>("SELECT COUNT(*) FROM chat_groups WHERE app_id=@App AND group_id=@Group", new { App = appId, Group = groupId }, tx) == 0)
-                return null;
-            long max = MaxSeq(c, tx, appId, ConversationType.Group, groupId), now = _time.GetUtcNow().ToUnixTimeMilliseconds();
-            var removed = new List<string>();
-            foreach (var u in userIds.Distinct(StringComparer.Ordinal))
+            if (c.Execute("DELETE FROM group_members WHERE app_id=@App AND group_id=@Group AND user_id=@User", new { App = appId, Group = groupId, User = u }, tx) > 0)
             {
-                if (c.Execute("DELETE FROM group_members WHERE app_id=@App AND group_id=@Group AND user_id=@User", new { App = appId, Group = groupId, User = u }, tx) > 0)
-                {
-                    RecordLeaver(c, tx, appId, groupId, u, max, now, kicked: true);
-                    removed.Add(u);
-                }
+                RecordLeaver(c, tx, appId, groupId, u, max, now, kicked);
+                removed.Add(u);
             }
-            return removed;
-        }, cancellationToken);
+        }
+        return removed;
+    }
+
+    private static bool GroupExists(SqliteConnection c, SqliteTransaction tx, uint appId, string groupId) =>
+        c.ExecuteScalar<long>("SELECT COUNT(*) FROM chat_groups WHERE app_id=@App AND group_id=@Group", new { App = appId, Group = groupId }, tx) > 0;
 
     /// <inheritdoc />
     public Task<GroupChange> DismissGroupAsync(uint appId, string groupId, CancellationToken cancellationToken = default) =>
@@ -480,9 +473,10 @@ public sealed class SqliteChatStore : IChatStore
             SELECT g.group_id AS GroupId, g.name AS Name, g.owner AS Owner, g.create_time AS CreateTime,
                    (SELECT COUNT(*) FROM group_members m WHERE m.app_id=@App AND m.group_id=@Group) AS Members,
                    EXISTS (SELECT 1 FROM group_members m WHERE m.app_id=@App AND m.group_id=@Group AND m.user_id=@User) AS IsMember,
-                   (SELECT left_seq FROM group_leavers l WHERE l.app_id=@App AND l.group_id=@Group AND l.user_id=@User) AS LeftSeq,
-                   (SELECT kicked FROM group_leavers l WHERE l.app_id=@App AND l.group_id=@Group AND l.user_id=@User) AS Kicked
-            FROM (SELECT 1) LEFT JOIN chat_groups g ON g.app_id=@App AND g.group_id=@Group
+                   l.left_seq AS LeftSeq, l.kicked AS Kicked
+            FROM (SELECT 1)
+            LEFT JOIN chat_groups g ON g.app_id=@App AND g.group_id=@Group
+            LEFT JOIN group_leavers l ON l.app_id=@App AND l.group_id=@Group AND l.user_id=@User
             """, new { App = appId, Group = groupId, User = userId });
         var group = row.GroupId is null ? null : new StoredGroup(row.GroupId, row.Name ?? "", row.Owner ?? "", row.CreateTime, (int)row.Members);
         return new GroupAccess(group, row.IsMember != 0, row.IsMember != 0 ? null : row.LeftSeq, row.IsMember == 0 && row.Kicked == 1);

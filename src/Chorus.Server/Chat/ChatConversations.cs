@@ -84,7 +84,11 @@ public sealed class ChatConversations
         long messageId = request.MessageIds![0];
         var original = await _store.GetMessageAsync(connection.AppId, messageId, cancellationToken);
         if (original is null) return ChatReply.Error(request, ChatErrorCodes.TargetMissing, "no such message");
-        if (original.SenderUserId != user) return ChatReply.Error(request, ChatErrorCodes.NoPermission, "only the sender may revoke a message");
+        if (original.SenderUserId != user)
+        {
+            ChatLog.AccessRefused(_logger, connection.AppId, user, request.Op ?? "", original.ConversationType, original.ConversationKey);
+            return ChatReply.Error(request, ChatErrorCodes.NoPermission, "only the sender may revoke a message");
+        }
         if (original.ConversationType == ConversationType.Group
             && await CheckGroupAccessAsync(connection.AppId, user, request, ConversationType.Group, original.ConversationKey, needMember: true, cancellationToken) is { } refused)
             return refused;

@@ -23,6 +23,12 @@ public readonly record struct ChatError(int Code, string Message, ChatErrorKind 
     /// <summary>The group does not exist (6000523).</summary>
     public static ChatError GroupMissing => new(ChatErrorCodes.GroupMissing, "the group does not exist");
 
+    /// <summary>The caller is not a member of the group (6000541).</summary>
+    public static ChatError NotGroupMember => new(ChatErrorCodes.NoPermission, "not a member of this group");
+
+    /// <summary>The caller is not in the chat room (6000321).</summary>
+    public static ChatError NotInRoom => new(ChatErrorCodes.NotInRoom, "not in this room");
+
     /// <summary>The chat room does not exist (6000301).</summary>
     public static ChatError RoomMissing => new(ChatErrorCodes.RoomMissing, "the room does not exist");
 }

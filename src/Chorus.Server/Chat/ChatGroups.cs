@@ -63,19 +63,19 @@ public sealed class ChatGroups
                     return ChatReply.Error(request, ChatErrorCodes.NoPermission, "removed from this group by its owner; ask a member to invite you");
                 }
                 // A member's join changes nothing: writing it again could undo a kick committed since the read above.
-                if (isMember) return await GroupInfoResultAsync(request, app, groupId, cancellationToken);
+                if (isMember) return GroupInfo(request, group);
                 var r = await _store.AddGroupMembersAsync(app, groupId, [user], _options.ChatMaxGroupMembers, cancellationToken);
                 if (r != GroupChange.Done) return ChatReply.Error(request, GroupError(r));
                 await NotifyMembersAsync(app, groupId, "add", [user], cancellationToken);
                 return await GroupInfoResultAsync(request, app, groupId, cancellationToken);
             }
             case Ops.LeaveGroup:
-                if (!isMember) return ChatReply.Error(request, ChatErrorCodes.NoPermission, "not a member of this group");
+                if (!isMember) return ChatReply.Error(request, ChatError.NotGroupMember);
                 await NotifyMembersAsync(app, groupId, "delete", [user], cancellationToken);
                 await _store.RemoveGroupMembersAsync(app, groupId, [user], cancellationToken);
                 return ChatReply.Ok(request);
             case Ops.DismissGroup:
-                if (!isOwner) return ChatReply.Error(request, ChatErrorCodes.NoPermission, "only the owner may dismiss the group");
+                if (!isOwner) return Refuse(request, app, user, groupId, "only the owner may dismiss the group");
                 await NotifyMembersAsync(app, groupId, "dismiss", [], cancellationToken);
                 await _store.DismissGroupAsync(app, groupId, cancellationToken);
                 return ChatReply.Ok(request);
@@ -90,7 +90,7 @@ public sealed class ChatGroups
                 return await GroupInfoResultAsync(request, app, groupId, cancellationToken);
             }
             case Ops.KickGroupMembers:
-                if (!isOwner) return ChatReply.Error(request, ChatErrorCodes.NoPermission, "only the owner may kick members");
+                if (!isOwner) return Refuse(request, app, user, groupId, "only the owner may kick members");
                 if (ChatValidator.MembersToKick(members, user) is { } badKick) return ChatReply.Error(request, badKick);
             {
                 // Only the users actually removed are told (and with them the members); naming non-members changes nothing.
@@ -101,7 +101,7 @@ public sealed class ChatGroups
             }
             case Ops.QueryGroupMembers:
             {
-                if (!isMember) return ChatReply.Error(request, ChatErrorCodes.NoPermission, "not a member of this group");
+                if (!isMember) return ChatReply.Error(request, ChatError.NotGroupMember);
                 var result = ChatReply.Ok(request);
                 result.Members = [.. await _store.GetGroupMembersAsync(app, groupId, cancellationToken)];
                 return result;
@@ -110,10 +110,8 @@ public sealed class ChatGroups
             {
                 // Members only, as ZIM's group-info guide requires joining first (zegocloud.com/docs/zim-*/guides/group/group-info);
                 // anyone may still join an open group, whose answer carries the info.
-                if (!isMember) return ChatReply.Error(request, ChatErrorCodes.NoPermission, "not a member of this group");
-                var result = ChatReply.Ok(request);
-                result.Group = ToWire(group);
-                return result;
+                if (!isMember) return ChatReply.Error(request, ChatError.NotGroupMember);
+                return GroupInfo(request, group);
             }
         }
     }
@@ -145,4 +143,18 @@ public sealed class ChatGroups
         GroupChange.CreateRateLimit => new(ChatErrorCodes.RateLimitServer, "this user created as many groups in the last hour as allowed (dismissed ones count); try again later"),
         _ => new(ChatErrorCodes.GroupFull, "the group is full"),
     };
+
+    private static Frame GroupInfo(Frame request, StoredGroup group)
+    {
+        var result = ChatReply.Ok(request);
+        result.Group = ToWire(group);
+        return result;
+    }
+
+    /// <summary>A member's refusal for lack of the owner's right: 6000541, logged like every access refusal.</summary>
+    private Frame Refuse(Frame request, uint app, string user, string groupId, string message)
+    {
+        ChatLog.AccessRefused(_logger, app, user, request.Op ?? "", ConversationType.Group, groupId);
+        return ChatReply.Error(request, ChatErrorCodes.NoPermission, message);
+    }
 }

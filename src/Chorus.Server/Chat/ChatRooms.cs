@@ -97,7 +97,7 @@ public sealed class ChatRooms
             {
                 var room = _rooms.Find(connection.AppId, roomId);
                 if (room is null) return ChatReply.Error(request, ChatError.RoomMissing);
-                if (!room.Members.TryGetValue(user, out var m)) return ChatReply.Error(request, ChatErrorCodes.NotInRoom, "not in this room");
+                if (!room.Members.TryGetValue(user, out var m)) return NotInRoom(request, connection.AppId, user, roomId);
                 RemoveMember(room, user, m);
                 return ChatReply.Ok(request);
             }
@@ -105,7 +105,7 @@ public sealed class ChatRooms
             {
                 var room = _rooms.Find(connection.AppId, roomId);
                 if (room is null) return ChatReply.Error(request, ChatError.RoomMissing);
-                if (!room.Members.ContainsKey(user)) return ChatReply.Error(request, ChatErrorCodes.NotInRoom, "not in this room");
+                if (!room.Members.ContainsKey(user)) return NotInRoom(request, connection.AppId, user, roomId);
                 var result = ChatReply.Ok(request);
                 result.Members = [.. room.Members.Keys.Order(StringComparer.Ordinal)];
                 return result;
@@ -165,5 +165,11 @@ public sealed class ChatRooms
                 _rooms.Remove(room);
             }
         }
+    }
+
+    private Frame NotInRoom(Frame request, uint app, string user, string roomId)
+    {
+        ChatLog.AccessRefused(_logger, app, user, request.Op ?? "", ConversationType.Room, roomId);
+        return ChatReply.Error(request, ChatError.NotInRoom);
     }
 }
