@@ -127,7 +127,7 @@ public sealed class ChorusChatClient : IAsyncDisposable
         message.SenderUserId = _user?.UserId ?? "";
         message.Direction = MessageDirection.Send;
         var wire = message.ToWire(config);
-        if ((ConversationProblem(toConversationId, conversationType) ?? ChatLimits.ValidateMessage(wire, conversationType, _channel.MaxTextBytes)) is { } problem)
+        if ((ChatLimits.ConversationProblem(toConversationId, conversationType) ?? ChatLimits.ValidateMessage(wire, conversationType, _channel.MaxTextBytes)) is { } problem)
         {
             message.SentStatus = MessageSentStatus.Failed;
             return new MessageSentResult(message, ChatErrorCodes.BadParameter, problem);
@@ -174,7 +174,7 @@ public sealed class ChorusChatClient : IAsyncDisposable
     public async Task<HistoryQueryResult> QueryHistoryMessageAsync(string conversationId, ConversationType conversationType, HistoryQueryConfig? config = null, CancellationToken cancellationToken = default)
     {
         config ??= new HistoryQueryConfig();
-        var reply = await CallAsync(ConversationProblem(conversationId, conversationType) ?? CountProblem(config.Count), new Frame
+        var reply = await CallAsync(ChatLimits.ConversationProblem(conversationId, conversationType) ?? ChatLimits.PageCountProblem(config.Count), new Frame
         {
             Op = Ops.QueryHistory, ConvType = conversationType, ConvId = conversationId, Count = config.Count, Reverse = config.Reverse,
             NextSeq = config.NextMessage?.ConversationSeq ?? config.NextConversationSeq,
@@ -189,12 +189,12 @@ public sealed class ChorusChatClient : IAsyncDisposable
 
     /// <summary>Deletes messages, named by MessageId, from this user's view.</summary>
     public async Task<ChatResult> DeleteMessagesAsync(IReadOnlyList<long> messageIds, string conversationId, ConversationType conversationType, CancellationToken cancellationToken = default) =>
-        Result(await CallAsync(PeerOrGroupProblem(conversationId, conversationType)
-            ?? (messageIds is not { Count: > 0 and <= ChatLimits.MaxHistoryCount } ? "messageIds must hold 1-100 ids" : null), new Frame { Op = Ops.DeleteMessages, ConvType = conversationType, ConvId = conversationId, MessageIds = [.. messageIds] }, cancellationToken).ConfigureAwait(false));
+        Result(await CallAsync(ChatLimits.StoredConversationProblem(conversationId, conversationType)
+            ?? ChatLimits.MessageIdsProblem(messageIds.Count, ChatLimits.MaxHistoryCount), new Frame { Op = Ops.DeleteMessages, ConvType = conversationType, ConvId = conversationId, MessageIds = [.. messageIds] }, cancellationToken).ConfigureAwait(false));
 
     /// <summary>Deletes every message of a conversation from this user's view.</summary>
     public async Task<ChatResult> DeleteAllMessageAsync(string conversationId, ConversationType conversationType, CancellationToken cancellationToken = default) =>
-        Result(await CallAsync(PeerOrGroupProblem(conversationId, conversationType), new Frame { Op = Ops.DeleteAllMessages, ConvType = conversationType, ConvId = conversationId }, cancellationToken).ConfigureAwait(false));
+        Result(await CallAsync(ChatLimits.StoredConversationProblem(conversationId, conversationType), new Frame { Op = Ops.DeleteAllMessages, ConvType = conversationType, ConvId = conversationId }, cancellationToken).ConfigureAwait(false));
 
     /// <summary>Revokes one of this user's messages; both sides see a Revoke marker in its place.</summary>
     public Task<MessageSentResult> RevokeMessageAsync(ChatMessage message, CancellationToken cancellationToken = default) =>
@@ -214,31 +214,31 @@ public sealed class ChorusChatClient : IAsyncDisposable
 
     /// <summary>Tells the senders that these messages, named by MessageId (at most 10), were read.</summary>
     public async Task<ChatResult> SendMessageReceiptsReadAsync(IReadOnlyList<long> messageIds, string conversationId, ConversationType conversationType, CancellationToken cancellationToken = default) =>
-        Result(await CallAsync(PeerOrGroupProblem(conversationId, conversationType)
-            ?? (messageIds is not { Count: > 0 and <= ChatLimits.MaxReceiptMessages } ? "messageIds must hold 1-10 ids" : null), new Frame { Op = Ops.SendReceiptsRead, ConvType = conversationType, ConvId = conversationId, MessageIds = [.. messageIds] }, cancellationToken).ConfigureAwait(false));
+        Result(await CallAsync(ChatLimits.StoredConversationProblem(conversationId, conversationType)
+            ?? ChatLimits.MessageIdsProblem(messageIds.Count, ChatLimits.MaxReceiptMessages), new Frame { Op = Ops.SendReceiptsRead, ConvType = conversationType, ConvId = conversationId, MessageIds = [.. messageIds] }, cancellationToken).ConfigureAwait(false));
 
     /// <summary>This user's conversations, pinned first, then newest first.</summary>
     public async Task<ConversationListResult> QueryConversationListAsync(int count = 100, CancellationToken cancellationToken = default)
     {
-        var reply = await CallAsync(CountProblem(count), new Frame { Op = Ops.QueryConversations, Count = count }, cancellationToken).ConfigureAwait(false);
+        var reply = await CallAsync(ChatLimits.PageCountProblem(count), new Frame { Op = Ops.QueryConversations, Count = count }, cancellationToken).ConfigureAwait(false);
         return new ConversationListResult((reply.Conversations ?? []).Select(ToConversation).ToArray(), reply.ErrorCode ?? 0, reply.Error);
     }
 
     /// <summary>Marks a conversation as read.</summary>
     public async Task<ChatResult> ClearConversationUnreadMessageCountAsync(string conversationId, ConversationType conversationType, CancellationToken cancellationToken = default) =>
-        Result(await CallAsync(PeerOrGroupProblem(conversationId, conversationType), new Frame { Op = Ops.ClearUnread, ConvType = conversationType, ConvId = conversationId }, cancellationToken).ConfigureAwait(false));
+        Result(await CallAsync(ChatLimits.StoredConversationProblem(conversationId, conversationType), new Frame { Op = Ops.ClearUnread, ConvType = conversationType, ConvId = conversationId }, cancellationToken).ConfigureAwait(false));
 
     /// <summary>Removes a conversation from the list until a new message arrives.</summary>
     public async Task<ChatResult> DeleteConversationAsync(string conversationId, ConversationType conversationType, CancellationToken cancellationToken = default) =>
-        Result(await CallAsync(PeerOrGroupProblem(conversationId, conversationType), new Frame { Op = Ops.DeleteConversation, ConvType = conversationType, ConvId = conversationId }, cancellationToken).ConfigureAwait(false));
+        Result(await CallAsync(ChatLimits.StoredConversationProblem(conversationId, conversationType), new Frame { Op = Ops.DeleteConversation, ConvType = conversationType, ConvId = conversationId }, cancellationToken).ConfigureAwait(false));
 
     /// <summary>Mutes (true) or unmutes a conversation: a muted one adds nothing to the total unread count.</summary>
     public async Task<ChatResult> SetConversationNotificationStatusAsync(bool muted, string conversationId, ConversationType conversationType, CancellationToken cancellationToken = default) =>
-        Result(await CallAsync(PeerOrGroupProblem(conversationId, conversationType), new Frame { Op = Ops.SetNotificationStatus, ConvType = conversationType, ConvId = conversationId, Muted = muted }, cancellationToken).ConfigureAwait(false));
+        Result(await CallAsync(ChatLimits.StoredConversationProblem(conversationId, conversationType), new Frame { Op = Ops.SetNotificationStatus, ConvType = conversationType, ConvId = conversationId, Muted = muted }, cancellationToken).ConfigureAwait(false));
 
     /// <summary>Pins or unpins a conversation.</summary>
     public async Task<ChatResult> UpdateConversationPinnedStateAsync(bool pinned, string conversationId, ConversationType conversationType, CancellationToken cancellationToken = default) =>
-        Result(await CallAsync(PeerOrGroupProblem(conversationId, conversationType), new Frame { Op = Ops.PinConversation, ConvType = conversationType, ConvId = conversationId, Pinned = pinned }, cancellationToken).ConfigureAwait(false));
+        Result(await CallAsync(ChatLimits.StoredConversationProblem(conversationId, conversationType), new Frame { Op = Ops.PinConversation, ConvType = conversationType, ConvId = conversationId, Pinned = pinned }, cancellationToken).ConfigureAwait(false));
 
     /// <summary>Creates a group owned by this user, with initial members. 6000524 if it exists, 6000525 if too many members.</summary>
     public Task<GroupResult> CreateGroupAsync(string groupId, string groupName, IReadOnlyList<string> userIds, CancellationToken cancellationToken = default) =>
@@ -301,48 +301,25 @@ public sealed class ChorusChatClient : IAsyncDisposable
         return RequestAsync(frame, cancellationToken);
     }
 
-    private static string? ConversationProblem(string? conversationId, ConversationType type) =>
-        ChatLimits.IsValidConversationId(conversationId, type) ? null : ChatLimits.ConversationIdRule(type);
-
-    private static string? PeerOrGroupProblem(string? conversationId, ConversationType type) =>
-        type == ConversationType.Room || !ChatLimits.IsValidConversationId(conversationId, type) ? "a peer or group conversation is required" : null;
-
-    private static string? CountProblem(int count) => count is < 1 or > ChatLimits.MaxHistoryCount ? "count must be 1-100" : null;
-
-    private static string? GroupProblem(string? groupId, IReadOnlyList<string>? members, string? name)
-    {
-        if (!ChatLimits.IsValidId(groupId, ChatLimits.MaxGroupIdBytes)) return ChatLimits.ConversationIdRule(ConversationType.Group);
-        if (members is not null && members.Any(m => RoomLimits.ValidateUserId(m) != 0)) return "every member must be a UserId of 1-64 bytes";
-        if (name is not null && Encoding.UTF8.GetByteCount(name) > ChatLimits.MaxNameBytes) return "group name is longer than 64 bytes";
-        return null;
-    }
-
-    private static string? RoomProblem(string? roomId, string? name)
-    {
-        if (!ChatLimits.IsValidId(roomId, ChatLimits.MaxRoomIdBytes)) return ChatLimits.ConversationIdRule(ConversationType.Room);
-        if (name is not null && Encoding.UTF8.GetByteCount(name) > ChatLimits.MaxNameBytes) return "room name is longer than 64 bytes";
-        return null;
-    }
-
     private static ChatResult Result(Frame reply) => new(reply.ErrorCode ?? 0, reply.Error);
 
     private async Task<GroupResult> GroupAsync(Frame frame, CancellationToken cancellationToken)
     {
-        var reply = await CallAsync(GroupProblem(frame.ConvId, frame.Members, frame.Name), frame, cancellationToken).ConfigureAwait(false);
+        var reply = await CallAsync(ChatLimits.GroupProblem(frame.ConvId, frame.Members, frame.Name), frame, cancellationToken).ConfigureAwait(false);
         var g = reply.Group;
         return new GroupResult(g is null ? null : new ChatGroupInfo(g.GroupId ?? "", g.GroupName ?? "", g.OwnerUserId ?? "", g.MemberCount), reply.ErrorCode ?? 0, reply.Error);
     }
 
     private async Task<MemberListResult> MembersAsync(Frame frame, CancellationToken cancellationToken)
     {
-        string? problem = frame.Op == Ops.QueryRoomMembers ? RoomProblem(frame.ConvId, null) : GroupProblem(frame.ConvId, null, null);
+        string? problem = frame.Op == Ops.QueryRoomMembers ? ChatLimits.RoomProblem(frame.ConvId, null) : ChatLimits.GroupProblem(frame.ConvId, null, null);
         var reply = await CallAsync(problem, frame, cancellationToken).ConfigureAwait(false);
         return new MemberListResult(reply.Members ?? [], reply.ErrorCode ?? 0, reply.Error);
     }
 
     private async Task<ChatRoomResult> RoomAsync(string op, string roomId, string? name, CancellationToken cancellationToken)
     {
-        var reply = await CallAsync(RoomProblem(roomId, name), new Frame { Op = op, ConvId = roomId, Name = name }, cancellationToken).ConfigureAwait(false);
+        var reply = await CallAsync(ChatLimits.RoomProblem(roomId, name), new Frame { Op = op, ConvId = roomId, Name = name }, cancellationToken).ConfigureAwait(false);
         if (reply.ErrorCode == 0)
         {
             if (op == Ops.LeaveRoom) _rooms.TryRemove(roomId, out _);

@@ -196,6 +196,39 @@ public static class ChatLimits
     /// <summary>Most users one message may mention: 100.</summary>
     public const int MaxMentionedUsers = 100;
 
+    // The request checks below are shared by the server and the SDK (which refuses before sending), so both give the
+    // same 6000001 text. Each returns null when the input is valid.
+
+    /// <summary>A conversation ID for its type.</summary>
+    public static string? ConversationProblem(string? conversationId, ConversationType type) =>
+        IsValidConversationId(conversationId, type) ? null : ConversationIdRule(type);
+
+    /// <summary>A peer or group conversation (the operations on stored conversations; rooms have none).</summary>
+    public static string? StoredConversationProblem(string? conversationId, ConversationType type) =>
+        type != ConversationType.Room && IsValidConversationId(conversationId, type) ? null : "a peer or group conversation is required";
+
+    /// <summary>A page size: 1-<see cref="MaxHistoryCount"/>.</summary>
+    public static string? PageCountProblem(int count) => count is < 1 or > MaxHistoryCount ? $"count must be 1-{MaxHistoryCount}" : null;
+
+    /// <summary>A list of message IDs: 1-<paramref name="max"/> of them.</summary>
+    public static string? MessageIdsProblem(int count, int max) => count is < 1 || count > max ? $"messageIds must hold 1-{max} ids" : null;
+
+    /// <summary>A group ID and, when given, its members (every one a valid UserId) and name.</summary>
+    public static string? GroupProblem(string? groupId, IReadOnlyList<string>? members, string? name)
+    {
+        if (!IsValidId(groupId, MaxGroupIdBytes)) return ConversationIdRule(ConversationType.Group);
+        if (members is not null && members.Any(m => RoomLimits.ValidateUserId(m) != 0)) return "every member must be a UserId of 1-64 bytes";
+        return NameProblem(name, "group");
+    }
+
+    /// <summary>A chat room ID and, when given, its name.</summary>
+    public static string? RoomProblem(string? roomId, string? name) =>
+        IsValidId(roomId, MaxRoomIdBytes) ? NameProblem(name, "room") : ConversationIdRule(ConversationType.Room);
+
+    /// <summary>A group or room name: at most <see cref="MaxNameBytes"/> bytes.</summary>
+    public static string? NameProblem(string? name, string what) =>
+        name is not null && Encoding.UTF8.GetByteCount(name) > MaxNameBytes ? $"{what} name is longer than {MaxNameBytes} bytes" : null;
+
     /// <summary>What a valid conversation ID of <paramref name="type"/> looks like (the text of the 6000001 refusal).</summary>
     public static string ConversationIdRule(ConversationType type) => type switch
     {

@@ -32,8 +32,7 @@ public sealed class ChatValidator(IOptions<ChorusServerOptions> options)
     }
 
     /// <summary>A conversation ID for its type (<see cref="ChatLimits.IsValidConversationId"/>).</summary>
-    public static ChatError? ConversationId(string conversationId, ConversationType type) =>
-        ChatLimits.IsValidConversationId(conversationId, type) ? null : ChatError.BadParameter(ChatLimits.ConversationIdRule(type));
+    public static ChatError? ConversationId(string conversationId, ConversationType type) => Refusal(ChatLimits.ConversationProblem(conversationId, type));
 
     /// <summary>A message to send from <paramref name="sender"/>: present, to a valid conversation, not to oneself, within the limits.</summary>
     public ChatError? Send(string sender, ConversationType type, string conversationId, WireChatMessage? message)
@@ -45,36 +44,26 @@ public sealed class ChatValidator(IOptions<ChorusServerOptions> options)
     }
 
     /// <summary>A peer or group conversation (the operations on stored conversations; rooms have none).</summary>
-    public static ChatError? StoredConversation(string conversationId, ConversationType type) =>
-        type != ConversationType.Room && ChatLimits.IsValidConversationId(conversationId, type) ? null : ChatError.BadParameter("a peer or group conversation is required");
+    public static ChatError? StoredConversation(string conversationId, ConversationType type) => Refusal(ChatLimits.StoredConversationProblem(conversationId, type));
 
     /// <summary>A page size: 1-<see cref="ChatLimits.MaxHistoryCount"/>.</summary>
-    public static ChatError? PageCount(int count) =>
-        count is < 1 or > ChatLimits.MaxHistoryCount ? ChatError.BadParameter("count must be 1-100") : null;
+    public static ChatError? PageCount(int count) => Refusal(ChatLimits.PageCountProblem(count));
 
     /// <summary>Message IDs to delete: 1-<see cref="ChatLimits.MaxHistoryCount"/>.</summary>
-    public static ChatError? MessageIdsToDelete(long[]? ids) =>
-        ids is { Length: > 0 and <= ChatLimits.MaxHistoryCount } ? null : ChatError.BadParameter("messageIds must hold 1-100 ids");
+    public static ChatError? MessageIdsToDelete(long[]? ids) => Refusal(ChatLimits.MessageIdsProblem(ids?.Length ?? 0, ChatLimits.MaxHistoryCount));
 
     /// <summary>The message ID to revoke: exactly one.</summary>
     public static ChatError? MessageIdToRevoke(long[]? ids) =>
         ids is [_] ? null : ChatError.BadParameter("messageIds must hold the one message to revoke");
 
     /// <summary>Message IDs to send read receipts for: 1-<see cref="ChatLimits.MaxReceiptMessages"/>.</summary>
-    public static ChatError? ReceiptMessageIds(long[]? ids) =>
-        ids is { Length: > 0 and <= ChatLimits.MaxReceiptMessages } ? null : ChatError.BadParameter("messageIds must hold 1-10 ids");
+    public static ChatError? ReceiptMessageIds(long[]? ids) => Refusal(ChatLimits.MessageIdsProblem(ids?.Length ?? 0, ChatLimits.MaxReceiptMessages));
 
     /// <summary>A group request's ID and member list (every member a valid UserId).</summary>
-    public static ChatError? Group(string groupId, string[] members)
-    {
-        if (!ChatLimits.IsValidId(groupId, ChatLimits.MaxGroupIdBytes)) return ChatError.BadParameter(ChatLimits.ConversationIdRule(ConversationType.Group));
-        if (members.Any(m => RoomLimits.ValidateUserId(m) != 0)) return ChatError.BadParameter("every member must be a UserId of 1-64 bytes");
-        return null;
-    }
+    public static ChatError? Group(string groupId, string[] members) => Refusal(ChatLimits.GroupProblem(groupId, members, name: null));
 
     /// <summary>A group name: at most <see cref="ChatLimits.MaxNameBytes"/> bytes.</summary>
-    public static ChatError? GroupName(string name) =>
-        Encoding.UTF8.GetByteCount(name) > ChatLimits.MaxNameBytes ? ChatError.BadParameter("group name is longer than 64 bytes") : null;
+    public static ChatError? GroupName(string name) => Refusal(ChatLimits.NameProblem(name, "group"));
 
     /// <summary>Members to invite: at least one.</summary>
     public static ChatError? MembersToInvite(string[] members) =>
@@ -85,10 +74,7 @@ public sealed class ChatValidator(IOptions<ChorusServerOptions> options)
         members.Length == 0 || members.Contains(caller) ? ChatError.BadParameter("members must name others to kick") : null;
 
     /// <summary>A chat room request's ID and name (at most <see cref="ChatLimits.MaxNameBytes"/> bytes).</summary>
-    public static ChatError? Room(string roomId, string name)
-    {
-        if (!ChatLimits.IsValidId(roomId, ChatLimits.MaxRoomIdBytes)) return ChatError.BadParameter(ChatLimits.ConversationIdRule(ConversationType.Room));
-        if (Encoding.UTF8.GetByteCount(name) > ChatLimits.MaxNameBytes) return ChatError.BadParameter("room name is longer than 64 bytes");
-        return null;
-    }
+    public static ChatError? Room(string roomId, string name) => Refusal(ChatLimits.RoomProblem(roomId, name));
+
+    private static ChatError? Refusal(string? problem) => problem is null ? null : ChatError.BadParameter(problem);
 }
