@@ -60,7 +60,7 @@ public sealed class ChorusChatClient : IAsyncDisposable
         _channel.ThrowIfDisposed(this);
         ArgumentNullException.ThrowIfNull(userInfo);
         if (RoomLimits.ValidateUserId(userInfo.UserId) is not 0 and int bad) return new ChatResult(ChatErrorCodes.BadParameter, RoomLimits.IdErrorText(bad));
-        if (userInfo.UserName is { } name && Encoding.UTF8.GetByteCount(name) > RoomLimits.MaxUserNameBytes)
+        if (!RoomLimits.IsValidUserName(userInfo.UserName))
             return new ChatResult(ChatErrorCodes.BadParameter, "UserName is longer than 255 bytes");
         Raise(ConnectionStateChanged, new ChatConnectionStateChanged(ChatConnectionState.Connecting, ChatConnectionEvent.ActiveLogin));
         if (!await _channel.EnsureConnectedAsync(cancellationToken).ConfigureAwait(false))

@@ -75,7 +75,7 @@ public sealed class ChorusRoomClient : IAsyncDisposable
         int code = RoomLimits.ValidateRoomId(roomId);
         if (code == 0) code = RoomLimits.ValidateUserId(user.UserId);
         if (code != 0) return new RoomLoginResult(code, RoomLimits.IdErrorText(code), []);
-        if (user.UserName is { } name && Encoding.UTF8.GetByteCount(name) > RoomLimits.MaxUserNameBytes)
+        if (!RoomLimits.IsValidUserName(user.UserName))
             return new RoomLoginResult(RoomErrorCodes.UserIdInvalid, "UserName is longer than 255 bytes", []);
 
         RaiseState(roomId, RoomStateReason.Logining, 0, null);
@@ -179,9 +179,7 @@ public sealed class ChorusRoomClient : IAsyncDisposable
     {
         _channel.ThrowIfDisposed(this);
         if (!_rooms.ContainsKey(roomId)) return new RoomOperationResult(RoomErrorCodes.NotLoggedIn, "not logged into this room");
-        if (RoomLimits.ValidateExtraInfo(key, value) != 0)
-            return new RoomOperationResult(RoomErrorCodes.ContentTooLong, string.IsNullOrEmpty(key) || Encoding.UTF8.GetByteCount(key) > RoomLimits.MaxExtraInfoKeyBytes
-                ? "extra info key must be 1-127 bytes" : "extra info value must be under 4096 bytes");
+        if (RoomLimits.ExtraInfoProblem(key, value) is { } problem) return new RoomOperationResult(RoomErrorCodes.ContentTooLong, problem);
         var reply = await RequestAsync(new Frame { Op = Ops.SetExtraInfo, RoomId = roomId, Key = key, Value = value }, cancellationToken).ConfigureAwait(false);
         return new RoomOperationResult(reply.ErrorCode ?? 0, reply.Error);
     }

@@ -122,14 +122,17 @@ public static class RoomLimits
         return RoomErrorCodes.Success;
     }
 
-    /// <summary>Checks a room extra info key (1–127 bytes) and value (under 4096 bytes).</summary>
-    /// <returns>0 when valid, else 1009002 (the server's code for both).</returns>
-    public static int ValidateExtraInfo(string? key, string? value)
+    /// <summary>Checks a room extra info key (1–127 bytes) and value (under 4096 bytes); both are refused with 1009002.</summary>
+    /// <returns>Null when valid, else the text of the refusal (the server's and the SDK's).</returns>
+    public static string? ExtraInfoProblem(string? key, string? value)
     {
-        if (string.IsNullOrEmpty(key) || Encoding.UTF8.GetByteCount(key) > MaxExtraInfoKeyBytes) return RoomErrorCodes.ContentTooLong;
-        if (value is not null && Encoding.UTF8.GetByteCount(value) > MaxExtraInfoValueBytes) return RoomErrorCodes.ContentTooLong;
-        return RoomErrorCodes.Success;
+        if (string.IsNullOrEmpty(key) || Encoding.UTF8.GetByteCount(key) > MaxExtraInfoKeyBytes) return "extra info key must be 1-127 bytes";
+        if (value is not null && Encoding.UTF8.GetByteCount(value) > MaxExtraInfoValueBytes) return "extra info value must be under 4096 bytes";
+        return null;
     }
+
+    /// <summary>Whether a UserName fits: absent, or at most <see cref="MaxUserNameBytes"/> UTF-8 bytes.</summary>
+    public static bool IsValidUserName(string? userName) => userName is null || Encoding.UTF8.GetByteCount(userName) <= MaxUserNameBytes;
 
     /// <summary>Checks the target list of a custom command: at most 10 users, each 1–64 bytes.</summary>
     /// <returns>0 when valid, else 1009013 (too many), 1009011 (an empty id), 1009012 (an id over 64 bytes) or 1002006

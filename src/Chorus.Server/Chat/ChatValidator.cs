@@ -27,7 +27,7 @@ public sealed class ChatValidator(IOptions<ChorusServerOptions> options)
     public static ChatError? Login(string userId, string? userName)
     {
         if (RoomLimits.ValidateUserId(userId) != 0) return ChatError.BadParameter("UserId must be 1-64 bytes without control, invisible or direction-changing characters");
-        if (userName is not null && Encoding.UTF8.GetByteCount(userName) > RoomLimits.MaxUserNameBytes) return ChatError.BadParameter("UserName is longer than 255 bytes");
+        if (!RoomLimits.IsValidUserName(userName)) return ChatError.BadParameter("UserName is longer than 255 bytes");
         return null;
     }
 

@@ -69,7 +69,7 @@ public sealed partial class RoomSignaling
         if (code != 0) return Result(request.RoomId, code, RoomIdError(code));
         code = RoomLimits.ValidateUserId(userId);
         if (code != 0) return Result(request.RoomId, code, RoomLimits.IdErrorText(code));
-        if (Encoding.UTF8.GetByteCount(userName) > RoomLimits.MaxUserNameBytes)
+        if (!RoomLimits.IsValidUserName(userName))
             return Result(request.RoomId, RoomErrorCodes.UserIdInvalid, "UserName is longer than 255 bytes");
         if (session.UserId is not null && !string.Equals(session.UserId, userId, StringComparison.Ordinal))
             return Result(request.RoomId, RoomErrorCodes.UserIdInvalid, "this connection is logged in as another user");
@@ -225,10 +225,7 @@ public sealed partial class RoomSignaling
         if (!TryGetSender(session, request.RoomId, Ops.SetExtraInfo, out var member, out var error)) return error;
         string key = request.Key ?? "";
         string value = request.Value ?? "";
-        if (key.Length == 0 || Encoding.UTF8.GetByteCount(key) > RoomLimits.MaxExtraInfoKeyBytes)
-            return Result(request.RoomId, RoomErrorCodes.ContentTooLong, "extra info key must be 1-127 bytes", request.RoomId);
-        if (Encoding.UTF8.GetByteCount(value) > RoomLimits.MaxExtraInfoValueBytes)
-            return Result(request.RoomId, RoomErrorCodes.ContentTooLong, "extra info value must be under 4096 bytes", request.RoomId);
+        if (RoomLimits.ExtraInfoProblem(key, value) is { } problem) return Result(request.RoomId, RoomErrorCodes.ContentTooLong, problem, request.RoomId);
         lock (member.Room.Gate) member.Room.ExtraInfo[key] = value;
         var bytes = EncodedFrame.From(new Frame { Op = Ops.ExtraInfo, RoomId = member.Room.RoomId, Key = key, Value = value, FromUserId = member.UserId, SendTime = NowMs });
         _rooms.SendToRoom(member.Room.AppId, member.Room.RoomId, bytes, Delivery.Reliable, exceptUserId: member.UserId);

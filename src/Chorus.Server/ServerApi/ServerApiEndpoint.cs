@@ -252,7 +252,7 @@ public sealed partial class ServerApiEndpoint
         userName = p.Get("UserName") ?? userId;
         if (!RequireRoom(p, out roomId, out code, out message)) return false;
         if (!ValidUserId(userId, "UserId", out code, out message)) return false;
-        if (Encoding.UTF8.GetByteCount(userName) > RoomLimits.MaxUserNameBytes)
+        if (!RoomLimits.IsValidUserName(userName))
         {
             Fail(ServerApiCodes.BadParameter, "UserName is longer than 255 bytes", out code, out message);
             return false;
