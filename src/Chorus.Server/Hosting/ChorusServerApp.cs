@@ -65,6 +65,8 @@ public static class ChorusServerApp
     {
         services.AddOptions<ChorusServerOptions>().Bind(section).ValidateOnStart();
         services.AddSingleton<IValidateOptions<ChorusServerOptions>, ChorusServerOptionsValidator>();
+        services.AddOptions<ClusterOptions>().Bind(section);
+        services.AddOptions<AdminOptions>().Bind(section);
         // First: the data directory's lock is taken before anything in it is opened.
         services.AddSingleton<DataDirectoryLock>();
         services.AddHostedService<DataDirectoryLockService>();

@@ -15,6 +15,12 @@ namespace Chorus.Server.Hosting;
 public static class ChorusSettingsCheck
 {
     /// <summary>
+    /// The options classes bound from the <c>Chorus</c> section, one per area; each key names a setting of one of them.
+    /// A new area's class is added here (and bound in <see cref="ChorusServerApp.AddChorusServer"/>).
+    /// </summary>
+    public static IReadOnlyList<Type> OptionsTypes { get; } = [typeof(ChorusServerOptions), typeof(ClusterOptions), typeof(AdminOptions)];
+
+    /// <summary>
     /// Returns one message per problem (empty when every key is known and every value converts). Values are never echoed
     /// for string settings (a secret may be one) or for unknown keys.
     /// </summary>
@@ -40,15 +46,18 @@ public static class ChorusSettingsCheck
 
     private static string? CheckKey(string[] path, string value, IReadOnlyDictionary<string, Type>? extra, Dictionary<string, SortedSet<int>> numbered)
     {
-        Type type = typeof(ChorusServerOptions);
         if (extra is not null && extra.FirstOrDefault(e => string.Equals(e.Key, path[0], StringComparison.OrdinalIgnoreCase)) is { Key: not null } hit)
         {
             if (path.Length > 1) return "unknown setting";
             return CheckValue(hit.Value, value);
         }
+        // The area whose options class has the first segment as a setting (keys stay flat: Chorus:Redis, Chorus:MaxFrameBytes).
+        Type? type = OptionsTypes.FirstOrDefault(t => Settable(t).Any(p => string.Equals(p.Name, path[0], StringComparison.OrdinalIgnoreCase)));
+        if (type is null)
+            return Unknown(OptionsTypes.SelectMany(t => Settable(t).Select(p => p.Name)).Concat(extra?.Keys ?? []), path[0], []);
         // The defaults, walked alongside: a dictionary setting that has default entries (ServerApiRatePerSecond) takes only
         // those keys, spelled exactly (the lookup is ordinal; another spelling would be a new entry nobody reads).
-        object? current = new ChorusServerOptions();
+        object? current = Activator.CreateInstance(type);
         for (int i = 0; i < path.Length; i++)
         {
             string segment = path[i];
