@@ -20,3 +20,37 @@ export type { ChorusClientOptions, WebSocketConstructor, WebSocketLike } from ".
 export { reconnectDelay } from "./backoff.js";
 export { parseFrame, stringifyFrame, quoteLargeIntegers, Int64, utf8Length } from "./codec.js";
 export type { Frame } from "./codec.js";
+export {
+  ZIM,
+  ZIMVersion,
+  ZIMConversationType,
+  ZIMMessageType,
+  ZIMConnectionState,
+  ZIMConnectionEvent,
+  ZIMMessageDirection,
+  ZIMMessageSentStatus,
+  ZIMMessagePriority,
+  ZIMMessageReceiptStatus,
+  ZIMConversationNotificationStatus,
+  ZIMConversationEvent,
+} from "./zim.js";
+export type {
+  ZIMMessage,
+  ZIMMessageInput,
+  ZIMMessageSendConfig,
+  ZIMMessageSendNotification,
+  ZIMMessageQueryConfig,
+  ZIMConversation,
+  ZIMConversationQueryConfig,
+  ZIMUserInfo,
+  ZIMLoginConfig,
+  ZIMGroupInfo,
+  ZIMGroupFullInfo,
+  ZIMRoomInfo,
+  ZIMRoomFullInfo,
+  ZIMErrorUserInfo,
+  ZIMMessageReceiptInfo,
+  ZIMEventOfConversationMessageReceivedResult,
+  ZIMEventHandler,
+  ZIMAppConfig,
+} from "./zim.js";
