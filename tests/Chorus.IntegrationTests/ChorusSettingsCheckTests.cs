@@ -8,18 +8,18 @@ namespace Chorus.IntegrationTests;
 
 /// <summary>
 /// The settings check covers every setting of the options classes by reflection: each one, set to its default, passes;
-/// each one misspelled is refused. A setting added to <see cref="ChorusServerOptions"/> or <see cref="AppOptions"/> is
-/// covered here without changing this test.
+/// each one misspelled is refused. A setting added to any class of <see cref="ChorusSettingsCheck.OptionsTypes"/> or to
+/// <see cref="AppOptions"/> is covered here without changing this test.
 /// </summary>
 public class ChorusSettingsCheckTests
 {
     private static Dictionary<string, string?> EverySetting()
     {
         var settings = new Dictionary<string, string?>();
-        var defaults = new ChorusServerOptions();
-        foreach (var p in typeof(ChorusServerOptions).GetProperties(BindingFlags.Public | BindingFlags.Instance).Where(p => p.SetMethod?.IsPublic == true))
+        foreach (var type in ChorusSettingsCheck.OptionsTypes)
+        foreach (var p in type.GetProperties(BindingFlags.Public | BindingFlags.Instance).Where(p => p.SetMethod?.IsPublic == true))
         {
-            object? value = p.GetValue(defaults);
+            object? value = p.GetValue(Activator.CreateInstance(type));
             string key = $"Chorus:{p.Name}";
             if (p.PropertyType == typeof(List<AppOptions>))
             {

@@ -415,11 +415,12 @@ public class CliExitCodeTests
             Assert.Equal($"chorus serve: --data {file} is not a directory (see chorus serve --help)",
                 AssertRefused(await CliProcess.RunAsync("serve", "--port", "0", "--data", file), "--data naming a file"));
 
-            // Several problems found together: one line each, in the one format.
-            var two = await CliProcess.RunAsync("serve", "--port", "0", "--data", data, "--Chorus:MaxFrameBytes=1", "--Chorus:SendQueueCapacity=0");
-            Assert.Equal((2, ""), (two.ExitCode, two.Stdout));
-            var lines = Lines(two.Stderr);
-            Assert.Equal(2, lines.Length);
+            // Several problems found together, in different areas' options classes: one line each, in the one format.
+            var three = await CliProcess.RunAsync("serve", "--port", "0", "--data", data, "--Chorus:MaxFrameBytes=1", "--Chorus:SendQueueCapacity=0", "--Chorus:ChatMaxTextBytes=0");
+            Assert.Equal((2, ""), (three.ExitCode, three.Stdout));
+            var lines = Lines(three.Stderr);
+            Assert.Equal(3, lines.Length);
+            Assert.Contains(lines, l => l.Contains("Chorus:ChatMaxTextBytes must be between 1 and 32768", StringComparison.Ordinal));
             Assert.All(lines, l => Assert.Matches(@"^chorus serve: Chorus:\w+ must be [^;]* \(see chorus serve --help\)$", l));
 
             // The pointer to --help comes once, also after an unknown option.

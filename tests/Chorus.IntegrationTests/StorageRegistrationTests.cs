@@ -81,7 +81,7 @@ public sealed class StorageRegistrationTests
             Assert.True(File.Exists(Path.Combine(data, DataDirectoryLock.FileName)));
             Assert.True(File.Exists(Path.Combine(data, "other.db")));
             // the lock is held by this process: a second lock on the directory is refused
-            var second = new DataDirectoryLock(Microsoft.Extensions.Options.Options.Create(new ChorusServerOptions { DataDirectory = data }));
+            var second = new DataDirectoryLock(Microsoft.Extensions.Options.Options.Create(new StorageOptions { DataDirectory = data }));
             Assert.IsType<SqliteSignatureNonceStore>(app.Services.GetRequiredService<ISignatureNonceStore>());
             Assert.True(File.Exists(Path.Combine(data, SqliteSignatureNonceStore.DefaultFileName)));
             if (!OperatingSystem.IsWindows()) // flock is per open file description on Unix: a second open in one process is refused too

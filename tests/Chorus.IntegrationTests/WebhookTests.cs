@@ -71,7 +71,7 @@ public class WebhookTests
     public async Task A_failing_callback_is_retried_5_times_with_doubling_delays_then_given_up()
     {
         // SPEC 6: retried 5 times after 2, 4, 8, 16 and 32 s. The same schedule runs here from a 100 ms base.
-        var defaults = new Chorus.Server.Hosting.ChorusServerOptions();
+        var defaults = new Chorus.Server.Hosting.WebhookOptions();
         Assert.Equal((TimeSpan.FromSeconds(2), 5), (defaults.WebhookRetryBaseDelay, defaults.WebhookRetries));
         var baseDelay = TimeSpan.FromMilliseconds(100);
 

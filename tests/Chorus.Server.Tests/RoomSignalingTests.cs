@@ -32,7 +32,7 @@ public sealed class RecordingObserver : IRoomEventsObserver
 public sealed class RoomSignalingTests
 {
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 11, 28, 6, 0, 0, TimeSpan.Zero));
-    private readonly ChorusServerOptions _options = new();
+    private readonly RoomOptions _options = new();
     private readonly RecordingObserver _observer = new();
     private readonly RoomSignaling _rooms;
 
@@ -40,9 +40,9 @@ public sealed class RoomSignalingTests
 
     public RoomSignalingTests()
     {
-        var options = Options.Create(_options);
-        var tokens = new TokenValidator(new AppRegistry(options), options, _time, NullLogger<TokenValidator>.Instance);
-        _rooms = new RoomSignaling(new InProcessRoomLifetimeManager(new RoomRegistry()), options, _time, [_observer], tokens, new NodeIdentity(Node), NullLogger<RoomSignaling>.Instance);
+        var auth = Options.Create(new AuthOptions());
+        var tokens = new TokenValidator(new AppRegistry(Options.Create(new ChorusServerOptions())), auth, _time, NullLogger<TokenValidator>.Instance);
+        _rooms = new RoomSignaling(new InProcessRoomLifetimeManager(new RoomRegistry()), Options.Create(_options), auth, _time, [_observer], tokens, new NodeIdentity(Node), NullLogger<RoomSignaling>.Instance);
     }
 
     private string TokenFor(string userId, long lifetimeSeconds = 3600) =>

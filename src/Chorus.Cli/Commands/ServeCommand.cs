@@ -133,14 +133,16 @@ internal static class ServeCommand
             try
             {
                 // Bind and validate the settings now, so that a bad one is reported before anything starts.
+                ChorusSettingsCheck.Validate(app.Services);
                 var options = app.Services.GetRequiredService<IOptions<ChorusServerOptions>>().Value;
+                var storage = app.Services.GetRequiredService<IOptions<StorageOptions>>().Value;
                 if (options.Apps.Count == 0 && !loopback && !parse.GetValue(allowDev))
                     return Refuse($"the public development app may not listen on {bindHost}: configure your own app with --app APPID:SERVERSECRET, or pass {AllowDevAppOnNetwork}");
-                if (File.Exists(options.DataDirectory))
+                if (File.Exists(storage.DataDirectory))
                     return Refuse(parse.GetValue(data) is null
-                        ? $"Chorus:DataDirectory {options.DataDirectory} is not a directory"
-                        : $"--data {options.DataDirectory} is not a directory");
-                Directory.CreateDirectory(options.DataDirectory);
+                        ? $"Chorus:DataDirectory {storage.DataDirectory} is not a directory"
+                        : $"--data {storage.DataDirectory} is not a directory");
+                Directory.CreateDirectory(storage.DataDirectory);
                 app.Services.GetRequiredService<DataDirectoryLock>().Acquire(); // a second server on this directory stops here (exit 2)
                 await app.StartAsync(cancellationToken);
                 started = true;

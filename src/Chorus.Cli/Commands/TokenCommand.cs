@@ -7,7 +7,7 @@ namespace Chorus.Cli.Commands;
 internal static class TokenCommand
 {
     /// <summary>The server's default <c>Chorus:MaxTokenLifetime</c> (24 h), in seconds.</summary>
-    private static readonly long DefaultServerMaxLifetimeSeconds = (long)new Chorus.Server.Hosting.ChorusServerOptions().MaxTokenLifetime.TotalSeconds;
+    private static readonly long DefaultServerMaxLifetimeSeconds = (long)new Chorus.Server.Hosting.AuthOptions().MaxTokenLifetime.TotalSeconds;
 
     public static Command Create()
     {

@@ -42,17 +42,17 @@ public readonly record struct TokenCheck(TokenOutcome Outcome, Token04Claims? Cl
 /// <summary>
 /// The one server-side token check, used by room and chat logins and renewals. Its answers reveal nothing an attacker
 /// without the ServerSecret could use: every token that does not verify gets the same <see cref="TokenOutcome.Refused"/>
-/// (the detail goes to the log), no sooner than <see cref="ChorusServerOptions.TokenRefusalDelay"/> after the check
+/// (the detail goes to the log), no sooner than <see cref="AuthOptions.TokenRefusalDelay"/> after the check
 /// began; <see cref="TokenOutcome.Expired"/> is told only for a genuine token (as ZEGO does), which needs the secret to
-/// make. Refusals are counted per source address and per app; past <see cref="ChorusServerOptions.FailedLoginsPerAddressPerMinute"/>
-/// or <see cref="ChorusServerOptions.FailedLoginsPerAppPerMinute"/> only a token that verifies in the authenticated GCM form
+/// make. Refusals are counted per source address and per app; past <see cref="AuthOptions.FailedLoginsPerAddressPerMinute"/>
+/// or <see cref="AuthOptions.FailedLoginsPerAppPerMinute"/> only a token that verifies in the authenticated GCM form
 /// gets in, and every other one gets <see cref="TokenOutcome.Throttled"/> (so a flood of junk cannot lock out real users).
 /// Legacy CBC tokens are decrypted only for apps with <see cref="AppOptions.AllowLegacyCbcTokens"/>.
 /// </summary>
 public sealed partial class TokenValidator
 {
     private readonly AppRegistry _apps;
-    private readonly ChorusServerOptions _options;
+    private readonly AuthOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger<TokenValidator> _logger;
     private readonly KeyedLimiter<IPAddress> _failuresByAddress;
@@ -60,7 +60,7 @@ public sealed partial class TokenValidator
     private long _nextThrottleLogTicks;
 
     /// <summary>Creates the validator.</summary>
-    public TokenValidator(AppRegistry apps, IOptions<ChorusServerOptions> options, TimeProvider time, ILogger<TokenValidator> logger)
+    public TokenValidator(AppRegistry apps, IOptions<AuthOptions> options, TimeProvider time, ILogger<TokenValidator> logger)
     {
         _apps = apps;
         _options = options.Value;
@@ -73,7 +73,7 @@ public sealed partial class TokenValidator
     /// <summary>
     /// Checks <paramref name="token"/> for <paramref name="userId"/> of <paramref name="appId"/> (and <paramref name="roomId"/>
     /// for room uses), presented from <paramref name="remoteAddress"/>. Valid answers come at once; any other answer no
-    /// sooner than <see cref="ChorusServerOptions.TokenRefusalDelay"/> after the call.
+    /// sooner than <see cref="AuthOptions.TokenRefusalDelay"/> after the call.
     /// </summary>
     public async ValueTask<TokenCheck> CheckAsync(uint appId, string? remoteAddress, string? token, string userId, string? roomId, TokenUse use)
     {

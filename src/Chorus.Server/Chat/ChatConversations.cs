@@ -16,12 +16,12 @@ public sealed class ChatConversations
     private readonly IChatStore _store;
     private readonly ChatUserRegistry _users;
     private readonly ChatRoomRegistry _rooms;
-    private readonly ChorusServerOptions _options;
+    private readonly ChatOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger<ChatConversations> _logger;
 
     /// <summary>Creates the service.</summary>
-    public ChatConversations(IChatStore store, ChatUserRegistry users, ChatRoomRegistry rooms, IOptions<ChorusServerOptions> options, TimeProvider time, ILogger<ChatConversations> logger)
+    public ChatConversations(IChatStore store, ChatUserRegistry users, ChatRoomRegistry rooms, IOptions<ChatOptions> options, TimeProvider time, ILogger<ChatConversations> logger)
     {
         _store = store;
         _users = users;

@@ -17,13 +17,13 @@ public sealed class ChatDelivery
     private readonly ChatRoomRegistry _rooms;
     private readonly ChatValidator _validator;
     private readonly MessageIdGenerator _ids;
-    private readonly ChorusServerOptions _options;
+    private readonly ChatOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger<ChatDelivery> _logger;
 
     /// <summary>Creates the service.</summary>
     public ChatDelivery(IChatStore store, ChatUserRegistry users, ChatRoomRegistry rooms, ChatValidator validator, MessageIdGenerator ids,
-        IOptions<ChorusServerOptions> options, TimeProvider time, ILogger<ChatDelivery> logger)
+        IOptions<ChatOptions> options, TimeProvider time, ILogger<ChatDelivery> logger)
     {
         _store = store;
         _users = users;

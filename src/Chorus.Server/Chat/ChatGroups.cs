@@ -14,11 +14,11 @@ public sealed class ChatGroups
 {
     private readonly IChatStore _store;
     private readonly ChatUserRegistry _users;
-    private readonly ChorusServerOptions _options;
+    private readonly ChatOptions _options;
     private readonly ILogger<ChatGroups> _logger;
 
     /// <summary>Creates the service.</summary>
-    public ChatGroups(IChatStore store, ChatUserRegistry users, IOptions<ChorusServerOptions> options, ILogger<ChatGroups> logger)
+    public ChatGroups(IChatStore store, ChatUserRegistry users, IOptions<ChatOptions> options, ILogger<ChatGroups> logger)
     {
         _store = store;
         _users = users;

@@ -12,12 +12,12 @@ namespace Chorus.Server.Chat;
 public sealed class ChatRooms
 {
     private readonly ChatRoomRegistry _rooms;
-    private readonly ChorusServerOptions _options;
+    private readonly ChatOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger<ChatRooms> _logger;
 
     /// <summary>Creates the service.</summary>
-    public ChatRooms(ChatRoomRegistry rooms, IOptions<ChorusServerOptions> options, TimeProvider time, ILogger<ChatRooms> logger)
+    public ChatRooms(ChatRoomRegistry rooms, IOptions<ChatOptions> options, TimeProvider time, ILogger<ChatRooms> logger)
     {
         _rooms = rooms;
         _options = options.Value;
@@ -137,7 +137,7 @@ public sealed class ChatRooms
         }
     }
 
-    /// <summary>Periodic work: members disconnected for <see cref="ChorusServerOptions.ChatRoomMemberGracePeriod"/> are removed (an emptied room closes).</summary>
+    /// <summary>Periodic work: members disconnected for <see cref="ChatOptions.ChatRoomMemberGracePeriod"/> are removed (an emptied room closes).</summary>
     public void RemoveMembersPastGrace()
     {
         long nowMs = NowMs;

@@ -18,17 +18,19 @@ public sealed class ChatSessions
     private readonly ChatUserRegistry _users;
     private readonly ChatRooms _rooms;
     private readonly TokenValidator _tokens;
-    private readonly ChorusServerOptions _options;
+    private readonly ChatOptions _options;
+    private readonly AuthOptions _auth;
     private readonly TimeProvider _time;
 
     /// <summary>Creates the service.</summary>
-    public ChatSessions(IChatStore store, ChatUserRegistry users, ChatRooms rooms, TokenValidator tokens, IOptions<ChorusServerOptions> options, TimeProvider time)
+    public ChatSessions(IChatStore store, ChatUserRegistry users, ChatRooms rooms, TokenValidator tokens, IOptions<ChatOptions> options, IOptions<AuthOptions> auth, TimeProvider time)
     {
         _store = store;
         _users = users;
         _rooms = rooms;
         _tokens = tokens;
         _options = options.Value;
+        _auth = auth.Value;
         _time = time;
     }
 
@@ -110,7 +112,7 @@ public sealed class ChatSessions
 
     /// <summary>
     /// Periodic work: a login whose token has expired is told (<c>chatKickedOut</c>, 6000106) and logged out; one whose
-    /// token has at most <see cref="ChorusServerOptions.TokenWillExpireNotice"/> left is told once (<c>chatTokenWillExpire</c>).
+    /// token has at most <see cref="AuthOptions.TokenWillExpireNotice"/> left is told once (<c>chatTokenWillExpire</c>).
     /// </summary>
     public void CheckTokens()
     {
@@ -123,7 +125,7 @@ public sealed class ChatSessions
                 login.Connection.Send(new Frame { Op = Ops.ChatKickedOut, ErrorCode = ChatErrorCodes.TokenExpired, Error = "the token expired and was not renewed" });
                 End(login);
             }
-            else if (left <= (long)_options.TokenWillExpireNotice.TotalSeconds && !login.TokenWarned)
+            else if (left <= (long)_auth.TokenWillExpireNotice.TotalSeconds && !login.TokenWarned)
             {
                 login.TokenWarned = true;
                 login.Connection.Send(new Frame { Op = Ops.ChatTokenWillExpire, SecondsLeft = (int)left });

@@ -9,13 +9,13 @@ namespace Chorus.Server.Chat;
 /// The parameter checks of chat requests, each returning the typed refusal (6000001 unless stated) or null when the
 /// input is valid. Access checks (membership, ownership) belong to the parts that own the data, not here.
 /// </summary>
-public sealed class ChatValidator(IOptions<ChorusServerOptions> options)
+public sealed class ChatValidator(IOptions<ChatOptions> options)
 {
     private readonly int _maxTextBytes = options.Value.ChatMaxTextBytes;
 
     /// <summary>
     /// A message's content against the limits (<see cref="ChatLimits.ValidateMessage(WireChatMessage, ConversationType, int, out bool)"/>,
-    /// which the SDK shares; text and custom up to <see cref="ChorusServerOptions.ChatMaxTextBytes"/>). Content over its
+    /// which the SDK shares; text and custom up to <see cref="ChatOptions.ChatMaxTextBytes"/>). Content over its
     /// byte limit is <see cref="ChatErrorKind.TooLarge"/>.
     /// </summary>
     public ChatError? Message(WireChatMessage message, ConversationType type) =>

@@ -9,11 +9,11 @@ namespace Chorus.Server.Gateway;
 
 /// <summary>
 /// The gateway's flood limits: new connections per IP, frames per connection and per app, login attempts per
-/// connection. Each has a setting in <see cref="ChorusServerOptions"/>, a clear refusal, and is logged when it bites.
+/// connection. Each has a setting in <see cref="GatewayOptions"/>, a clear refusal, and is logged when it bites.
 /// </summary>
 public sealed partial class FloodGuard
 {
-    private readonly ChorusServerOptions _options;
+    private readonly GatewayOptions _options;
     private readonly AppRegistry _apps;
     private readonly TimeProvider _time;
     private readonly ILogger<FloodGuard> _logger;
@@ -21,7 +21,7 @@ public sealed partial class FloodGuard
     private readonly KeyedLimiter<uint> _framesByApp;
 
     /// <summary>Creates the guard.</summary>
-    public FloodGuard(IOptions<ChorusServerOptions> options, AppRegistry apps, TimeProvider time, ILogger<FloodGuard> logger)
+    public FloodGuard(IOptions<GatewayOptions> options, AppRegistry apps, TimeProvider time, ILogger<FloodGuard> logger)
     {
         _options = options.Value;
         _apps = apps;

@@ -27,24 +27,26 @@ public sealed partial class WebSocketGateway
     private readonly ChatService _chat;
     private readonly SessionRegistry _sessions;
     private readonly FloodGuard _flood;
-    private readonly ChorusServerOptions _options;
+    private readonly GatewayOptions _options;
+    private readonly ChatOptions _chatOptions;
     private readonly ILogger<WebSocketGateway> _logger;
 
     /// <summary>Creates the gateway.</summary>
-    public WebSocketGateway(RoomSignaling signaling, ChatService chat, SessionRegistry sessions, FloodGuard flood, IOptions<ChorusServerOptions> options, ILogger<WebSocketGateway> logger)
+    public WebSocketGateway(RoomSignaling signaling, ChatService chat, SessionRegistry sessions, FloodGuard flood, IOptions<GatewayOptions> options, IOptions<ChatOptions> chatOptions, ILogger<WebSocketGateway> logger)
     {
         _flood = flood;
         _signaling = signaling;
         _chat = chat;
         _sessions = sessions;
         _options = options.Value;
+        _chatOptions = chatOptions.Value;
         _logger = logger;
     }
 
     /// <summary>Close status sent to every client when the server stops: 1012 (service restart), so clients reconnect with jitter.</summary>
     public const WebSocketCloseStatus ServerGoingAway = (WebSocketCloseStatus)1012;
 
-    /// <summary>Disconnects connections whose socket has not taken a frame for <see cref="ChorusServerOptions.SlowConsumerTimeout"/>.</summary>
+    /// <summary>Disconnects connections whose socket has not taken a frame for <see cref="GatewayOptions.SlowConsumerTimeout"/>.</summary>
     public void DropStuckConsumers()
     {
         foreach (var session in _sessions.All)
@@ -103,7 +105,7 @@ public sealed partial class WebSocketGateway
         session.Send(new Frame
         {
             Op = Ops.Hello, Version = Ops.ProtocolVersion, HeartbeatMs = (int)_options.HeartbeatInterval.TotalMilliseconds,
-            MaxFrameBytes = _options.MaxFrameBytes, MaxTextBytes = _options.ChatMaxTextBytes,
+            MaxFrameBytes = _options.MaxFrameBytes, MaxTextBytes = _chatOptions.ChatMaxTextBytes,
         });
 
         var writer = RunWriterAsync(session, stream);

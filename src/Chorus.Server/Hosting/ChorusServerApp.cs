@@ -63,8 +63,15 @@ public static class ChorusServerApp
     /// <summary>Registers the Chorus services.</summary>
     public static IServiceCollection AddChorusServer(this IServiceCollection services, Microsoft.Extensions.Configuration.IConfiguration section)
     {
-        services.AddOptions<ChorusServerOptions>().Bind(section).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<ChorusServerOptions>, ChorusServerOptionsValidator>();
+        // One options class per area, every one bound from the same flat section (Chorus:MaxFrameBytes, Chorus:ChatSendsPerSecond...).
+        services.AddValidatedOptions<ChorusServerOptions, ChorusServerOptionsValidator>(section);
+        services.AddValidatedOptions<StorageOptions, StorageOptionsValidator>(section);
+        services.AddValidatedOptions<GatewayOptions, GatewayOptionsValidator>(section);
+        services.AddValidatedOptions<AuthOptions, AuthOptionsValidator>(section);
+        services.AddValidatedOptions<RoomOptions, RoomOptionsValidator>(section);
+        services.AddValidatedOptions<ChatOptions, ChatOptionsValidator>(section);
+        services.AddValidatedOptions<WebhookOptions, WebhookOptionsValidator>(section);
+        services.AddValidatedOptions<ServerApiOptions, ServerApiOptionsValidator>(section);
         services.AddOptions<ClusterOptions>().Bind(section);
         services.AddOptions<AdminOptions>().Bind(section);
         // First: the data directory's lock is taken before anything in it is opened.
@@ -100,6 +107,14 @@ public static class ChorusServerApp
         services.AddSingleton<WebhookDispatcher>();
         services.AddHostedService(sp => sp.GetRequiredService<WebhookDispatcher>());
         return services;
+    }
+
+    private static void AddValidatedOptions<TOptions, TValidator>(this IServiceCollection services, Microsoft.Extensions.Configuration.IConfiguration section)
+        where TOptions : class
+        where TValidator : class, IValidateOptions<TOptions>
+    {
+        services.AddOptions<TOptions>().Bind(section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<TOptions>, TValidator>();
     }
 
     /// <summary>The addresses the started application listens on (e.g. <c>http://127.0.0.1:8080</c>).</summary>

@@ -3,11 +3,13 @@ using System.ComponentModel;
 using System.Globalization;
 using System.Reflection;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace Chorus.Server.Hosting;
 
 /// <summary>
-/// Checks every key under the <c>Chorus</c> configuration section against <see cref="ChorusServerOptions"/>, by
+/// Checks every key under the <c>Chorus</c> configuration section against the options classes (<see cref="OptionsTypes"/>), by
 /// reflection over the options classes (so a setting added to them is covered without further work): a key that names
 /// no setting, or a value the configuration binder could not convert, is reported. The binder itself ignores unknown
 /// keys and throws on a bad value; this check turns both into one plain line each.
@@ -18,7 +20,35 @@ public static class ChorusSettingsCheck
     /// The options classes bound from the <c>Chorus</c> section, one per area; each key names a setting of one of them.
     /// A new area's class is added here (and bound in <see cref="ChorusServerApp.AddChorusServer"/>).
     /// </summary>
-    public static IReadOnlyList<Type> OptionsTypes { get; } = [typeof(ChorusServerOptions), typeof(ClusterOptions), typeof(AdminOptions)];
+    public static IReadOnlyList<Type> OptionsTypes { get; } =
+    [
+        typeof(ChorusServerOptions), typeof(StorageOptions), typeof(GatewayOptions), typeof(AuthOptions), typeof(RoomOptions),
+        typeof(ChatOptions), typeof(WebhookOptions), typeof(ServerApiOptions), typeof(ClusterOptions), typeof(AdminOptions),
+    ];
+
+    /// <summary>
+    /// Binds and validates every class of <see cref="OptionsTypes"/> now (as <c>ValidateOnStart</c> would at start), so that
+    /// every problem of every area is known at once.
+    /// </summary>
+    /// <param name="services">The application's services (after <see cref="ChorusServerApp.AddChorusServer"/>).</param>
+    /// <exception cref="OptionsValidationException">One or more settings were refused; <see cref="OptionsValidationException.Failures"/> has them all.</exception>
+    public static void Validate(IServiceProvider services)
+    {
+        var failures = new List<string>();
+        foreach (var type in OptionsTypes)
+        {
+            var accessor = typeof(IOptions<>).MakeGenericType(type);
+            try
+            {
+                accessor.GetProperty(nameof(IOptions<object>.Value))!.GetValue(services.GetRequiredService(accessor), BindingFlags.DoNotWrapExceptions, null, null, null);
+            }
+            catch (OptionsValidationException ex)
+            {
+                failures.AddRange(ex.Failures);
+            }
+        }
+        if (failures.Count > 0) throw new OptionsValidationException(ChorusServerOptions.SectionName, typeof(ChorusServerOptions), failures);
+    }
 
     /// <summary>
     /// Returns one message per problem (empty when every key is known and every value converts). Values are never echoed

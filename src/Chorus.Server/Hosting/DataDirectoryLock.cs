@@ -47,7 +47,7 @@ public sealed class DataDirectoryLock : IStorageLocation, IDisposable
     private bool _disposed;
 
     /// <summary>Creates the (not yet taken) lock for the configured data directory.</summary>
-    public DataDirectoryLock(IOptions<ChorusServerOptions> options)
+    public DataDirectoryLock(IOptions<StorageOptions> options)
     {
         _directory = options.Value.DataDirectory;
         ChatDatabaseFileName = options.Value.DatabaseFileName;

@@ -5,7 +5,7 @@ using Microsoft.Extensions.Hosting;
 namespace Chorus.Server.Rooms;
 
 /// <summary>
-/// Periodic room and chat work (chat: see <see cref="ChatService.RunMaintenance"/>): the online user count every <see cref="ChorusServerOptions.OnlineCountInterval"/>,
+/// Periodic room and chat work (chat: see <see cref="ChatService.RunMaintenance"/>): the online user count every <see cref="RoomOptions.OnlineCountInterval"/>,
 /// token-will-expire warnings, and the removal of members whose token expired without renewal.
 /// </summary>
 public sealed class RoomMaintenanceService : BackgroundService

@@ -20,7 +20,8 @@ public readonly record struct FailedTarget(string UserId, int Code);
 public sealed partial class RoomSignaling
 {
     private readonly IRoomLifetimeManager _rooms;
-    private readonly ChorusServerOptions _options;
+    private readonly RoomOptions _options;
+    private readonly AuthOptions _auth;
     private readonly TimeProvider _time;
     private readonly ILogger<RoomSignaling> _logger;
     private readonly IRoomEventsObserver[] _observers;
@@ -32,13 +33,14 @@ public sealed partial class RoomSignaling
     private DateTimeOffset _nextOnlineCount;
 
     /// <summary>Creates the service.</summary>
-    public RoomSignaling(IRoomLifetimeManager rooms, IOptions<ChorusServerOptions> options, TimeProvider time, IEnumerable<IRoomEventsObserver> observers, TokenValidator tokens, NodeIdentity node, ILogger<RoomSignaling> logger)
+    public RoomSignaling(IRoomLifetimeManager rooms, IOptions<RoomOptions> options, IOptions<AuthOptions> auth, TimeProvider time, IEnumerable<IRoomEventsObserver> observers, TokenValidator tokens, NodeIdentity node, ILogger<RoomSignaling> logger)
     {
         _node = node;
         _tokens = tokens;
         _observers = [.. observers];
         _rooms = rooms;
         _options = options.Value;
+        _auth = auth.Value;
         _time = time;
         _logger = logger;
         // Broadcast ids grow across restarts too: the sequence starts from the clock (Unix ms x 1000), and it sits above
@@ -246,7 +248,7 @@ public sealed partial class RoomSignaling
 
     /// <summary>
     /// The room side of the maintenance tick (called about twice a second): token-will-expire notices, removal of
-    /// logins whose token expired, and every <see cref="ChorusServerOptions.OnlineCountInterval"/> the online counts.
+    /// logins whose token expired, and every <see cref="RoomOptions.OnlineCountInterval"/> the online counts.
     /// </summary>
     public void RunMaintenance(DateTimeOffset now)
     {
@@ -270,11 +272,11 @@ public sealed partial class RoomSignaling
         }
     }
 
-    /// <summary>Warns logins whose token expires within <see cref="ChorusServerOptions.TokenWillExpireNotice"/> (once per token) and removes those whose token expired.</summary>
+    /// <summary>Warns logins whose token expires within <see cref="AuthOptions.TokenWillExpireNotice"/> (once per token) and removes those whose token expired.</summary>
     public void CheckTokens(DateTimeOffset now)
     {
         long nowSeconds = now.ToUnixTimeSeconds();
-        long notice = (long)_options.TokenWillExpireNotice.TotalSeconds;
+        long notice = (long)_auth.TokenWillExpireNotice.TotalSeconds;
         foreach (var state in _connections.All)
         {
             foreach (var m in state.Rooms.Values)

@@ -27,7 +27,7 @@ public sealed partial class ServerApiEndpoint
     private readonly SignatureVerifier _verifier;
     private readonly RoomSignaling _signaling;
     private readonly IRoomLifetimeManager _rooms;
-    private readonly ChorusServerOptions _options;
+    private readonly ServerApiOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger<ServerApiEndpoint> _logger;
     private readonly Dictionary<string, ActionHandler> _actions;
@@ -36,7 +36,7 @@ public sealed partial class ServerApiEndpoint
     private readonly NodeIdentity _node;
 
     /// <summary>Creates the endpoint.</summary>
-    public ServerApiEndpoint(SignatureVerifier verifier, RoomSignaling signaling, IRoomLifetimeManager rooms, IOptions<ChorusServerOptions> options, TimeProvider time, ChatServerApi chat, NodeIdentity node, ILogger<ServerApiEndpoint> logger)
+    public ServerApiEndpoint(SignatureVerifier verifier, RoomSignaling signaling, IRoomLifetimeManager rooms, IOptions<ServerApiOptions> options, TimeProvider time, ChatServerApi chat, NodeIdentity node, ILogger<ServerApiEndpoint> logger)
     {
         _node = node;
         _chat = chat;

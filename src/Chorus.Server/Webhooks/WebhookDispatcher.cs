@@ -22,7 +22,7 @@ public sealed partial class WebhookDispatcher : BackgroundService
     private const int MaxConcurrentDeliveries = 16;
 
     private readonly AppRegistry _apps;
-    private readonly ChorusServerOptions _options;
+    private readonly WebhookOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger<WebhookDispatcher> _logger;
     private readonly Channel<(AppOptions App, JsonObject Body)> _queue;
@@ -30,7 +30,7 @@ public sealed partial class WebhookDispatcher : BackgroundService
     private readonly SemaphoreSlim _concurrency = new(MaxConcurrentDeliveries);
 
     /// <summary>Creates the dispatcher.</summary>
-    public WebhookDispatcher(AppRegistry apps, IOptions<ChorusServerOptions> options, TimeProvider time, ILogger<WebhookDispatcher> logger)
+    public WebhookDispatcher(AppRegistry apps, IOptions<WebhookOptions> options, TimeProvider time, ILogger<WebhookDispatcher> logger)
     {
         _apps = apps;
         _options = options.Value;

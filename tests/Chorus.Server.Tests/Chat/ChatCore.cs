@@ -23,14 +23,13 @@ public sealed class ChatCore : IAsyncDisposable
     private readonly SqliteChatStore _store;
     private long _nextRid;
 
-    public ChatCore(Action<ChorusServerOptions>? configure = null)
+    public ChatCore(Action<ChatOptions>? configure = null)
     {
-        var settings = new ChorusServerOptions
-        {
-            Apps = [new AppOptions { AppId = AppId, ServerSecret = Secret }],
-            // Refused tokens are answered at once (the delay would wait on the fake clock).
-            TokenRefusalDelay = TimeSpan.Zero,
-        };
+        var server = Microsoft.Extensions.Options.Options.Create(new ChorusServerOptions { Apps = [new AppOptions { AppId = AppId, ServerSecret = Secret }] });
+        // Refused tokens are answered at once (the delay would wait on the fake clock).
+        Auth = new AuthOptions { TokenRefusalDelay = TimeSpan.Zero };
+        var auth = Microsoft.Extensions.Options.Options.Create(Auth);
+        var settings = new ChatOptions();
         configure?.Invoke(settings);
         Options = settings;
         var options = Microsoft.Extensions.Options.Options.Create(settings);
@@ -41,7 +40,7 @@ public sealed class ChatCore : IAsyncDisposable
         var roomRegistry = new ChatRoomRegistry();
         var validator = new ChatValidator(options);
         Rooms = new ChatRooms(roomRegistry, options, Time, NullLogger<ChatRooms>.Instance);
-        Sessions = new ChatSessions(_store, users, Rooms, new TokenValidator(new AppRegistry(options), options, Time, NullLogger<TokenValidator>.Instance), options, Time);
+        Sessions = new ChatSessions(_store, users, Rooms, new TokenValidator(new AppRegistry(server), auth, Time, NullLogger<TokenValidator>.Instance), options, auth, Time);
         Delivery = new ChatDelivery(_store, users, roomRegistry, validator, ids, options, Time, NullLogger<ChatDelivery>.Instance);
         Service = new ChatService(Sessions, Delivery, new ChatConversations(_store, users, roomRegistry, options, Time, NullLogger<ChatConversations>.Instance),
             new ChatGroups(_store, users, options, NullLogger<ChatGroups>.Instance), Rooms, NullLogger<ChatService>.Instance);
@@ -50,7 +49,8 @@ public sealed class ChatCore : IAsyncDisposable
 
     /// <summary>The clock: starts at a fixed time and moves only when a test advances it.</summary>
     public FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 1, 1, 12, 0, 0, TimeSpan.Zero));
-    public ChorusServerOptions Options { get; }
+    public ChatOptions Options { get; }
+    public AuthOptions Auth { get; }
     public ChatService Service { get; }
     public ChatSessions Sessions { get; }
     public ChatDelivery Delivery { get; }

@@ -60,7 +60,7 @@ public sealed class ChatDeliveryTests
     [Fact]
     public void Command_data_at_5120_bytes_passes_and_5121_is_too_large_while_other_refusals_are_not_size_refusals()
     {
-        var validator = new ChatValidator(Microsoft.Extensions.Options.Options.Create(new Hosting.ChorusServerOptions()));
+        var validator = new ChatValidator(Microsoft.Extensions.Options.Options.Create(new Hosting.ChatOptions()));
         WireChatMessage Command(int bytes) => new() { Type = ChatMessageType.Command, Data = Convert.ToBase64String(new byte[bytes]) };
         Assert.Null(validator.Message(Command(ChatLimits.MaxCommandBytes), ConversationType.Peer));
         Assert.Equal(ChatErrorKind.TooLarge, validator.Message(Command(ChatLimits.MaxCommandBytes + 1), ConversationType.Peer)?.Kind);

@@ -10,7 +10,7 @@ public sealed class ChatSessionTests
     {
         await using var chat = new ChatCore();
         var alice = await chat.LoginAsync("alice", lifetimeSeconds: 100);
-        long notice = (long)chat.Options.TokenWillExpireNotice.TotalSeconds;
+        long notice = (long)chat.Auth.TokenWillExpireNotice.TotalSeconds;
 
         chat.Time.Advance(TimeSpan.FromSeconds(100 - notice - 1));
         chat.Service.RunMaintenance();
