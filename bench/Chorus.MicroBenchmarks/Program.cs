@@ -77,10 +77,10 @@ public class RoomFanOutBenchmarks
         {
             var connection = new QueueConnection(new SendQueue(1024));
             string userId = i == 0 ? "sender" : "u" + i;
-            _rooms.Join(1, "room-42", userId,
+            _rooms.JoinAsync(new RoomJoinRequest(connection, "room-42", userId, userId, 0, 0),
                 () => new Room(1, "room-42", 0, new SlidingWindowLimiter(10, TimeSpan.FromSeconds(1)), new SlidingWindowLimiter(10, TimeSpan.FromSeconds(1))),
                 r => new RoomMember(r, connection, userId, userId, 0, true, long.MaxValue,
-                    new SlidingWindowLimiter(10, TimeSpan.FromSeconds(1)), new SlidingWindowLimiter(10, TimeSpan.FromSeconds(1)), new SlidingWindowLimiter(10, TimeSpan.FromSeconds(1))));
+                    new SlidingWindowLimiter(10, TimeSpan.FromSeconds(1)), new SlidingWindowLimiter(10, TimeSpan.FromSeconds(1)), new SlidingWindowLimiter(10, TimeSpan.FromSeconds(1)))).AsTask().GetAwaiter().GetResult();
         }
         _frame = EncodedFrame.FromPayload(new byte[150]);
     }
@@ -89,7 +89,7 @@ public class RoomFanOutBenchmarks
     [Benchmark(Baseline = true)]
     public void LoopOverMembersDirectly()
     {
-        foreach (var m in _rooms.FindRoom(1, "room-42")!.Members)
+        foreach (var m in _rooms.FindLocal(1, "room-42")!.Members)
             if (m.UserId != "sender") ((QueueConnection)m.Connection).Queue.Enqueue(_frame, reliable: false);
     }
 

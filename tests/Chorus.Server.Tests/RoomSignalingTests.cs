@@ -16,13 +16,13 @@ public sealed class RecordingObserver : IRoomEventsObserver
     public List<string> Events { get; } = [];
 
     /// <inheritdoc />
-    public void OnRoomCreated(Room room, RoomMember creator) => Events.Add($"create:{room.RoomId}:{creator.UserId}");
+    public void OnRoomCreated(RoomInfo room, RoomMemberInfo creator) => Events.Add($"create:{room.RoomId}:{creator.UserId}");
     /// <inheritdoc />
-    public void OnLogin(RoomMember member) => Events.Add($"login:{member.Room.RoomId}:{member.UserId}");
+    public void OnLogin(RoomInfo room, RoomMemberInfo member) => Events.Add($"login:{room.RoomId}:{member.UserId}");
     /// <inheritdoc />
-    public void OnLogout(RoomMember member, RoomLeaveReason reason, long logoutTimeMs) => Events.Add($"logout:{member.Room.RoomId}:{member.UserId}:{reason}");
+    public void OnLogout(RoomInfo room, RoomMemberInfo member, RoomLeaveReason reason, long logoutTimeMs) => Events.Add($"logout:{room.RoomId}:{member.UserId}:{reason}");
     /// <inheritdoc />
-    public void OnRoomClosed(Room room, RoomLeaveReason reason, long closeTimeMs) => Events.Add($"close:{room.RoomId}:{reason}");
+    public void OnRoomClosed(RoomInfo room, RoomLeaveReason reason, long closeTimeMs) => Events.Add($"close:{room.RoomId}:{reason}");
 }
 
 /// <summary>
@@ -64,7 +64,7 @@ public sealed class RoomSignalingTests
         for (var left = span; left > TimeSpan.Zero; left -= TimeSpan.FromMilliseconds(500))
         {
             _time.Advance(TimeSpan.FromMilliseconds(500));
-            _rooms.RunMaintenance(_time.GetUtcNow());
+            Assert.True(_rooms.RunMaintenance(_time.GetUtcNow()).IsCompletedSuccessfully); // in process: done at once
         }
     }
 
@@ -143,20 +143,20 @@ public sealed class RoomSignalingTests
         Assert.Empty(bob.Of(Ops.UserUpdate));
         Assert.Empty(carol.Of(Ops.UserUpdate));
 
-        var logout = _rooms.Logout(carol, "r1");
+        var logout = await _rooms.LogoutAsync(carol, "r1");
         Assert.Equal(0, logout.Code);
         var deleted = alice.Of(Ops.UserUpdate).Last();
         Assert.Equal(("delete", "carol"), (deleted.UpdateType, deleted.Users!.Single().UserId));
         Assert.Empty(bob.Of(Ops.UserUpdate));
 
-        _rooms.OnSessionClosed(bob, RoomLeaveReason.HeartbeatTimeout);
-        _rooms.OnSessionClosed(alice, RoomLeaveReason.Dropped);
+        await _rooms.OnSessionClosedAsync(bob, RoomLeaveReason.HeartbeatTimeout);
+        await _rooms.OnSessionClosedAsync(alice, RoomLeaveReason.Dropped);
         Assert.Equal(
             ["create:r1:alice", "login:r1:alice", "login:r1:bob", "login:r1:carol", "logout:r1:carol:Normal",
              "logout:r1:bob:HeartbeatTimeout", "logout:r1:alice:Dropped", "close:r1:Dropped"],
             _observer.Events);
         Assert.Equal(1, _rooms.ConnectionCount); // carol logged out of her room but her connection is still open
-        _rooms.OnSessionClosed(carol, RoomLeaveReason.Normal);
+        await _rooms.OnSessionClosedAsync(carol, RoomLeaveReason.Normal);
         Assert.Equal(0, _rooms.ConnectionCount);
     }
 
@@ -242,18 +242,18 @@ public sealed class RoomSignalingTests
     {
         var (alice, _) = await LoginAsync("r1", "alice");
         var (bob, _) = await LoginAsync("r1", "bob");
-        Assert.Equal(1, _rooms.Kick(1, "r1", ["alice", "nobody"], "bye"));
+        Assert.Equal(1, await _rooms.KickAsync(1, "r1", ["alice", "nobody"], "bye"));
         var kicked = Assert.Single(alice.Of(Ops.RoomState));
         Assert.Equal((RoomErrorCodes.KickedByServer, "bye"), (kicked.ErrorCode, kicked.Error));
         Assert.Empty(_rooms.RoomsOf(alice));
         var refused = _rooms.SendBroadcast(alice, Request("r1"));
         Assert.Equal(RoomErrorCodes.NotLoggedIn, refused.Code);
 
-        Assert.True(_rooms.CloseRoom(1, "r1", null));
+        Assert.True(await _rooms.CloseRoomAsync(1, "r1", null));
         Assert.Equal(RoomErrorCodes.KickedByServer, Assert.Single(bob.Of(Ops.RoomState)).ErrorCode);
-        Assert.False(_rooms.CloseRoom(1, "r1", null));
-        _rooms.OnSessionClosed(alice, RoomLeaveReason.Normal);
-        _rooms.OnSessionClosed(bob, RoomLeaveReason.Normal);
+        Assert.False(await _rooms.CloseRoomAsync(1, "r1", null));
+        await _rooms.OnSessionClosedAsync(alice, RoomLeaveReason.Normal);
+        await _rooms.OnSessionClosedAsync(bob, RoomLeaveReason.Normal);
         Assert.Equal(0, _rooms.ConnectionCount);
     }
 }

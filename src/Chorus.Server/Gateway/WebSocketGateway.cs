@@ -116,7 +116,7 @@ public sealed partial class WebSocketGateway
         finally
         {
             _chat.OnSessionClosed(session);
-            _signaling.OnSessionClosed(session, session.AbortReason switch
+            await _signaling.OnSessionClosedAsync(session, session.AbortReason switch
             {
                 null => RoomLeaveReason.Normal,
                 "heartbeat timeout" => RoomLeaveReason.HeartbeatTimeout,
@@ -264,11 +264,11 @@ public sealed partial class WebSocketGateway
         Ops.Ping => new Frame { Op = Ops.Pong, Rid = request.Rid },
         Ops.Login => (await _signaling.LoginAsync(session, new RoomLoginRequest(request.RoomId, request.UserId, request.UserName, request.Token, request.MaxMemberCount, request.UserStatusNotify))).ToFrame(request.Rid),
         Ops.RenewToken => (await _signaling.RenewTokenAsync(session, new RoomRenewTokenRequest(request.RoomId, request.Token))).ToFrame(request.Rid),
-        Ops.Logout => _signaling.Logout(session, request.RoomId).ToFrame(request.Rid),
+        Ops.Logout => (await _signaling.LogoutAsync(session, request.RoomId)).ToFrame(request.Rid),
         Ops.CustomCommand => _signaling.SendCustomCommand(session, new RoomMessageRequest(request.RoomId, request.Content, request.ToUserIds)).ToFrame(request.Rid),
         Ops.Broadcast => _signaling.SendBroadcast(session, new RoomMessageRequest(request.RoomId, request.Content)).ToFrame(request.Rid),
         Ops.Barrage => _signaling.SendBarrage(session, new RoomMessageRequest(request.RoomId, request.Content)).ToFrame(request.Rid),
-        Ops.SetExtraInfo => _signaling.SetExtraInfo(session, new RoomExtraInfoRequest(request.RoomId, request.Key, request.Value)).ToFrame(request.Rid),
+        Ops.SetExtraInfo => (await _signaling.SetExtraInfoAsync(session, new RoomExtraInfoRequest(request.RoomId, request.Key, request.Value))).ToFrame(request.Rid),
         _ => null,
     };
 

@@ -16,6 +16,24 @@ public enum RoomLeaveReason
     Kicked = 3,
 }
 
+/// <summary>A room's identity for events: its app, id and this life of it (<see cref="Room.Seq"/>).</summary>
+/// <param name="AppId">The app.</param>
+/// <param name="RoomId">The room id.</param>
+/// <param name="Seq">Identifies this life of the room (callbacks' <c>room_seq</c>).</param>
+public readonly record struct RoomInfo(uint AppId, string RoomId, long Seq);
+
+/// <summary>A member of a room described by value, wherever it is (this node or another).</summary>
+/// <param name="UserId">UserId.</param>
+/// <param name="UserName">UserName.</param>
+/// <param name="NodeId">The node of its connection.</param>
+/// <param name="ConnectionId">Its connection's id on that node (webhooks' <c>session_id</c>).</param>
+/// <param name="LoginTimeMs">Login time, Unix ms.</param>
+public readonly record struct RoomMemberInfo(string UserId, string UserName, int NodeId, long ConnectionId, long LoginTimeMs)
+{
+    /// <summary>The wire form of this user.</summary>
+    public WireUser ToWire() => new(UserId, UserName);
+}
+
 /// <summary>A user's login to a room over one connection.</summary>
 public sealed class RoomMember
 {
@@ -60,6 +78,8 @@ public sealed class RoomMember
     public SlidingWindowLimiter BroadcastLimit { get; }
     /// <summary>The wire form of this user.</summary>
     public WireUser ToWire() => new(UserId, UserName);
+    /// <summary>This member by value, as a login on node <paramref name="nodeId"/>.</summary>
+    public RoomMemberInfo Describe(int nodeId) => new(UserId, UserName, nodeId, Connection.Id, LoginTimeMs);
 }
 
 /// <summary>
@@ -87,11 +107,13 @@ public sealed class Room
     /// <summary>The app.</summary>
     public uint AppId { get; }
     /// <summary>Identifies this life of the room (a room that empties and fills again gets a new one); callbacks' <c>room_seq</c>.</summary>
-    public long Seq { get; } = Interlocked.Increment(ref s_nextSeq);
+    public long Seq { get; internal set; } = Interlocked.Increment(ref s_nextSeq);
+    /// <summary>This room's identity for events.</summary>
+    public RoomInfo Info => new(AppId, RoomId, Seq);
     /// <summary>The room id.</summary>
     public string RoomId { get; }
     /// <summary>Capacity set by the first user (0 = unlimited).</summary>
-    public int MaxMemberCount { get; }
+    public int MaxMemberCount { get; internal set; }
     /// <summary>Per-room broadcast limit.</summary>
     public SlidingWindowLimiter BroadcastLimit { get; }
     /// <summary>Per-room barrage limit.</summary>
@@ -108,6 +130,19 @@ public sealed class Room
 
     /// <summary>The lock guarding membership changes.</summary>
     internal object Gate => _members;
+
+    /// <summary>Joins under way on this node (a cross-node manager): the room does not close while one is.</summary>
+    internal int PendingJoins { get; set; }
+
+    /// <summary>What a cross-node manager keeps with its view of the room (its subscription).</summary>
+    internal object? BusState { get; set; }
+
+    /// <summary>Closes the room if it has no member and no join under way; caller holds <see cref="Gate"/>.</summary>
+    internal bool TryCloseLocked()
+    {
+        if (_members.Count == 0 && PendingJoins == 0) IsClosed = true;
+        return IsClosed;
+    }
 
     /// <summary>Finds a member by UserId (no lock; a moment's view).</summary>
     public RoomMember? Find(string userId) => _byUser.TryGetValue(userId, out var m) ? m : null;
@@ -134,7 +169,7 @@ public sealed class Room
         if (!_members.TryGetValue(member.UserId, out var current) || !ReferenceEquals(current, member)) return false;
         _members.Remove(member.UserId);
         PublishSnapshot();
-        if (_members.Count == 0) IsClosed = true;
+        TryCloseLocked();
         return true;
     }
 

@@ -32,7 +32,7 @@ public sealed class RoomMaintenanceService : BackgroundService
         {
             while (await timer.WaitForNextTickAsync(stoppingToken))
             {
-                _signaling.RunMaintenance(_time.GetUtcNow());
+                await _signaling.RunMaintenance(_time.GetUtcNow());
                 _chat.RunMaintenance();
                 _gateway.DropStuckConsumers();
             }

@@ -17,7 +17,7 @@ public readonly record struct FailedTarget(string UserId, int Code);
 /// for WebSocket clients and the server API alike. Every message is encoded once and the same bytes are
 /// queued for each recipient.
 /// </summary>
-public sealed partial class RoomSignaling
+public sealed partial class RoomSignaling : IRoomLifetimeHost
 {
     private readonly IRoomLifetimeManager _rooms;
     private readonly RoomOptions _options;
@@ -47,6 +47,7 @@ public sealed partial class RoomSignaling
         // the node number in the id (docs/protocol.md, "Ids").
         _broadcastSequence = time.GetUtcNow().ToUnixTimeMilliseconds() * 1000;
         _nextOnlineCount = time.GetUtcNow() + _options.OnlineCountInterval;
+        rooms.Attach(this);
     }
 
     private long NowMs => _time.GetUtcNow().ToUnixTimeMilliseconds();
@@ -87,7 +88,10 @@ public sealed partial class RoomSignaling
         if (check.Outcome != TokenOutcome.Valid) return TokenRefusal(request.RoomId, check.Outcome, null);
 
         long loginTime = NowMs;
-        var join = _rooms.Join(session.AppId, roomId, userId,
+        RoomJoinResult join;
+        try
+        {
+            join = await _rooms.JoinAsync(new RoomJoinRequest(session, roomId, userId, userName, loginTime, request.MaxMemberCount ?? 0),
             () => new Room(session.AppId, roomId, request.MaxMemberCount ?? 0,
                 new SlidingWindowLimiter(_options.BroadcastPerRoomPerSecond, TimeSpan.FromSeconds(1)),
                 new SlidingWindowLimiter(_options.BarragePerRoomPerSecond, TimeSpan.FromSeconds(1))),
@@ -101,47 +105,84 @@ public sealed partial class RoomSignaling
                 logins[roomId] = m;
                 return m;
             });
+        }
+        catch (RoomBusException ex)
+        {
+            Log.BusFailed(_logger, "login", ex);
+            return Result(request.RoomId, RoomErrorCodes.SendFailed, BusUnavailableMessage, roomId);
+        }
         var room = join.Room;
         if (join.Status == RoomJoinStatus.RoomFull)
-            return Result(request.RoomId, RoomErrorCodes.RoomFull, $"the room is full ({room.MaxMemberCount} users)");
+            return Result(request.RoomId, RoomErrorCodes.RoomFull, $"the room is full ({join.MaxMemberCount} users)");
         var member = join.Member!;
         var replaced = join.Replaced;
         // The first room login binds the connection to its user (logins of one connection are handled one at a time).
         session.TryBindUser(userId);
 
+        var info = room.Info;
+        var user = member.Describe(_node.Id);
         foreach (var o in _observers)
         {
-            if (join.IsNewRoom) o.OnRoomCreated(room, member);
-            o.OnLogin(member);
+            if (join.IsNewRoom) o.OnRoomCreated(info, user);
+            o.OnLogin(info, user);
         }
-        if (replaced is not null)
-        {
-            long now = NowMs;
-            foreach (var o in _observers) o.OnLogout(replaced, RoomLeaveReason.Kicked, now);
-            // Same UserId logged in elsewhere: the old login is kicked; others see no leave/join.
-            if (_connections.TryGet(replaced.Connection, out var old)) old.Rooms.TryRemove(new KeyValuePair<string, RoomMember>(roomId, replaced));
-            replaced.Connection.Send(new Frame { Op = Ops.RoomState, RoomId = roomId, Reason = (int)RoomStateReason.KickOut, ErrorCode = RoomErrorCodes.KickedByOtherLogin, Error = "the same user logged into this room elsewhere" });
-        }
-        else
-        {
-            PublishUserUpdate(room, "add", [member.ToWire()], exceptUserId: userId);
-        }
+        // Same UserId logged in elsewhere: the old login is kicked (by its own node when it is on another one); others see
+        // no leave/join.
+        if (replaced is not null) OnReplaced(replaced);
+        else if (!join.WasInRoom) PublishUserUpdate(room.AppId, roomId, join.Count, "add", [member.ToWire()], exceptUserId: userId);
         Log.LoggedIn(_logger, session.AppId, roomId, userId, session.Id);
 
-        var others = room.Members.Where(m => !ReferenceEquals(m, member)).Select(m => m.ToWire()).ToArray();
+        var others = new WireUser[join.Others.Count];
+        for (int i = 0; i < others.Length; i++) others[i] = join.Others[i].ToWire();
         var result = Result(request.RoomId, RoomErrorCodes.Success, null, roomId);
         result.Users = others;
-        result.Count = room.Count;
+        result.Count = join.Count;
         return result;
     }
 
+    /// <summary>The text of a room request refused because the cluster's bus (Redis) could not be reached (1009010).</summary>
+    public const string BusUnavailableMessage = "the cluster's presence store is unreachable; retry later";
+
+    /// <summary>A login of this node replaced by another login of its user: observers told, state removed, kicked (1002050).</summary>
+    private void OnReplaced(RoomMember replaced)
+    {
+        long now = NowMs;
+        var info = replaced.Room.Info;
+        var user = replaced.Describe(_node.Id);
+        foreach (var o in _observers) o.OnLogout(info, user, RoomLeaveReason.Kicked, now);
+        if (_connections.TryGet(replaced.Connection, out var old)) old.Rooms.TryRemove(new KeyValuePair<string, RoomMember>(info.RoomId, replaced));
+        replaced.Connection.Send(new Frame { Op = Ops.RoomState, RoomId = info.RoomId, Reason = (int)RoomStateReason.KickOut, ErrorCode = RoomErrorCodes.KickedByOtherLogin, Error = "the same user logged into this room elsewhere" });
+    }
+
+    /// <inheritdoc />
+    void IRoomLifetimeHost.OnReplacedElsewhere(RoomMember member) => OnReplaced(member);
+
+    /// <inheritdoc />
+    async ValueTask IRoomLifetimeHost.KickLocalAsync(RoomMember member, int errorCode, string reason) => await KickMemberAsync(member, errorCode, reason);
+
+    /// <inheritdoc />
+    void IRoomLifetimeHost.OnMembersSwept(RoomInfo room, IReadOnlyList<RoomMemberInfo> removed, bool roomClosed, int count)
+    {
+        long now = NowMs;
+        foreach (var user in removed)
+            foreach (var o in _observers) o.OnLogout(room, user, RoomLeaveReason.Dropped, now);
+        if (roomClosed)
+        {
+            foreach (var o in _observers) o.OnRoomClosed(room, RoomLeaveReason.Dropped, now);
+            return;
+        }
+        var users = new WireUser[removed.Count];
+        for (int i = 0; i < users.Length; i++) users[i] = removed[i].ToWire();
+        PublishUserUpdate(room.AppId, room.RoomId, count, "delete", users, exceptUserId: null);
+    }
+
     /// <summary>Handles a client's logout request.</summary>
-    public RoomReply Logout(IClientConnection session, string? roomId)
+    public async ValueTask<RoomReply> LogoutAsync(IClientConnection session, string? roomId)
     {
         roomId ??= "";
         if (!_connections.TryGet(session, out var state) || !state.Rooms.TryRemove(roomId, out var member))
             return Result(roomId, RoomErrorCodes.NotLoggedIn, "not logged into this room", roomId);
-        Leave(member, RoomLeaveReason.Normal);
+        await LeaveAsync(member, RoomLeaveReason.Normal);
         return Result(roomId, RoomErrorCodes.Success, null, roomId);
     }
 
@@ -222,25 +263,33 @@ public sealed partial class RoomSignaling
     }
 
     /// <summary>Sets a room extra info key; every member but the setter is told.</summary>
-    public RoomReply SetExtraInfo(IClientConnection session, RoomExtraInfoRequest request)
+    public async ValueTask<RoomReply> SetExtraInfoAsync(IClientConnection session, RoomExtraInfoRequest request)
     {
         if (!TryGetSender(session, request.RoomId, Ops.SetExtraInfo, out var member, out var error)) return error;
         string key = request.Key ?? "";
         string value = request.Value ?? "";
         if (RoomLimits.ExtraInfoProblem(key, value) is { } problem) return Result(request.RoomId, RoomErrorCodes.ContentTooLong, problem, request.RoomId);
-        lock (member.Room.Gate) member.Room.ExtraInfo[key] = value;
+        try
+        {
+            await _rooms.SetExtraInfoAsync(member.Room, key, value);
+        }
+        catch (RoomBusException ex)
+        {
+            Log.BusFailed(_logger, "setExtraInfo", ex);
+            return Result(request.RoomId, RoomErrorCodes.SendFailed, BusUnavailableMessage, request.RoomId);
+        }
         var bytes = EncodedFrame.From(new Frame { Op = Ops.ExtraInfo, RoomId = member.Room.RoomId, Key = key, Value = value, FromUserId = member.UserId, SendTime = NowMs });
         _rooms.SendToRoom(member.Room.AppId, member.Room.RoomId, bytes, Delivery.Reliable, exceptUserId: member.UserId);
         return Result(request.RoomId, RoomErrorCodes.Success, null, request.RoomId);
     }
 
     /// <summary>Removes every room login of a closed connection, and its room state.</summary>
-    public void OnSessionClosed(IClientConnection session, RoomLeaveReason reason)
+    public async ValueTask OnSessionClosedAsync(IClientConnection session, RoomLeaveReason reason)
     {
         if (!_connections.TryRemove(session, out var state)) return;
         foreach (var roomId in state.Rooms.Keys.ToArray())
         {
-            if (state.Rooms.TryRemove(roomId, out var member)) Leave(member, reason);
+            if (state.Rooms.TryRemove(roomId, out var member)) await LeaveAsync(member, reason);
         }
     }
 
@@ -250,26 +299,47 @@ public sealed partial class RoomSignaling
     /// The room side of the maintenance tick (called about twice a second): token-will-expire notices, removal of
     /// logins whose token expired, and every <see cref="RoomOptions.OnlineCountInterval"/> the online counts.
     /// </summary>
-    public void RunMaintenance(DateTimeOffset now)
+    public ValueTask RunMaintenance(DateTimeOffset now)
     {
         CheckTokens(now);
-        if (now >= _nextOnlineCount)
+        if (now < _nextOnlineCount) return ValueTask.CompletedTask;
+        _nextOnlineCount = now + _options.OnlineCountInterval;
+        return PublishOnlineCountsAsync();
+    }
+
+    /// <summary>
+    /// Sends every room's online user count (of every node) to its members on this node (one encoding per room,
+    /// unreliable). The counts of all rooms are asked for at once; with the in-process manager they are known at once.
+    /// </summary>
+    public async ValueTask PublishOnlineCountsAsync()
+    {
+        List<(Room Room, Task<int> Count)>? pending = null;
+        foreach (var room in _rooms.LocalRooms)
         {
-            _nextOnlineCount = now + _options.OnlineCountInterval;
-            PublishOnlineCounts();
+            var count = _rooms.CountAsync(room.AppId, room.RoomId);
+            if (count.IsCompletedSuccessfully) SendOnlineCount(room, count.Result);
+            else (pending ??= []).Add((room, count.AsTask()));
+        }
+        if (pending is null) return;
+        foreach (var (room, count) in pending)
+        {
+            try
+            {
+                SendOnlineCount(room, await count);
+            }
+            catch (RoomBusException ex)
+            {
+                Log.BusFailed(_logger, "onlineCount", ex);
+                return;
+            }
         }
     }
 
-    /// <summary>Sends every room's online user count to its members (one encoding per room, unreliable).</summary>
-    public void PublishOnlineCounts()
+    private void SendOnlineCount(Room room, int count)
     {
-        foreach (var room in _rooms.Rooms)
-        {
-            int count = room.Count;
-            if (count == 0) continue;
-            var bytes = EncodedFrame.From(new Frame { Op = Ops.OnlineCount, RoomId = room.RoomId, Count = count });
-            _rooms.SendToRoom(room.AppId, room.RoomId, bytes, Delivery.Unreliable);
-        }
+        if (count == 0 || room.Count == 0) return;
+        var bytes = EncodedFrame.From(new Frame { Op = Ops.OnlineCount, RoomId = room.RoomId, Count = count });
+        InProcessRoomLifetimeManager.DeliverLocal(room.Members, bytes, Delivery.Unreliable, null, RoomAudience.Everyone);
     }
 
     /// <summary>Warns logins whose token expires within <see cref="AuthOptions.TokenWillExpireNotice"/> (once per token) and removes those whose token expired.</summary>
@@ -282,7 +352,7 @@ public sealed partial class RoomSignaling
             foreach (var m in state.Rooms.Values)
             {
                 long left = m.TokenExpiresAt - nowSeconds;
-                if (left <= 0) ExpireToken(m);
+                if (left <= 0) Forget(ExpireTokenAsync(m), "token expiry");
                 else if (left <= notice && !m.TokenWarned)
                 {
                     m.TokenWarned = true;
@@ -294,16 +364,22 @@ public sealed partial class RoomSignaling
 
     // ---- server API side -------------------------------------------------------------------
 
-    /// <summary>Sends a custom command from the app's backend. Returns the targets that are not online (50003).</summary>
-    public List<FailedTarget> ServerSendCustomCommand(uint appId, string roomId, string fromUserId, IReadOnlyList<string>? toUserIds, string content)
+    /// <summary>
+    /// Sends a custom command from the app's backend. Returns the targets that are not online in the room on any node
+    /// (50003), and the sender when it is listed.
+    /// </summary>
+    public async ValueTask<List<FailedTarget>> ServerSendCustomCommandAsync(uint appId, string roomId, string fromUserId, IReadOnlyList<string>? toUserIds, string content)
     {
         var failed = new List<FailedTarget>();
-        if (toUserIds is { Count: > 0 })
+        var bytes = CustomCommandFrame(roomId, fromUserId, fromUserId, content);
+        if (toUserIds is not { Count: > 0 })
         {
-            foreach (var uid in toUserIds)
-                if (uid == fromUserId || !_rooms.IsOnline(appId, roomId, uid)) failed.Add(new FailedTarget(uid, ServerApiCodes.UserNotOnline));
+            _rooms.SendToRoom(appId, roomId, bytes, Delivery.Unreliable, exceptUserId: fromUserId);
+            return failed;
         }
-        DeliverCustomCommand(appId, roomId, fromUserId, fromUserId, content, toUserIds);
+        var missing = await _rooms.SendToUsersAsync(appId, roomId, toUserIds, bytes, Delivery.Unreliable, exceptUserId: fromUserId);
+        foreach (var uid in toUserIds)
+            if (uid == fromUserId || missing.Contains(uid)) failed.Add(new FailedTarget(uid, ServerApiCodes.UserNotOnline));
         return failed;
     }
 
@@ -319,45 +395,35 @@ public sealed partial class RoomSignaling
         return DeliverBarrage(appId, roomId, userId, userName, content);
     }
 
-    /// <summary>Kicks users out of a room (KickOut, 1002055). Returns how many were in it.</summary>
-    public int Kick(uint appId, string roomId, IEnumerable<string> userIds, string? reason)
-    {
-        int kicked = 0;
-        foreach (var uid in userIds)
-        {
-            var member = _rooms.Find(appId, roomId, uid);
-            if (member is null) continue;
-            if (KickMember(member, RoomErrorCodes.KickedByServer, reason ?? "kicked by the server")) kicked++;
-        }
-        return kicked;
-    }
+    /// <summary>
+    /// Kicks users out of a room (KickOut, 1002055), on whichever node they are (those on other nodes a moment later).
+    /// Returns how many were in it.
+    /// </summary>
+    public ValueTask<int> KickAsync(uint appId, string roomId, IReadOnlyList<string> userIds, string? reason) =>
+        _rooms.KickAsync(appId, roomId, userIds, RoomErrorCodes.KickedByServer, reason ?? "kicked by the server");
 
-    /// <summary>Closes a room: every member is kicked (1002055). Returns false when the room does not exist.</summary>
-    public bool CloseRoom(uint appId, string roomId, string? reason)
-    {
-        var members = _rooms.List(appId, roomId);
-        if (members.Count == 0) return false;
-        foreach (var member in members) KickMember(member, RoomErrorCodes.KickedByServer, reason ?? "room closed by the server");
-        return true;
-    }
+    /// <summary>Closes a room: every member is kicked (1002055), on every node. Returns false when the room does not exist.</summary>
+    public async ValueTask<bool> CloseRoomAsync(uint appId, string roomId, string? reason) =>
+        await _rooms.KickAsync(appId, roomId, null, RoomErrorCodes.KickedByServer, reason ?? "room closed by the server") > 0;
 
     /// <summary>Removes a member because its token expired (KickOut, 1002078).</summary>
-    public void ExpireToken(RoomMember member) => KickMember(member, RoomErrorCodes.TokenExpired, "the token expired and was not renewed");
+    public ValueTask<bool> ExpireTokenAsync(RoomMember member) => KickMemberAsync(member, RoomErrorCodes.TokenExpired, "the token expired and was not renewed");
 
     // ---- fan-out ------------------------------------------------------------------------
 
+    private EncodedFrame CustomCommandFrame(string roomId, string fromUserId, string fromUserName, string content) =>
+        EncodedFrame.From(new Frame { Op = Ops.CustomCommand, RoomId = roomId, FromUserId = fromUserId, FromUserName = fromUserName, Content = content, SendTime = NowMs });
+
     private void DeliverCustomCommand(uint appId, string roomId, string fromUserId, string fromUserName, string content, IReadOnlyList<string>? toUserIds)
     {
-        if (_rooms.FindRoom(appId, roomId) is null) return; // nobody to tell: no encoding
-        var bytes = EncodedFrame.From(new Frame { Op = Ops.CustomCommand, RoomId = roomId, FromUserId = fromUserId, FromUserName = fromUserName, Content = content, SendTime = NowMs });
-        if (toUserIds is { Count: > 0 }) _rooms.SendToUsers(appId, roomId, toUserIds, bytes, Delivery.Unreliable, exceptUserId: fromUserId);
+        var bytes = CustomCommandFrame(roomId, fromUserId, fromUserName, content);
+        if (toUserIds is { Count: > 0 }) Forget(_rooms.SendToUsersAsync(appId, roomId, toUserIds, bytes, Delivery.Unreliable, exceptUserId: fromUserId), "customCommand");
         else _rooms.SendToRoom(appId, roomId, bytes, Delivery.Unreliable, exceptUserId: fromUserId);
     }
 
     private long DeliverBroadcast(uint appId, string roomId, string fromUserId, string fromUserName, string content)
     {
         long id = _node.Compose(Interlocked.Increment(ref _broadcastSequence));
-        if (_rooms.FindRoom(appId, roomId) is null) return id;
         var bytes = EncodedFrame.From(new Frame { Op = Ops.Broadcast, RoomId = roomId, FromUserId = fromUserId, FromUserName = fromUserName, Content = content, MessageId = id, SendTime = NowMs });
         _rooms.SendToRoom(appId, roomId, bytes, Delivery.Reliable, exceptUserId: fromUserId);
         return id;
@@ -366,7 +432,6 @@ public sealed partial class RoomSignaling
     private string DeliverBarrage(uint appId, string roomId, string fromUserId, string fromUserName, string content)
     {
         string id = NextBarrageId();
-        if (_rooms.FindRoom(appId, roomId) is null) return id;
         var bytes = EncodedFrame.From(new Frame { Op = Ops.Barrage, RoomId = roomId, FromUserId = fromUserId, FromUserName = fromUserName, Content = content, BarrageId = id, SendTime = NowMs });
         _rooms.SendToRoom(appId, roomId, bytes, Delivery.Unreliable, exceptUserId: fromUserId);
         return id;
@@ -375,34 +440,67 @@ public sealed partial class RoomSignaling
     // "1_<Unix ms>_<sequence << 10 | node>": the last part carries the node number, so two nodes never clash.
     private string NextBarrageId() => $"1_{NowMs}_{_node.Compose(Interlocked.Increment(ref _nextBarrageSeq))}";
 
-    private bool KickMember(RoomMember member, int errorCode, string reason)
+    private async ValueTask<bool> KickMemberAsync(RoomMember member, int errorCode, string reason)
     {
         if (!_connections.TryGet(member.Connection, out var state) || !state.Rooms.TryRemove(new KeyValuePair<string, RoomMember>(member.Room.RoomId, member))) return false;
         member.Connection.Send(new Frame { Op = Ops.RoomState, RoomId = member.Room.RoomId, Reason = (int)RoomStateReason.KickOut, ErrorCode = errorCode, Error = reason, ExtendedData = reason });
-        Leave(member, RoomLeaveReason.Kicked);
+        await LeaveAsync(member, RoomLeaveReason.Kicked);
         Log.Kicked(_logger, member.Room.AppId, member.Room.RoomId, member.UserId, errorCode);
         return true;
     }
 
-    private void Leave(RoomMember member, RoomLeaveReason reason)
+    private async ValueTask LeaveAsync(RoomMember member, RoomLeaveReason reason)
     {
         var room = member.Room;
-        if (!_rooms.Leave(member, out bool closed)) return;
-        long now = NowMs;
-        foreach (var o in _observers) o.OnLogout(member, reason, now);
-        if (closed)
+        var info = room.Info; // before the leave: a closed room's view may be reused by nobody, but its Seq is this life's
+        RoomLeaveResult left;
+        try
         {
-            foreach (var o in _observers) o.OnRoomClosed(room, reason, now);
+            left = await _rooms.LeaveAsync(member);
         }
-        else PublishUserUpdate(room, "delete", [member.ToWire()], exceptUserId: null);
+        catch (RoomBusException ex)
+        {
+            // The member is gone from this node; its presence entry is removed by the dead-node sweep if this node's
+            // liveness lapses, or stays until the user logs in again (which replaces it).
+            Log.BusFailed(_logger, "leave", ex);
+            return;
+        }
+        if (!left.Left) return;
+        long now = NowMs;
+        var user = member.Describe(_node.Id);
+        foreach (var o in _observers) o.OnLogout(info, user, reason, now);
+        if (left.RoomClosed)
+        {
+            foreach (var o in _observers) o.OnRoomClosed(info, reason, now);
+        }
+        else PublishUserUpdate(room.AppId, room.RoomId, left.Count, "delete", [member.ToWire()], exceptUserId: null);
         Log.LoggedOut(_logger, room.AppId, room.RoomId, member.UserId, member.Connection.Id);
     }
 
-    private void PublishUserUpdate(Room room, string updateType, WireUser[] users, string? exceptUserId)
+    private void PublishUserUpdate(uint appId, string roomId, int count, string updateType, WireUser[] users, string? exceptUserId)
     {
-        if (room.Count > RoomLimits.MaxUserUpdateRoomSize) return;
-        var bytes = EncodedFrame.From(new Frame { Op = Ops.UserUpdate, RoomId = room.RoomId, UpdateType = updateType, Users = users });
-        _rooms.SendToRoom(room.AppId, room.RoomId, bytes, Delivery.Reliable, exceptUserId, RoomAudience.StatusSubscribers);
+        if (count > RoomLimits.MaxUserUpdateRoomSize) return;
+        var bytes = EncodedFrame.From(new Frame { Op = Ops.UserUpdate, RoomId = roomId, UpdateType = updateType, Users = users });
+        _rooms.SendToRoom(appId, roomId, bytes, Delivery.Reliable, exceptUserId, RoomAudience.StatusSubscribers);
+    }
+
+    /// <summary>Lets work that needs no answer run on; a failure of the bus is logged.</summary>
+    private void Forget<T>(ValueTask<T> task, string what)
+    {
+        if (task.IsCompletedSuccessfully) return;
+        _ = ObserveAsync(task.AsTask(), what);
+    }
+
+    private async Task ObserveAsync(Task task, string what)
+    {
+        try
+        {
+            await task;
+        }
+        catch (Exception ex)
+        {
+            Log.BusFailed(_logger, what, ex);
+        }
     }
 
     private bool TryGetSender(IClientConnection session, string? requestRoomId, string op, out RoomMember member, out RoomReply error)
@@ -453,6 +551,9 @@ public sealed partial class RoomSignaling
 
         [LoggerMessage(1004, LogLevel.Information, "App {AppId} room {RoomId}: {UserId} kicked out ({ErrorCode})")]
         public static partial void Kicked(ILogger logger, uint appId, string roomId, string userId, int errorCode);
+
+        [LoggerMessage(1006, LogLevel.Warning, "Room {What} failed: the cluster's bus did not answer")]
+        public static partial void BusFailed(ILogger logger, string what, Exception exception);
     }
 }
 

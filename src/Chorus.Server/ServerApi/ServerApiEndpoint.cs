@@ -22,7 +22,10 @@ public sealed partial class ServerApiEndpoint
     // The answers are application/json, never HTML: only what JSON itself needs is escaped (an apostrophe stays ').
     private static readonly JsonSerializerOptions s_json = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
-    private delegate JsonObject? ActionHandler(uint appId, ServerApiParameters p, out int code, out string message);
+    /// <summary>An action's answer: its code, message and Data.</summary>
+    private readonly record struct Answer(int Code, string Message, JsonObject? Data);
+
+    private delegate ValueTask<Answer> ActionHandler(uint appId, ServerApiParameters p);
 
     private readonly SignatureVerifier _verifier;
     private readonly RoomSignaling _signaling;
@@ -109,8 +112,17 @@ public sealed partial class ServerApiEndpoint
             await WriteAsync(context, chatCode, chatMessage, requestId, null, fields);
             return;
         }
-        var data = handler!(auth.AppId, p, out int code, out string message);
-        await WriteAsync(context, code, message, requestId, data);
+        Answer answer;
+        try
+        {
+            answer = await handler!(auth.AppId, p);
+        }
+        catch (RoomBusException ex)
+        {
+            Log.BusFailed(_logger, action, auth.AppId, ex);
+            answer = new Answer(ServerApiCodes.Failed, RoomSignaling.BusUnavailableMessage, null);
+        }
+        await WriteAsync(context, answer.Code, answer.Message, requestId, answer.Data);
     }
 
     private static Task WriteAsync(HttpContext context, int code, string message, string requestId, JsonObject? data, JsonObject? topLevel = null)
@@ -131,93 +143,98 @@ public sealed partial class ServerApiEndpoint
 
     // ---- actions ------------------------------------------------------------------------
 
-    private JsonObject? SendCustomCommand(uint appId, ServerApiParameters p, out int code, out string message)
+    private async ValueTask<Answer> SendCustomCommand(uint appId, ServerApiParameters p)
     {
-        if (!RequireRoom(p, out string roomId, out code, out message)) return null;
+        int code; string message;
+        if (!RequireRoom(p, out string roomId, out code, out message)) return new(code, message, null);
         string? from = p.Get("FromUserId");
-        if (!ValidUserId(from, "FromUserId", out code, out message)) return null;
+        if (!ValidUserId(from, "FromUserId", out code, out message)) return new(code, message, null);
         var targets = p.GetArray("ToUserId");
-        if (targets.Count > RoomLimits.MaxCustomCommandTargets) return Fail(ServerApiCodes.TooManyUsers, "ToUserId holds more than 10 users", out code, out message);
+        if (targets.Count > RoomLimits.MaxCustomCommandTargets) return Fail(ServerApiCodes.TooManyUsers, "ToUserId holds more than 10 users");
         foreach (var t in targets)
-            if (!ValidUserId(t, "ToUserId", out code, out message)) return null;
-        if (!RequireContent(p, ServerApiCodes.BadParameter, out string content, out code, out message)) return null;
+            if (!ValidUserId(t, "ToUserId", out code, out message)) return new(code, message, null);
+        if (!RequireContent(p, ServerApiCodes.BadParameter, out string content, out code, out message)) return new(code, message, null);
 
-        var failed = _signaling.ServerSendCustomCommand(appId, roomId, from!, targets, content);
+        var failed = await _signaling.ServerSendCustomCommandAsync(appId, roomId, from!, targets, content);
         var list = new JsonArray();
         foreach (var f in failed) list.Add(new JsonObject { ["Uid"] = f.UserId, ["Code"] = f.Code });
-        return Ok(new JsonObject { ["FailUsers"] = list }, out code, out message);
+        return Ok(new JsonObject { ["FailUsers"] = list });
     }
 
-    private JsonObject? SendBroadcastMessage(uint appId, ServerApiParameters p, out int code, out string message)
+    private ValueTask<Answer> SendBroadcastMessage(uint appId, ServerApiParameters p)
     {
-        if (!RequireMessageSender(p, out string roomId, out string userId, out string userName, out code, out message)) return null;
-        if (!RequireContent(p, ServerApiCodes.BadParameter, out string content, out code, out message)) return null;
+        int code; string message;
+        if (!RequireMessageSender(p, out string roomId, out string userId, out string userName, out code, out message)) return ValueTask.FromResult(new Answer(code, message, null));
+        if (!RequireContent(p, ServerApiCodes.BadParameter, out string content, out code, out message)) return ValueTask.FromResult(new Answer(code, message, null));
         long id = _signaling.ServerSendBroadcast(appId, roomId, userId, userName, content);
-        return Ok(new JsonObject { ["MessageId"] = id }, out code, out message);
+        return ValueTask.FromResult(Ok(new JsonObject { ["MessageId"] = id }));
     }
 
-    private JsonObject? SendBarrageMessage(uint appId, ServerApiParameters p, out int code, out string message)
+    private ValueTask<Answer> SendBarrageMessage(uint appId, ServerApiParameters p)
     {
-        if (!RequireMessageSender(p, out string roomId, out string userId, out string userName, out code, out message)) return null;
-        if (!RequireContent(p, ServerApiCodes.ContentEmpty, out string content, out code, out message)) return null;
+        int code; string message;
+        if (!RequireMessageSender(p, out string roomId, out string userId, out string userName, out code, out message)) return ValueTask.FromResult(new Answer(code, message, null));
+        if (!RequireContent(p, ServerApiCodes.ContentEmpty, out string content, out code, out message)) return ValueTask.FromResult(new Answer(code, message, null));
         string id = _signaling.ServerSendBarrage(appId, roomId, userId, userName, content);
-        return Ok(new JsonObject { ["MessageId"] = id }, out code, out message);
+        return ValueTask.FromResult(Ok(new JsonObject { ["MessageId"] = id }));
     }
 
-    private JsonObject? DescribeUserNum(uint appId, ServerApiParameters p, out int code, out string message)
+    private async ValueTask<Answer> DescribeUserNum(uint appId, ServerApiParameters p)
     {
         var roomIds = p.GetArray("RoomId");
-        if (roomIds.Count == 0) return Fail(ServerApiCodes.BadParameter, "RoomId[] is empty", out code, out message);
-        if (roomIds.Count > 10) return Fail(ServerApiCodes.TooManyUsers, "RoomId[] holds more than 10 rooms", out code, out message);
+        if (roomIds.Count == 0) return Fail(ServerApiCodes.BadParameter, "RoomId[] is empty");
+        if (roomIds.Count > 10) return Fail(ServerApiCodes.TooManyUsers, "RoomId[] holds more than 10 rooms");
         var list = new JsonArray();
         foreach (var roomId in roomIds)
         {
-            if (RoomLimits.ValidateRoomId(roomId) is not 0 and int bad) return Fail(ServerApiCodes.BadParameter, RoomLimits.IdErrorText(bad), out code, out message);
-            list.Add(new JsonObject { ["RoomId"] = roomId, ["UserCount"] = _rooms.Count(appId, roomId), ["AdminUserCount"] = 0 });
+            if (RoomLimits.ValidateRoomId(roomId) is not 0 and int bad) return Fail(ServerApiCodes.BadParameter, RoomLimits.IdErrorText(bad));
+            list.Add(new JsonObject { ["RoomId"] = roomId, ["UserCount"] = await _rooms.CountAsync(appId, roomId), ["AdminUserCount"] = 0 });
         }
-        return Ok(new JsonObject { ["UserCountList"] = list }, out code, out message);
+        return Ok(new JsonObject { ["UserCountList"] = list });
     }
 
-    private JsonObject? DescribeUsers(uint appId, ServerApiParameters p, out int code, out string message)
+    private async ValueTask<Answer> DescribeUsers(uint appId, ServerApiParameters p)
     {
-        if (!RequireRoom(p, out string roomId, out code, out message)) return null;
+        int code; string message;
+        if (!RequireRoom(p, out string roomId, out code, out message)) return new(code, message, null);
         var userIds = p.GetArray("UserId");
-        if (userIds.Count == 0) return Fail(ServerApiCodes.BadParameter, "UserId[] is empty", out code, out message);
-        if (userIds.Count > 10) return Fail(ServerApiCodes.TooManyUsers, "UserId[] holds more than 10 users", out code, out message);
+        if (userIds.Count == 0) return Fail(ServerApiCodes.BadParameter, "UserId[] is empty");
+        if (userIds.Count > 10) return Fail(ServerApiCodes.TooManyUsers, "UserId[] holds more than 10 users");
         foreach (var u in userIds)
-            if (!ValidUserId(u, "UserId", out code, out message)) return null;
-        var room = _rooms.FindRoom(appId, roomId);
-        if (room is null) return Fail(ServerApiCodes.RoomNotFound, "room not found", out code, out message);
+            if (!ValidUserId(u, "UserId", out code, out message)) return new(code, message, null);
+        if (await _rooms.CountAsync(appId, roomId) == 0) return Fail(ServerApiCodes.RoomNotFound, "room not found");
         var list = new JsonArray();
         foreach (var u in userIds)
         {
-            var m = _rooms.Find(appId, roomId, u);
+            var m = await _rooms.FindAsync(appId, roomId, u);
             list.Add(new JsonObject { ["UserId"] = u, ["Status"] = m is null ? 0 : 1, ["LoginTime"] = m?.LoginTimeMs ?? 0, ["UserRole"] = m is null ? 0 : 2 });
         }
-        return Ok(new JsonObject { ["UserStatusList"] = list }, out code, out message);
+        return Ok(new JsonObject { ["UserStatusList"] = list });
     }
 
-    private JsonObject? KickoutUser(uint appId, ServerApiParameters p, out int code, out string message)
+    private async ValueTask<Answer> KickoutUser(uint appId, ServerApiParameters p)
     {
-        if (!RequireRoom(p, out string roomId, out code, out message)) return null;
+        int code; string message;
+        if (!RequireRoom(p, out string roomId, out code, out message)) return new(code, message, null);
         var userIds = p.GetArray("UserId");
-        if (userIds.Count == 0) return Fail(ServerApiCodes.BadParameter, "UserId[] is empty", out code, out message);
-        if (userIds.Count > 5) return Fail(ServerApiCodes.TooManyUsers, "UserId[] holds more than 5 users", out code, out message);
+        if (userIds.Count == 0) return Fail(ServerApiCodes.BadParameter, "UserId[] is empty");
+        if (userIds.Count > 5) return Fail(ServerApiCodes.TooManyUsers, "UserId[] holds more than 5 users");
         foreach (var u in userIds)
-            if (!ValidUserId(u, "UserId", out code, out message)) return null;
+            if (!ValidUserId(u, "UserId", out code, out message)) return new(code, message, null);
         string? reason = p.Get("CustomReason");
-        if (reason is not null && Encoding.UTF8.GetByteCount(reason) > 256) return Fail(ServerApiCodes.BadParameter, "CustomReason is longer than 256 bytes", out code, out message);
-        _signaling.Kick(appId, roomId, userIds, reason);
-        return Ok(null, out code, out message);
+        if (reason is not null && Encoding.UTF8.GetByteCount(reason) > 256) return Fail(ServerApiCodes.BadParameter, "CustomReason is longer than 256 bytes");
+        await _signaling.KickAsync(appId, roomId, userIds, reason);
+        return Ok(null);
     }
 
-    private JsonObject? CloseRoom(uint appId, ServerApiParameters p, out int code, out string message)
+    private async ValueTask<Answer> CloseRoom(uint appId, ServerApiParameters p)
     {
-        if (!RequireRoom(p, out string roomId, out code, out message)) return null;
+        int code; string message;
+        if (!RequireRoom(p, out string roomId, out code, out message)) return new(code, message, null);
         string? reason = p.Get("CustomReason");
-        if (reason is not null && Encoding.UTF8.GetByteCount(reason) > 256) return Fail(ServerApiCodes.BadParameter, "CustomReason is longer than 256 bytes", out code, out message);
-        if (!_signaling.CloseRoom(appId, roomId, reason)) return Fail(ServerApiCodes.CloseRoomNotExist, "room does not exist", out code, out message);
-        return Ok(null, out code, out message);
+        if (reason is not null && Encoding.UTF8.GetByteCount(reason) > 256) return Fail(ServerApiCodes.BadParameter, "CustomReason is longer than 256 bytes");
+        if (!await _signaling.CloseRoomAsync(appId, roomId, reason)) return Fail(ServerApiCodes.CloseRoomNotExist, "room does not exist");
+        return Ok(null);
     }
 
     // ---- parameter checks ------------------------------------------------------------------
@@ -283,24 +300,23 @@ public sealed partial class ServerApiEndpoint
         return true;
     }
 
-    private static JsonObject? Fail(int failCode, string failMessage, out int code, out string message)
+    private static void Fail(int failCode, string failMessage, out int code, out string message)
     {
         code = failCode;
         message = failMessage;
-        return null;
     }
 
-    private static JsonObject Ok(JsonObject? data, out int code, out string message)
-    {
-        code = ServerApiCodes.Success;
-        message = "success";
-        return data ?? new JsonObject();
-    }
+    private static Answer Fail(int code, string message) => new(code, message, null);
+
+    private static Answer Ok(JsonObject? data) => new(ServerApiCodes.Success, "success", data ?? new JsonObject());
 
     private static partial class Log
     {
         [LoggerMessage(3001, LogLevel.Information, "Server API {Action} for app {AppId} refused: {Code} {Reason}")]
         public static partial void Refused(ILogger logger, string action, uint appId, int code, string reason);
+
+        [LoggerMessage(3003, LogLevel.Warning, "Server API {Action} for app {AppId} failed: the cluster's bus did not answer")]
+        public static partial void BusFailed(ILogger logger, string action, uint appId, Exception exception);
 
         [LoggerMessage(3002, LogLevel.Error, "Server API {Action} for app {AppId} not run: its SignatureNonce could not be recorded")]
         public static partial void NonceStoreFailed(ILogger logger, string action, uint appId, Exception failure);

@@ -7,7 +7,7 @@ namespace Chorus.Server.Webhooks;
 public sealed class WebhookRoomEventsObserver(WebhookDispatcher webhooks) : IRoomEventsObserver
 {
     /// <inheritdoc />
-    public void OnRoomCreated(Room room, RoomMember creator)
+    public void OnRoomCreated(RoomInfo room, RoomMemberInfo creator)
     {
         if (!webhooks.IsEnabled(room.AppId)) return;
         webhooks.Publish(room.AppId, "room_create", new JsonObject
@@ -18,29 +18,29 @@ public sealed class WebhookRoomEventsObserver(WebhookDispatcher webhooks) : IRoo
     }
 
     /// <inheritdoc />
-    public void OnLogin(RoomMember member)
+    public void OnLogin(RoomInfo room, RoomMemberInfo member)
     {
-        if (!webhooks.IsEnabled(member.Room.AppId)) return;
-        webhooks.Publish(member.Room.AppId, "room_login", new JsonObject
+        if (!webhooks.IsEnabled(room.AppId)) return;
+        webhooks.Publish(room.AppId, "room_login", new JsonObject
         {
-            ["room_id"] = member.Room.RoomId, ["room_seq"] = member.Room.Seq.ToString(), ["user_account"] = member.UserId, ["user_nickname"] = member.UserName,
-            ["session_id"] = member.Connection.Id.ToString(), ["login_time"] = member.LoginTimeMs,
+            ["room_id"] = room.RoomId, ["room_seq"] = room.Seq.ToString(), ["user_account"] = member.UserId, ["user_nickname"] = member.UserName,
+            ["session_id"] = member.ConnectionId.ToString(), ["login_time"] = member.LoginTimeMs,
         });
     }
 
     /// <inheritdoc />
-    public void OnLogout(RoomMember member, RoomLeaveReason reason, long logoutTimeMs)
+    public void OnLogout(RoomInfo room, RoomMemberInfo member, RoomLeaveReason reason, long logoutTimeMs)
     {
-        if (!webhooks.IsEnabled(member.Room.AppId)) return;
-        webhooks.Publish(member.Room.AppId, "room_logout", new JsonObject
+        if (!webhooks.IsEnabled(room.AppId)) return;
+        webhooks.Publish(room.AppId, "room_logout", new JsonObject
         {
-            ["room_id"] = member.Room.RoomId, ["room_seq"] = member.Room.Seq.ToString(), ["user_account"] = member.UserId, ["user_nickname"] = member.UserName,
-            ["session_id"] = member.Connection.Id.ToString(), ["login_time"] = member.LoginTimeMs, ["logout_time"] = logoutTimeMs, ["reason"] = (int)reason,
+            ["room_id"] = room.RoomId, ["room_seq"] = room.Seq.ToString(), ["user_account"] = member.UserId, ["user_nickname"] = member.UserName,
+            ["session_id"] = member.ConnectionId.ToString(), ["login_time"] = member.LoginTimeMs, ["logout_time"] = logoutTimeMs, ["reason"] = (int)reason,
         });
     }
 
     /// <inheritdoc />
-    public void OnRoomClosed(Room room, RoomLeaveReason reason, long closeTimeMs)
+    public void OnRoomClosed(RoomInfo room, RoomLeaveReason reason, long closeTimeMs)
     {
         if (!webhooks.IsEnabled(room.AppId)) return;
         webhooks.Publish(room.AppId, "room_close", new JsonObject
