@@ -1,33 +1,27 @@
 using Chorus.Protocol;
-using Chorus.Server.Hosting;
 using Chorus.Storage;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 
 namespace Chorus.Server.Chat;
 
 /// <summary>
-/// A user's conversations and their messages: history (stored, or a chat room's in-memory history), deleting messages,
+/// A user's conversations and their messages: history (stored, or a chat room's recent history), deleting messages,
 /// revoking one's own message, read receipts, the conversation list with unread counts, and its settings (clear unread,
 /// delete, mute, pin). Former group members keep their own view up to their leave point.
 /// </summary>
 public sealed class ChatConversations
 {
     private readonly IChatStore _store;
-    private readonly ChatUserRegistry _users;
-    private readonly ChatRoomRegistry _rooms;
-    private readonly ChatOptions _options;
-    private readonly TimeProvider _time;
+    private readonly IChatPresence _users;
+    private readonly IChatRoomDirectory _rooms;
     private readonly ILogger<ChatConversations> _logger;
 
     /// <summary>Creates the service.</summary>
-    public ChatConversations(IChatStore store, ChatUserRegistry users, ChatRoomRegistry rooms, IOptions<ChatOptions> options, TimeProvider time, ILogger<ChatConversations> logger)
+    public ChatConversations(IChatStore store, IChatPresence users, IChatRoomDirectory rooms, ILogger<ChatConversations> logger)
     {
         _store = store;
         _users = users;
         _rooms = rooms;
-        _options = options.Value;
-        _time = time;
         _logger = logger;
     }
 
@@ -42,14 +36,13 @@ public sealed class ChatConversations
         var result = ChatReply.Ok(request);
         if (type == ConversationType.Room)
         {
-            var room = _rooms.Find(connection.AppId, convId);
-            if (room is null) return ChatReply.Error(request, ChatError.RoomMissing);
-            if (!room.Members.ContainsKey(user))
+            var page = await _rooms.HistoryAsync(connection.AppId, user, convId, request.NextSeq, count, forward);
+            if (page.Error is { } error)
             {
-                ChatLog.AccessRefused(_logger, connection.AppId, user, request.Op ?? "", type, convId);
-                return ChatReply.Error(request, ChatErrorCodes.NotInRoom, "only members may read a room");
+                if (error.Code == ChatErrorCodes.NotInRoom) ChatLog.AccessRefused(_logger, connection.AppId, user, request.Op ?? "", type, convId);
+                return ChatReply.Error(request, error);
             }
-            result.Messages = [.. room.Query(request.NextSeq, count, forward, _time.GetUtcNow().ToUnixTimeMilliseconds(), _options.ChatRoomHistoryAge)];
+            result.Messages = [.. page.Value!];
             return result;
         }
         // A former member reads what was sent up to its leave point (the store cuts it there), and gets an empty page after it.
@@ -97,8 +90,8 @@ public sealed class ChatConversations
         IReadOnlyList<string> audience = revoked.ConversationType == ConversationType.Group
             ? await _store.GetGroupMembersAsync(connection.AppId, revoked.ConversationKey, cancellationToken)
             : [ConversationKeys.PeerOf(revoked.ConversationKey, user), user];
-        foreach (var u in audience)
-            _users.Find(connection.AppId, u)?.Send(new Frame { Op = Ops.MessageRevoked, Message = ChatWire.ToWire(revoked, u) });
+        var online = await _users.OnlineAsync(connection.AppId, audience);
+        _users.Send(connection.AppId, [.. online.Select(u => new UserFrame(u, EncodedFrame.From(new Frame { Op = Ops.MessageRevoked, Message = ChatWire.ToWire(revoked, u) })))]);
         var result = ChatReply.Ok(request);
         result.Message = ChatWire.ToWire(revoked, user);
         return result;
@@ -120,13 +113,13 @@ public sealed class ChatConversations
             if (m is not null && m.ConversationType == type && m.ConversationKey == key && m.SenderUserId != user) mine.Add(id);
         }
         var changed = await _store.MarkReceiptsReadAsync(connection.AppId, mine, cancellationToken);
-        foreach (var group in changed.GroupBy(m => m.SenderUserId))
+        if (changed.Count > 0)
         {
-            _users.Find(connection.AppId, group.Key)?.Send(new Frame
+            _users.Send(connection.AppId, [.. changed.GroupBy(m => m.SenderUserId).Select(group => new UserFrame(group.Key, EncodedFrame.From(new Frame
             {
                 Op = Ops.ReceiptChanged, ConvType = type, ConvId = ChatWire.ConversationIdFor(type, key, group.Key),
                 MessageIds = [.. group.Select(m => m.MessageId)], FromUserId = user,
-            });
+            })))]);
         }
         var result = ChatReply.Ok(request);
         result.MessageIds = [.. changed.Select(m => m.MessageId)];

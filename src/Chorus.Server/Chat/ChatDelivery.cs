@@ -13,8 +13,8 @@ namespace Chorus.Server.Chat;
 public sealed class ChatDelivery
 {
     private readonly IChatStore _store;
-    private readonly ChatUserRegistry _users;
-    private readonly ChatRoomRegistry _rooms;
+    private readonly IChatPresence _users;
+    private readonly IChatRoomDirectory _rooms;
     private readonly ChatValidator _validator;
     private readonly MessageIdGenerator _ids;
     private readonly ChatOptions _options;
@@ -22,7 +22,7 @@ public sealed class ChatDelivery
     private readonly ILogger<ChatDelivery> _logger;
 
     /// <summary>Creates the service.</summary>
-    public ChatDelivery(IChatStore store, ChatUserRegistry users, ChatRoomRegistry rooms, ChatValidator validator, MessageIdGenerator ids,
+    public ChatDelivery(IChatStore store, IChatPresence users, IChatRoomDirectory rooms, ChatValidator validator, MessageIdGenerator ids,
         IOptions<ChatOptions> options, TimeProvider time, ILogger<ChatDelivery> logger)
     {
         _store = store;
@@ -73,7 +73,6 @@ public sealed class ChatDelivery
     {
         bool stored = message.Type is ChatMessageType.Text or ChatMessageType.Custom;
         IReadOnlyList<string> recipients;
-        ChatRoom? room = null;
         switch (type)
         {
             case ConversationType.Group:
@@ -86,11 +85,8 @@ public sealed class ChatDelivery
                 }
                 break;
             case ConversationType.Room:
-                room = _rooms.Find(appId, convId);
-                if (room is null) return ChatError.RoomMissing;
-                if (!trusted && !room.Members.ContainsKey(sender)) return new ChatError(ChatErrorCodes.NotInRoom, "only members may send to a room");
                 if (message.HasReceipt == true) return ChatError.BadParameter("room messages have no receipts");
-                recipients = []; // the room path fans out from the room's own member list, under its lock
+                recipients = []; // the room directory fans out to the room's own members, in the room's one order
                 break;
             default:
                 recipients = [sender, convId];
@@ -124,20 +120,9 @@ public sealed class ChatDelivery
                 SearchedContent = message.SearchedContent, ExtendedData = message.ExtendedData, Priority = message.Priority ?? 2,
                 MentionedUserIds = message.MentionedUserIds,
             };
-            if (room is not null)
-            {
-                // Sequence assignment and fan-out under one lock: room members see the room in order.
-                var (kept, _) = room.Append(wire, stored ? _options.ChatRoomHistoryCount : -1, _options.ChatRoomHistoryAge, m => EnqueueRoom(room, sender, m));
-                return kept;
-            }
+            if (type == ConversationType.Room) return await _rooms.SendAsync(appId, sender, convId, wire, stored, trusted);
             // Every receiver's view is the same: encoded once.
-            EncodedFrame? shared = null;
-            foreach (var user in recipients)
-            {
-                if (user == sender || _users.Find(appId, user) is not { } receiver) continue;
-                shared ??= EncodedFrame.From(new Frame { Op = Ops.ChatMessage, Message = ReceiverView(wire, sender) });
-                receiver.Send(shared.Value, Delivery.Unreliable);
-            }
+            _users.Send(appId, recipients, sender, EncodedFrame.From(new Frame { Op = Ops.ChatMessage, Message = ReceiverView(wire, sender) }), Delivery.Unreliable);
             return wire;
         }
 
@@ -152,59 +137,32 @@ public sealed class ChatDelivery
     /// </summary>
     private async Task NotifyConversationChangedAsync(uint appId, string sender, IReadOnlyList<string> recipients, StoredMessage record, CancellationToken cancellationToken)
     {
-        List<string>? online = null;
-        foreach (var user in recipients)
-            if (_users.Find(appId, user) is not null) (online ??= []).Add(user);
-        if (online is null) return;
+        var online = await _users.OnlineAsync(appId, recipients);
+        if (online.Count == 0) return;
         var states = await _store.GetConversationStatesAsync(appId, online, record.ConversationType, record.ConversationKey, cancellationToken);
+        var frames = new List<UserFrame>(states.Count * 2);
         foreach (var state in states)
         {
-            var connection = _users.Find(appId, state.UserId);
-            if (connection is null) continue;
             // the message just committed is the newest one (a later one sends its own notification)
             var conversation = state.Conversation with
             {
                 MaxSeq = Math.Max(state.Conversation.MaxSeq, record.Seq),
                 LastMessage = record.Seq > state.Conversation.ClearedSeq ? record : null,
             };
-            connection.Send(new Frame { Op = Ops.ConversationChanged, Conversation = ChatWire.ToWire(conversation, state.UserId) });
+            frames.Add(new UserFrame(state.UserId, EncodedFrame.From(new Frame { Op = Ops.ConversationChanged, Conversation = ChatWire.ToWire(conversation, state.UserId) })));
             if (state.UserId != sender && !conversation.Muted)
-                connection.Send(new Frame { Op = Ops.UnreadTotalChanged, UnreadTotal = state.UnreadTotal });
+                frames.Add(new UserFrame(state.UserId, EncodedFrame.From(new Frame { Op = Ops.UnreadTotalChanged, UnreadTotal = state.UnreadTotal })));
         }
+        // One send for every recipient's notifications (in a cluster: one message per node with recipients).
+        if (frames.Count > 0) _users.Send(appId, frames);
     }
 
     private void EnqueueLive(uint appId, string sender, ConversationType type, StoredMessage committed, IReadOnlyList<string> recipients)
     {
-        EncodedFrame? shared = null;
-        foreach (var user in recipients)
-        {
-            if (user == sender) continue;
-            var connection = _users.Find(appId, user);
-            if (connection is null) continue;
-            if (type == ConversationType.Group)
-            {
-                // One encoding for the whole group (the receivers' view is the same for all of them).
-                shared ??= EncodedFrame.From(new Frame { Op = Ops.ChatMessage, Message = ChatWire.ToWire(committed, viewer: "") });
-                connection.Send(shared.Value, Delivery.Reliable);
-            }
-            else connection.Send(EncodedFrame.From(new Frame { Op = Ops.ChatMessage, Message = ChatWire.ToWire(committed, user) }), Delivery.Reliable);
-        }
-    }
-
-    private static void EnqueueRoom(ChatRoom room, string sender, WireChatMessage message)
-    {
-        var delivery = message.Type is ChatMessageType.Command or ChatMessageType.Barrage ? Delivery.Unreliable : Delivery.Reliable;
-        var view = PeerView(message, viewer: "", sender);
-        view.ConversationId = message.ConversationId;
-        view.ConversationSeq = message.ConversationSeq;
-        view.OrderKey = message.OrderKey;
-        var bytes = EncodedFrame.From(new Frame { Op = Ops.ChatMessage, Message = view }); // once for the whole room
-        foreach (var m in room.Members.Values)
-        {
-            // Never to a connection that is no longer this member's chat login (logged out, or taken over by a second
-            // login): Connection checks the login's current user, a field read rather than a lookup per recipient.
-            if (m.UserId != sender) m.Connection?.Send(bytes, delivery);
-        }
+        // Peer: the one receiver's view (the conversation named by the sender). Group: one encoding for the whole group
+        // (the receivers' view is the same for all of them).
+        string viewer = type == ConversationType.Group ? "" : recipients.FirstOrDefault(u => u != sender) ?? sender;
+        _users.Send(appId, recipients, sender, EncodedFrame.From(new Frame { Op = Ops.ChatMessage, Message = ChatWire.ToWire(committed, viewer) }), Delivery.Reliable);
     }
 
     /// <summary>An unstored message as its receivers see it: a peer's named by its sender, a group's by the group.</summary>

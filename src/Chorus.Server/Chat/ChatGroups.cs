@@ -13,12 +13,12 @@ namespace Chorus.Server.Chat;
 public sealed class ChatGroups
 {
     private readonly IChatStore _store;
-    private readonly ChatUserRegistry _users;
+    private readonly IChatPresence _users;
     private readonly ChatOptions _options;
     private readonly ILogger<ChatGroups> _logger;
 
     /// <summary>Creates the service.</summary>
-    public ChatGroups(IChatStore store, ChatUserRegistry users, IOptions<ChatOptions> options, ILogger<ChatGroups> logger)
+    public ChatGroups(IChatStore store, IChatPresence users, IOptions<ChatOptions> options, ILogger<ChatGroups> logger)
     {
         _store = store;
         _users = users;
@@ -129,9 +129,9 @@ public sealed class ChatGroups
 
     private async Task NotifyMembersAsync(uint app, string groupId, string updateType, string[] changed, CancellationToken cancellationToken)
     {
-        var everyone = (await _store.GetGroupMembersAsync(app, groupId, cancellationToken)).Union(changed, StringComparer.Ordinal);
+        var everyone = (await _store.GetGroupMembersAsync(app, groupId, cancellationToken)).Union(changed, StringComparer.Ordinal).ToList();
         var bytes = EncodedFrame.From(new Frame { Op = Ops.GroupMemberChanged, ConvId = groupId, ConvType = ConversationType.Group, UpdateType = updateType, Members = changed });
-        foreach (var u in everyone) _users.Find(app, u)?.Send(bytes, Delivery.Reliable);
+        _users.Send(app, everyone, null, bytes, Delivery.Reliable);
     }
 
     private static ChatError GroupError(GroupChange change) => change switch

@@ -63,7 +63,7 @@ public sealed class ChatService
                     await _conversations.UpdateConversationAsync(connection, user, request, cancellationToken),
                 Ops.CreateGroup or Ops.JoinGroup or Ops.LeaveGroup or Ops.DismissGroup or Ops.InviteGroupMembers or Ops.KickGroupMembers
                     or Ops.QueryGroupInfo or Ops.QueryGroupMembers => await _groups.HandleAsync(connection, user, request, cancellationToken),
-                _ => _rooms.Handle(login, user, request),
+                _ => await _rooms.HandleAsync(login, user, request),
             };
         }
         catch (Exception ex) when (ex is ChatStoreException or ObjectDisposedException)

@@ -15,7 +15,7 @@ public sealed class ChatSessions
 {
     private readonly ConnectionStateMap<ChatConnectionState> _states = new();
     private readonly IChatStore _store;
-    private readonly ChatUserRegistry _users;
+    private readonly IChatPresence _users;
     private readonly ChatRooms _rooms;
     private readonly TokenValidator _tokens;
     private readonly ChatOptions _options;
@@ -23,7 +23,7 @@ public sealed class ChatSessions
     private readonly TimeProvider _time;
 
     /// <summary>Creates the service.</summary>
-    public ChatSessions(IChatStore store, ChatUserRegistry users, ChatRooms rooms, TokenValidator tokens, IOptions<ChatOptions> options, IOptions<AuthOptions> auth, TimeProvider time)
+    public ChatSessions(IChatStore store, IChatPresence users, ChatRooms rooms, TokenValidator tokens, IOptions<ChatOptions> options, IOptions<AuthOptions> auth, TimeProvider time)
     {
         _store = store;
         _users = users;
@@ -55,19 +55,24 @@ public sealed class ChatSessions
         state.UserId = userId;
         state.TokenExpiresAt = check.Claims!.ExpiresAt;
         state.TokenWarned = false;
-        var previous = _users.Set(connection.AppId, userId, state);
+        // One device per user: an earlier login on another node is ended and told there.
+        var previous = await _users.SetAsync(connection.AppId, userId, state);
         if (previous is not null)
         {
             // One device per user: the earlier login is told and logged out. The user stays in her chat rooms (membership
             // is per user, as in ZIM): the memberships move to this connection, so the earlier one gets no more room messages.
             previous.UserId = null;
             _rooms.MoveMemberships(connection.AppId, userId, previous, state);
-            previous.Connection.Send(new Frame { Op = Ops.ChatKickedOut, ErrorCode = ChatErrorCodes.NotLoggedIn, Error = "the same user logged in elsewhere" });
+            previous.Connection.Send(ReplacedFrame());
         }
+        await _rooms.Directory.OnLoginAsync(state, userId);
         var result = ChatReply.Ok(request);
         result.UnreadTotal = await _store.GetUnreadTotalAsync(connection.AppId, userId, cancellationToken);
         return result;
     }
+
+    /// <summary>What an earlier login is told when the same user logged in elsewhere (<c>chatKickedOut</c>, 6000021), on any node.</summary>
+    public static Frame ReplacedFrame() => new() { Op = Ops.ChatKickedOut, ErrorCode = ChatErrorCodes.NotLoggedIn, Error = "the same user logged in elsewhere" };
 
     /// <summary>The one answer for each refused token outcome (the same texts as room logins; the reason is logged only).</summary>
     private static ChatError TokenRefusal(TokenOutcome outcome) => outcome switch
@@ -105,9 +110,9 @@ public sealed class ChatSessions
     private void End(ChatConnectionState login)
     {
         if (login.UserId is not { } user) return;
-        _users.Remove(login.Connection.AppId, user, login);
-        _rooms.OnDisconnected(login, user);
+        bool current = _users.Remove(login.Connection.AppId, user, login);
         login.UserId = null;
+        if (current) _rooms.OnDisconnected(login, user);
     }
 
     /// <summary>
@@ -117,7 +122,7 @@ public sealed class ChatSessions
     public void CheckTokens()
     {
         long nowS = _time.GetUtcNow().ToUnixTimeMilliseconds() / 1000;
-        foreach (var login in _users.All)
+        foreach (var login in _users.LocalLogins)
         {
             long left = login.TokenExpiresAt - nowS;
             if (left <= 0 && login.UserId is not null)
@@ -133,6 +138,6 @@ public sealed class ChatSessions
         }
     }
 
-    /// <summary>Whether a user has a chat connection on this node.</summary>
-    public bool IsOnline(uint appId, string userId) => _users.Find(appId, userId) is not null;
+    /// <summary>Whether a user has a chat login on any node.</summary>
+    public ValueTask<bool> IsOnlineAsync(uint appId, string userId) => _users.IsOnlineAsync(appId, userId);
 }

@@ -15,9 +15,12 @@ public sealed class ChatUserRegistry
         return ReferenceEquals(previous, login) ? null : previous;
     }
 
-    /// <summary>Removes a user's connection if it is still <paramref name="login"/>.</summary>
-    public void Remove(uint appId, string userId, ChatConnectionState login) =>
+    /// <summary>Removes a user's connection if it is still <paramref name="login"/>; returns whether it was.</summary>
+    public bool Remove(uint appId, string userId, ChatConnectionState login) =>
         _online.TryRemove(new KeyValuePair<(uint, string), ChatConnectionState>((appId, userId), login));
+
+    /// <summary>A user's login, if online here.</summary>
+    public ChatConnectionState? FindLogin(uint appId, string userId) => _online.TryGetValue((appId, userId), out var s) ? s : null;
 
     /// <summary>A user's connection, if online.</summary>
     public IClientConnection? Find(uint appId, string userId) => _online.TryGetValue((appId, userId), out var s) ? s.Connection : null;

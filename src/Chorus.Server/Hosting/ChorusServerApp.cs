@@ -11,6 +11,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration.Memory;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 namespace Chorus.Server.Hosting;
@@ -97,6 +98,10 @@ public static class ChorusServerApp
         services.AddSingleton(sp => new MessageIdGenerator(sp.GetRequiredService<NodeIdentity>().Id, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<ChatUserRegistry>();
         services.AddSingleton<ChatRoomRegistry>();
+        // The defaults of the chat and server API seams, this node alone; a cluster (AddRedisChat) replaces them.
+        services.TryAddSingleton<IChatPresence, InProcessChatPresence>();
+        services.TryAddSingleton<IChatRoomDirectory, InProcessChatRoomDirectory>();
+        services.TryAddSingleton<IServerApiRateLimiter, InProcessServerApiRateLimiter>();
         services.AddSingleton<ChatValidator>();
         services.AddSingleton<ChatRooms>();
         services.AddSingleton<ChatSessions>();

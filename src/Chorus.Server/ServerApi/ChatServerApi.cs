@@ -63,7 +63,7 @@ public sealed partial class ChatServerApi(ChatSessions sessions, ChatDelivery de
             if (users.Count == 0 || users.Any(u => RoomLimits.ValidateUserId(u) != 0)) return (BadParameter, "UserId[] must hold 1-100 UserIds", null);
             if (users.Count > 100) return (TooManyUsers, "UserId[] holds more than 100 users", null);
             var result = new JsonArray();
-            foreach (var u in users) result.Add(new JsonObject { ["UserId"] = u, ["Status"] = sessions.IsOnline(appId, u) ? "Online" : "Offline" });
+            foreach (var u in users) result.Add(new JsonObject { ["UserId"] = u, ["Status"] = await sessions.IsOnlineAsync(appId, u) ? "Online" : "Offline" });
             return (0, "success", new JsonObject { ["Result"] = result });
         }
 

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
@@ -31,23 +30,22 @@ public sealed partial class ServerApiEndpoint
     private readonly RoomSignaling _signaling;
     private readonly IRoomLifetimeManager _rooms;
     private readonly ServerApiOptions _options;
-    private readonly TimeProvider _time;
     private readonly ILogger<ServerApiEndpoint> _logger;
     private readonly Dictionary<string, ActionHandler> _actions;
-    private readonly ConcurrentDictionary<(uint AppId, string Action), SlidingWindowLimiter> _limits = new();
+    private readonly IServerApiRateLimiter _limits;
     private readonly ChatServerApi _chat;
     private readonly NodeIdentity _node;
 
     /// <summary>Creates the endpoint.</summary>
-    public ServerApiEndpoint(SignatureVerifier verifier, RoomSignaling signaling, IRoomLifetimeManager rooms, IOptions<ServerApiOptions> options, TimeProvider time, ChatServerApi chat, NodeIdentity node, ILogger<ServerApiEndpoint> logger)
+    public ServerApiEndpoint(SignatureVerifier verifier, RoomSignaling signaling, IRoomLifetimeManager rooms, IOptions<ServerApiOptions> options, IServerApiRateLimiter limits, ChatServerApi chat, NodeIdentity node, ILogger<ServerApiEndpoint> logger)
     {
+        _limits = limits;
         _node = node;
         _chat = chat;
         _verifier = verifier;
         _signaling = signaling;
         _rooms = rooms;
         _options = options.Value;
-        _time = time;
         _logger = logger;
         _actions = new(StringComparer.Ordinal)
         {
@@ -99,8 +97,7 @@ public sealed partial class ServerApiEndpoint
         }
 
         int limit = _options.ServerApiRatePerSecond.TryGetValue(action, out int l) ? l : 10;
-        var limiter = _limits.GetOrAdd((auth.AppId, action), _ => new SlidingWindowLimiter(limit, TimeSpan.FromSeconds(1)));
-        if (!limiter.TryAcquire(_time.GetUtcNow()))
+        if (!await _limits.TryAcquireAsync(auth.AppId, action, limit))
         {
             await WriteAsync(context, isChat ? ChatServerApi.AppRateLimited : ServerApiCodes.RateLimited, $"{action} is limited to {limit} {(limit == 1 ? "call" : "calls")} per second per AppId", requestId, null);
             return;

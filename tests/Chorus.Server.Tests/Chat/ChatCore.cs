@@ -36,13 +36,13 @@ public sealed class ChatCore : IAsyncDisposable
         Directory.CreateDirectory(_directory);
         var ids = new MessageIdGenerator(Time);
         _store = new SqliteChatStore(Path.Combine(_directory, "chat.db"), ids, Time);
-        var users = new ChatUserRegistry();
-        var roomRegistry = new ChatRoomRegistry();
+        var users = new InProcessChatPresence(new ChatUserRegistry());
+        var roomDirectory = new InProcessChatRoomDirectory(new ChatRoomRegistry(), options, Time);
         var validator = new ChatValidator(options);
-        Rooms = new ChatRooms(roomRegistry, options, Time, NullLogger<ChatRooms>.Instance);
+        Rooms = new ChatRooms(roomDirectory, options, NullLogger<ChatRooms>.Instance);
         Sessions = new ChatSessions(_store, users, Rooms, new TokenValidator(new AppRegistry(server), auth, Time, NullLogger<TokenValidator>.Instance), options, auth, Time);
-        Delivery = new ChatDelivery(_store, users, roomRegistry, validator, ids, options, Time, NullLogger<ChatDelivery>.Instance);
-        Service = new ChatService(Sessions, Delivery, new ChatConversations(_store, users, roomRegistry, options, Time, NullLogger<ChatConversations>.Instance),
+        Delivery = new ChatDelivery(_store, users, roomDirectory, validator, ids, options, Time, NullLogger<ChatDelivery>.Instance);
+        Service = new ChatService(Sessions, Delivery, new ChatConversations(_store, users, roomDirectory, NullLogger<ChatConversations>.Instance),
             new ChatGroups(_store, users, options, NullLogger<ChatGroups>.Instance), Rooms, NullLogger<ChatService>.Instance);
         Validator = validator;
     }

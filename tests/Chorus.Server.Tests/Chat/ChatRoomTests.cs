@@ -55,7 +55,7 @@ public sealed class ChatRoomTests
         var oldLogin = chat.Sessions.Find(first)!;
         var second = await chat.LoginAsync("bob"); // takes over: the first login has ended
         // the room entry of the first connection was let in before the takeover, and runs after it
-        var late = chat.Rooms.Handle(oldLogin, "bob", new Frame { Op = Ops.EnterRoom, ConvId = "lobby", Rid = 9 });
+        var late = await chat.Rooms.HandleAsync(oldLogin, "bob", new Frame { Op = Ops.EnterRoom, ConvId = "lobby", Rid = 9 });
         Assert.Equal(ChatErrorCodes.NotLoggedIn, late.ErrorCode);
         Assert.Equal(ChatErrorCodes.RoomMissing, (await chat.CallAsync(second, Members("lobby"))).ErrorCode);
     }

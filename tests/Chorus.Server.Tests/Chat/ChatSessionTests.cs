@@ -22,7 +22,7 @@ public sealed class ChatSessionTests
         var warning = Assert.Single(alice.Of(Ops.ChatTokenWillExpire));
         Assert.Equal((int)notice, warning.SecondsLeft);
         Assert.Empty(alice.Of(Ops.ChatKickedOut));
-        Assert.True(chat.Sessions.IsOnline(ChatCore.AppId, "alice"));
+        Assert.True(await chat.Sessions.IsOnlineAsync(ChatCore.AppId, "alice"));
     }
 
     [Fact]
@@ -39,7 +39,7 @@ public sealed class ChatSessionTests
         chat.Service.RunMaintenance();
         var kicked = Assert.Single(alice.Of(Ops.ChatKickedOut));
         Assert.Equal(ChatErrorCodes.TokenExpired, kicked.ErrorCode);
-        Assert.False(chat.Sessions.IsOnline(ChatCore.AppId, "alice"));
+        Assert.False(await chat.Sessions.IsOnlineAsync(ChatCore.AppId, "alice"));
 
         var send = await chat.CallAsync(alice, ChatCore.PeerText("bob", "hi"));
         Assert.Equal(ChatErrorCodes.NotLoggedIn, send.ErrorCode);
@@ -96,7 +96,7 @@ public sealed class ChatSessionTests
 
         // The kicked connection closing does not take the user offline: the new login is the user's.
         chat.Service.OnSessionClosed(first);
-        Assert.True(chat.Sessions.IsOnline(ChatCore.AppId, "alice"));
+        Assert.True(await chat.Sessions.IsOnlineAsync(ChatCore.AppId, "alice"));
         var bob = await chat.LoginAsync("bob");
         Assert.Equal(0, (await chat.CallAsync(bob, ChatCore.PeerText("alice", "hi"))).ErrorCode);
         Assert.Single(second.Of(Ops.ChatMessage));
@@ -124,15 +124,15 @@ public sealed class ChatSessionTests
         var bob = await chat.LoginAsync("bob");
 
         Assert.Equal(0, (await chat.CallAsync(alice, new Frame { Op = Ops.ChatLogout })).ErrorCode);
-        Assert.False(chat.Sessions.IsOnline(ChatCore.AppId, "alice"));
+        Assert.False(await chat.Sessions.IsOnlineAsync(ChatCore.AppId, "alice"));
         Assert.Equal(ChatErrorCodes.NotLoggedIn, (await chat.CallAsync(alice, ChatCore.PeerText("bob", "hi"))).ErrorCode);
 
         chat.Service.OnSessionClosed(bob);
-        Assert.False(chat.Sessions.IsOnline(ChatCore.AppId, "bob"));
+        Assert.False(await chat.Sessions.IsOnlineAsync(ChatCore.AppId, "bob"));
 
         // After logout the connection may log in as someone else.
         await chat.LoginAsync(alice, "carol");
-        Assert.True(chat.Sessions.IsOnline(ChatCore.AppId, "carol"));
+        Assert.True(await chat.Sessions.IsOnlineAsync(ChatCore.AppId, "carol"));
     }
 
     [Fact]
@@ -148,6 +148,6 @@ public sealed class ChatSessionTests
         var overName = await chat.CallAsync(new FakeConnection(ChatCore.AppId), new Frame { Op = Ops.ChatLogin, UserId = "alice", UserName = new string('n', 256), Token = chat.Token("alice") });
         Assert.Equal(ChatErrorCodes.BadParameter, overName.ErrorCode);
         Assert.Equal("UserName is longer than 255 bytes", overName.Error);
-        Assert.False(chat.Sessions.IsOnline(ChatCore.AppId, "alice"));
+        Assert.False(await chat.Sessions.IsOnlineAsync(ChatCore.AppId, "alice"));
     }
 }
