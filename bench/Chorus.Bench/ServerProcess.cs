@@ -43,7 +43,7 @@ internal sealed partial class ServerProcess : IAsyncDisposable
         foreach (var a in args) info.ArgumentList.Add(a);
         foreach (var (k, v) in environment) info.Environment[k] = v;
         var process = Process.Start(info)!;
-        _ = process.StandardError.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         while (await process.StandardOutput.ReadLineAsync(timeout.Token) is { } line)
         {
@@ -54,7 +54,9 @@ internal sealed partial class ServerProcess : IAsyncDisposable
                 return new ServerProcess(process, new Uri(m.Value));
             }
         }
-        throw new InvalidOperationException($"{program} {string.Join(' ', info.ArgumentList)} exited without printing its address");
+        string said = await stderr.WaitAsync(TimeSpan.FromSeconds(5)).ContinueWith(t => t.IsCompletedSuccessfully ? t.Result.Trim() : "", TaskScheduler.Default);
+        throw new InvalidOperationException($"{string.Join(' ', info.ArgumentList.Take(2).Select(Path.GetFileName))} exited without printing its address" +
+            (said.Length > 0 ? ": " + said[Math.Max(0, said.Length - 2000)..] : ""));
     }
 
     /// <summary>The repository's root: the first parent of the load generator's directory that holds Chorus.slnx.</summary>
@@ -68,13 +70,34 @@ internal sealed partial class ServerProcess : IAsyncDisposable
     [GeneratedRegex(@"http://127\.0\.0\.1:\d+")]
     private static partial Regex UrlPattern();
 
-    /// <summary>User + system CPU time so far, from /proc/PID/stat (fields 14 and 15, in clock ticks of 1/100 s).</summary>
-    public TimeSpan CpuTime()
+    /// <summary>User + system CPU time so far, from /proc/PID/stat.</summary>
+    public TimeSpan CpuTime() => CpuTimeOf(_process.Id);
+
+    /// <summary>User + system CPU time so far of any process, from /proc/PID/stat (fields 14 and 15, in clock ticks of 1/100 s).</summary>
+    public static TimeSpan CpuTimeOf(int processId) => TimeSpan.FromMilliseconds(Stat(processId) is { } f ? (long.Parse(f[11]) + long.Parse(f[12])) * 10 : 0);
+
+    /// <summary>
+    /// CPU time of a process and its children now alive (PostgreSQL's postmaster and its backends), from /proc; a
+    /// child that ended takes its time with it, so read this only while the children live (a connection pool's).
+    /// </summary>
+    public static TimeSpan CpuTimeOfTree(int processId)
     {
-        string stat = File.ReadAllText($"/proc/{_process.Id}/stat");
-        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-        long ticks = long.Parse(fields[11]) + long.Parse(fields[12]);
-        return TimeSpan.FromMilliseconds(ticks * 10);
+        var total = CpuTimeOf(processId);
+        foreach (string dir in Directory.EnumerateDirectories("/proc"))
+            if (int.TryParse(Path.GetFileName(dir), out int pid) && pid != processId && Stat(pid) is { } f && f[1] == processId.ToString(System.Globalization.CultureInfo.InvariantCulture))
+                total += CpuTimeOf(pid);
+        return total;
+    }
+
+    /// <summary>The fields of /proc/PID/stat after the command name (index 0 is field 3, the state), or null when it has ended.</summary>
+    private static string[]? Stat(int processId)
+    {
+        try
+        {
+            string stat = File.ReadAllText($"/proc/{processId}/stat");
+            return stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        }
+        catch (IOException) { return null; }
     }
 
     /// <summary>Resident memory, from /proc/PID/status (VmRSS), in bytes.</summary>

@@ -77,7 +77,10 @@ internal sealed class ChorusTarget : IBenchTarget
 
     public string Name => "Chorus";
 
-    public async Task<ServerProcess> StartAsync()
+    public Task<ServerProcess> StartAsync() => StartAsync([]);
+
+    /// <summary>Starts <c>chorus serve</c> with the benchmark's settings and <paramref name="extraArguments"/> (--redis, --postgres, a node id).</summary>
+    public static async Task<ServerProcess> StartAsync(IEnumerable<string> extraArguments)
     {
         string data = Path.Combine(Path.GetTempPath(), "chorus-bench-" + Guid.NewGuid().ToString("N"));
         var server = await ServerProcess.StartDotnetAsync("chorus.dll",
@@ -88,6 +91,7 @@ internal sealed class ChorusTarget : IBenchTarget
             "--Chorus:FramesPerConnectionPerSecond=100000000", "--Chorus:FramesPerAppPerSecond=100000000",
             "--Chorus:ConnectionsPerIpPerSecond=1000000", "--Chorus:ChatSendsPerSecond=100000000",
             "--Logging:LogLevel:Default=Warning",
+            .. extraArguments,
         ], BenchTargets.DotnetEnvironment());
         server.Companion = new DataDirectory(data);
         return server;

@@ -56,8 +56,19 @@ public sealed partial class PostgresServer
     /// <exception cref="ExternalServerException">PostgreSQL is not installed or did not start.</exception>
     public static Task<PostgresServer> GetSharedAsync()
     {
-        lock (s_gate) return s_shared ??= Task.Run(StartAsync);
+        lock (s_gate) return s_shared ??= Task.Run(() => StartAsync(durable: false));
     }
+
+    /// <summary>
+    /// A server of its own (not the shared one) with fsync, synchronous_commit and full_page_writes on, as a deployment
+    /// runs it: for measurements (the benchmark), where the shared server's fsync=off would flatter every commit.
+    /// Stopped when the process exits.
+    /// </summary>
+    /// <exception cref="ExternalServerException">PostgreSQL is not installed or did not start.</exception>
+    public static Task<PostgresServer> StartDurableAsync() => Task.Run(() => StartAsync(durable: true));
+
+    /// <summary>The postmaster's OS process id (its backends are its children).</summary>
+    public int ProcessId => _process.Id;
 
     /// <summary>
     /// Creates a fresh, empty database with a unique name and returns an Npgsql connection string for it (superuser,
@@ -101,7 +112,7 @@ public sealed partial class PostgresServer
             .FirstOrDefault();
     }
 
-    private static async Task<PostgresServer> StartAsync()
+    private static async Task<PostgresServer> StartAsync(bool durable)
     {
         string bin = FindBinDirectory() ?? throw new ExternalServerException(
             "PostgreSQL was not found (no postgres and initdb on PATH or in /usr/lib/postgresql/*/bin): install the Debian " +
@@ -149,7 +160,8 @@ public sealed partial class PostgresServer
             var process = ServerProcess.Start(Path.Combine(bin, "postgres"),
             [
                 "-D", data, "-p", port.ToString(CultureInfo.InvariantCulture), "-k", sockets,
-                "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off",
+                "-c", "listen_addresses=127.0.0.1",
+                .. durable ? Array.Empty<string>() : ["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"],
                 "-c", "max_connections=300", "-c", "shared_buffers=64MB", "-c", "log_min_messages=warning",
             ], ownGroup: true, asUser: asUser, workingDirectory: directory, exitSignal: Posix.SigQuit);
             var server = new PostgresServer(process, directory, port, bin);

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Chorus.Client;
+using HdrHistogram;
 using Chorus.Protocol;
 
 namespace Chorus.Bench.Scenarios;
@@ -26,6 +27,29 @@ internal static class ChatScenario
         log.WriteLine($"D: Chorus, {users} chat users...");
         var target = new ChorusTarget();
         await using var server = await target.StartAsync();
+        TimeSpan cpu0 = default, cpu1 = default;
+        var run = await RunLoadAsync([server], users, warmup, window,
+            () => { cpu0 = server.CpuTime(); return Task.CompletedTask; },
+            () => { cpu1 = server.CpuTime(); return Task.CompletedTask; }, log);
+        report.Require(run.Acknowledged > 0 && run.Failures == 0, $"D: {run.Acknowledged} acknowledged sends, {run.Failures} failed");
+        double cpuSeconds = (cpu1 - cpu0).TotalSeconds;
+        report.Add(users, target.Name, run.Acknowledged / run.Seconds, (double)run.Latency.GetValueAtPercentile(50), (double)run.Latency.GetValueAtPercentile(99),
+            (double)run.Latency.GetValueAtPercentile(99.9), run.Deliveries / run.Seconds, cpuSeconds / run.Seconds, cpuSeconds > 0 ? run.Acknowledged / cpuSeconds : 0,
+            run.Failures);
+        return report;
+    }
+
+    /// <summary>What one measured window saw: acknowledged sends, failed sends, live deliveries, its length and the ack times.</summary>
+    public sealed record LoadResult(long Acknowledged, long Failures, long Deliveries, double Seconds, LongHistogram Latency);
+
+    /// <summary>
+    /// Runs the load on servers already started: user i connects to <paramref name="nodes"/>[i % count] (so a group's
+    /// members and a user's peer sit on different nodes when there are several). <paramref name="windowStarts"/> and
+    /// <paramref name="windowEnds"/> run at the edges of the measured window.
+    /// </summary>
+    public static async Task<LoadResult> RunLoadAsync(IReadOnlyList<ServerProcess> nodes, int users, TimeSpan warmup, TimeSpan window,
+        Func<Task> windowStarts, Func<Task> windowEnds, TextWriter log)
+    {
         var clients = new ChorusChatClient[users];
         long delivered = 0, acked = 0, failures = 0;
         bool recording = false;
@@ -37,7 +61,7 @@ internal static class ChatScenario
                 {
                     var client = clients[n] = new ChorusChatClient(new ChorusClientOptions
                     {
-                        ServerUrl = server.Url, AppId = ChorusTarget.DevAppId, RequestTimeout = TimeSpan.FromSeconds(60), ConnectTimeout = TimeSpan.FromSeconds(60),
+                        ServerUrl = nodes[n % nodes.Count].Url, AppId = ChorusTarget.DevAppId, RequestTimeout = TimeSpan.FromSeconds(60), ConnectTimeout = TimeSpan.FromSeconds(60),
                     });
                     client.PeerMessageReceived += (_, e) => Interlocked.Add(ref delivered, e.Messages.Count);
                     client.GroupMessageReceived += (_, e) => Interlocked.Add(ref delivered, e.Messages.Count);
@@ -50,7 +74,7 @@ internal static class ChatScenario
                 var r = await clients[g * GroupSize].CreateGroupAsync($"g{g}", $"group {g}", members);
                 if (r.ErrorCode != 0) throw new InvalidOperationException($"group g{g}: {r.ErrorCode} {r.ErrorMessage}");
             }
-            log.WriteLine($"  {users} logged in; server RSS {server.ResidentBytes() / 1048576.0:F1} MB");
+            log.WriteLine($"  {users} logged in to {nodes.Count} node(s); RSS {string.Join(", ", nodes.Select(n => $"{n.ResidentBytes() / 1048576.0:F1} MB"))}");
 
             using var stop = new CancellationTokenSource();
             var loops = Enumerable.Range(0, users).Select(n => Task.Run(async () =>
@@ -79,26 +103,18 @@ internal static class ChatScenario
             })).ToArray();
 
             await Task.Delay(warmup);
-            var cpu0 = server.CpuTime();
+            await windowStarts();
             long delivered0 = Interlocked.Read(ref delivered);
             Volatile.Write(ref recording, true);
             var clock = Stopwatch.StartNew();
             await Task.Delay(window);
             Volatile.Write(ref recording, false);
-            var cpu1 = server.CpuTime();
             long delivered1 = Interlocked.Read(ref delivered);
             double seconds = clock.Elapsed.TotalSeconds;
+            await windowEnds();
             stop.Cancel();
             await Task.WhenAll(loops).WaitAsync(TimeSpan.FromSeconds(60));
-
-            var latency = Measure.Merge(histograms);
-            report.Require(Interlocked.Read(ref acked) > 0 && Interlocked.Read(ref failures) == 0, $"D: {Interlocked.Read(ref acked)} acknowledged sends, {Interlocked.Read(ref failures)} failed");
-            double cpuSeconds = (cpu1 - cpu0).TotalSeconds;
-            long count = Interlocked.Read(ref acked);
-            report.Add(users, target.Name, count / seconds, (double)latency.GetValueAtPercentile(50), (double)latency.GetValueAtPercentile(99),
-                (double)latency.GetValueAtPercentile(99.9), (delivered1 - delivered0) / seconds, cpuSeconds / seconds, cpuSeconds > 0 ? count / cpuSeconds : 0,
-                Interlocked.Read(ref failures));
-            return report;
+            return new LoadResult(Interlocked.Read(ref acked), Interlocked.Read(ref failures), delivered1 - delivered0, seconds, Measure.Merge(histograms));
         }
         finally
         {

@@ -45,20 +45,41 @@ internal static class FanoutScenario
     private static async Task<Result> RunOneAsync(IBenchTarget target, int subscribers, TimeSpan warmup, TimeSpan window, TextWriter log)
     {
         await using var server = await target.StartAsync();
-        long delivered = 0;
+        TimeSpan cpu0 = default, cpu1 = default;
+        long rss = 0;
+        var run = await RunLoadAsync(target, [server], subscribers, warmup, window,
+            () => { cpu0 = server.CpuTime(); return Task.CompletedTask; },
+            () => { cpu1 = server.CpuTime(); rss = server.ResidentBytes(); return Task.CompletedTask; }, log);
+        double cpuSeconds = (cpu1 - cpu0).TotalSeconds;
+        return new Result(target.Name, subscribers, run.Deliveries / run.Seconds, cpuSeconds > 0 ? run.Deliveries / cpuSeconds : 0,
+            run.Latency, rss / 1048576.0, cpuSeconds / run.Seconds);
+    }
+
+    /// <summary>What one measured window saw: deliveries, acknowledged broadcasts, its length and the latencies.</summary>
+    public sealed record LoadResult(long Deliveries, long Broadcasts, double Seconds, LongHistogram Latency);
+
+    /// <summary>
+    /// Runs the load on servers already started: subscriber i connects to <paramref name="nodes"/>[i % count], the
+    /// publisher to the first node. <paramref name="windowStarts"/> and <paramref name="windowEnds"/> run at the edges
+    /// of the measured window (to read CPU, memory and counters there).
+    /// </summary>
+    public static async Task<LoadResult> RunLoadAsync(IBenchTarget target, IReadOnlyList<ServerProcess> nodes, int subscribers, TimeSpan warmup, TimeSpan window,
+        Func<Task> windowStarts, Func<Task> windowEnds, TextWriter log)
+    {
+        long delivered = 0, acknowledged = 0;
         bool recording = false;
         var histograms = Enumerable.Range(0, subscribers).Select(_ => Measure.NewHistogram()).ToArray();
         var clients = new List<IBenchClient>();
         try
         {
-            clients.AddRange(await Measure.ConnectManyAsync(target, server, subscribers, _ => "bench", i => $"s{i}", i => micros =>
+            clients.AddRange(await Measure.ConnectManyAsync(target, i => nodes[i % nodes.Count], subscribers, _ => "bench", i => $"s{i}", i => micros =>
             {
                 if (Volatile.Read(ref recording)) Measure.Record(histograms[i], micros);
                 Interlocked.Increment(ref delivered);
             }));
-            var publisher = await target.ConnectAsync(server, "bench", "publisher", _ => { });
+            var publisher = await target.ConnectAsync(nodes[0], "bench", "publisher", _ => { });
             clients.Add(publisher);
-            log.WriteLine($"  {subscribers} subscribers connected; server RSS {server.ResidentBytes() / 1048576.0:F1} MB");
+            log.WriteLine($"  {subscribers} subscribers connected to {nodes.Count} node(s); RSS {string.Join(", ", nodes.Select(n => $"{n.ResidentBytes() / 1048576.0:F1} MB"))}");
 
             long sent = 0;
             using var stop = new CancellationTokenSource();
@@ -79,6 +100,7 @@ internal static class FanoutScenario
                     _ = publisher.PublishAsync(PayloadBytes).ContinueWith(t =>
                     {
                         if (t.Exception is { } e) lock (failures) failures.Add(e.InnerException ?? e);
+                        else Interlocked.Increment(ref acknowledged);
                         unacknowledged.Release();
                     }, TaskScheduler.Default);
                 }
@@ -86,24 +108,19 @@ internal static class FanoutScenario
 
             await Task.Delay(warmup);
             Volatile.Write(ref recording, true);
-            var cpu0 = server.CpuTime();
-            long delivered0 = Interlocked.Read(ref delivered);
+            await windowStarts();
+            long delivered0 = Interlocked.Read(ref delivered), acknowledged0 = Interlocked.Read(ref acknowledged);
             var clock = Stopwatch.StartNew();
             await Task.Delay(window);
-            var cpu1 = server.CpuTime();
-            long delivered1 = Interlocked.Read(ref delivered);
+            long delivered1 = Interlocked.Read(ref delivered), acknowledged1 = Interlocked.Read(ref acknowledged);
             double seconds = clock.Elapsed.TotalSeconds;
-            long rss = server.ResidentBytes();
+            await windowEnds();
             Volatile.Write(ref recording, false);
             stop.Cancel();
             await publishing.WaitAsync(TimeSpan.FromSeconds(30));
             lock (failures)
                 if (failures.Count > 0) throw new InvalidOperationException($"{target.Name}: publishing failed", failures[0]);
-
-            double cpuSeconds = (cpu1 - cpu0).TotalSeconds;
-            long count = delivered1 - delivered0;
-            return new Result(target.Name, subscribers, count / seconds, cpuSeconds > 0 ? count / cpuSeconds : 0,
-                Measure.Merge(histograms), rss / 1048576.0, cpuSeconds / seconds);
+            return new LoadResult(delivered1 - delivered0, acknowledged1 - acknowledged0, seconds, Measure.Merge(histograms));
         }
         finally
         {

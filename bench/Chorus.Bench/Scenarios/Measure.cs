@@ -12,14 +12,18 @@ internal static class Measure
     private const int ConnectConcurrency = 100;
 
     /// <summary>Connects <paramref name="count"/> clients, <see cref="ConnectConcurrency"/> at a time; client i joins <paramref name="roomOf"/>(i).</summary>
-    public static async Task<IBenchClient[]> ConnectManyAsync(IBenchTarget target, ServerProcess server, int count, Func<int, string> roomOf, Func<int, string> userOf, Func<int, Action<long>> onDeliveredOf)
+    public static Task<IBenchClient[]> ConnectManyAsync(IBenchTarget target, ServerProcess server, int count, Func<int, string> roomOf, Func<int, string> userOf, Func<int, Action<long>> onDeliveredOf) =>
+        ConnectManyAsync(target, _ => server, count, roomOf, userOf, onDeliveredOf);
+
+    /// <summary>As above, client i connecting to <paramref name="serverOf"/>(i) (one node of several).</summary>
+    public static async Task<IBenchClient[]> ConnectManyAsync(IBenchTarget target, Func<int, ServerProcess> serverOf, int count, Func<int, string> roomOf, Func<int, string> userOf, Func<int, Action<long>> onDeliveredOf)
     {
         var clients = new IBenchClient[count];
         try
         {
             for (int i = 0; i < count; i += ConnectConcurrency)
                 await Task.WhenAll(Enumerable.Range(i, Math.Min(ConnectConcurrency, count - i))
-                    .Select(async n => clients[n] = await target.ConnectAsync(server, roomOf(n), userOf(n), onDeliveredOf(n))));
+                    .Select(async n => clients[n] = await target.ConnectAsync(serverOf(n), roomOf(n), userOf(n), onDeliveredOf(n))));
             return clients;
         }
         catch
@@ -79,6 +83,7 @@ internal sealed class ScenarioReport(string title, string description, string[] 
 {
     private readonly List<string[]> _rows = [];
     private readonly List<string> _problems = [];
+    private readonly List<string> _notes = [];
 
     public string Title => title;
 
@@ -93,6 +98,9 @@ internal sealed class ScenarioReport(string title, string description, string[] 
 
     public void Add(params object[] cells) => _rows.Add(cells.Select(Format).ToArray());
 
+    /// <summary>A line printed under the table (a breakdown that does not fit a column).</summary>
+    public void Note(string text) => _notes.Add(text);
+
     public string ToMarkdown(string command)
     {
         var sb = new StringBuilder();
@@ -100,12 +108,17 @@ internal sealed class ScenarioReport(string title, string description, string[] 
         sb.AppendLine();
         sb.AppendLine(description);
         sb.AppendLine();
-        sb.AppendLine($"Machine: {Environment.ProcessorCount} cores, {CpuModel()}, .NET {Environment.Version}, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC. Loopback; load generator on the same machine.");
+        sb.AppendLine($"Machine: {Environment.ProcessorCount} cores, {CpuModel()}, .NET {Environment.Version}, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, load average {LoadAverage()} at the end. Loopback; load generator on the same machine.");
         sb.AppendLine($"Command: `{command}`");
         sb.AppendLine();
         sb.AppendLine("| " + string.Join(" | ", columns) + " |");
         sb.AppendLine("| " + string.Join(" | ", columns.Select((_, i) => i == 1 ? "---" : "---:")) + " |");
         foreach (var row in _rows) sb.AppendLine("| " + string.Join(" | ", row) + " |");
+        if (_notes.Count > 0)
+        {
+            sb.AppendLine();
+            foreach (string note in _notes) sb.AppendLine("- " + note);
+        }
         return sb.ToString();
     }
 
@@ -118,6 +131,13 @@ internal sealed class ScenarioReport(string title, string description, string[] 
         int i => i.ToString("N0", CultureInfo.InvariantCulture),
         _ => Convert.ToString(cell, CultureInfo.InvariantCulture) ?? "",
     };
+
+    /// <summary>The 1, 5 and 15 minute load averages from /proc/loadavg (other work on the machine skews every figure).</summary>
+    public static string LoadAverage()
+    {
+        try { return string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)); }
+        catch (IOException) { return "unknown"; }
+    }
 
     private static string CpuModel()
     {
