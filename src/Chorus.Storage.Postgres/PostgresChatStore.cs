@@ -1,0 +1,874 @@
+using System.Data.Common;
+using System.Text;
+using System.Threading.Channels;
+using Chorus.Protocol;
+using Dapper;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Chorus.Storage.Postgres;
+
+/// <summary>
+/// The chat store for many nodes: PostgreSQL, shared by every node given the same connection string. Every write of this
+/// node goes through one writer loop that commits whatever is queued as one transaction (group commit); the appends in it
+/// are written with a few batched statements (the conversations locked and their next sequence numbers read at once, the
+/// retried sends looked up at once, then all messages inserted with one statement), whatever their number. A write's task
+/// completes only after its transaction committed.
+/// </summary>
+/// <remarks>
+/// Sequence numbers are allocated in the database: an append locks its conversation's row (<c>SELECT ... FOR UPDATE</c>)
+/// before it looks for an earlier message with the same retry key and before it reads <c>max_seq</c>, so appends to one
+/// conversation from any number of nodes are serialized by that row: sequence numbers stay gapless and unique, and a retried
+/// send is found whichever node stored it first (the unique index on the retry key backs this up). Group membership
+/// changes lock the group's row and then its conversation's row, so leave points and member limits hold across nodes too.
+/// When the database breaks off a transaction for a deadlock between nodes, the writer runs it again. When one write of a
+/// batch fails on its own (bad data, a broken rule), the batch is run again with each write in its own savepoint, so that
+/// the failure stays that write's. Message content (text, searched content, extended data) and group names are stored as
+/// UTF-8 bytes (<c>bytea</c>) so that any text the protocol carries, NUL characters included, comes back as it was sent.
+/// </remarks>
+public sealed class PostgresChatStore : IChatStore
+{
+    /// <summary>Most writes committed together.</summary>
+    public const int MaxBatch = 512;
+
+    private const string StoreName = "chat store";
+    private const int MaxAttempts = 5;
+
+    private readonly NpgsqlDataSource _data;
+    private readonly bool _ownsData;
+    private readonly Channel<WriteOp> _writes = Channel.CreateUnbounded<WriteOp>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly TimeProvider _time;
+    private readonly MessageIdGenerator _ids;
+    private Task _writer = Task.CompletedTask;
+    private long _commits;
+    private bool _closed;
+
+    private PostgresChatStore(NpgsqlDataSource data, bool ownsData, MessageIdGenerator ids, TimeProvider time)
+    {
+        _data = data;
+        _ownsData = ownsData;
+        _ids = ids;
+        _time = time;
+    }
+
+    /// <summary>
+    /// Opens the store on <paramref name="connectionString"/>: applies the schema migrations (see <see cref="PostgresSchema"/>)
+    /// and seeds <paramref name="ids"/> with the largest stored MessageId.
+    /// </summary>
+    /// <param name="connectionString">An Npgsql connection string.</param>
+    /// <param name="ids">The MessageId source shared with unstored messages (carrying this node's id).</param>
+    /// <param name="time">The clock for timestamps.</param>
+    /// <param name="cancellationToken">Cancels opening.</param>
+    /// <exception cref="ChatStoreException">The connection string is not valid, or the database cannot be reached or migrated.</exception>
+    public static Task<PostgresChatStore> OpenAsync(string connectionString, MessageIdGenerator? ids = null, TimeProvider? time = null, CancellationToken cancellationToken = default) =>
+        OpenAsync(PostgresConnection.CreateDataSource(connectionString), ownsData: true, ids, time, cancellationToken);
+
+    /// <summary>Opens the store on a data source the caller keeps (and disposes).</summary>
+    /// <inheritdoc cref="OpenAsync(string, MessageIdGenerator?, TimeProvider?, CancellationToken)"/>
+    public static Task<PostgresChatStore> OpenAsync(NpgsqlDataSource dataSource, MessageIdGenerator? ids = null, TimeProvider? time = null, CancellationToken cancellationToken = default) =>
+        OpenAsync(dataSource, ownsData: false, ids, time, cancellationToken);
+
+    private static async Task<PostgresChatStore> OpenAsync(NpgsqlDataSource data, bool ownsData, MessageIdGenerator? ids, TimeProvider? time, CancellationToken cancellationToken)
+    {
+        time ??= TimeProvider.System;
+        var store = new PostgresChatStore(data, ownsData, ids ?? new MessageIdGenerator(time), time);
+        try
+        {
+            await PostgresSchema.MigrateAsync(data, cancellationToken);
+            try
+            {
+                await using var c = await data.OpenConnectionAsync(cancellationToken);
+                store._ids.AtLeast(await c.ExecuteScalarAsync<long?>(new CommandDefinition("SELECT MAX(message_id) FROM chorus_messages", cancellationToken: cancellationToken)) ?? 0);
+            }
+            catch (Exception ex) when (PostgresFailures.IsDatabaseError(ex))
+            {
+                throw PostgresFailures.Wrap(ex, "opening the chat store");
+            }
+        }
+        catch
+        {
+            if (ownsData) await data.DisposeAsync();
+            throw;
+        }
+        store._writer = Task.Run(store.WriterLoopAsync, CancellationToken.None);
+        return store;
+    }
+
+    /// <summary>Transactions committed so far (each may hold many writes).</summary>
+    public long Commits => Interlocked.Read(ref _commits);
+
+    private const string MessageColumns = "message_id, app_id, conv_type, conv_key, seq, sender, local_id, type, text, sub_type, searched, extended, has_receipt, receipt_read, priority, ts, mentioned";
+
+    // ---- writes ---------------------------------------------------------------------------
+
+    /// <inheritdoc />
+    public async Task<AppendResult> AppendAsync(NewMessage message, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        var op = new WriteOp(message);
+        if (!_writes.Writer.TryWrite(op)) throw PostgresFailures.Closed(StoreName);
+        // The write is not withdrawn on cancellation: the caller stops waiting, the write still lands.
+        return (AppendResult)(await op.Done.Task.WaitAsync(cancellationToken))!;
+    }
+
+    /// <inheritdoc />
+    public Task DeleteMessagesAsync(uint appId, string userId, ConversationType type, string conversationKey, IReadOnlyList<long> messageIds, CancellationToken cancellationToken = default) =>
+        WriteAsync(async (c, tx) =>
+        {
+            await c.ExecuteAsync("""
+                INSERT INTO chorus_deleted_messages(app_id, user_id, message_id)
+                SELECT app_id, @User, message_id FROM chorus_messages WHERE app_id=@App AND message_id = ANY(@Ids) AND conv_type=@Type AND conv_key=@Key
+                ON CONFLICT DO NOTHING
+                """, new { App = (long)appId, User = userId, Ids = messageIds.ToArray(), Type = (int)type, Key = conversationKey }, tx);
+            return true;
+        }, cancellationToken);
+
+    /// <inheritdoc />
+    public Task DeleteAllMessagesAsync(uint appId, string userId, ConversationType type, string conversationKey, CancellationToken cancellationToken = default) =>
+        WriteAsync(async (c, tx) =>
+        {
+            long max = await MaxSeqAsync(c, tx, appId, type, conversationKey);
+            await c.ExecuteAsync("""
+                INSERT INTO chorus_user_conversations(app_id, user_id, conv_type, conv_key, cleared_seq, read_seq) VALUES (@App, @User, @Type, @Key, @Max, @Max)
+                ON CONFLICT (app_id, user_id, conv_type, conv_key) DO UPDATE
+                SET cleared_seq = @Max, read_seq = GREATEST(chorus_user_conversations.read_seq, @Max)
+                """, new { Max = max, App = (long)appId, User = userId, Type = (int)type, Key = conversationKey }, tx);
+            return true;
+        }, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<StoredMessage?> RevokeAsync(uint appId, long messageId, CancellationToken cancellationToken = default) => WriteAsync(async (c, tx) =>
+    {
+        var rows = await QueryMessagesAsync(c, tx, $"UPDATE chorus_messages SET type = @Revoke, text = NULL, searched = NULL, extended = NULL WHERE app_id=@App AND message_id=@Id RETURNING {MessageColumns}",
+            new { Revoke = (int)ChatMessageType.Revoke, App = (long)appId, Id = messageId });
+        return rows.Count == 0 ? null : rows[0];
+    }, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<StoredMessage>> MarkReceiptsReadAsync(uint appId, IReadOnlyList<long> messageIds, CancellationToken cancellationToken = default) =>
+        WriteAsync<IReadOnlyList<StoredMessage>>(async (c, tx) =>
+        {
+            var rows = await QueryMessagesAsync(c, tx,
+                $"UPDATE chorus_messages SET receipt_read = true WHERE app_id=@App AND message_id = ANY(@Ids) AND has_receipt AND NOT receipt_read RETURNING {MessageColumns}",
+                new { App = (long)appId, Ids = messageIds.ToArray() });
+            // in the order asked
+            var byId = rows.ToDictionary(m => m.MessageId);
+            return messageIds.Distinct().Where(byId.ContainsKey).Select(id => byId[id]).ToList();
+        }, cancellationToken);
+
+    /// <inheritdoc />
+    public Task MarkReadAsync(uint appId, string userId, ConversationType type, string conversationKey, long? seq, CancellationToken cancellationToken = default) =>
+        WriteAsync(async (c, tx) =>
+        {
+            long upTo = seq ?? await MaxSeqAsync(c, tx, appId, type, conversationKey);
+            await c.ExecuteAsync("""
+                INSERT INTO chorus_user_conversations(app_id, user_id, conv_type, conv_key, read_seq) VALUES (@App, @User, @Type, @Key, GREATEST(@UpTo, 0))
+                ON CONFLICT (app_id, user_id, conv_type, conv_key) DO UPDATE SET read_seq = GREATEST(chorus_user_conversations.read_seq, @UpTo)
+                """, new { UpTo = upTo, App = (long)appId, User = userId, Type = (int)type, Key = conversationKey }, tx);
+            return true;
+        }, cancellationToken);
+
+    /// <inheritdoc />
+    public Task SetMutedAsync(uint appId, string userId, ConversationType type, string conversationKey, bool muted, CancellationToken cancellationToken = default) =>
+        UpdateUserConversation(appId, userId, type, conversationKey, "muted", muted, cancellationToken);
+
+    /// <inheritdoc />
+    public Task SetPinnedAsync(uint appId, string userId, ConversationType type, string conversationKey, bool pinned, CancellationToken cancellationToken = default) =>
+        UpdateUserConversation(appId, userId, type, conversationKey, "pinned", pinned, cancellationToken);
+
+    /// <inheritdoc />
+    public Task HideConversationAsync(uint appId, string userId, ConversationType type, string conversationKey, CancellationToken cancellationToken = default) =>
+        WriteAsync(async (c, tx) =>
+        {
+            long max = await MaxSeqAsync(c, tx, appId, type, conversationKey);
+            await c.ExecuteAsync("""
+                UPDATE chorus_user_conversations SET hidden_seq = @Max, read_seq = GREATEST(read_seq, @Max)
+                WHERE app_id=@App AND user_id=@User AND conv_type=@Type AND conv_key=@Key
+                """, new { Max = max, App = (long)appId, User = userId, Type = (int)type, Key = conversationKey }, tx);
+            return true;
+        }, cancellationToken);
+
+    private Task UpdateUserConversation(uint appId, string userId, ConversationType type, string key, string column, bool value, CancellationToken cancellationToken) =>
+        WriteAsync(async (c, tx) =>
+        {
+            await c.ExecuteAsync($"""
+                INSERT INTO chorus_user_conversations(app_id, user_id, conv_type, conv_key, {column}) VALUES (@App, @User, @Type, @Key, @Value)
+                ON CONFLICT (app_id, user_id, conv_type, conv_key) DO UPDATE SET {column} = @Value
+                """, new { Value = value, App = (long)appId, User = userId, Type = (int)type, Key = key }, tx);
+            return true;
+        }, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<GroupChange> CreateGroupAsync(uint appId, string groupId, string name, string ownerUserId, IReadOnlyList<string> members, int maxMembers,
+        int maxGroupsPerOwner, int maxCreatesPerOwnerPerHour, CancellationToken cancellationToken = default) =>
+        WriteAsync(async (c, tx) =>
+        {
+            long now = _time.GetUtcNow().ToUnixTimeMilliseconds();
+            var args = new { App = (long)appId, Group = groupId, Owner = ownerUserId, Since = now - 3_600_000, Lock = $"chorus:group-owner:{appId}:{ownerUserId}" };
+            // One owner's creations are serialized across nodes (a transaction-level advisory lock on the owner), so that
+            // concurrent creates cannot pass the limits together; the group ID's own race is settled by its primary key below.
+            await c.ExecuteAsync("SELECT pg_advisory_xact_lock(hashtextextended(@Lock, 0))", args, tx);
+            if (await GroupExistsAsync(c, tx, appId, groupId, lockRow: false)) return GroupChange.Exists;
+            if (await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM chorus_dismissed_groups WHERE app_id=@App AND group_id=@Group", args, tx) > 0)
+                return GroupChange.Dismissed;
+            if (await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM chorus_groups WHERE app_id=@App AND owner=@Owner", args, tx) >= maxGroupsPerOwner)
+                return GroupChange.OwnerLimit;
+            // creations in the last hour, the dismissed ones included (create-and-dismiss churn)
+            if (await c.ExecuteScalarAsync<long>("SELECT (SELECT COUNT(*) FROM chorus_groups WHERE app_id=@App AND owner=@Owner AND create_time > @Since)"
+                    + " + (SELECT COUNT(*) FROM chorus_dismissed_groups WHERE app_id=@App AND owner=@Owner AND create_time > @Since)", args, tx) >= maxCreatesPerOwnerPerHour)
+                return GroupChange.CreateRateLimit;
+            var all = members.Prepend(ownerUserId).Distinct(StringComparer.Ordinal).ToList();
+            if (all.Count > maxMembers) return GroupChange.Full;
+            int inserted = await c.ExecuteAsync("INSERT INTO chorus_groups(app_id, group_id, name, owner, create_time) VALUES (@App, @Group, @Name, @Owner, @Now) ON CONFLICT DO NOTHING",
+                new { App = (long)appId, Group = groupId, Name = Encode(name), Owner = ownerUserId, Now = now }, tx);
+            if (inserted == 0) return GroupChange.Exists; // another node created it meanwhile
+            await AddMembersAsync(c, tx, appId, groupId, all, now);
+            return GroupChange.Done;
+        }, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<GroupChange> AddGroupMembersAsync(uint appId, string groupId, IReadOnlyList<string> userIds, int maxMembers, CancellationToken cancellationToken = default) =>
+        WriteAsync(async (c, tx) =>
+        {
+            if (!await GroupExistsAsync(c, tx, appId, groupId, lockRow: true)) return GroupChange.Missing;
+            var current = (await c.QueryAsync<string>("SELECT user_id FROM chorus_group_members WHERE app_id=@App AND group_id=@Group",
+                new { App = (long)appId, Group = groupId }, tx)).ToHashSet(StringComparer.Ordinal);
+            var added = userIds.Distinct(StringComparer.Ordinal).Where(u => !current.Contains(u)).ToList();
+            if (current.Count + added.Count > maxMembers) return GroupChange.Full;
+            await AddMembersAsync(c, tx, appId, groupId, added, _time.GetUtcNow().ToUnixTimeMilliseconds());
+            return GroupChange.Done;
+        }, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<GroupChange> RemoveGroupMembersAsync(uint appId, string groupId, IReadOnlyList<string> userIds, CancellationToken cancellationToken = default) =>
+        WriteAsync(async (c, tx) => await RemoveMembersAsync(c, tx, appId, groupId, userIds, kicked: false) is null ? GroupChange.Missing : GroupChange.Done, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<string>?> KickGroupMembersAsync(uint appId, string groupId, IReadOnlyList<string> userIds, CancellationToken cancellationToken = default) =>
+        WriteAsync<IReadOnlyList<string>?>(async (c, tx) => await RemoveMembersAsync(c, tx, appId, groupId, userIds, kicked: true), cancellationToken);
+
+    /// <summary>Removes members (a leave or a kick), recording each one's leave point; the users actually removed, or
+    /// null when the group does not exist.</summary>
+    private async Task<List<string>?> RemoveMembersAsync(NpgsqlConnection c, NpgsqlTransaction tx, uint appId, string groupId, IReadOnlyList<string> userIds, bool kicked)
+    {
+        if (!await GroupExistsAsync(c, tx, appId, groupId, lockRow: true)) return null;
+        long max = await MaxSeqAsync(c, tx, appId, ConversationType.Group, groupId, lockRow: true), now = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        var removed = (await c.QueryAsync<string>("DELETE FROM chorus_group_members WHERE app_id=@App AND group_id=@Group AND user_id = ANY(@Users) RETURNING user_id",
+            new { App = (long)appId, Group = groupId, Users = userIds.Distinct(StringComparer.Ordinal).ToArray() }, tx)).ToHashSet(StringComparer.Ordinal);
+        var inOrder = userIds.Distinct(StringComparer.Ordinal).Where(removed.Contains).ToList();
+        await RecordLeaversAsync(c, tx, appId, groupId, inOrder, max, now, kicked);
+        return inOrder;
+    }
+
+    // Locks the group's row when asked (membership changes of one group are serialized across nodes).
+    private static async Task<bool> GroupExistsAsync(NpgsqlConnection c, NpgsqlTransaction tx, uint appId, string groupId, bool lockRow) =>
+        await c.ExecuteScalarAsync<int?>($"SELECT 1 FROM chorus_groups WHERE app_id=@App AND group_id=@Group{(lockRow ? " FOR UPDATE" : "")}",
+            new { App = (long)appId, Group = groupId }, tx) is not null;
+
+    /// <inheritdoc />
+    public Task<GroupChange> DismissGroupAsync(uint appId, string groupId, CancellationToken cancellationToken = default) =>
+        WriteAsync(async (c, tx) =>
+        {
+            var args = new { App = (long)appId, Group = groupId };
+            var gone = (await c.QueryAsync<(string Owner, long CreateTime)>("DELETE FROM chorus_groups WHERE app_id=@App AND group_id=@Group RETURNING owner, create_time", args, tx)).ToList();
+            if (gone.Count == 0) return GroupChange.Missing;
+            long max = await MaxSeqAsync(c, tx, appId, ConversationType.Group, groupId, lockRow: true), now = _time.GetUtcNow().ToUnixTimeMilliseconds();
+            var members = (await c.QueryAsync<string>("DELETE FROM chorus_group_members WHERE app_id=@App AND group_id=@Group RETURNING user_id", args, tx)).ToList();
+            if (max > 0)
+            {
+                await RecordLeaversAsync(c, tx, appId, groupId, members, max, now, kicked: false);
+            }
+            else
+            {
+                // Nothing was ever sent: no one has anything to read, so nothing is kept for anyone (no leave points, no conversation entries).
+                await c.ExecuteAsync("DELETE FROM chorus_group_leavers WHERE app_id=@App AND group_id=@Group", args, tx);
+                await c.ExecuteAsync($"DELETE FROM chorus_user_conversations WHERE app_id=@App AND conv_type={GroupType} AND conv_key=@Group", args, tx);
+            }
+            await c.ExecuteAsync("""
+                INSERT INTO chorus_dismissed_groups(app_id, group_id, dismissed_at, owner, create_time) VALUES (@App, @Group, @Now, @Owner, @Created)
+                ON CONFLICT DO NOTHING
+                """, new { App = (long)appId, Group = groupId, Now = now, Owner = gone[0].Owner, Created = gone[0].CreateTime }, tx);
+            return GroupChange.Done;
+        }, cancellationToken);
+
+    private static async Task AddMembersAsync(NpgsqlConnection c, NpgsqlTransaction tx, uint appId, string groupId, IReadOnlyList<string> users, long now)
+    {
+        if (users.Count == 0) return;
+        long max = await MaxSeqAsync(c, tx, appId, ConversationType.Group, groupId, lockRow: true);
+        var args = new { App = (long)appId, Group = groupId, Users = users.ToArray(), Now = now, Type = (int)ConversationType.Group, Max = max };
+        // join order continues from the group's last member, in the order given (the group's row is locked by the caller)
+        await c.ExecuteAsync("""
+            INSERT INTO chorus_group_members(app_id, group_id, user_id, joined_at, join_order)
+            SELECT @App, @Group, u.user_id, @Now, (SELECT COALESCE(MAX(join_order), 0) FROM chorus_group_members WHERE app_id=@App AND group_id=@Group) + u.n
+            FROM unnest(@Users) WITH ORDINALITY AS u(user_id, n)
+            ON CONFLICT DO NOTHING
+            """, args, tx);
+        // A former member who comes back is a member again.
+        await c.ExecuteAsync("DELETE FROM chorus_group_leavers WHERE app_id=@App AND group_id=@Group AND user_id = ANY(@Users)", args, tx);
+        // A new member starts with nothing unread; one who comes back keeps its entry.
+        await c.ExecuteAsync("""
+            INSERT INTO chorus_user_conversations(app_id, user_id, conv_type, conv_key, read_seq)
+            SELECT @App, u, @Type, @Group, @Max FROM unnest(@Users) AS u
+            ON CONFLICT (app_id, user_id, conv_type, conv_key) DO UPDATE SET hidden_seq = -1
+            """, args, tx);
+    }
+
+    // The leave point: the group's sequence number when the user stopped being a member (written in the same write that removes the member).
+    // A kicked member may not join again on its own (see IChatStore.KickGroupMembersAsync).
+    private static Task RecordLeaversAsync(NpgsqlConnection c, NpgsqlTransaction tx, uint appId, string groupId, IReadOnlyList<string> users, long leftSeq, long now, bool kicked) =>
+        users.Count == 0 ? Task.CompletedTask : c.ExecuteAsync("""
+            INSERT INTO chorus_group_leavers(app_id, group_id, user_id, left_seq, left_at, kicked) SELECT @App, @Group, u, @Seq, @Now, @Kicked FROM unnest(@Users) AS u
+            ON CONFLICT (app_id, group_id, user_id) DO UPDATE SET left_seq = excluded.left_seq, left_at = excluded.left_at, kicked = excluded.kicked
+            """, new { App = (long)appId, Group = groupId, Users = users.ToArray(), Seq = leftSeq, Now = now, Kicked = kicked }, tx);
+
+    private static async Task<long> MaxSeqAsync(NpgsqlConnection c, NpgsqlTransaction? tx, uint appId, ConversationType type, string key, bool lockRow = false) =>
+        await c.ExecuteScalarAsync<long?>($"SELECT max_seq FROM chorus_conversations WHERE app_id=@App AND conv_type=@Type AND conv_key=@Key{(lockRow ? " FOR UPDATE" : "")}",
+            new { App = (long)appId, Type = (int)type, Key = key }, tx) ?? 0;
+
+    // ---- appends, batched ---------------------------------------------------------------------
+
+    /// <summary>
+    /// Writes consecutive appends of a batch with a fixed number of round trips: (1) ensure each conversation's row, lock the
+    /// rows (in one order on every node) and read their <c>max_seq</c>, and look up the retried sends, in one batch of
+    /// statements; (2) allocate sequence numbers and MessageIds here; (3) insert the messages, advance <c>max_seq</c>, make
+    /// the conversation entries and advance the senders' read positions, in a second batch. Fills <paramref name="results"/>.
+    /// </summary>
+    private async Task AppendSegmentAsync(NpgsqlConnection c, List<WriteOp> batch, int from, int to, object?[] results, CancellationToken cancellationToken)
+    {
+        long now = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        var conversations = new SortedDictionary<ConvKey, long>();
+        var retryKeys = new List<RetryKey>();
+        for (int i = from; i < to; i++)
+        {
+            var m = batch[i].Message!;
+            conversations[new ConvKey(m.AppId, (int)m.ConversationType, m.ConversationKey)] = 0;
+            if (m.LocalMessageId != 0) retryKeys.Add(new RetryKey(m.AppId, m.SenderUserId, (int)m.ConversationType, m.ConversationKey, m.LocalMessageId));
+        }
+        var convs = conversations.Keys.ToList();
+        var earlier = new Dictionary<RetryKey, StoredMessage>();
+        await using (var lookup = new NpgsqlBatch(c))
+        {
+            lookup.BatchCommands.Add(Command("""
+                INSERT INTO chorus_conversations(app_id, conv_type, conv_key, max_seq, last_time)
+                SELECT a, t, k, 0, $4 FROM unnest($1::bigint[], $2::integer[], $3::text[]) AS u(a, t, k)
+                ON CONFLICT DO NOTHING
+                """, convs.Select(k => (long)k.App).ToArray(), convs.Select(k => k.Type).ToArray(), convs.Select(k => k.Key).ToArray(), now));
+            lookup.BatchCommands.Add(Command("""
+                SELECT c.app_id, c.conv_type, c.conv_key, c.max_seq FROM chorus_conversations c
+                JOIN unnest($1::bigint[], $2::integer[], $3::text[]) AS u(a, t, k) ON c.app_id = u.a AND c.conv_type = u.t AND c.conv_key = u.k
+                ORDER BY c.app_id, c.conv_type, c.conv_key
+                FOR UPDATE OF c
+                """, convs.Select(k => (long)k.App).ToArray(), convs.Select(k => k.Type).ToArray(), convs.Select(k => k.Key).ToArray()));
+            if (retryKeys.Count > 0)
+                lookup.BatchCommands.Add(Command($"""
+                    SELECT {MessageColumnsOf("m")} FROM chorus_messages m
+                    JOIN unnest($1::bigint[], $2::text[], $3::integer[], $4::text[], $5::bigint[]) AS u(a, s, t, k, l)
+                      ON m.app_id = u.a AND m.sender = u.s AND m.conv_type = u.t AND m.conv_key = u.k AND m.local_id = u.l
+                    WHERE m.local_id <> 0
+                    """, retryKeys.Select(k => (long)k.App).ToArray(), retryKeys.Select(k => k.Sender).ToArray(), retryKeys.Select(k => k.Type).ToArray(),
+                    retryKeys.Select(k => k.Key).ToArray(), retryKeys.Select(k => k.LocalId).ToArray()));
+            await using var reader = await lookup.ExecuteReaderAsync(cancellationToken);
+            if (reader.FieldCount == 0) await reader.NextResultAsync(cancellationToken); // the insert (Npgsql's reader skips results without rows)
+            while (await reader.ReadAsync(cancellationToken))
+                conversations[new ConvKey((uint)reader.GetInt64(0), reader.GetInt32(1), reader.GetString(2))] = reader.GetInt64(3);
+            if (retryKeys.Count > 0)
+            {
+                await reader.NextResultAsync(cancellationToken);
+                while (await reader.ReadAsync(cancellationToken))
+                {
+                    var found = ReadMessage(reader);
+                    earlier[new RetryKey(found.AppId, found.SenderUserId, (int)found.ConversationType, found.ConversationKey, found.LocalMessageId)] = found;
+                }
+            }
+        }
+
+        // Allocation, in batch order: for one conversation that is sequence order.
+        var inserts = new List<StoredMessage>();
+        var entries = new HashSet<UserConvKey>();
+        var senderReads = new Dictionary<UserConvKey, long>();
+        for (int i = from; i < to; i++)
+        {
+            var m = batch[i].Message!;
+            var retry = new RetryKey(m.AppId, m.SenderUserId, (int)m.ConversationType, m.ConversationKey, m.LocalMessageId);
+            if (m.LocalMessageId != 0 && earlier.TryGetValue(retry, out var existing))
+            {
+                results[i] = new AppendResult(existing, Duplicate: true);
+                continue;
+            }
+            var conv = new ConvKey(m.AppId, (int)m.ConversationType, m.ConversationKey);
+            long seq = conversations[conv] + 1;
+            conversations[conv] = seq;
+            var stored = new StoredMessage
+            {
+                MessageId = _ids.Next(), AppId = m.AppId, ConversationType = m.ConversationType, ConversationKey = m.ConversationKey, Seq = seq,
+                SenderUserId = m.SenderUserId, LocalMessageId = m.LocalMessageId, Type = m.Type, Text = m.Text, SubType = m.SubType,
+                SearchedContent = m.SearchedContent, ExtendedData = m.ExtendedData, HasReceipt = m.HasReceipt, Priority = m.Priority,
+                Timestamp = now, MentionedUserIds = m.MentionedUserIds,
+            };
+            inserts.Add(stored);
+            if (m.LocalMessageId != 0) earlier[retry] = stored; // a retry later in this batch finds it
+            results[i] = new AppendResult(stored, Duplicate: false);
+            foreach (var user in m.EnsureConversationFor) entries.Add(new UserConvKey(m.AppId, user, (int)m.ConversationType, m.ConversationKey));
+            // Sending implies having read everything before: the sender's own message never counts as unread.
+            senderReads[new UserConvKey(m.AppId, m.SenderUserId, (int)m.ConversationType, m.ConversationKey)] = seq;
+        }
+        if (inserts.Count == 0) return;
+
+        var advanced = conversations.Where(kv => inserts.Any(s => s.AppId == kv.Key.App && (int)s.ConversationType == kv.Key.Type && s.ConversationKey == kv.Key.Key)).ToList();
+        var entryList = entries.OrderBy(e => e.User, StringComparer.Ordinal).ThenBy(e => e.Key, StringComparer.Ordinal).ToList();
+        var readList = senderReads.ToList();
+        await using var write = new NpgsqlBatch(c);
+        write.BatchCommands.Add(Command($"""
+            INSERT INTO chorus_messages({MessageColumns})
+            SELECT id, a, t, k, s, snd, l, ty, tx, st, se, ex, hr, false, p, ts, mn
+            FROM unnest($1::bigint[], $2::bigint[], $3::integer[], $4::text[], $5::bigint[], $6::text[], $7::bigint[], $8::integer[], $9::bytea[], $10::integer[],
+                        $11::bytea[], $12::bytea[], $13::boolean[], $14::integer[], $15::bigint[], $16::text[])
+                 AS u(id, a, t, k, s, snd, l, ty, tx, st, se, ex, hr, p, ts, mn)
+            """,
+            inserts.Select(s => s.MessageId).ToArray(), inserts.Select(s => (long)s.AppId).ToArray(), inserts.Select(s => (int)s.ConversationType).ToArray(),
+            inserts.Select(s => s.ConversationKey).ToArray(), inserts.Select(s => s.Seq).ToArray(), inserts.Select(s => s.SenderUserId).ToArray(),
+            inserts.Select(s => s.LocalMessageId).ToArray(), inserts.Select(s => (int)s.Type).ToArray(), inserts.Select(s => Encode(s.Text)).ToArray(),
+            inserts.Select(s => s.SubType).ToArray(), inserts.Select(s => Encode(s.SearchedContent)).ToArray(), inserts.Select(s => Encode(s.ExtendedData)).ToArray(),
+            inserts.Select(s => s.HasReceipt).ToArray(), inserts.Select(s => s.Priority).ToArray(), inserts.Select(s => s.Timestamp).ToArray(),
+            inserts.Select(s => s.MentionedUserIds is { Length: > 0 } mentioned ? string.Join('\n', mentioned) : null).ToArray()));
+        write.BatchCommands.Add(Command("""
+            UPDATE chorus_conversations c SET max_seq = u.m, last_time = $5
+            FROM unnest($1::bigint[], $2::integer[], $3::text[], $4::bigint[]) AS u(a, t, k, m)
+            WHERE c.app_id = u.a AND c.conv_type = u.t AND c.conv_key = u.k
+            """, advanced.Select(kv => (long)kv.Key.App).ToArray(), advanced.Select(kv => kv.Key.Type).ToArray(), advanced.Select(kv => kv.Key.Key).ToArray(),
+            advanced.Select(kv => kv.Value).ToArray(), now));
+        if (entryList.Count > 0)
+            write.BatchCommands.Add(Command("""
+                INSERT INTO chorus_user_conversations(app_id, user_id, conv_type, conv_key)
+                SELECT * FROM unnest($1::bigint[], $2::text[], $3::integer[], $4::text[])
+                ON CONFLICT DO NOTHING
+                """, entryList.Select(e => (long)e.App).ToArray(), entryList.Select(e => e.User).ToArray(), entryList.Select(e => e.Type).ToArray(), entryList.Select(e => e.Key).ToArray()));
+        write.BatchCommands.Add(Command("""
+            UPDATE chorus_user_conversations uc SET read_seq = GREATEST(uc.read_seq, u.s)
+            FROM unnest($1::bigint[], $2::text[], $3::integer[], $4::text[], $5::bigint[]) AS u(a, usr, t, k, s)
+            WHERE uc.app_id = u.a AND uc.user_id = u.usr AND uc.conv_type = u.t AND uc.conv_key = u.k
+            """, readList.Select(r => (long)r.Key.App).ToArray(), readList.Select(r => r.Key.User).ToArray(), readList.Select(r => r.Key.Type).ToArray(),
+            readList.Select(r => r.Key.Key).ToArray(), readList.Select(r => r.Value).ToArray()));
+        await write.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private static NpgsqlBatchCommand Command(string sql, params object?[] values)
+    {
+        var command = new NpgsqlBatchCommand(sql);
+        foreach (var value in values)
+            command.Parameters.Add(value is byte[]?[] bytes
+                ? new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bytea, Value = bytes }
+                : new NpgsqlParameter { Value = value ?? DBNull.Value });
+        return command;
+    }
+
+    private readonly record struct ConvKey(uint App, int Type, string Key) : IComparable<ConvKey>
+    {
+        public int CompareTo(ConvKey other)
+        {
+            int c = App.CompareTo(other.App);
+            if (c == 0) c = Type.CompareTo(other.Type);
+            return c != 0 ? c : string.CompareOrdinal(Key, other.Key);
+        }
+    }
+
+    private readonly record struct RetryKey(uint App, string Sender, int Type, string Key, long LocalId);
+
+    private readonly record struct UserConvKey(uint App, string User, int Type, string Key);
+
+    // ---- reads ----------------------------------------------------------------------------
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<StoredMessage>> QueryHistoryAsync(uint appId, string userId, ConversationType type, string conversationKey,
+        long? startSeq, int count, bool forward, CancellationToken cancellationToken = default) => ReadAsync<IReadOnlyList<StoredMessage>>(async c =>
+    {
+        var args = new { App = (long)appId, User = userId, Type = (int)type, Key = conversationKey, IsGroup = type == ConversationType.Group };
+        // A group's history ends for a former member at the leave point, and does not exist for anyone else.
+        var (cleared, upTo) = await c.QuerySingleAsync<(long, long)>(new CommandDefinition($"""
+            SELECT COALESCE((SELECT cleared_seq FROM chorus_user_conversations WHERE app_id=@App AND user_id=@User AND conv_type=@Type AND conv_key=@Key), 0),
+                   CASE WHEN NOT @IsGroup THEN {long.MaxValue}
+                        WHEN EXISTS (SELECT 1 FROM chorus_group_members WHERE app_id=@App AND group_id=@Key AND user_id=@User) THEN {long.MaxValue}
+                        ELSE COALESCE((SELECT left_seq FROM chorus_group_leavers WHERE app_id=@App AND group_id=@Key AND user_id=@User), 0) END
+            """, args, cancellationToken: cancellationToken));
+        string range = forward ? "seq > @Start ORDER BY seq ASC" : "seq < @Start ORDER BY seq DESC";
+        long start = forward ? Math.Max(startSeq ?? 0, cleared) : startSeq ?? long.MaxValue;
+        return await QueryMessagesAsync(c, null, $"""
+            SELECT {MessageColumns} FROM chorus_messages m
+            WHERE app_id=@App AND conv_type=@Type AND conv_key=@Key AND seq > @Cleared AND seq <= @UpTo
+              AND NOT EXISTS (SELECT 1 FROM chorus_deleted_messages d WHERE d.app_id=m.app_id AND d.user_id=@User AND d.message_id=m.message_id)
+              AND {range} LIMIT @Count
+            """, new { App = (long)appId, Type = (int)type, Key = conversationKey, Cleared = cleared, UpTo = upTo, User = userId, Start = start, Count = count }, cancellationToken);
+    }, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<StoredMessage?> GetMessageAsync(uint appId, long messageId, CancellationToken cancellationToken = default) => ReadAsync<StoredMessage?>(async c =>
+    {
+        var rows = await QueryMessagesAsync(c, null, $"SELECT {MessageColumns} FROM chorus_messages WHERE app_id=@App AND message_id=@Id", new { App = (long)appId, Id = messageId }, cancellationToken);
+        return rows.Count == 0 ? null : rows[0];
+    }, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<UserConversation>> QueryConversationsAsync(uint appId, string userId, int count, CancellationToken cancellationToken = default) => ReadAsync<IReadOnlyList<UserConversation>>(async c =>
+    {
+        var rows = (await c.QueryAsync<ConversationRow>(new CommandDefinition(
+            $"{ConversationSelect} AND {VisibleMaxSeq} > uc.hidden_seq ORDER BY uc.pinned DESC, COALESCE(c.last_time, 0) DESC LIMIT @Count",
+            new { App = (long)appId, User = userId, Count = count }, cancellationToken: cancellationToken))).ToList();
+        var result = new List<UserConversation>(rows.Count);
+        foreach (var r in rows) result.Add(await ToConversationAsync(c, appId, userId, r, cancellationToken));
+        return result;
+    }, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<UserConversation?> GetConversationAsync(uint appId, string userId, ConversationType type, string conversationKey, CancellationToken cancellationToken = default) => ReadAsync<UserConversation?>(async c =>
+    {
+        var row = await c.QuerySingleOrDefaultAsync<ConversationRow>(new CommandDefinition($"{ConversationSelect} AND uc.conv_type=@Type AND uc.conv_key=@Key",
+            new { App = (long)appId, User = userId, Type = (int)type, Key = conversationKey }, cancellationToken: cancellationToken));
+        return row is null ? null : await ToConversationAsync(c, appId, userId, row, cancellationToken);
+    }, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<long> GetUnreadTotalAsync(uint appId, string userId, CancellationToken cancellationToken = default) => ReadAsync<long>(async c =>
+    {
+        return await c.ExecuteScalarAsync<long>(new CommandDefinition($"SELECT {UnreadSum} FROM {UserConversationsJoin} WHERE uc.app_id=@App AND uc.user_id=@User AND {CountsAsUnread}",
+            new { App = (long)appId, User = userId }, cancellationToken: cancellationToken));
+    }, cancellationToken);
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<UserConversationState>> GetConversationStatesAsync(uint appId, IReadOnlyList<string> userIds, ConversationType type, string conversationKey,
+        CancellationToken cancellationToken = default)
+    {
+        if (userIds.Count == 0) return [];
+        return await ReadAsync<IReadOnlyList<UserConversationState>>(async c =>
+        {
+            var args = new { App = (long)appId, Users = userIds.ToArray(), Type = (int)type, Key = conversationKey };
+            var rows = await c.QueryAsync<ConversationRow>(new CommandDefinition(
+                $"SELECT {ConversationColumns} FROM {UserConversationsJoin} WHERE uc.app_id=@App AND uc.user_id = ANY(@Users) AND uc.conv_type=@Type AND uc.conv_key=@Key AND {MayRead}",
+                args, cancellationToken: cancellationToken));
+            var totals = (await c.QueryAsync<(string UserId, long Total)>(new CommandDefinition(
+                $"SELECT uc.user_id, {UnreadSum} FROM {UserConversationsJoin} WHERE uc.app_id=@App AND uc.user_id = ANY(@Users) AND {CountsAsUnread} GROUP BY uc.user_id",
+                args, cancellationToken: cancellationToken)))
+                .ToDictionary(t => t.UserId, t => t.Total);
+            return rows.Select(r => new UserConversationState(r.UserId, r.ToConversation(lastMessage: null), totals.GetValueOrDefault(r.UserId))).ToList();
+        }, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<StoredGroup?> GetGroupAsync(uint appId, string groupId, CancellationToken cancellationToken = default) => ReadAsync<StoredGroup?>(async c =>
+    {
+        var g = await c.QuerySingleOrDefaultAsync<GroupRow>(new CommandDefinition("""
+            SELECT group_id AS GroupId, name AS Name, owner AS Owner, create_time AS CreateTime,
+                   (SELECT COUNT(*) FROM chorus_group_members m WHERE m.app_id=g.app_id AND m.group_id=g.group_id) AS Members
+            FROM chorus_groups g WHERE app_id=@App AND group_id=@Group
+            """, new { App = (long)appId, Group = groupId }, cancellationToken: cancellationToken));
+        return g is null ? null : new StoredGroup(g.GroupId, Decode(g.Name) ?? "", g.Owner, g.CreateTime, (int)g.Members);
+    }, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<string>> GetGroupMembersAsync(uint appId, string groupId, CancellationToken cancellationToken = default) => ReadAsync<IReadOnlyList<string>>(async c =>
+    {
+        return (await c.QueryAsync<string>(new CommandDefinition("SELECT user_id FROM chorus_group_members WHERE app_id=@App AND group_id=@Group ORDER BY join_order",
+            new { App = (long)appId, Group = groupId }, cancellationToken: cancellationToken))).ToList();
+    }, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<GroupAccess> GetGroupAccessAsync(uint appId, string groupId, string userId, CancellationToken cancellationToken = default) => ReadAsync<GroupAccess>(async c =>
+    {
+        var row = await c.QuerySingleAsync<AccessRow>(new CommandDefinition("""
+            SELECT g.group_id AS GroupId, g.name AS Name, g.owner AS Owner, COALESCE(g.create_time, 0) AS CreateTime,
+                   (SELECT COUNT(*) FROM chorus_group_members m WHERE m.app_id=@App AND m.group_id=@Group) AS Members,
+                   EXISTS (SELECT 1 FROM chorus_group_members m WHERE m.app_id=@App AND m.group_id=@Group AND m.user_id=@User) AS IsMember,
+                   l.left_seq AS LeftSeq, l.kicked AS Kicked
+            FROM (SELECT 1) AS one
+            LEFT JOIN chorus_groups g ON g.app_id=@App AND g.group_id=@Group
+            LEFT JOIN chorus_group_leavers l ON l.app_id=@App AND l.group_id=@Group AND l.user_id=@User
+            """, new { App = (long)appId, Group = groupId, User = userId }, cancellationToken: cancellationToken));
+        var group = row.GroupId is null ? null : new StoredGroup(row.GroupId, Decode(row.Name) ?? "", row.Owner ?? "", row.CreateTime, (int)row.Members);
+        return new GroupAccess(group, row.IsMember, row.IsMember ? null : row.LeftSeq, !row.IsMember && row.Kicked == true);
+    }, cancellationToken);
+
+    // A user's view of conversations (uc) joined with the conversations themselves (c) and, for groups, the user's
+    // membership (gm) or leave point (gl); all joins are primary-key lookups.
+    private const string UserConversationsJoin = $"""
+        chorus_user_conversations uc LEFT JOIN chorus_conversations c ON c.app_id=uc.app_id AND c.conv_type=uc.conv_type AND c.conv_key=uc.conv_key
+        LEFT JOIN chorus_group_members gm ON uc.conv_type={GroupType} AND gm.app_id=uc.app_id AND gm.group_id=uc.conv_key AND gm.user_id=uc.user_id
+        LEFT JOIN chorus_group_leavers gl ON uc.conv_type={GroupType} AND gl.app_id=uc.app_id AND gl.group_id=uc.conv_key AND gl.user_id=uc.user_id
+        """;
+
+    private const string GroupType = "2"; // ConversationType.Group
+
+    // Who may see a conversation entry: anyone their peer ones; members and former members their group ones.
+    private const string MayRead = $"(uc.conv_type <> {GroupType} OR gm.user_id IS NOT NULL OR gl.user_id IS NOT NULL)";
+
+    // The conversation's highest sequence number as the user sees it: a former member's view ends at the leave point.
+    private const string VisibleMaxSeq = "(CASE WHEN gl.user_id IS NULL OR gm.user_id IS NOT NULL THEN COALESCE(c.max_seq, 0) ELSE LEAST(COALESCE(c.max_seq, 0), gl.left_seq) END)";
+
+    private const string ConversationColumns = $"""
+        uc.user_id AS UserId, uc.conv_type AS ConvType, uc.conv_key AS ConvKey, uc.read_seq AS ReadSeq, uc.cleared_seq AS ClearedSeq,
+        uc.muted AS Muted, uc.pinned AS Pinned, {VisibleMaxSeq} AS MaxSeq
+        """;
+
+    private const string ConversationSelect = $"SELECT {ConversationColumns} FROM {UserConversationsJoin} WHERE uc.app_id=@App AND uc.user_id=@User AND {MayRead}";
+
+    // The unread total over the rows of UserConversationsJoin that count (unmuted, visible); group by uc.user_id for several users.
+    private const string UnreadSum = $"COALESCE(SUM(GREATEST(0, {VisibleMaxSeq} - GREATEST(uc.read_seq, uc.cleared_seq))), 0)::bigint";
+    private const string CountsAsUnread = $"NOT uc.muted AND {MayRead} AND {VisibleMaxSeq} > uc.hidden_seq";
+
+    private static async Task<UserConversation> ToConversationAsync(NpgsqlConnection c, uint appId, string userId, ConversationRow r, CancellationToken cancellationToken)
+    {
+        var last = await QueryMessagesAsync(c, null, $"""
+            SELECT {MessageColumns} FROM chorus_messages m
+            WHERE app_id=@App AND conv_type=@Type AND conv_key=@Key AND seq > @Cleared AND seq <= @MaxSeq
+              AND NOT EXISTS (SELECT 1 FROM chorus_deleted_messages d WHERE d.app_id=m.app_id AND d.user_id=@User AND d.message_id=m.message_id)
+            ORDER BY seq DESC LIMIT 1
+            """, new { App = (long)appId, Type = r.ConvType, Key = r.ConvKey, Cleared = r.ClearedSeq, MaxSeq = r.MaxSeq, User = userId }, cancellationToken);
+        return r.ToConversation(last.Count == 0 ? null : last[0]);
+    }
+
+    private static string MessageColumnsOf(string alias) => string.Join(", ", MessageColumns.Split(", ").Select(col => $"{alias}.{col}"));
+
+    private static async Task<List<StoredMessage>> QueryMessagesAsync(NpgsqlConnection c, NpgsqlTransaction? tx, string sql, object args, CancellationToken cancellationToken = default)
+    {
+        await using var reader = await c.ExecuteReaderAsync(new CommandDefinition(sql, args, tx, cancellationToken: cancellationToken));
+        var list = new List<StoredMessage>();
+        while (await reader.ReadAsync(cancellationToken)) list.Add(ReadMessage(reader));
+        return list;
+    }
+
+    // The columns of MessageColumns, in order.
+    private static StoredMessage ReadMessage(DbDataReader r) => new()
+    {
+        MessageId = r.GetInt64(0), AppId = (uint)r.GetInt64(1), ConversationType = (ConversationType)r.GetInt32(2), ConversationKey = r.GetString(3),
+        Seq = r.GetInt64(4), SenderUserId = r.GetString(5), LocalMessageId = r.GetInt64(6), Type = (ChatMessageType)r.GetInt32(7),
+        Text = r.IsDBNull(8) ? null : Decode(r.GetFieldValue<byte[]>(8)), SubType = r.GetInt32(9),
+        SearchedContent = r.IsDBNull(10) ? null : Decode(r.GetFieldValue<byte[]>(10)), ExtendedData = r.IsDBNull(11) ? null : Decode(r.GetFieldValue<byte[]>(11)),
+        HasReceipt = r.GetBoolean(12), ReceiptRead = r.GetBoolean(13), Priority = r.GetInt32(14), Timestamp = r.GetInt64(15),
+        MentionedUserIds = r.IsDBNull(16) ? null : r.GetString(16).Split('\n'),
+    };
+
+    private static byte[]? Encode(string? text) => text is null ? null : Encoding.UTF8.GetBytes(text);
+
+    private static string? Decode(byte[]? bytes) => bytes is null ? null : Encoding.UTF8.GetString(bytes);
+
+    // Every read runs here on its own pooled connection: the database's errors leave as the interface's ChatStoreException.
+    private async Task<T> ReadAsync<T>(Func<NpgsqlConnection, Task<T>> read, CancellationToken cancellationToken)
+    {
+        if (Volatile.Read(ref _closed)) throw PostgresFailures.Closed(StoreName);
+        try
+        {
+            await using var c = await _data.OpenConnectionAsync(cancellationToken);
+            return await read(c);
+        }
+        catch (Exception ex) when (PostgresFailures.IsDatabaseError(ex) && !cancellationToken.IsCancellationRequested)
+        {
+            if (PostgresFailures.IsConnectionError(ex)) _data.Clear(); // the pool's other connections are likely broken too
+            throw PostgresFailures.Wrap(ex, "a chat store read");
+        }
+        catch (ObjectDisposedException) when (Volatile.Read(ref _closed))
+        {
+            throw PostgresFailures.Closed(StoreName);
+        }
+    }
+
+    // ---- the writer -------------------------------------------------------------------------
+
+    private async Task<T> WriteAsync<T>(Func<NpgsqlConnection, NpgsqlTransaction, Task<T>> work, CancellationToken cancellationToken)
+    {
+        var op = new WriteOp(async (c, tx) => await work(c, tx));
+        if (!_writes.Writer.TryWrite(op)) throw PostgresFailures.Closed(StoreName);
+        // The write is not withdrawn on cancellation: the caller stops waiting, the write still lands.
+        return (T)(await op.Done.Task.WaitAsync(cancellationToken))!;
+    }
+
+    private async Task WriterLoopAsync()
+    {
+        var batch = new List<WriteOp>(MaxBatch);
+        var reader = _writes.Reader;
+        while (await reader.WaitToReadAsync())
+        {
+            batch.Clear();
+            while (batch.Count < MaxBatch && reader.TryRead(out var op)) batch.Add(op);
+            try
+            {
+                await CommitBatchAsync(batch);
+            }
+            catch (Exception ex)
+            {
+                // Whatever went wrong, the writer goes on: the batch's writes fail, later ones are not left waiting.
+                var failure = new ChatStoreException(ChatStoreFailure.Unavailable, $"a chat store write failed: {ex.Message}", ex);
+                foreach (var op in batch) op.Done.TrySetException(failure);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Runs one batch in one transaction and completes its writes. First every write runs without savepoints (the appends
+    /// batched). If one write fails on its own, the transaction is rolled back and the batch runs again with each write in
+    /// a savepoint, so that only that write fails. A deadlock or serialization failure runs the batch again; a failure of the
+    /// connection or of the commit fails every write of the batch (nothing of it is stored, or, for a commit whose answer
+    /// was lost, possibly all of it: a retried send is then found by its retry key).
+    /// </summary>
+    private async Task CommitBatchAsync(List<WriteOp> batch)
+    {
+        var results = new object?[batch.Count];
+        var errors = new Exception?[batch.Count];
+        bool oneByOne = false;
+        for (int attempt = 1; ; attempt++)
+        {
+            Array.Clear(results);
+            Array.Clear(errors);
+            try
+            {
+                await using var c = await _data.OpenConnectionAsync();
+                await using var tx = await c.BeginTransactionAsync();
+                if (!oneByOne)
+                {
+                    try
+                    {
+                        await RunAsync(c, tx, batch, 0, batch.Count, results);
+                    }
+                    catch (Exception ex) when (PostgresFailures.IsStatementError(ex) && batch.Count > 1)
+                    {
+                        oneByOne = true; // the transaction is rolled back on dispose
+                        attempt--;
+                        continue;
+                    }
+                    catch (Exception ex) when (PostgresFailures.IsStatementError(ex))
+                    {
+                        errors[0] = Failure(ex);
+                        await tx.RollbackAsync();
+                        break;
+                    }
+                }
+                else
+                {
+                    for (int i = 0; i < batch.Count; i++)
+                    {
+                        await tx.SaveAsync("op");
+                        try
+                        {
+                            await RunAsync(c, tx, batch, i, i + 1, results);
+                            await tx.ReleaseAsync("op");
+                        }
+                        catch (Exception ex) when (PostgresFailures.IsStatementError(ex))
+                        {
+                            await tx.RollbackAsync("op");
+                            results[i] = null;
+                            errors[i] = Failure(ex);
+                        }
+                    }
+                }
+                await tx.CommitAsync();
+                Interlocked.Increment(ref _commits);
+                break;
+            }
+            catch (Exception ex) when (PostgresFailures.IsRetryable(ex) && attempt < MaxAttempts)
+            {
+                // another node's transaction held what this one needed, the other way round: run it again
+            }
+            catch (Exception ex) when (PostgresFailures.IsDatabaseError(ex) || ex is InvalidOperationException or ObjectDisposedException)
+            {
+                if (PostgresFailures.IsConnectionError(ex)) _data.Clear(); // the pool's other connections are likely broken too
+                var failure = ex is ObjectDisposedException ? PostgresFailures.Closed(StoreName) : PostgresFailures.Wrap(ex, "a chat store commit");
+                foreach (var op in batch) op.Done.TrySetException(failure);
+                return;
+            }
+        }
+        // Committed: run the after-commit hooks in write order first, then release the waiters.
+        for (int i = 0; i < batch.Count; i++)
+        {
+            if (errors[i] is null && results[i] is AppendResult { Duplicate: false } appended && batch[i].Message?.OnCommitted is { } hook)
+            {
+                try { hook(appended.Message); }
+                catch (Exception) { /* a hook's failure must not stop the writer: the write stands */ }
+            }
+        }
+        for (int i = 0; i < batch.Count; i++)
+        {
+            if (errors[i] is { } e) batch[i].Done.TrySetException(e);
+            else batch[i].Done.TrySetResult(results[i]);
+        }
+
+        static Exception Failure(Exception ex) => ex is PostgresException ? PostgresFailures.Wrap(ex, "a chat store write") : ex;
+    }
+
+    // Runs writes [from, to): consecutive appends as one batched segment, other writes one by one.
+    private async Task RunAsync(NpgsqlConnection c, NpgsqlTransaction tx, List<WriteOp> batch, int from, int to, object?[] results)
+    {
+        int i = from;
+        while (i < to)
+        {
+            if (batch[i].Message is not null)
+            {
+                int end = i;
+                while (end < to && batch[end].Message is not null) end++;
+                await AppendSegmentAsync(c, batch, i, end, results, CancellationToken.None);
+                i = end;
+            }
+            else
+            {
+                results[i] = await batch[i].Work!(c, tx);
+                i++;
+            }
+        }
+    }
+
+    /// <summary>Stops taking writes, finishes the queued ones and closes the connections.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Volatile.Read(ref _closed)) return;
+        Volatile.Write(ref _closed, true);
+        _writes.Writer.TryComplete();
+        await _writer;
+        if (_ownsData) await _data.DisposeAsync();
+    }
+
+    private sealed class WriteOp
+    {
+        public WriteOp(NewMessage message) => Message = message;
+
+        public WriteOp(Func<NpgsqlConnection, NpgsqlTransaction, Task<object?>> work) => Work = work;
+
+        public NewMessage? Message { get; }
+        public Func<NpgsqlConnection, NpgsqlTransaction, Task<object?>>? Work { get; }
+        public TaskCompletionSource<object?> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+
+    private sealed class ConversationRow
+    {
+        public string UserId { get; set; } = "";
+        public int ConvType { get; set; }
+        public string ConvKey { get; set; } = "";
+        public long ReadSeq { get; set; }
+        public long ClearedSeq { get; set; }
+        public bool Muted { get; set; }
+        public bool Pinned { get; set; }
+        public long MaxSeq { get; set; }
+
+        public UserConversation ToConversation(StoredMessage? lastMessage) => new()
+        {
+            ConversationType = (ConversationType)ConvType, ConversationKey = ConvKey, MaxSeq = MaxSeq, ReadSeq = ReadSeq,
+            ClearedSeq = ClearedSeq, Muted = Muted, Pinned = Pinned, LastMessage = lastMessage,
+        };
+    }
+
+    private sealed class AccessRow
+    {
+        public string? GroupId { get; set; }
+        public byte[]? Name { get; set; }
+        public string? Owner { get; set; }
+        public long CreateTime { get; set; }
+        public long Members { get; set; }
+        public bool IsMember { get; set; }
+        public long? LeftSeq { get; set; }
+        public bool? Kicked { get; set; }
+    }
+
+    private sealed class GroupRow
+    {
+        public string GroupId { get; set; } = "";
+        public byte[] Name { get; set; } = [];
+        public string Owner { get; set; } = "";
+        public long CreateTime { get; set; }
+        public long Members { get; set; }
+    }
+}

@@ -1,0 +1,64 @@
+using Npgsql;
+
+namespace Chorus.Storage.Postgres;
+
+/// <summary>Connection strings of the PostgreSQL stores: checked, turned into a data source, and described without secrets.</summary>
+public static class PostgresConnection
+{
+    /// <summary>The application name the stores' connections carry (seen in <c>pg_stat_activity</c>) unless the connection
+    /// string gives one.</summary>
+    public const string ApplicationName = "chorus";
+
+    /// <summary>A pooled data source for <paramref name="connectionString"/>.</summary>
+    /// <exception cref="ChatStoreException">The connection string is not valid (<see cref="ChatStoreFailure.Unavailable"/>;
+    /// the message names the problem, never the password).</exception>
+    public static NpgsqlDataSource CreateDataSource(string connectionString)
+    {
+        ArgumentNullException.ThrowIfNull(connectionString);
+        NpgsqlConnectionStringBuilder builder;
+        try
+        {
+            builder = new NpgsqlConnectionStringBuilder(connectionString);
+        }
+        catch (Exception ex) when (ex is ArgumentException or FormatException or InvalidCastException or OverflowException)
+        {
+            throw new ChatStoreException(ChatStoreFailure.Unavailable, $"the PostgreSQL connection string is not valid: {Redact(ex.Message, connectionString)}");
+        }
+        if (string.IsNullOrEmpty(builder.ApplicationName)) builder.ApplicationName = ApplicationName;
+        try
+        {
+            return new NpgsqlDataSourceBuilder(builder.ConnectionString).Build();
+        }
+        catch (Exception ex) when (ex is ArgumentException or NotSupportedException or InvalidOperationException)
+        {
+            throw new ChatStoreException(ChatStoreFailure.Unavailable, $"the PostgreSQL connection string is not valid: {Redact(ex.Message, connectionString, builder.Password)}");
+        }
+    }
+
+    /// <summary>Where a connection string points, for messages: <c>host:port/database as user</c>, never the password.</summary>
+    public static string Describe(string connectionString)
+    {
+        try
+        {
+            var b = new NpgsqlConnectionStringBuilder(connectionString);
+            return $"{b.Host ?? "localhost"}:{b.Port}/{b.Database ?? b.Username ?? "(default database)"}{(b.Username is { } user ? $" as {user}" : "")}";
+        }
+        catch (Exception ex) when (ex is ArgumentException or FormatException or InvalidCastException or OverflowException)
+        {
+            return "(a connection string that does not parse)";
+        }
+    }
+
+    /// <summary><paramref name="message"/> with every occurrence of the password (and of the whole connection string) cut out.</summary>
+    public static string Redact(string message, string connectionString, string? password = null)
+    {
+        if (password is null)
+        {
+            try { password = new NpgsqlConnectionStringBuilder(connectionString).Password; }
+            catch (Exception ex) when (ex is ArgumentException or FormatException or InvalidCastException or OverflowException) { }
+        }
+        if (connectionString.Length > 0) message = message.Replace(connectionString, "(the connection string)", StringComparison.Ordinal);
+        if (!string.IsNullOrEmpty(password)) message = message.Replace(password, "***", StringComparison.Ordinal);
+        return message;
+    }
+}
