@@ -78,9 +78,10 @@ public sealed class SendQueue
 
     /// <summary>
     /// Writes queued frames to <paramref name="stream"/> until the queue completes or the socket fails: every frame already
-    /// queued goes out in one socket write (up to <see cref="MaxBatchBytes"/>).
+    /// queued goes out in one socket write (up to <see cref="MaxBatchBytes"/>). The frames written are counted in
+    /// <paramref name="counters"/>, once per batch.
     /// </summary>
-    public async Task RunWriterAsync(CoalescingStream stream, CancellationToken cancellationToken)
+    public async Task RunWriterAsync(CoalescingStream stream, CancellationToken cancellationToken, GatewayCounters? counters = null)
     {
         var reader = _channel.Reader;
         while (await reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
@@ -93,12 +94,15 @@ public sealed class SendQueue
             if (ThreadPool.PendingWorkItemCount > 0)
                 for (int pass = 0; pass < GatherPasses; pass++) await Task.Yield();
             stream.BeginBatch();
+            int frames = 0;
             while (reader.TryRead(out var frame))
             {
                 Interlocked.Decrement(ref _count);
+                frames++;
                 if (stream.Append(frame.Bytes) >= MaxBatchBytes) await FlushBatchAsync(stream, begin: true, cancellationToken).ConfigureAwait(false);
             }
             await FlushBatchAsync(stream, begin: false, cancellationToken).ConfigureAwait(false);
+            counters?.AddSent(frames);
         }
     }
 

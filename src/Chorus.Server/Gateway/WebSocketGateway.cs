@@ -30,10 +30,12 @@ public sealed partial class WebSocketGateway
     private readonly GatewayOptions _options;
     private readonly ChatOptions _chatOptions;
     private readonly ILogger<WebSocketGateway> _logger;
+    private readonly GatewayCounters _counters;
 
     /// <summary>Creates the gateway.</summary>
-    public WebSocketGateway(RoomSignaling signaling, ChatService chat, SessionRegistry sessions, FloodGuard flood, IOptions<GatewayOptions> options, IOptions<ChatOptions> chatOptions, ILogger<WebSocketGateway> logger)
+    public WebSocketGateway(RoomSignaling signaling, ChatService chat, SessionRegistry sessions, FloodGuard flood, IOptions<GatewayOptions> options, IOptions<ChatOptions> chatOptions, GatewayCounters counters, ILogger<WebSocketGateway> logger)
     {
+        _counters = counters;
         _flood = flood;
         _signaling = signaling;
         _chat = chat;
@@ -133,7 +135,7 @@ public sealed partial class WebSocketGateway
     {
         try
         {
-            await session.Queue.RunWriterAsync(stream, CancellationToken.None);
+            await session.Queue.RunWriterAsync(stream, CancellationToken.None, _counters);
             if (session.Socket.State == WebSocketState.Open || session.Socket.State == WebSocketState.CloseReceived)
             {
                 using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
@@ -173,6 +175,7 @@ public sealed partial class WebSocketGateway
                     session.RequestClose(WebSocketCloseStatus.InvalidMessageType, "protocol v1 uses JSON text frames");
                     return;
                 }
+                _counters.AddReceived();
                 if (!received.EndOfMessage)
                 {
                     // Over MaxFrameBytes: what identifies the request is taken from the prefix, the rest is read and

@@ -4,6 +4,7 @@ using Chorus.Storage;
 using Chorus.Server.Gateway;
 using Chorus.Server.Rooms;
 using Chorus.Server.ServerApi;
+using Chorus.Server.Web;
 using Chorus.Server.Webhooks;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -58,6 +59,11 @@ public static class ChorusServerApp
         app.Map(WebSocketPath, (HttpContext ctx, WebSocketGateway gateway) => gateway.HandleAsync(ctx));
         app.MapGet("/healthz", () => Results.Text("ok"));
         app.MapMethods("/", ["GET", "POST"], (HttpContext ctx, ServerApiEndpoint api) => api.HandleAsync(ctx));
+        // The demo (development app only) and the admin page (Chorus:AdminKey only): each answers 404 when it is off.
+        app.Map("/demo", (HttpContext ctx, DemoEndpoint demo) => demo.HandleAsync(ctx, ""));
+        app.Map("/demo/{**rest}", (HttpContext ctx, string? rest, DemoEndpoint demo) => demo.HandleAsync(ctx, rest));
+        app.Map("/admin", (HttpContext ctx, AdminEndpoint admin) => admin.HandleAsync(ctx, ""));
+        app.Map("/admin/{**rest}", (HttpContext ctx, string? rest, AdminEndpoint admin) => admin.HandleAsync(ctx, rest));
         return app;
     }
 
@@ -74,7 +80,8 @@ public static class ChorusServerApp
         services.AddValidatedOptions<WebhookOptions, WebhookOptionsValidator>(section);
         services.AddValidatedOptions<ServerApiOptions, ServerApiOptionsValidator>(section);
         services.AddOptions<ClusterOptions>().Bind(section);
-        services.AddOptions<AdminOptions>().Bind(section);
+        services.AddOptions<AdminOptions>().Bind(section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<AdminOptions>, AdminOptionsValidator>();
         // First: the data directory's lock is taken before anything in it is opened.
         services.AddSingleton<DataDirectoryLock>();
         services.AddHostedService<DataDirectoryLockService>();
@@ -90,7 +97,10 @@ public static class ChorusServerApp
         services.AddSingleton<FloodGuard>();
         services.AddSingleton<TokenValidator>();
         services.AddSingleton<RoomSignaling>();
+        services.AddSingleton<GatewayCounters>();
         services.AddSingleton<WebSocketGateway>();
+        services.AddSingleton<DemoEndpoint>();
+        services.AddSingleton<AdminEndpoint>();
         services.AddSingleton<ServerApiEndpoint>();
         services.AddSingleton<ChatServerApi>();
         services.AddHostedService<RoomMaintenanceService>();
