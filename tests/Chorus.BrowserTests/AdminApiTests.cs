@@ -136,13 +136,13 @@ public sealed class AdminApiTests
         Assert.Equal(HttpStatusCode.UnsupportedMediaType, (await SendAsync(Request(server, HttpMethod.Post, "/admin/api/close-room", json: body, contentType: "text/plain"))).Status);
         Assert.Equal(HttpStatusCode.UnsupportedMediaType, (await SendAsync(Request(server, HttpMethod.Post, "/admin/api/close-room", json: body, contentType: "application/x-www-form-urlencoded"))).Status);
         Assert.Equal(HttpStatusCode.MethodNotAllowed, (await SendAsync(Request(server, HttpMethod.Get, "/admin/api/close-room"))).Status);
-        Assert.Equal(1, server.Services.GetRequiredService<IRoomLifetimeManager>().Count(WebServer.DevAppId, "csrf-room"));
+        Assert.Equal(1, await server.Services.GetRequiredService<IRoomLifetimeManager>().CountAsync(WebServer.DevAppId, "csrf-room"));
 
         // The page's own request: the key, JSON, this origin.
         var own = Request(server, HttpMethod.Post, "/admin/api/close-room", json: body);
         own.Headers.TryAddWithoutValidation("Origin", server.Url.GetLeftPart(UriPartial.Authority));
         Assert.Equal(HttpStatusCode.OK, (await SendAsync(own)).Status);
-        Assert.Equal(0, server.Services.GetRequiredService<IRoomLifetimeManager>().Count(WebServer.DevAppId, "csrf-room"));
+        Assert.Equal(0, await server.Services.GetRequiredService<IRoomLifetimeManager>().CountAsync(WebServer.DevAppId, "csrf-room"));
     }
 
     [Fact]
@@ -199,7 +199,7 @@ public sealed class AdminApiTests
 
         var close = await SendAsync(Request(server, HttpMethod.Post, "/admin/api/close-room", json: """{"appId":1,"roomId":"ops"}"""));
         Assert.Equal(HttpStatusCode.OK, close.Status);
-        Assert.Equal(0, server.Services.GetRequiredService<IRoomLifetimeManager>().Count(WebServer.DevAppId, "ops"));
+        Assert.Equal(0, await server.Services.GetRequiredService<IRoomLifetimeManager>().CountAsync(WebServer.DevAppId, "ops"));
         var again = await SendAsync(Request(server, HttpMethod.Post, "/admin/api/close-room", json: """{"appId":1,"roomId":"ops"}"""));
         Assert.Equal((HttpStatusCode.NotFound, """{"error":"room does not exist"}"""), (again.Status, again.Body));
         Assert.Equal(HttpStatusCode.NotFound, (await SendAsync(Request(server, HttpMethod.Post, "/admin/api/no-such-action", json: "{}"))).Status);

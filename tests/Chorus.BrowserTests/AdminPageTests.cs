@@ -61,7 +61,7 @@ public sealed class AdminPageTests(Chromium chromium) : IClassFixture<Chromium>
         // Closing the room kicks everyone left and the room disappears from the list.
         await row.Locator("button.close-room").ClickAsync();
         await Assertions.Expect(page.Locator("#rooms tr")).ToHaveCountAsync(0);
-        Assert.Equal(0, server.Services.GetRequiredService<IRoomLifetimeManager>().Count(WebServer.DevAppId, "lobby"));
+        Assert.Equal(0, await server.Services.GetRequiredService<IRoomLifetimeManager>().CountAsync(WebServer.DevAppId, "lobby"));
         await Chromium.ScreenshotAsync(page, "admin-after-kick-and-close");
     }
 
@@ -144,7 +144,7 @@ public sealed class AdminPageTests(Chromium chromium) : IClassFixture<Chromium>
         Assert.Equal(403, response.Status);
         Assert.Contains("cross-origin", await response.TextAsync());
         await Chromium.ScreenshotAsync(attacker, "admin-cross-site-post-refused");
-        Assert.Equal(1, server.Services.GetRequiredService<IRoomLifetimeManager>().Count(WebServer.DevAppId, "target"));
+        Assert.Equal(1, await server.Services.GetRequiredService<IRoomLifetimeManager>().CountAsync(WebServer.DevAppId, "target"));
     }
 
     [Fact]

@@ -80,8 +80,7 @@ public static class ChorusServerApp
         services.AddValidatedOptions<WebhookOptions, WebhookOptionsValidator>(section);
         services.AddValidatedOptions<ServerApiOptions, ServerApiOptionsValidator>(section);
         services.AddOptions<ClusterOptions>().Bind(section);
-        services.AddOptions<AdminOptions>().Bind(section).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<AdminOptions>, AdminOptionsValidator>();
+        services.AddValidatedOptions<AdminOptions, AdminOptionsValidator>(section);
         // First: the data directory's lock is taken before anything in it is opened.
         services.AddSingleton<DataDirectoryLock>();
         services.AddHostedService<DataDirectoryLockService>();

@@ -139,7 +139,7 @@ public sealed partial class AdminEndpoint
                 await WriteAsync(context, StatusCodes.Status405MethodNotAllowed, new JsonObject { ["error"] = "use GET" });
                 return;
             }
-            await WriteAsync(context, StatusCodes.Status200OK, Overview());
+            await WriteAsync(context, StatusCodes.Status200OK, await OverviewAsync());
             return;
         }
         if (action is not ("custom-command" or "kick" or "close-room"))
@@ -176,19 +176,20 @@ public sealed partial class AdminEndpoint
         }
         var (status, answer) = action switch
         {
-            "custom-command" => SendCustomCommand(body),
-            "kick" => Kick(body),
-            _ => CloseRoom(body),
+            "custom-command" => await SendCustomCommandAsync(body),
+            "kick" => await KickAsync(body),
+            _ => await CloseRoomAsync(body),
         };
         await WriteAsync(context, status, answer);
     }
 
     // ---- what the page shows ----------------------------------------------------------------
 
-    private JsonObject Overview()
+    private async Task<JsonObject> OverviewAsync()
     {
         var (received, sent, receivedPerSecond, sentPerSecond) = _counters.Sample();
-        var rooms = _rooms.Rooms.Where(r => r.Count > 0).ToList();
+        // The rooms with members on this node; each listed with its members on every node.
+        var rooms = _rooms.LocalRooms.Where(r => r.Count > 0).ToList();
         var connectionsByApp = _sessions.All.GroupBy(s => s.AppId).ToDictionary(g => g.Key, g => g.Count());
         var apps = new JsonArray();
         foreach (var app in _apps.Apps.OrderBy(a => a.AppId))
@@ -206,7 +207,7 @@ public sealed partial class AdminEndpoint
         var list = new JsonArray();
         foreach (var room in rooms.OrderByDescending(r => r.Count).ThenBy(r => r.AppId).ThenBy(r => r.RoomId, StringComparer.Ordinal).Take(MaxRoomsListed))
         {
-            var members = _rooms.List(room.AppId, room.RoomId);
+            var members = await _rooms.ListAsync(room.AppId, room.RoomId);
             var users = new JsonArray();
             foreach (var m in members.OrderBy(m => m.LoginTimeMs).Take(MaxUsersListed))
                 users.Add(new JsonObject { ["userId"] = m.UserId, ["userName"] = m.UserName, ["loginTime"] = m.LoginTimeMs });
@@ -233,7 +234,7 @@ public sealed partial class AdminEndpoint
 
     // ---- actions (the server API's code paths) ----------------------------------------------
 
-    private (int, JsonObject) SendCustomCommand(JsonObject body)
+    private async Task<(int, JsonObject)> SendCustomCommandAsync(JsonObject body)
     {
         if (!RequireRoom(body, out uint appId, out string roomId, out var refusal)) return refusal;
         string? from = Text(body, "fromUserId");
@@ -242,30 +243,30 @@ public sealed partial class AdminEndpoint
         if (RoomLimits.ValidateTargets(targets) != 0) return Bad($"toUserIds holds more than {RoomLimits.MaxCustomCommandTargets} users or an invalid user id");
         string? content = Text(body, "content");
         if (RoomLimits.ValidateContent(content) != 0) return Bad($"content must be 1-{RoomLimits.MaxMessageBytes} bytes");
-        var failed = _signaling.ServerSendCustomCommand(appId, roomId, from!, targets, content!);
+        var failed = await _signaling.ServerSendCustomCommandAsync(appId, roomId, from!, targets, content!);
         Log.Action(_logger, "custom-command", appId, roomId);
         var list = new JsonArray();
         foreach (var f in failed) list.Add(new JsonObject { ["userId"] = f.UserId, ["code"] = f.Code });
         return (StatusCodes.Status200OK, new JsonObject { ["ok"] = true, ["failedUsers"] = list });
     }
 
-    private (int, JsonObject) Kick(JsonObject body)
+    private async Task<(int, JsonObject)> KickAsync(JsonObject body)
     {
         if (!RequireRoom(body, out uint appId, out string roomId, out var refusal)) return refusal;
         if (!Strings(body, "userIds", out var userIds) || userIds.Count is 0 or > 5) return Bad("userIds must be an array of 1-5 user ids");
         foreach (string u in userIds)
             if (RoomLimits.ValidateUserId(u) is not 0 and int bad) return Bad(RoomLimits.IdErrorText(bad));
         if (!Reason(body, out string? reason)) return Bad("reason is longer than 256 bytes");
-        int kicked = _signaling.Kick(appId, roomId, userIds, reason);
+        int kicked = await _signaling.KickAsync(appId, roomId, userIds, reason);
         Log.Action(_logger, "kick", appId, roomId);
         return (StatusCodes.Status200OK, new JsonObject { ["ok"] = true, ["kicked"] = kicked });
     }
 
-    private (int, JsonObject) CloseRoom(JsonObject body)
+    private async Task<(int, JsonObject)> CloseRoomAsync(JsonObject body)
     {
         if (!RequireRoom(body, out uint appId, out string roomId, out var refusal)) return refusal;
         if (!Reason(body, out string? reason)) return Bad("reason is longer than 256 bytes");
-        bool closed = _signaling.CloseRoom(appId, roomId, reason);
+        bool closed = await _signaling.CloseRoomAsync(appId, roomId, reason);
         if (!closed) return (StatusCodes.Status404NotFound, new JsonObject { ["error"] = "room does not exist" });
         Log.Action(_logger, "close-room", appId, roomId);
         return (StatusCodes.Status200OK, new JsonObject { ["ok"] = true });

@@ -46,6 +46,7 @@ async function devToken(userId) {
 const room = { engine: null, roomId: null, userId: null, members: new Map() };
 
 function renderMembers() {
+  $("room-count").textContent = String(room.members.size); // until the server's next online count
   const list = $("room-members");
   list.replaceChildren();
   for (const [userId, userName] of room.members) {
@@ -204,7 +205,7 @@ function showMessages(messages, older) {
   const list = $("messages");
   const fresh = messages.filter((m) => !chat.shown.has(String(m.messageID)));
   for (const m of fresh) chat.shown.add(String(m.messageID));
-  fresh.sort((a, b) => (a.orderKey ?? a.timestamp) - (b.orderKey ?? b.timestamp));
+  fresh.sort((a, b) => a.orderKey - b.orderKey);
   if (older) list.prepend(...fresh.map(messageItem));
   else {
     list.append(...fresh.map(messageItem));
@@ -213,16 +214,17 @@ function showMessages(messages, older) {
 }
 
 async function loadHistory(older) {
-  const config = { count: 20, reverse: true };
+  // Newest first (reverse false); an older page continues from the oldest message shown.
+  const config = { count: 20 };
   if (older && chat.oldest) config.nextMessage = chat.oldest;
   const result = await chat.zim.queryHistoryMessage(chat.current, 0, config);
   const messages = result.messageList ?? [];
   if (messages.length > 0) {
-    const sorted = [...messages].sort((a, b) => (a.orderKey ?? a.timestamp) - (b.orderKey ?? b.timestamp));
-    if (!chat.oldest || older) chat.oldest = sorted[0];
+    const sorted = [...messages].sort((a, b) => a.orderKey - b.orderKey);
+    if (!chat.oldest || sorted[0].orderKey < chat.oldest.orderKey) chat.oldest = sorted[0];
   }
   showMessages(messages, older);
-  $("chat-older").disabled = messages.length === 0;
+  $("chat-older").disabled = messages.length < config.count;
 }
 
 async function openConversation(peerId) {
