@@ -5,6 +5,8 @@ using System.Net.Sockets;
 using System.Text.Json;
 using Chorus.Server.Auth;
 using Chorus.Server.Hosting;
+using Chorus.Storage;
+using Chorus.Storage.Postgres;
 using Chorus.Storage.Sqlite;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
@@ -18,7 +20,7 @@ using Microsoft.Extensions.Options;
 namespace Chorus.Cli.Commands;
 
 /// <summary>
-/// <c>chorus serve [--port N] [--host H] [--data DIR] [--app APPID:SERVERSECRET]... [--allow-dev-app-on-network] [--Chorus:Key=Value]...</c>.
+/// <c>chorus serve [--port N] [--host H] [--data DIR] [--app APPID:SERVERSECRET]... [--postgres CONNSTR] [--allow-dev-app-on-network] [--Chorus:Key=Value]...</c>.
 /// Every argument and setting is checked before the server starts: a problem prints one line per problem on stderr
 /// and exits with 2.
 /// </summary>
@@ -39,10 +41,11 @@ internal static class ServeCommand
         var host = new Option<string?>("--host") { Description = "IP address to bind, or localhost (default 127.0.0.1; 0.0.0.0 or :: for every interface)." };
         var data = new Option<string?>("--data") { Description = "Data directory (default ./data)." };
         var apps = new Option<string[]>("--app") { Description = "An app as APPID:SERVERSECRET (repeatable). Without any, a development app is used.", AllowMultipleArgumentsPerToken = false };
+        var postgres = new Option<string?>("--postgres") { Description = "An Npgsql connection string (Host=...;Database=...;Username=...;Password=...): keep chat and the server API's nonces in this PostgreSQL database, shared by every node given it, instead of SQLite files in the data directory. Also: Chorus:Postgres." };
         var allowDev = new Option<bool>(AllowDevAppOnNetwork) { Description = "Let the public development app (no --app configured) listen on an address other than loopback. Anyone who can reach the port can then use it." };
         var command = new Command("serve", "Start the server. Settings of the Chorus section may also be given as --Chorus:Key=Value (and logging as --Logging:...).")
         {
-            port, host, data, apps, allowDev,
+            port, host, data, apps, postgres, allowDev,
         };
         command.TreatUnmatchedTokensAsErrors = false;
         command.SetAction(async (parse, cancellationToken) =>
@@ -57,6 +60,8 @@ internal static class ServeCommand
                 appList.Add((appId, entry[(colon + 1)..]));
             }
             if (parse.GetValue(data) is { } dir) settings["Chorus:DataDirectory"] = dir;
+            if (parse.GetValue(postgres) is { } pg) settings["Chorus:Postgres"] = pg;
+            string? postgresConnection = null;
             if (SettingArguments(parse.UnmatchedTokens) is not { } configArgs) return 2;
 
             var errors = new List<string>();
@@ -80,7 +85,12 @@ internal static class ServeCommand
                         settings[$"Chorus:Apps:{next + i}:ServerSecret"] = appList[i].Secret;
                     }
                     builder.Configuration.AddInMemoryCollection(settings);
-                    builder.Services.AddSqliteStore(); // the chat and nonce stores: SQLite files in the data directory
+                    // The chat and nonce stores: a PostgreSQL database when Chorus:Postgres (--postgres) is set, else SQLite
+                    // files in the data directory.
+                    postgresConnection = builder.Configuration["Chorus:Postgres"];
+                    if (postgresConnection is null) builder.Services.AddSqliteStore();
+                    else if (string.IsNullOrWhiteSpace(postgresConnection)) errors.Add("--postgres (Chorus:Postgres) needs an Npgsql connection string, such as Host=127.0.0.1;Database=chorus;Username=chorus");
+                    else builder.Services.AddPostgresStore(postgresConnection);
                     // Logs go to stderr so that stdout carries only the lines scripts read (url, appId...).
                     builder.Services.Configure<ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
                     // A failed start is reported below in one line; the host's own report of it is a stack trace.
@@ -162,6 +172,12 @@ internal static class ServeCommand
             {
                 return Refuse(ex.Message, seeHelp: false);
             }
+            catch (Exception ex) when (postgresConnection is not null && StoreFailure(ex) is { } failure)
+            {
+                // The database of --postgres cannot be used (unreachable, refused the login, not migratable): one line
+                // naming where it points and what failed, never the password.
+                return Refuse($"cannot use the PostgreSQL database at {PostgresConnection.Describe(postgresConnection)}: {PostgresConnection.Redact(failure.Message, postgresConnection)}", seeHelp: false);
+            }
             catch (SocketException ex)
             {
                 return Refuse($"cannot listen on {bindHost}: {ex.Message}", seeHelp: false);
@@ -184,6 +200,15 @@ internal static class ServeCommand
     }
 
     private static int Refuse(string message, bool seeHelp = true) => CommandLineErrors.Refuse("serve", message, seeHelp);
+
+    // The store failure behind a failed start, if that is what it was (the host may wrap a hosted service's exception).
+    private static ChatStoreException? StoreFailure(Exception ex) => ex switch
+    {
+        ChatStoreException store => store,
+        AggregateException aggregate => aggregate.InnerExceptions.Select(StoreFailure).FirstOrDefault(f => f is not null),
+        { InnerException: { } inner } => StoreFailure(inner),
+        _ => null,
+    };
 
     /// <summary>
     /// Log levels the logging setup would throw on at start (<c>Logging:LogLevel:Chorus=Verbose</c>): every value under a
