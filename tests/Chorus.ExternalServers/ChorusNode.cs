@@ -73,7 +73,7 @@ public sealed class ChorusNode : IAsyncDisposable
             args.InsertRange(0, ["--data", dataDirectory]);
         }
         if (!args.Any(a => a == "--port" || a.StartsWith("--port=", StringComparison.Ordinal))) args.InsertRange(0, ["--port", "0"]);
-        var process = ServerProcess.Start(DotnetHost, [CliPath, "serve", .. args], ownGroup: false);
+        var process = ServerProcess.Start(DotnetHost, [CliPath, "serve", .. args], ownGroup: false, removeOnCrash: dataDirectory);
         var node = new ChorusNode(process, dataDirectory, args);
         var timeout = startTimeout ?? s_defaultStartTimeout;
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);

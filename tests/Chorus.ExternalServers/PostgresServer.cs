@@ -163,7 +163,7 @@ public sealed partial class PostgresServer
                 "-c", "listen_addresses=127.0.0.1",
                 .. durable ? Array.Empty<string>() : ["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"],
                 "-c", "max_connections=300", "-c", "shared_buffers=64MB", "-c", "log_min_messages=warning",
-            ], ownGroup: true, asUser: asUser, workingDirectory: directory, exitSignal: Posix.SigQuit);
+            ], ownGroup: true, asUser: asUser, workingDirectory: directory, exitSignal: Posix.SigQuit, removeOnCrash: directory);
             var server = new PostgresServer(process, directory, port, bin);
             var deadline = DateTime.UtcNow + s_startTimeout;
             while (DateTime.UtcNow < deadline && !process.HasExited)

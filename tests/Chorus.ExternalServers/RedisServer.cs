@@ -54,7 +54,7 @@ public sealed class RedisServer : IAsyncDisposable
             [
                 "--port", port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
                 "--dir", directory, "--daemonize", "no", "--loglevel", "warning",
-            ], ownGroup: true, workingDirectory: directory);
+            ], ownGroup: true, workingDirectory: directory, removeOnCrash: directory);
             var server = new RedisServer(process, directory, port);
             var deadline = DateTime.UtcNow + s_startTimeout;
             while (DateTime.UtcNow < deadline && !process.HasExited)

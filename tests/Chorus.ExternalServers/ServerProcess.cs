@@ -30,13 +30,13 @@ internal sealed class ServerProcess : IDisposable
     private bool _disposed;
     private int? _exitCode;
 
-    private ServerProcess(Process process, bool ownGroup, int exitSignal)
+    private ServerProcess(Process process, bool ownGroup, int exitSignal, string? removeOnCrash)
     {
         _process = process;
         OwnGroup = ownGroup;
         _exitSignal = exitSignal;
         _pumps = Task.WhenAll(PumpAsync(process.StandardOutput, _stdoutLines.Writer, null), PumpAsync(process.StandardError, null, _stderr));
-        _watchdog = StartWatchdog(process.Id, ownGroup, exitSignal);
+        _watchdog = StartWatchdog(process.Id, ownGroup, exitSignal, removeOnCrash);
         s_live.TryAdd(this, 0);
         if (Interlocked.Exchange(ref s_exitHookInstalled, 1) == 0)
             AppDomain.CurrentDomain.ProcessExit += (_, _) =>
@@ -53,7 +53,7 @@ internal sealed class ServerProcess : IDisposable
     /// <paramref name="exitSignal"/>: what the watchdog sends first when this test process ends (then SIGKILL after 1 s).
     /// </summary>
     public static ServerProcess Start(string program, IEnumerable<string> arguments, bool ownGroup, string? asUser = null,
-        string? workingDirectory = null, int exitSignal = Posix.SigKill, IDictionary<string, string>? environment = null)
+        string? workingDirectory = null, int exitSignal = Posix.SigKill, IDictionary<string, string>? environment = null, string? removeOnCrash = null)
     {
         var command = new List<string>();
         if (ownGroup)
@@ -88,7 +88,7 @@ internal sealed class ServerProcess : IDisposable
         {
             throw new ExternalServerException($"could not start {program}: {ex.Message}", ex);
         }
-        return new ServerProcess(process, ownGroup, exitSignal);
+        return new ServerProcess(process, ownGroup, exitSignal, removeOnCrash);
     }
 
     public int Id => _process.Id;
@@ -195,15 +195,16 @@ internal sealed class ServerProcess : IDisposable
 
     /// <summary>
     /// A shell that polls once a second whether this test process is alive and, once it is gone, signals the server
-    /// (then SIGKILLs it, and its group). Costs one sleeping shell per server.
+    /// (then SIGKILLs it, and its group) and removes its temporary directory. Costs one sleeping shell per server.
     /// </summary>
-    private static Process? StartWatchdog(int serverPid, bool ownGroup, int exitSignal)
+    private static Process? StartWatchdog(int serverPid, bool ownGroup, int exitSignal, string? removeOnCrash)
     {
         string? sh = Posix.FindProgram("sh", "/bin", "/usr/bin");
         if (sh is null) return null;
         string script = "while kill -0 \"$0\" 2>/dev/null; do sleep 1; done; kill -\"$2\" \"$1\" 2>/dev/null; sleep 1; "
             + (ownGroup ? "kill -9 -- -\"$1\" 2>/dev/null; " : "")
-            + "kill -9 \"$1\" 2>/dev/null";
+            + "kill -9 \"$1\" 2>/dev/null; "
+            + "if [ -n \"$3\" ]; then sleep 1; rm -rf -- \"$3\"; fi";
         var info = new ProcessStartInfo(sh)
         {
             RedirectStandardOutput = true,
@@ -216,6 +217,7 @@ internal sealed class ServerProcess : IDisposable
         info.ArgumentList.Add(Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
         info.ArgumentList.Add(serverPid.ToString(CultureInfo.InvariantCulture));
         info.ArgumentList.Add(exitSignal.ToString(CultureInfo.InvariantCulture));
+        info.ArgumentList.Add(removeOnCrash ?? "");
         try { return Process.Start(info); }
         catch (System.ComponentModel.Win32Exception) { return null; }
     }
