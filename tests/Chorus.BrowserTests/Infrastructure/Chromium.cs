@@ -30,6 +30,8 @@ public sealed class Chromium : IAsyncLifetime
         if (!File.Exists(ExecutablePath))
             throw new InvalidOperationException($"the browser tests need Chromium at {ExecutablePath}: install Debian's package 'chromium' (apt-get install chromium)");
         Directory.CreateDirectory(ScreenshotDirectory);
+        Console.WriteLine($"browser test screenshots: {ScreenshotDirectory}");
+        TestContext.Current.SendDiagnosticMessage($"browser test screenshots: {ScreenshotDirectory}");
         _playwright = await Playwright.CreateAsync();
         // Launch (not a persistent context) gives every run a fresh temporary user-data-dir.
         _browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
