@@ -20,10 +20,20 @@ public sealed class ChatCore : IAsyncDisposable
     public const string Secret = "chat-core-test-secret-not-real00";
 
     private readonly string _directory = Path.Combine(Path.GetTempPath(), "chorus-chatcore-" + Guid.NewGuid().ToString("N"));
+    private readonly bool _ownsDirectory = true;
     private readonly SqliteChatStore _store;
     private long _nextRid;
 
-    public ChatCore(Action<ChatOptions>? configure = null)
+    /// <summary>A core alone (in-process presence and rooms, its own store).</summary>
+    public ChatCore(Action<ChatOptions>? configure = null) : this(configure, null)
+    {
+    }
+
+    /// <summary>
+    /// A core that is one node of several: <paramref name="node"/> gives its node number, the directory of the store
+    /// the nodes share (one SQLite file, written by each node's own store) and the presence and rooms it runs on.
+    /// </summary>
+    public ChatCore(Action<ChatOptions>? configure, ChatCoreNode? node)
     {
         var server = Microsoft.Extensions.Options.Options.Create(new ChorusServerOptions { Apps = [new AppOptions { AppId = AppId, ServerSecret = Secret }] });
         // Refused tokens are answered at once (the delay would wait on the fake clock).
@@ -33,11 +43,14 @@ public sealed class ChatCore : IAsyncDisposable
         configure?.Invoke(settings);
         Options = settings;
         var options = Microsoft.Extensions.Options.Options.Create(settings);
+        if (node is not null) (_directory, _ownsDirectory) = (node.StoreDirectory, false);
         Directory.CreateDirectory(_directory);
-        var ids = new MessageIdGenerator(Time);
+        var ids = new MessageIdGenerator(node?.NodeId ?? 0, Time);
         _store = new SqliteChatStore(Path.Combine(_directory, "chat.db"), ids, Time);
-        var users = new InProcessChatPresence(new ChatUserRegistry());
-        var roomDirectory = new InProcessChatRoomDirectory(new ChatRoomRegistry(), options, Time);
+        var (users, roomDirectory) = node is null
+            ? (new InProcessChatPresence(new ChatUserRegistry()), new InProcessChatRoomDirectory(new ChatRoomRegistry(), options, Time))
+            : node.Seams(options, Time);
+        Presence = users;
         var validator = new ChatValidator(options);
         Rooms = new ChatRooms(roomDirectory, options, NullLogger<ChatRooms>.Instance);
         Sessions = new ChatSessions(_store, users, Rooms, new TokenValidator(new AppRegistry(server), auth, Time, NullLogger<TokenValidator>.Instance), options, auth, Time);
@@ -50,6 +63,7 @@ public sealed class ChatCore : IAsyncDisposable
     /// <summary>The clock: starts at a fixed time and moves only when a test advances it.</summary>
     public FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 1, 1, 12, 0, 0, TimeSpan.Zero));
     public ChatOptions Options { get; }
+    public IChatPresence Presence { get; }
     public AuthOptions Auth { get; }
     public ChatService Service { get; }
     public ChatSessions Sessions { get; }
@@ -102,6 +116,14 @@ public sealed class ChatCore : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await CloseStoreAsync();
-        try { Directory.Delete(_directory, recursive: true); } catch (IOException) { }
+        if (_ownsDirectory)
+            try { Directory.Delete(_directory, recursive: true); } catch (IOException) { }
     }
 }
+
+/// <summary>How a <see cref="ChatCore"/> runs as one node of several.</summary>
+/// <param name="NodeId">Its node number (in its chat MessageIds).</param>
+/// <param name="StoreDirectory">The directory of the store file the nodes share (the caller deletes it).</param>
+/// <param name="Seams">Makes its presence and chat rooms from its options and clock.</param>
+public sealed record ChatCoreNode(int NodeId, string StoreDirectory,
+    Func<IOptions<ChatOptions>, FakeTimeProvider, (IChatPresence Presence, IChatRoomDirectory Rooms)> Seams);
