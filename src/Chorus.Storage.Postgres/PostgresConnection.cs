@@ -9,6 +9,16 @@ public static class PostgresConnection
     /// string gives one.</summary>
     public const string ApplicationName = "chorus";
 
+    /// <summary>How many statements each connection keeps prepared unless the connection string says otherwise
+    /// (<c>Max Auto Prepare</c>).</summary>
+    public const int DefaultMaxAutoPrepare = 64;
+
+    private static bool HasKey(string connectionString, string key)
+    {
+        var parsed = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = connectionString };
+        return parsed.ContainsKey(key) || parsed.ContainsKey(key.Replace(" ", "", StringComparison.Ordinal));
+    }
+
     /// <summary>A pooled data source for <paramref name="connectionString"/>.</summary>
     /// <exception cref="ChatStoreException">The connection string is not valid (<see cref="ChatStoreFailure.Unavailable"/>;
     /// the message names the problem, never the password).</exception>
@@ -25,6 +35,9 @@ public static class PostgresConnection
             throw new ChatStoreException(ChatStoreFailure.Unavailable, $"the PostgreSQL connection string is not valid: {Redact(ex.Message, connectionString)}");
         }
         if (string.IsNullOrEmpty(builder.ApplicationName)) builder.ApplicationName = ApplicationName;
+        // The stores run a few dozen statements over and over: prepared once per connection, PostgreSQL parses and plans
+        // them once rather than on every call (Npgsql's automatic preparation; "Max Auto Prepare=0" turns it off).
+        if (!HasKey(connectionString, "Max Auto Prepare")) builder.MaxAutoPrepare = DefaultMaxAutoPrepare;
         try
         {
             return new NpgsqlDataSourceBuilder(builder.ConnectionString).Build();
