@@ -1,5 +1,6 @@
 // The protocol conformance script: one scripted exchange (room login, custom command, broadcast, chat peer send with
-// its acknowledgment, history, conversation list, unread clear, and refusals with their codes) run through this
+// its acknowledgment, history, conversation list, unread clear, a group and a chat room message, a read receipt, and
+// refusals with their codes) run through this
 // package against a real Chorus server. It prints one transcript line per step or event, "T <text>", in a fixed
 // order; tests/Chorus.IntegrationTests/JsClient/ConformanceTests.cs runs the same exchange through the C# SDK and
 // compares the two transcripts line for line. Values that differ between runs (ids, times) are written as the
@@ -129,6 +130,41 @@ async function main() {
   transcript(`bob unreadTotal=${total.totalUnreadMessageCount}`);
   const after = await zimBob.queryConversationList({ count: 10 });
   transcript(`bob conversations ${after.conversationList.map((c) => `[${c.conversationID} type=${c.type} unread=${c.unreadMessageCount}]`).join(" ")}`);
+
+  // groups, chat rooms, receipts
+  const bobGroup = new Inbox();
+  const aliceRoom = new Inbox();
+  const aliceReceipts = new Inbox();
+  zimBob.on("groupMessageReceived", bobGroup.push);
+  zimAlice.on("roomMessageReceived", aliceRoom.push);
+  zimAlice.on("messageReceiptChanged", aliceReceipts.push);
+
+  const { groupInfo } = await zimAlice.createGroup({ groupID: "conf-group", groupName: "Conf" }, ["bob"]);
+  transcript(`alice createGroup ok id=${groupInfo.baseInfo.groupID} name=${groupInfo.baseInfo.groupName} owner=${groupInfo.ownerUserID} members=${groupInfo.memberCount}`);
+  const { message: groupAck } = await zimAlice.sendMessage({ type: ZIMMessageType.Text, message: "hello group" }, "conf-group", ZIMConversationType.Group);
+  transcript(`alice sendMessage group ok seq=${groupAck.conversationSeq}`);
+  const [, groupReceived] = await bobGroup.next("group message");
+  const g = groupReceived.messageList[0];
+  transcript(`bob groupMessageReceived from=${groupReceived.fromConversationID} sender=${g.senderUserID} text=${g.message} seq=${g.conversationSeq} sameIdAsAck=${g.messageID === groupAck.messageID}`);
+  const members = await zimBob.queryGroupMemberList("conf-group");
+  transcript(`bob groupMembers ${members.userList.map((u) => u.userID).sort().join(",")}`);
+
+  const aliceEntered = await zimAlice.enterRoom({ roomID: "conf-chat-room", roomName: "Chat" });
+  transcript(`alice enterRoom ok count=${aliceEntered.roomInfo.memberCount}`);
+  const bobEntered = await zimBob.enterRoom({ roomID: "conf-chat-room", roomName: "Chat" });
+  transcript(`bob enterRoom ok count=${bobEntered.roomInfo.memberCount}`);
+  await zimBob.sendMessage({ type: ZIMMessageType.Text, message: "hello room" }, "conf-chat-room", ZIMConversationType.Room);
+  transcript("bob sendMessage room ok");
+  const [, roomReceived] = await aliceRoom.next("room message");
+  transcript(`alice roomMessageReceived from=${roomReceived.fromConversationID} sender=${roomReceived.messageList[0].senderUserID} text=${roomReceived.messageList[0].message}`);
+
+  const { message: receiptAck } = await zimAlice.sendMessage({ type: ZIMMessageType.Text, message: "read me" }, "bob", ZIMConversationType.Peer, { hasReceipt: true });
+  const [, readMe] = await bobPeer.next("peer message with receipt", (_z, data) => data.messageList[0].message === "read me");
+  transcript(`bob peerMessageReceived text=${readMe.messageList[0].message} seq=${readMe.messageList[0].conversationSeq} receiptStatus=${readMe.messageList[0].receiptStatus}`);
+  await zimBob.sendMessageReceiptsRead(readMe.messageList, "alice", ZIMConversationType.Peer);
+  transcript("bob sendMessageReceiptsRead ok");
+  const [, receipts] = await aliceReceipts.next("receipt");
+  transcript(`alice messageReceiptChanged conversation=${receipts.infos[0].conversationID} reader=${receipts.infos[0].readerUserID} sameIdAsSent=${receipts.infos[0].messageID === receiptAck.messageID}`);
 
   transcript(`bob revoke alice's message refused code=${await refusedCode(zimBob.revokeMessage(ack))}`);
   transcript(`chat.login carol badToken refused code=${await refusedCode(zimCarol.login("carol", { token: "not-a-token" }))}`);

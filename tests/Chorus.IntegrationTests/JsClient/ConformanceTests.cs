@@ -7,8 +7,8 @@ namespace Chorus.IntegrationTests.JsClient;
 
 /// <summary>
 /// Protocol conformance of the TypeScript client (clients/js): the same scripted exchange (room login, custom command,
-/// broadcast, chat peer send with its acknowledgment, history, conversation list, unread clear, and refusals with their
-/// codes) runs against a real server through the TypeScript client (clients/js/conformance/run.mjs, in node) and
+/// broadcast, chat peer send with its acknowledgment, history, conversation list, unread clear, a group and a chat
+/// room message, a read receipt, and refusals with their codes) runs against a real server through the TypeScript client (clients/js/conformance/run.mjs, in node) and
 /// through the C# SDK (below), and the two transcripts must be equal line for line, and equal to the expected one.
 /// </summary>
 public sealed class ConformanceTests
@@ -38,6 +38,17 @@ public sealed class ConformanceTests
         "bob clearUnread ok",
         "bob unreadTotal=0",
         "bob conversations [alice type=0 unread=0]",
+        "alice createGroup ok id=conf-group name=Conf owner=alice members=2",
+        "alice sendMessage group ok seq=1",
+        "bob groupMessageReceived from=conf-group sender=alice text=hello group seq=1 sameIdAsAck=true",
+        "bob groupMembers alice,bob",
+        "alice enterRoom ok count=1",
+        "bob enterRoom ok count=2",
+        "bob sendMessage room ok",
+        "alice roomMessageReceived from=conf-chat-room sender=bob text=hello room",
+        "bob peerMessageReceived text=read me seq=2 receiptStatus=1",
+        "bob sendMessageReceiptsRead ok",
+        "alice messageReceiptChanged conversation=bob reader=bob sameIdAsSent=true",
         "bob revoke alice's message refused code=6000541",
         "chat.login carol badToken refused code=6000103",
         "alice sendMessage to bad group id refused code=6000001",
@@ -156,6 +167,46 @@ public sealed class ConformanceTests
         t.Add("bob clearUnread ok");
         t.Add($"bob unreadTotal={await bobUnread.NextAsync(n => n == 0)}");
         t.Add("bob conversations " + await ConversationsAsync(zimBob, ct));
+
+        var bobGroup = new EventSink<MessagesReceived>();
+        var aliceRoom = new EventSink<MessagesReceived>();
+        var aliceReceipts = new EventSink<MessageReceiptChanged>();
+        zimBob.GroupMessageReceived += bobGroup.Handler;
+        zimAlice.RoomMessageReceived += aliceRoom.Handler;
+        zimAlice.MessageReceiptChanged += aliceReceipts.Handler;
+
+        var group = await zimAlice.CreateGroupAsync("conf-group", "Conf", ["bob"], ct);
+        Ok(group.ErrorCode);
+        t.Add($"alice createGroup ok id={group.Group!.GroupId} name={group.Group.GroupName} owner={group.Group.OwnerUserId} members={group.Group.MemberCount}");
+        var groupSent = await zimAlice.SendMessageAsync(ChatMessage.Text("hello group"), "conf-group", ConversationType.Group, cancellationToken: ct);
+        Ok(groupSent.ErrorCode);
+        t.Add($"alice sendMessage group ok seq={groupSent.Message.ConversationSeq}");
+        var groupReceived = await bobGroup.NextAsync();
+        var g = groupReceived.Messages[0];
+        t.Add($"bob groupMessageReceived from={groupReceived.ConversationId} sender={g.SenderUserId} text={g.Message} seq={g.ConversationSeq} sameIdAsAck={Bool(g.MessageId == groupSent.Message.MessageId)}");
+        var members = await zimBob.QueryGroupMemberListAsync("conf-group", ct);
+        Ok(members.ErrorCode);
+        t.Add($"bob groupMembers {string.Join(',', members.UserIds.Order(StringComparer.Ordinal))}");
+
+        var aliceEntered = await zimAlice.EnterRoomAsync("conf-chat-room", "Chat", ct);
+        Ok(aliceEntered.ErrorCode);
+        t.Add($"alice enterRoom ok count={aliceEntered.MemberCount}");
+        var bobEntered = await zimBob.EnterRoomAsync("conf-chat-room", "Chat", ct);
+        Ok(bobEntered.ErrorCode);
+        t.Add($"bob enterRoom ok count={bobEntered.MemberCount}");
+        Ok((await zimBob.SendMessageAsync(ChatMessage.Text("hello room"), "conf-chat-room", ConversationType.Room, cancellationToken: ct)).ErrorCode);
+        t.Add("bob sendMessage room ok");
+        var roomReceived = await aliceRoom.NextAsync();
+        t.Add($"alice roomMessageReceived from={roomReceived.ConversationId} sender={roomReceived.Messages[0].SenderUserId} text={roomReceived.Messages[0].Message}");
+
+        var receiptSent = await zimAlice.SendMessageAsync(ChatMessage.Text("read me"), "bob", ConversationType.Peer, new MessageSendConfig { HasReceipt = true }, cancellationToken: ct);
+        Ok(receiptSent.ErrorCode);
+        var readMe = await bobPeer.NextAsync(m => m.Messages[0].Message == "read me");
+        t.Add($"bob peerMessageReceived text={readMe.Messages[0].Message} seq={readMe.Messages[0].ConversationSeq} receiptStatus={readMe.Messages[0].ReceiptStatus}");
+        Ok((await zimBob.SendMessageReceiptsReadAsync(readMe.Messages, "alice", ConversationType.Peer, ct)).ErrorCode);
+        t.Add("bob sendMessageReceiptsRead ok");
+        var receipts = await aliceReceipts.NextAsync();
+        t.Add($"alice messageReceiptChanged conversation={receipts.ConversationId} reader={receipts.ReaderUserId} sameIdAsSent={Bool(receipts.MessageIds[0] == receiptSent.Message.MessageId)}");
 
         t.Add($"bob revoke alice's message refused code={(await zimBob.RevokeMessageAsync(ack.MessageId, ct)).ErrorCode}");
         t.Add($"chat.login carol badToken refused code={(await zimCarol.LoginAsync(new ChatUserInfo("carol"), "not-a-token", ct)).ErrorCode}");
