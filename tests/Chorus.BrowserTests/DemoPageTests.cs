@@ -200,4 +200,25 @@ public sealed class DemoPageTests(Chromium chromium) : IClassFixture<Chromium>
         await Assertions.Expect(row).ToHaveCountAsync(0);
         await Chromium.ScreenshotAsync(demo, "demo-kicked-by-admin");
     }
+
+    [Fact]
+    public async Task History_pages_back_with_load_older()
+    {
+        await using var server = await WebServer.StartAsync(settings: new Dictionary<string, string?> { ["Chorus:ChatSendsPerSecond"] = "100" });
+        var chat = await server.ChatClientAsync("sdk-dora");
+        for (int i = 1; i <= 25; i++)
+            Assert.Equal(0, (await chat.SendMessageAsync(ChatMessage.Text($"message {i:00}"), "web-eve", ConversationType.Peer, cancellationToken: Ct)).ErrorCode);
+        await using var context = await chromium.NewContextAsync();
+        var page = await OpenDemoAsync(context, server);
+        await ChatLoginAsync(page, "web-eve");
+        var conversation = page.Locator("#conversations li[data-conversation-id='sdk-dora']");
+        await Assertions.Expect(conversation.Locator(".badge")).ToHaveTextAsync("25");
+        await conversation.ClickAsync();
+        // The newest page first (20), in order; then the 5 older ones above them.
+        await Assertions.Expect(page.Locator("#messages li .text")).ToHaveTextAsync(Enumerable.Range(6, 20).Select(i => $"message {i:00}").ToArray());
+        await page.ClickAsync("#chat-older");
+        await Assertions.Expect(page.Locator("#messages li .text")).ToHaveTextAsync(Enumerable.Range(1, 25).Select(i => $"message {i:00}").ToArray());
+        await Assertions.Expect(page.Locator("#chat-older")).ToBeDisabledAsync();
+        await Assertions.Expect(page.Locator("#chat-unread")).ToHaveTextAsync("0");
+    }
 }
