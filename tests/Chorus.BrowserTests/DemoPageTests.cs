@@ -78,6 +78,9 @@ public sealed class DemoPageTests(Chromium chromium) : IClassFixture<Chromium>
         var command = await toSdk.Task.WaitAsync(TimeSpan.FromSeconds(10), Ct);
         Assert.Equal(("web-alice", "hello C#, from the browser"), (command.FromUser.UserId, command.Command));
 
+        Assert.Equal(0, (await sdk.SendBroadcastMessageAsync("demo-room", "a broadcast from C#", Ct)).ErrorCode);
+        await Assertions.Expect(page.Locator("#room-log .broadcast")).ToHaveTextAsync(["broadcast from sdk-bob: a broadcast from C#"]);
+
         await page.FillAsync("#room-broadcast-text", "a broadcast from the browser");
         await page.ClickAsync("#room-broadcast-send");
         var message = Assert.Single((await broadcast.Task.WaitAsync(TimeSpan.FromSeconds(10), Ct)).Messages);

@@ -32,6 +32,8 @@ public sealed class Chromium : IAsyncLifetime
         Directory.CreateDirectory(ScreenshotDirectory);
         Console.WriteLine($"browser test screenshots: {ScreenshotDirectory}");
         TestContext.Current.SendDiagnosticMessage($"browser test screenshots: {ScreenshotDirectory}");
+        // Generous deadlines for a loaded 2-core CI machine; every wait still has one.
+        Assertions.SetDefaultExpectTimeout(15_000);
         _playwright = await Playwright.CreateAsync();
         // Launch (not a persistent context) gives every run a fresh temporary user-data-dir.
         _browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
@@ -47,7 +49,7 @@ public sealed class Chromium : IAsyncLifetime
     public async Task<IBrowserContext> NewContextAsync()
     {
         var context = await Browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 1280, Height = 900 } });
-        context.SetDefaultTimeout(10_000);
+        context.SetDefaultTimeout(15_000);
         context.SetDefaultNavigationTimeout(15_000);
         return context;
     }
