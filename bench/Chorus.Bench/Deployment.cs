@@ -116,6 +116,10 @@ internal sealed class Deployment : IAsyncDisposable
         return new Snapshot(nodes, redisCpu, postgresCpu, calls, netIn, netOut);
     }
 
+    /// <summary>Redis's used_memory in bytes (INFO memory), or 0 without Redis.</summary>
+    public async Task<long> RedisUsedMemoryAsync() =>
+        _redis is null ? 0 : long.Parse(ParseInfo(await InfoAsync(_redis, "memory"))["used_memory"], CultureInfo.InvariantCulture);
+
     /// <summary>Resident memory of each node, in MB, as "310 / 295".</summary>
     public string ResidentMbPerNode() => string.Join(" / ", Nodes.Select(n => (n.ResidentBytes() / 1048576.0).ToString("F0", CultureInfo.InvariantCulture)));
 

@@ -28,7 +28,8 @@ Add("idle", "Scenario C: idle connections held: server memory per connection.", 
 Add("chat", "Scenario D: chat users sending peer and group messages with durable acknowledgment (Chorus only).", ["D"]);
 Add("all", "Scenarios A to D, one after another, into one result file.", ["A", "B", "C", "D"]);
 Add("cluster", "Many nodes: A with the subscribers spread over N nodes on one redis-server and PostgreSQL, beside the ceiling and one embedded node; " +
-    "D on PostgreSQL and on N nodes, beside SQLite. Needs redis-server and PostgreSQL installed (started on free loopback ports).", ["A-cluster", "D-cluster"]);
+    "C (idle memory, Redis's too) and D (chat) on PostgreSQL and on N nodes, beside SQLite. Needs redis-server and PostgreSQL installed (started on free loopback ports).",
+    ["A-cluster", "C-cluster", "D-cluster"]);
 return await root.Parse(args).InvokeAsync();
 
 void Add(string name, string description, string[] scenarios)
@@ -61,6 +62,7 @@ void Add(string name, string description, string[] scenarios)
                     smoke ? 20 : parse.GetValue(rateOption), warmup, window, Console.Out),
                 "C" => await IdleScenario.RunAsync(targets, smoke ? 200 : parse.GetValue(idleOption), Console.Out),
                 "A-cluster" => await ClusterScenario.RunFanoutAsync(nodeCounts, smoke ? [50] : parse.GetValue(subscribersOption)!, warmup, window, Console.Out),
+                "C-cluster" => await ClusterScenario.RunIdleAsync(nodeCounts, smoke ? 200 : parse.GetValue(idleOption), Console.Out),
                 "D-cluster" => await ClusterScenario.RunChatAsync(nodeCounts, smoke ? 20 : parse.GetValue(usersOption), warmup, window, Console.Out),
                 _ => await ChatScenario.RunAsync(smoke ? 20 : parse.GetValue(usersOption), warmup, window, Console.Out),
             });

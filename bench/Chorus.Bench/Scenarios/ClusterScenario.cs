@@ -108,6 +108,56 @@ internal static class ClusterScenario
         return report;
     }
 
+    public static async Task<ScenarioReport> RunIdleAsync(int[] nodeCounts, int connections, TextWriter log)
+    {
+        var report = new ScenarioReport("Scenario C on many nodes: idle connections",
+            $"{connections:N0} connections in rooms of 10, spread over the nodes in turn, idle for {IdleSettle.TotalSeconds:F0} s, as scenario C. " +
+            "Node memory: the sum of the nodes' RSS above their RSS after one connection each; Redis memory: used_memory (INFO memory) above " +
+            "the same point, i.e. what presence in Redis costs per connection.",
+            ["connections", "server", "nodes RSS with connections MB", "node KB per connection", "Redis MB with connections", "Redis KB per connection", "÷ embedded (node + Redis KB)"]);
+        var rows = new List<(string Name, double NodeKb, double RedisKb, double NodesMb, double RedisMb, bool Redis)>();
+        foreach (var (name, start) in Deployments(nodeCounts, withCeiling: false))
+        {
+            log.WriteLine($"C: {name}, {connections} idle connections...");
+            try
+            {
+                await using var deployment = await start();
+                var clients = new List<IBenchClient>();
+                try
+                {
+                    for (int i = 0; i < deployment.Nodes.Count; i++)
+                        clients.Add(await deployment.Target.ConnectAsync(deployment.Nodes[i], $"warmup{i}", $"warmup{i}", _ => { }));
+                    await Task.Delay(IdleSettle);
+                    long nodes0 = deployment.Nodes.Sum(n => n.ResidentBytes());
+                    long redis0 = await deployment.RedisUsedMemoryAsync();
+                    clients.AddRange(await Measure.ConnectManyAsync(deployment.Target, deployment.NodeFor, connections, i => $"room{i / 10}", i => $"u{i}", _ => _ => { }));
+                    await Task.Delay(IdleSettle);
+                    long nodes1 = deployment.Nodes.Sum(n => n.ResidentBytes());
+                    long redis1 = await deployment.RedisUsedMemoryAsync();
+                    log.WriteLine($"  {connections} held; nodes RSS {nodes0 / 1048576.0:F1} MB → {nodes1 / 1048576.0:F1} MB, Redis {redis0 / 1048576.0:F1} MB → {redis1 / 1048576.0:F1} MB");
+                    report.Require(nodes1 > 0, $"C: {name} has no memory reading");
+                    rows.Add((name, (nodes1 - nodes0) / 1024.0 / connections, (redis1 - redis0) / 1024.0 / connections, nodes1 / 1048576.0, redis1 / 1048576.0, deployment.HasRedis));
+                }
+                finally
+                {
+                    await Measure.DisposeAllAsync(clients);
+                }
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                log.WriteLine($"  failed: {ex.Message}");
+                report.Require(false, $"C: {name}: {ex.GetType().Name}: {ex.Message}");
+            }
+        }
+        var embedded = rows.FirstOrDefault(r => r.Name == Deployment.EmbeddedName);
+        foreach (var r in rows)
+            report.Add(connections, r.Name, r.NodesMb, r.NodeKb, r.Redis ? r.RedisMb : double.NaN, r.Redis ? r.RedisKb : double.NaN,
+                Ratio.Of(r.NodeKb + (r.Redis ? r.RedisKb : 0), embedded.Name is null ? double.NaN : embedded.NodeKb));
+        return report;
+    }
+
+    private static readonly TimeSpan IdleSettle = TimeSpan.FromSeconds(5);
+
     private sealed record FanoutRow(string Name, FanoutScenario.LoadResult Run, Usage Use, string Rss, bool Redis);
 
     private static async Task<FanoutRow> RunFanoutRowAsync(Func<Task<Deployment>> start, int subscribers, TimeSpan warmup, TimeSpan window, ScenarioReport report, TextWriter log)
