@@ -62,7 +62,7 @@ void Add(string name, string description, string[] scenarios)
                     smoke ? 20 : parse.GetValue(rateOption), warmup, window, Console.Out),
                 "C" => await IdleScenario.RunAsync(targets, smoke ? 200 : parse.GetValue(idleOption), Console.Out),
                 "A-cluster" => await ClusterScenario.RunFanoutAsync(nodeCounts, smoke ? [50] : parse.GetValue(subscribersOption)!, warmup, window, Console.Out),
-                "C-cluster" => await ClusterScenario.RunIdleAsync(nodeCounts, smoke ? 200 : parse.GetValue(idleOption), Console.Out),
+                "C-cluster" => await ClusterScenario.RunIdleAsync(nodeCounts, smoke ? 200 : parse.GetValue(idleOption), TimeSpan.FromSeconds(smoke ? 2 : 12), Console.Out),
                 "D-cluster" => await ClusterScenario.RunChatAsync(nodeCounts, smoke ? 20 : parse.GetValue(usersOption), warmup, window, Console.Out),
                 _ => await ChatScenario.RunAsync(smoke ? 20 : parse.GetValue(usersOption), warmup, window, Console.Out),
             });

@@ -108,14 +108,16 @@ internal static class ClusterScenario
         return report;
     }
 
-    public static async Task<ScenarioReport> RunIdleAsync(int[] nodeCounts, int connections, TextWriter log)
+    public static async Task<ScenarioReport> RunIdleAsync(int[] nodeCounts, int connections, TimeSpan idleCpuWindow, TextWriter log)
     {
         var report = new ScenarioReport("Scenario C on many nodes: idle connections",
             $"{connections:N0} connections in rooms of 10, spread over the nodes in turn, idle for {IdleSettle.TotalSeconds:F0} s, as scenario C. " +
             "Node memory: the sum of the nodes' RSS above their RSS after one connection each; Redis memory: used_memory (INFO memory) above " +
-            "the same point, i.e. what presence in Redis costs per connection.",
-            ["connections", "server", "nodes RSS with connections MB", "node KB per connection", "Redis MB with connections", "Redis KB per connection", "÷ embedded (node + Redis KB)"]);
-        var rows = new List<(string Name, double NodeKb, double RedisKb, double NodesMb, double RedisMb, bool Redis)>();
+            "the same point, i.e. what presence in Redis costs per connection. Idle columns: CPU and Redis commands over the " +
+            $"{idleCpuWindow.TotalSeconds:F0} s after that, while the connections only heartbeat (every 10 s).",
+            ["connections", "server", "nodes RSS with connections MB", "node KB per connection", "Redis MB with connections", "Redis KB per connection", "÷ embedded (node + Redis KB)",
+                "idle: nodes CPU (cores)", "idle: Redis CPU (cores)", "idle: Redis commands/s"]);
+        var rows = new List<(string Name, double NodeKb, double RedisKb, double NodesMb, double RedisMb, bool Redis, double NodesCores, double RedisCores, double RedisCommandsPerSecond)>();
         foreach (var (name, start) in Deployments(nodeCounts, withCeiling: false))
         {
             log.WriteLine($"C: {name}, {connections} idle connections...");
@@ -134,9 +136,15 @@ internal static class ClusterScenario
                     await Task.Delay(IdleSettle);
                     long nodes1 = deployment.Nodes.Sum(n => n.ResidentBytes());
                     long redis1 = await deployment.RedisUsedMemoryAsync();
+                    // what holding them costs while idle (heartbeats, liveness refreshes): CPU over one heartbeat period and more
+                    var before = await deployment.SnapshotAsync();
+                    var clock = System.Diagnostics.Stopwatch.StartNew();
+                    await Task.Delay(idleCpuWindow);
+                    var idle = (await deployment.SnapshotAsync()).Since(before, clock.Elapsed.TotalSeconds);
                     log.WriteLine($"  {connections} held; nodes RSS {nodes0 / 1048576.0:F1} MB → {nodes1 / 1048576.0:F1} MB, Redis {redis0 / 1048576.0:F1} MB → {redis1 / 1048576.0:F1} MB");
                     report.Require(nodes1 > 0, $"C: {name} has no memory reading");
-                    rows.Add((name, (nodes1 - nodes0) / 1024.0 / connections, (redis1 - redis0) / 1024.0 / connections, nodes1 / 1048576.0, redis1 / 1048576.0, deployment.HasRedis));
+                    rows.Add((name, (nodes1 - nodes0) / 1024.0 / connections, (redis1 - redis0) / 1024.0 / connections, nodes1 / 1048576.0, redis1 / 1048576.0, deployment.HasRedis,
+                        idle.NodesCpuSeconds / idle.Seconds, idle.RedisCpuSeconds / idle.Seconds, (double)idle.RedisCommands / idle.Seconds));
                 }
                 finally
                 {
@@ -152,7 +160,8 @@ internal static class ClusterScenario
         var embedded = rows.FirstOrDefault(r => r.Name == Deployment.EmbeddedName);
         foreach (var r in rows)
             report.Add(connections, r.Name, r.NodesMb, r.NodeKb, r.Redis ? r.RedisMb : double.NaN, r.Redis ? r.RedisKb : double.NaN,
-                Ratio.Of(r.NodeKb + (r.Redis ? r.RedisKb : 0), embedded.Name is null ? double.NaN : embedded.NodeKb));
+                Ratio.Of(r.NodeKb + (r.Redis ? r.RedisKb : 0), embedded.Name is null ? double.NaN : embedded.NodeKb),
+                r.NodesCores, r.Redis ? r.RedisCores : double.NaN, r.Redis ? r.RedisCommandsPerSecond : double.NaN);
         return report;
     }
 
