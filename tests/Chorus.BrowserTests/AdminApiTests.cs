@@ -258,4 +258,20 @@ public sealed class AdminApiTests
             Assert.DoesNotMatch("<[^>]*\\son[a-z]+\\s*=", html); // no inline event handler either
         }
     }
+
+    [Fact]
+    public async Task With_configured_apps_the_admin_lists_them_and_the_demo_is_gone()
+    {
+        await using var server = await WebServer.StartAsync(configuredApp: true);
+        var (status, body, _) = await SendAsync(Request(server, HttpMethod.Get, "/admin/api/overview"));
+        Assert.Equal(HttpStatusCode.OK, status);
+        using var doc = JsonDocument.Parse(body);
+        var app = Assert.Single(doc.RootElement.GetProperty("apps").EnumerateArray());
+        Assert.Equal((WebServer.ConfiguredAppId, false), (app.GetProperty("appId").GetUInt32(), app.GetProperty("development").GetBoolean()));
+        Assert.Equal(HttpStatusCode.NotFound, (await SendAsync(Request(server, HttpMethod.Get, "/demo", key: null))).Status);
+        // An action for the development app (not hosted here) is refused.
+        var kick = await SendAsync(Request(server, HttpMethod.Post, "/admin/api/kick", json: """{"appId":1,"roomId":"r","userIds":["u"]}"""));
+        Assert.Equal(HttpStatusCode.BadRequest, kick.Status);
+        Assert.Contains("appId must be the AppId of a hosted app", kick.Body);
+    }
 }
