@@ -69,7 +69,7 @@ public class CliExitCodeTests
             ("a value the validator refuses (one under the limit)", ["--Chorus:MaxFrameBytes=2047"], "Chorus:MaxFrameBytes must be between 2048 and 1048576"),
             ("a database outside the locked data directory", ["--Chorus:DatabaseFileName=../other/chorus.db"], "Chorus:DatabaseFileName must be a plain file name inside DataDirectory"),
             ("an absolute database path", ["--Chorus:DatabaseFileName=/tmp/chorus.db"], "Chorus:DatabaseFileName must be a plain file name inside DataDirectory"),
-            ("an option planned for later", ["--redis", "x"], "unknown option '--redis'"),
+            ("a cluster without a shared chat store", ["--redis", "127.0.0.1:1"], "--redis (Chorus:Redis) needs --postgres: on the embedded store each node keeps its own chat and chat would split across nodes: give --postgres CONNSTR too"),
             ("an unknown flag", ["--verbose"], "unknown option '--verbose'"),
             ("a stray argument", ["now"], "unexpected argument 'now'"),
             ("a setting without a value", ["--Chorus:MaxFrameBytes"], "needs a value"),

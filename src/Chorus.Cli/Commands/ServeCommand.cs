@@ -3,7 +3,9 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
+using Chorus.Bus.Redis;
 using Chorus.Server.Auth;
+using Chorus.Server.Core;
 using Chorus.Server.Hosting;
 using Chorus.Storage;
 using Chorus.Storage.Postgres;
@@ -20,7 +22,7 @@ using Microsoft.Extensions.Options;
 namespace Chorus.Cli.Commands;
 
 /// <summary>
-/// <c>chorus serve [--port N] [--host H] [--data DIR] [--app APPID:SERVERSECRET]... [--postgres CONNSTR] [--allow-dev-app-on-network] [--Chorus:Key=Value]...</c>.
+/// <c>chorus serve [--port N] [--host H] [--data DIR] [--app APPID:SERVERSECRET]... [--postgres CONNSTR] [--redis CONFIG] [--allow-dev-app-on-network] [--Chorus:Key=Value]...</c>.
 /// Every argument and setting is checked before the server starts: a problem prints one line per problem on stderr
 /// and exits with 2.
 /// </summary>
@@ -42,10 +44,11 @@ internal static class ServeCommand
         var data = new Option<string?>("--data") { Description = "Data directory (default ./data)." };
         var apps = new Option<string[]>("--app") { Description = "An app as APPID:SERVERSECRET (repeatable). Without any, a development app is used.", AllowMultipleArgumentsPerToken = false };
         var postgres = new Option<string?>("--postgres") { Description = "An Npgsql connection string (Host=...;Database=...;Username=...;Password=...): keep chat and the server API's nonces in this PostgreSQL database, shared by every node given it, instead of SQLite files in the data directory. Also: Chorus:Postgres." };
+        var redis = new Option<string?>("--redis") { Description = "Join a cluster: a StackExchange.Redis configuration string such as 127.0.0.1:6379 (room presence and fan-out shared by every node given the same one). Needs --postgres. Also: Chorus:Redis." };
         var allowDev = new Option<bool>(AllowDevAppOnNetwork) { Description = "Let the public development app (no --app configured) listen on an address other than loopback. Anyone who can reach the port can then use it." };
         var command = new Command("serve", "Start the server. Settings of the Chorus section may also be given as --Chorus:Key=Value (and logging as --Logging:...).")
         {
-            port, host, data, apps, postgres, allowDev,
+            port, host, data, apps, postgres, redis, allowDev,
         };
         command.TreatUnmatchedTokensAsErrors = false;
         command.SetAction(async (parse, cancellationToken) =>
@@ -62,6 +65,7 @@ internal static class ServeCommand
             if (parse.GetValue(data) is { } dir) settings["Chorus:DataDirectory"] = dir;
             if (parse.GetValue(postgres) is { } pg) settings["Chorus:Postgres"] = pg;
             string? postgresConnection = null;
+            if (parse.GetValue(redis) is { } redisConfiguration) settings["Chorus:Redis"] = redisConfiguration;
             if (SettingArguments(parse.UnmatchedTokens) is not { } configArgs) return 2;
 
             var errors = new List<string>();
@@ -101,6 +105,24 @@ internal static class ServeCommand
                     if (builder.Configuration.GetSection("Kestrel:Endpoints").Exists())
                         errors.Add("Kestrel:Endpoints settings are not supported; give the address with --host and --port (or Chorus:Host, Chorus:Port)");
                     if (errors.Count > 0) return;
+                    if (builder.Configuration["Chorus:Redis"] is { Length: > 0 } redisConfiguration)
+                    {
+                        // A cluster keeps chat in one shared store: on each node's own SQLite file chat would split.
+                        if (string.IsNullOrEmpty(builder.Configuration["Chorus:Postgres"]))
+                        {
+                            errors.Add("--redis (Chorus:Redis) needs --postgres: on the embedded store each node keeps its own chat and chat would split across nodes: give --postgres CONNSTR too");
+                            return;
+                        }
+                        try
+                        {
+                            builder.Services.AddRedisBus(redisConfiguration);
+                        }
+                        catch (ArgumentException ex)
+                        {
+                            errors.Add($"--redis (Chorus:Redis) is not a Redis configuration string: {ex.Message}");
+                            return;
+                        }
+                    }
                     int? configuredPort = builder.Configuration.GetValue<int?>("Chorus:Port");
                     if (configuredPort is < 0 or > 65535)
                     {
@@ -154,6 +176,7 @@ internal static class ServeCommand
                         : $"--data {storage.DataDirectory} is not a directory");
                 Directory.CreateDirectory(storage.DataDirectory);
                 app.Services.GetRequiredService<DataDirectoryLock>().Acquire(); // a second server on this directory stops here (exit 2)
+                _ = app.Services.GetRequiredService<NodeIdentity>(); // in a cluster: Redis reached and the node id claimed, or one line
                 await app.StartAsync(cancellationToken);
                 started = true;
             }
@@ -181,6 +204,12 @@ internal static class ServeCommand
             catch (SocketException ex)
             {
                 return Refuse($"cannot listen on {bindHost}: {ex.Message}", seeHelp: false);
+            }
+            catch (ChorusStartupException ex)
+            {
+                // Redis out of reach (1), or this node's Chorus:NodeId held by a live node (2).
+                Refuse(ex.Message, seeHelp: false);
+                return ex.ExitCode;
             }
 
             var registry = app.Services.GetRequiredService<AppRegistry>();

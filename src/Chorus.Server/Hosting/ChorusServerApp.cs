@@ -79,7 +79,7 @@ public static class ChorusServerApp
         services.AddValidatedOptions<ChatOptions, ChatOptionsValidator>(section);
         services.AddValidatedOptions<WebhookOptions, WebhookOptionsValidator>(section);
         services.AddValidatedOptions<ServerApiOptions, ServerApiOptionsValidator>(section);
-        services.AddOptions<ClusterOptions>().Bind(section);
+        services.AddValidatedOptions<ClusterOptions, ClusterOptionsValidator>(section);
         services.AddValidatedOptions<AdminOptions, AdminOptionsValidator>(section);
         // First: the data directory's lock is taken before anything in it is opened.
         services.AddSingleton<DataDirectoryLock>();

@@ -1,0 +1,2 @@
+global using Chorus.Server.Core;
+global using Chorus.Server.Rooms;
