@@ -106,7 +106,7 @@ public sealed class RedisRoomLifetimeManagerTests : RoomLifetimeManagerConforman
         Assert.Equal(3, await A.CountAsync(1, "r1"));
         int died = -1, diedCount = 0;
         _a!.Node.NodeDied += id => { died = id; Interlocked.Increment(ref diedCount); return Task.CompletedTask; };
-        _b!.Node.NodeDied += id => { Interlocked.Increment(ref diedCount); return Task.CompletedTask; };
+        _b!.Node.NodeDied += id => { died = id; Interlocked.Increment(ref diedCount); return Task.CompletedTask; };
 
         // Node C stops refreshing its liveness key (it never started its loop): after 1 s it is dead.
         await Eventually(() =>
