@@ -12,7 +12,8 @@ public static class RedisBusServiceCollectionExtensions
     /// Registers one <see cref="IConnectionMultiplexer"/> for <paramref name="configuration"/> (a StackExchange.Redis
     /// configuration string such as <c>127.0.0.1:6379</c>; it reconnects by itself), this node's <see cref="RedisNode"/>
     /// (which claims the node id in Redis: <see cref="NodeIdentity"/> comes from it) and the
-    /// <see cref="RedisRoomLifetimeManager"/> in place of the in-process one. Call after <c>AddChorusServer</c>.
+    /// <see cref="RedisRoomLifetimeManager"/> in place of the in-process one, and chat and the server API's limits on
+    /// Redis (<see cref="RedisChatServiceCollectionExtensions.AddRedisChat"/>). Call after <c>AddChorusServer</c>.
     /// </summary>
     public static IServiceCollection AddRedisBus(this IServiceCollection services, string configuration)
     {
@@ -29,6 +30,7 @@ public static class RedisBusServiceCollectionExtensions
         services.RemoveAll<IRoomLifetimeManager>();
         services.AddSingleton<RedisRoomLifetimeManager>();
         services.AddSingleton<IRoomLifetimeManager>(sp => sp.GetRequiredService<RedisRoomLifetimeManager>());
+        services.AddRedisChat(); // chat presence and the server API's limits on the same Redis
         return services;
     }
 }
