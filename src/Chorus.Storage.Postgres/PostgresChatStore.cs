@@ -508,23 +508,15 @@ public sealed class PostgresChatStore : IChatStore
     }, cancellationToken);
 
     /// <inheritdoc />
-    public Task<IReadOnlyList<UserConversation>> QueryConversationsAsync(uint appId, string userId, int count, CancellationToken cancellationToken = default) => ReadAsync<IReadOnlyList<UserConversation>>(async c =>
-    {
-        var rows = (await c.QueryAsync<ConversationRow>(new CommandDefinition(
-            $"{ConversationSelect} AND {VisibleMaxSeq} > uc.hidden_seq ORDER BY uc.pinned DESC, COALESCE(c.last_time, 0) DESC LIMIT @Count",
-            new { App = (long)appId, User = userId, Count = count }, cancellationToken: cancellationToken))).ToList();
-        var result = new List<UserConversation>(rows.Count);
-        foreach (var r in rows) result.Add(await ToConversationAsync(c, appId, userId, r, cancellationToken));
-        return result;
-    }, cancellationToken);
+    public Task<IReadOnlyList<UserConversation>> QueryConversationsAsync(uint appId, string userId, int count, CancellationToken cancellationToken = default) =>
+        ReadAsync<IReadOnlyList<UserConversation>>(async c => await ConversationsWithLastMessageAsync(c,
+            $"AND {VisibleMaxSeq} > uc.hidden_seq ORDER BY uc.pinned DESC, COALESCE(c.last_time, 0) DESC LIMIT @Count",
+            new { App = (long)appId, User = userId, Count = count }, cancellationToken), cancellationToken);
 
     /// <inheritdoc />
-    public Task<UserConversation?> GetConversationAsync(uint appId, string userId, ConversationType type, string conversationKey, CancellationToken cancellationToken = default) => ReadAsync<UserConversation?>(async c =>
-    {
-        var row = await c.QuerySingleOrDefaultAsync<ConversationRow>(new CommandDefinition($"{ConversationSelect} AND uc.conv_type=@Type AND uc.conv_key=@Key",
-            new { App = (long)appId, User = userId, Type = (int)type, Key = conversationKey }, cancellationToken: cancellationToken));
-        return row is null ? null : await ToConversationAsync(c, appId, userId, row, cancellationToken);
-    }, cancellationToken);
+    public Task<UserConversation?> GetConversationAsync(uint appId, string userId, ConversationType type, string conversationKey, CancellationToken cancellationToken = default) =>
+        ReadAsync<UserConversation?>(async c => (await ConversationsWithLastMessageAsync(c, "AND uc.conv_type=@Type AND uc.conv_key=@Key",
+            new { App = (long)appId, User = userId, Type = (int)type, Key = conversationKey }, cancellationToken)).FirstOrDefault(), cancellationToken);
 
     /// <inheritdoc />
     public Task<long> GetUnreadTotalAsync(uint appId, string userId, CancellationToken cancellationToken = default) => ReadAsync<long>(async c =>
@@ -607,21 +599,43 @@ public sealed class PostgresChatStore : IChatStore
         uc.muted AS Muted, uc.pinned AS Pinned, {VisibleMaxSeq} AS MaxSeq
         """;
 
-    private const string ConversationSelect = $"SELECT {ConversationColumns} FROM {UserConversationsJoin} WHERE uc.app_id=@App AND uc.user_id=@User AND {MayRead}";
 
     // The unread total over the rows of UserConversationsJoin that count (unmuted, visible); group by uc.user_id for several users.
     private const string UnreadSum = $"COALESCE(SUM(GREATEST(0, {VisibleMaxSeq} - GREATEST(uc.read_seq, uc.cleared_seq))), 0)::bigint";
     private const string CountsAsUnread = $"NOT uc.muted AND {MayRead} AND {VisibleMaxSeq} > uc.hidden_seq";
 
-    private static async Task<UserConversation> ToConversationAsync(NpgsqlConnection c, uint appId, string userId, ConversationRow r, CancellationToken cancellationToken)
+    /// <summary>
+    /// One user's conversations that the user may read (narrowed, ordered and limited by <paramref name="rest"/>),
+    /// each with the newest message the user can see, in one query: the page of conversations first, then each one's last
+    /// message (a lateral join, so only for the conversations returned).
+    /// </summary>
+    private static async Task<List<UserConversation>> ConversationsWithLastMessageAsync(NpgsqlConnection c, string rest, object args, CancellationToken cancellationToken)
     {
-        var last = await QueryMessagesAsync(c, null, $"""
-            SELECT {MessageColumns} FROM chorus_messages m
-            WHERE app_id=@App AND conv_type=@Type AND conv_key=@Key AND seq > @Cleared AND seq <= @MaxSeq
-              AND NOT EXISTS (SELECT 1 FROM chorus_deleted_messages d WHERE d.app_id=m.app_id AND d.user_id=@User AND d.message_id=m.message_id)
-            ORDER BY seq DESC LIMIT 1
-            """, new { App = (long)appId, Type = r.ConvType, Key = r.ConvKey, Cleared = r.ClearedSeq, MaxSeq = r.MaxSeq, User = userId }, cancellationToken);
-        return r.ToConversation(last.Count == 0 ? null : last[0]);
+        string sql = $"""
+            SELECT page.*, {MessageColumnsOf("lm")} FROM (
+                SELECT {ConversationColumns}, uc.app_id AS AppId, COALESCE(c.last_time, 0) AS LastTime FROM {UserConversationsJoin}
+                WHERE uc.app_id=@App AND uc.user_id=@User AND {MayRead} {rest}) AS page
+            LEFT JOIN LATERAL (
+                SELECT {MessageColumns} FROM chorus_messages m
+                WHERE m.app_id = page.appid AND m.conv_type = page.convtype AND m.conv_key = page.convkey
+                  AND m.seq > page.clearedseq AND m.seq <= page.maxseq
+                  AND NOT EXISTS (SELECT 1 FROM chorus_deleted_messages d WHERE d.app_id = m.app_id AND d.user_id = page.userid AND d.message_id = m.message_id)
+                ORDER BY m.seq DESC LIMIT 1) AS lm ON true
+            ORDER BY page.pinned DESC, page.lasttime DESC
+            """;
+        await using var reader = await c.ExecuteReaderAsync(new CommandDefinition(sql, args, cancellationToken: cancellationToken));
+        var list = new List<UserConversation>();
+        const int Columns = 10; // ConversationColumns, AppId, LastTime
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var row = new ConversationRow
+            {
+                UserId = reader.GetString(0), ConvType = reader.GetInt32(1), ConvKey = reader.GetString(2), ReadSeq = reader.GetInt64(3),
+                ClearedSeq = reader.GetInt64(4), Muted = reader.GetBoolean(5), Pinned = reader.GetBoolean(6), MaxSeq = reader.GetInt64(7),
+            };
+            list.Add(row.ToConversation(reader.IsDBNull(Columns) ? null : ReadMessage(reader, Columns)));
+        }
+        return list;
     }
 
     private static string MessageColumnsOf(string alias) => string.Join(", ", MessageColumns.Split(", ").Select(col => $"{alias}.{col}"));
@@ -634,15 +648,15 @@ public sealed class PostgresChatStore : IChatStore
         return list;
     }
 
-    // The columns of MessageColumns, in order.
-    private static StoredMessage ReadMessage(DbDataReader r) => new()
+    // The columns of MessageColumns, in order, from column at.
+    private static StoredMessage ReadMessage(DbDataReader r, int at = 0) => new()
     {
-        MessageId = r.GetInt64(0), AppId = (uint)r.GetInt64(1), ConversationType = (ConversationType)r.GetInt32(2), ConversationKey = r.GetString(3),
-        Seq = r.GetInt64(4), SenderUserId = r.GetString(5), LocalMessageId = r.GetInt64(6), Type = (ChatMessageType)r.GetInt32(7),
-        Text = r.IsDBNull(8) ? null : Decode(r.GetFieldValue<byte[]>(8)), SubType = r.GetInt32(9),
-        SearchedContent = r.IsDBNull(10) ? null : Decode(r.GetFieldValue<byte[]>(10)), ExtendedData = r.IsDBNull(11) ? null : Decode(r.GetFieldValue<byte[]>(11)),
-        HasReceipt = r.GetBoolean(12), ReceiptRead = r.GetBoolean(13), Priority = r.GetInt32(14), Timestamp = r.GetInt64(15),
-        MentionedUserIds = r.IsDBNull(16) ? null : r.GetString(16).Split('\n'),
+        MessageId = r.GetInt64(at), AppId = (uint)r.GetInt64(at + 1), ConversationType = (ConversationType)r.GetInt32(at + 2), ConversationKey = r.GetString(at + 3),
+        Seq = r.GetInt64(at + 4), SenderUserId = r.GetString(at + 5), LocalMessageId = r.GetInt64(at + 6), Type = (ChatMessageType)r.GetInt32(at + 7),
+        Text = r.IsDBNull(at + 8) ? null : Decode(r.GetFieldValue<byte[]>(at + 8)), SubType = r.GetInt32(at + 9),
+        SearchedContent = r.IsDBNull(at + 10) ? null : Decode(r.GetFieldValue<byte[]>(at + 10)), ExtendedData = r.IsDBNull(at + 11) ? null : Decode(r.GetFieldValue<byte[]>(at + 11)),
+        HasReceipt = r.GetBoolean(at + 12), ReceiptRead = r.GetBoolean(at + 13), Priority = r.GetInt32(at + 14), Timestamp = r.GetInt64(at + 15),
+        MentionedUserIds = r.IsDBNull(at + 16) ? null : r.GetString(at + 16).Split('\n'),
     };
 
     private static byte[]? Encode(string? text) => text is null ? null : Encoding.UTF8.GetBytes(text);
