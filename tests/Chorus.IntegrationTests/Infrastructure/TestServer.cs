@@ -4,6 +4,7 @@ using System.Text.Json;
 using Chorus.Client;
 using Chorus.Protocol;
 using Chorus.Server.Hosting;
+using Chorus.Storage.Postgres;
 using Chorus.Storage.Sqlite;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -51,10 +52,15 @@ public sealed class TestServer : IAsyncDisposable
             ["Chorus:DataDirectory"] = NewDataDirectory(),
         };
         foreach (var (k, v) in settings ?? new Dictionary<string, string?>()) config[k] = v;
+        // CHORUS_TEST_STORE=postgres runs the in-process servers on PostgreSQL (a fresh database each) instead of SQLite.
+        string? postgres = Environment.GetEnvironmentVariable("CHORUS_TEST_STORE") == "postgres"
+            ? await (await Chorus.ExternalServers.PostgresServer.GetSharedAsync()).CreateDatabaseAsync(TestContext.Current.CancellationToken)
+            : null;
         var app = ChorusServerApp.Create([], builder =>
         {
             builder.Configuration.AddInMemoryCollection(config);
-            builder.Services.AddSqliteStore();
+            if (postgres is null) builder.Services.AddSqliteStore();
+            else builder.Services.AddPostgresStore(postgres);
             builder.WebHost.UseUrls("http://127.0.0.1:0");
             builder.Logging.SetMinimumLevel(LogLevel.Warning);
             configure?.Invoke(builder);
