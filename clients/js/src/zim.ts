@@ -294,6 +294,13 @@ export class ZIM {
   private readonly rooms = new Set<string>();
   private user: { userID: string; userName: string } | null = null;
   private token: string | null = null;
+  // What the conversation cursors need of this client (kept off its public surface).
+  private readonly cursorHost: CursorHost = {
+    request: (frame) => this.request(frame),
+    deliver: (type, conversationID, messageList, isOfflineMessage) => this.deliver(type, conversationID, messageList, isOfflineMessage),
+    disposed: () => this.channel.disposed,
+    myUserID: () => this.me,
+  };
 
   /** Creates an instance (each call a new one, unlike ZIM's singleton; {@link getInstance} returns the last). */
   static create(appConfig: ZIMAppConfig, options?: ChorusClientOptions): ZIM {
@@ -644,8 +651,7 @@ export class ZIM {
     if (this.channel.disposed) throw new ChorusError(ZIMErrorCode.NotLoggedIn, "the ZIM instance was destroyed");
   }
 
-  /** @internal used by ConversationCursor */
-  request(frame: Frame): Promise<Frame> {
+  private request(frame: Frame): Promise<Frame> {
     return this.channel.request(frame, ZIMErrorCode.NotLoggedIn);
   }
 
@@ -759,20 +765,9 @@ export class ZIM {
     }
   }
 
-  /** @internal used by ConversationCursor */
-  deliver(type: ZIMConversationType, conversationID: string, messageList: ZIMMessage[], isOfflineMessage: boolean): void {
+  private deliver(type: ZIMConversationType, conversationID: string, messageList: ZIMMessage[], isOfflineMessage: boolean): void {
     const event = type === ZIMConversationType.Group ? "groupMessageReceived" : type === ZIMConversationType.Room ? "roomMessageReceived" : "peerMessageReceived";
     this.events.emit(event, this, { messageList, info: { isOfflineMessage }, fromConversationID: conversationID });
-  }
-
-  /** @internal */
-  get disposed(): boolean {
-    return this.channel.disposed;
-  }
-
-  /** @internal */
-  get myUserID(): string {
-    return this.me;
   }
 
   /** After a reconnect: log back in, re-enter rooms, then catch up every conversation. */
@@ -809,9 +804,17 @@ export class ZIM {
   private cursor(type: ZIMConversationType, conversationID: string, startAt = -1): ConversationCursor {
     const key = `${type}\u0000${conversationID}`;
     let cursor = this.cursors.get(key);
-    if (!cursor) this.cursors.set(key, (cursor = new ConversationCursor(this, type, conversationID, startAt)));
+    if (!cursor) this.cursors.set(key, (cursor = new ConversationCursor(this.cursorHost, type, conversationID, startAt)));
     return cursor;
   }
+}
+
+/** What a {@link ConversationCursor} needs of its client. */
+export interface CursorHost {
+  request(frame: Frame): Promise<Frame>;
+  deliver(type: ZIMConversationType, conversationID: string, messageList: ZIMMessage[], isOfflineMessage: boolean): void;
+  disposed(): boolean;
+  myUserID(): string;
 }
 
 /**
@@ -827,7 +830,7 @@ export class ConversationCursor {
   static readonly MaxSyncRetries = 5;
 
   constructor(
-    private readonly owner: Pick<ZIM, "request" | "deliver" | "disposed" | "myUserID">,
+    private readonly owner: CursorHost,
     private readonly type: ZIMConversationType,
     private readonly conversationID: string,
     /** The last sequence number delivered; -1: not known yet (the first live message sets it). */
@@ -867,7 +870,7 @@ export class ConversationCursor {
     let failures = 0;
     let rereads = 0;
     try {
-      while (!this.owner.disposed) {
+      while (!this.owner.disposed()) {
         const from = Math.max(this.last, 0);
         const reply = await this.owner.request({ op: "queryHistory", convType: this.type, convId: this.conversationID, nextSeq: from, count: MaxHistoryCount, reverse: true });
         const code = num(reply.errorCode);
@@ -905,7 +908,7 @@ export class ConversationCursor {
   /** Takes the held messages that continue the sequence; batches of consecutive messages with the same offline flag. */
   private drain(skipThrough: number): { list: ZIMMessage[]; offline: boolean }[] {
     const ready: { list: ZIMMessage[]; offline: boolean }[] = [];
-    const me = this.owner.myUserID;
+    const me = this.owner.myUserID();
     const seqs = [...this.held.keys()].sort((a, b) => a - b);
     for (const seq of seqs) {
       if (seq > this.last + 1) {

@@ -11,6 +11,7 @@ namespace Chorus.IntegrationTests.JsClient;
 /// room message, a read receipt, and refusals with their codes) runs against a real server through the TypeScript client (clients/js/conformance/run.mjs, in node) and
 /// through the C# SDK (below), and the two transcripts must be equal line for line, and equal to the expected one.
 /// </summary>
+[Collection(JsClientCollection.Name)]
 public sealed class ConformanceTests
 {
     private const string Room = "conformance-room";

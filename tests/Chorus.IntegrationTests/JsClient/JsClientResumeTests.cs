@@ -9,6 +9,7 @@ namespace Chorus.IntegrationTests.JsClient;
 /// must log back into its room and chat by itself, get the missed messages once each, in order, as offline messages,
 /// then live ones, and room traffic again.
 /// </summary>
+[Collection(JsClientCollection.Name)]
 public sealed class JsClientResumeTests
 {
     private static readonly string[] s_expected =

@@ -4,6 +4,7 @@ namespace Chorus.IntegrationTests.JsClient;
 
 /// <summary>Runs the TypeScript client's own unit tests (<c>npm test</c> in clients/js: node's test runner) as part of
 /// <c>dotnet test Chorus.slnx</c>.</summary>
+[Collection(JsClientCollection.Name)]
 public sealed partial class JsClientUnitTests
 {
     [Fact]
