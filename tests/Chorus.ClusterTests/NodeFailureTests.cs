@@ -100,6 +100,8 @@ public sealed class NodeFailureTests(NodeFailureFixture cluster) : IClassFixture
         Assert.Equal(0, Code(users));
         Assert.Equal([(stranded, 0), (mover, 1), (p + "-witness", 1)],
             users.GetProperty("Data").GetProperty("UserStatusList").EnumerateArray().Select(e => (e.GetProperty("UserId").GetString(), e.GetProperty("Status").GetInt32())));
+        // its logout callback fires once (from the node that swept it), with the other members' callbacks untouched
+        await cluster.Webhooks.WaitForAsync(room, e => WebhookReceiver.Describe(e) == "room_logout:" + stranded, TimeSpan.FromSeconds(10));
         string strandedChatState;
         do
         {
@@ -123,6 +125,7 @@ public sealed class NodeFailureTests(NodeFailureFixture cluster) : IClassFixture
             history.AddRange(result.Messages);
             next = result.Messages[^1];
         }
+        Assert.Single(cluster.Webhooks.ForRoom(room), e => WebhookReceiver.Describe(e) == "room_logout:" + stranded);
         var stored = history.Select(m => m.MessageId).ToHashSet();
         Assert.Equal(history.Count, stored.Count);
         var lost = acknowledged.Where(id => !stored.Contains(id)).ToArray();

@@ -246,4 +246,27 @@ public sealed class RoomClusterTests(ClusterFixture cluster)
         for (int node = 0; node < 3; node++) Assert.Equal(0, await UserCountAsync(node, room));
         Assert.Equal(ServerApiCodes.CloseRoomNotExist, Code(await cluster.CallAsync(0, "CloseRoom", ("RoomId", room))));
     }
+
+    [Fact]
+    public async Task Room_callbacks_fire_once_per_event_whichever_node_it_happened_on()
+    {
+        string p = ClusterFixture.NewPrefix(), room = p + "-room";
+        var a = await cluster.InRoomAsync(0, room, p + "-a");
+        await cluster.InRoomAsync(1, room, p + "-b");
+        var c = await cluster.InRoomAsync(2, room, p + "-c");
+        Assert.Equal(0, Code(await cluster.CallAsync(2, "KickoutUser", ("RoomId", room), ("UserId[]", p + "-b"))));
+        Assert.Equal(0, (await a.LogoutRoomAsync(room, Ct)).ErrorCode);
+        Assert.Equal(0, (await c.LogoutRoomAsync(room, Ct)).ErrorCode);
+
+        await cluster.Webhooks.WaitForAsync(room, e => e.GetProperty("event").GetString() == "room_close", s_wait);
+        await Task.Delay(1000, Ct); // time for a duplicate from another node to show up
+        var events = cluster.Webhooks.ForRoom(room);
+        string[] Users(string name) => [.. events.Where(e => e.GetProperty("event").GetString() == name).Select(e => e.GetProperty("user_account").GetString()!).Order()];
+        Assert.Equal(1, events.Count(e => e.GetProperty("event").GetString() == "room_create"));
+        Assert.Equal([p + "-a", p + "-b", p + "-c"], Users("room_login"));
+        Assert.Equal([p + "-a", p + "-b", p + "-c"], Users("room_logout"));
+        Assert.Equal(3, events.Single(e => e.GetProperty("event").GetString() == "room_logout" && e.GetProperty("user_account").GetString() == p + "-b").GetProperty("reason").GetInt32()); // kicked
+        Assert.Equal(1, events.Count(e => e.GetProperty("event").GetString() == "room_close"));
+        Assert.All(events, e => Assert.True(WebhookSignature.Matches(ClusterFixture.CallbackSecret, e.GetProperty("timestamp").GetString()!, e.GetProperty("nonce").GetString()!, e.GetProperty("signature").GetString()!)));
+    }
 }

@@ -36,14 +36,21 @@ public class ClusterFixture : IAsyncLifetime
         "--Logging:LogLevel:Default=Warning",
     ];
 
+    public const string CallbackSecret = "cluster-callback-secret-not-real";
+
     public ChorusCluster Cluster { get; private set; } = null!;
+
+    /// <summary>The app's backend: every node POSTs the room callbacks here.</summary>
+    public WebhookReceiver Webhooks { get; private set; } = null!;
 
     /// <summary>Arguments added to <see cref="NodeArguments"/> by a derived fixture.</summary>
     protected virtual IEnumerable<string> ExtraArguments => [];
 
     public async ValueTask InitializeAsync()
     {
-        Cluster = await ChorusCluster.StartAsync(NodeCount, [.. NodeArguments, .. ExtraArguments]);
+        Webhooks = await WebhookReceiver.StartAsync();
+        string[] callbacks = [$"--Chorus:Apps:0:CallbackUrl={Webhooks.Url}", $"--Chorus:Apps:0:CallbackSecret={CallbackSecret}"];
+        Cluster = await ChorusCluster.StartAsync(NodeCount, [.. NodeArguments, .. callbacks, .. ExtraArguments]);
     }
 
     public async ValueTask DisposeAsync()
@@ -56,6 +63,7 @@ public class ClusterFixture : IAsyncLifetime
             catch (TimeoutException) { }
         }
         if (Cluster is not null) await Cluster.DisposeAsync();
+        if (Webhooks is not null) await Webhooks.DisposeAsync();
         GC.SuppressFinalize(this);
     }
 
