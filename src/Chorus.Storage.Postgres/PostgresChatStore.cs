@@ -41,6 +41,7 @@ public sealed class PostgresChatStore : IChatStore
     private readonly MessageIdGenerator _ids;
     private Task _writer = Task.CompletedTask;
     private long _commits;
+    private long _retries;
     private bool _closed;
 
     private PostgresChatStore(NpgsqlDataSource data, bool ownsData, MessageIdGenerator ids, TimeProvider time)
@@ -96,6 +97,9 @@ public sealed class PostgresChatStore : IChatStore
 
     /// <summary>Transactions committed so far (each may hold many writes).</summary>
     public long Commits => Interlocked.Read(ref _commits);
+
+    /// <summary>Transactions run again so far because PostgreSQL broke them off for a deadlock with another node's.</summary>
+    public long Retries => Interlocked.Read(ref _retries);
 
     private const string MessageColumns = "message_id, app_id, conv_type, conv_key, seq, sender, local_id, type, text, sub_type, searched, extended, has_receipt, receipt_read, priority, ts, mentioned";
 
@@ -778,6 +782,7 @@ public sealed class PostgresChatStore : IChatStore
             catch (Exception ex) when (PostgresFailures.IsRetryable(ex) && attempt < MaxAttempts)
             {
                 // another node's transaction held what this one needed, the other way round: run it again
+                Interlocked.Increment(ref _retries);
             }
             catch (Exception ex) when (PostgresFailures.IsDatabaseError(ex) || ex is InvalidOperationException or ObjectDisposedException)
             {
