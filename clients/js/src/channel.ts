@@ -4,7 +4,7 @@
  * backoff, then lets its owner restore its state (log back into rooms, pull missed chat messages). The same design as
  * the C# SDK's ProtocolChannel.
  */
-import { reconnectDelay } from "./backoff.js";
+import { firstReconnectAttempt, reconnectDelay } from "./backoff.js";
 import { type Frame, parseFrame, stringifyFrame, utf8Length, num } from "./codec.js";
 import { RoomErrorCode } from "./errors.js";
 import { DefaultMaxFrameBytes, DefaultMaxTextBytes } from "./limits.js";
@@ -294,6 +294,11 @@ export class Channel {
     this.startReconnect();
   }
 
+  /** When the last reconnect restored the connection, and the attempts it started from and used (see firstReconnectAttempt). */
+  private restoredAt: number | undefined;
+  private lastStartAttempt = 0;
+  private lastAttemptsUsed = 0;
+
   private startReconnect(): void {
     if (this.disposedFlag || this.reconnecting || !this.handlers.wantsConnection()) return;
     this.reconnecting = true;
@@ -312,7 +317,10 @@ export class Channel {
     try {
       this.handlers.onReconnecting();
       const deadline = Date.now() + this.options.reconnectGiveUpAfterMs;
-      for (let attempt = 0; !this.disposedFlag; attempt++) {
+      const start = firstReconnectAttempt(this.restoredAt, Date.now(), this.lastStartAttempt, this.lastAttemptsUsed);
+      this.lastStartAttempt = start;
+      for (let attempt = start; !this.disposedFlag; attempt++) {
+        this.lastAttemptsUsed = attempt - start + 1;
         await this.sleep(reconnectDelay(attempt, this.options.reconnectMinDelayMs, this.options.reconnectMaxDelayMs, this.options.random));
         if (this.disposedFlag || !this.handlers.wantsConnection()) return;
         let ok = false;
@@ -323,6 +331,7 @@ export class Channel {
         }
         if (ok) {
           restored = true;
+          this.restoredAt = Date.now();
           return;
         }
         if (Date.now() >= deadline) {
