@@ -82,7 +82,7 @@ public sealed class AdminApiTests
     }
 
     [Fact]
-    public async Task Failed_attempts_are_limited_per_source_address_and_then_even_the_right_key_waits()
+    public async Task Failed_attempts_are_limited_per_source_address_but_the_right_key_always_gets_in()
     {
         await using var server = await WebServer.StartAsync();
         for (int i = 0; i < AdminEndpoint.FailedAttemptsPerAddressPerMinute; i++)
@@ -90,10 +90,125 @@ public sealed class AdminApiTests
         var throttled = await SendAsync(Request(server, HttpMethod.Get, "/admin/api/overview", key: "guess-x"));
         Assert.Equal(HttpStatusCode.TooManyRequests, throttled.Status);
         Assert.Equal("60", throttled.Response.Headers.RetryAfter?.ToString());
-        // No oracle while throttled: the right key gets the same 429.
+        // Behind a proxy every visitor shares one address: a flood of guesses must not lock the operators out.
         var right = await SendAsync(Request(server, HttpMethod.Get, "/admin/api/overview"));
-        Assert.Equal(HttpStatusCode.TooManyRequests, right.Status);
-        Assert.Equal(throttled.Body, right.Body);
+        Assert.Equal(HttpStatusCode.OK, right.Status);
+        Assert.Equal(HttpStatusCode.OK, (await SendAsync(Request(server, HttpMethod.Post, "/admin/api/kick", json: """{"appId":1,"roomId":"r","userIds":["u"]}"""))).Status);
+        // Wrong keys stay throttled, and are no longer logged one by one.
+        for (int i = 0; i < 20; i++)
+        {
+            var guess = await SendAsync(Request(server, HttpMethod.Get, "/admin/api/overview", key: "more-guesses-" + i));
+            Assert.Equal((HttpStatusCode.TooManyRequests, throttled.Body), (guess.Status, guess.Body));
+        }
+        Assert.Equal(AdminEndpoint.FailedAttemptsPerAddressPerMinute, server.Logs.Count(l => l.EventId == 6101));
+        Assert.Single(server.Logs, l => l.EventId == 6104);
+    }
+
+    [Fact]
+    public async Task Cross_origin_refusals_count_toward_the_limit_and_are_logged_a_bounded_number_of_times()
+    {
+        await using var server = await WebServer.StartAsync();
+        for (int i = 0; i < 30; i++)
+        {
+            var request = Request(server, HttpMethod.Post, "/admin/api/close-room", key: null, json: "{}");
+            request.Headers.TryAddWithoutValidation("Origin", "http://attacker.test");
+            Assert.Equal(HttpStatusCode.Forbidden, (await SendAsync(request)).Status);
+        }
+        Assert.Equal(AdminEndpoint.FailedAttemptsPerAddressPerMinute, server.Logs.Count(l => l.EventId == 6102));
+        Assert.Single(server.Logs, l => l.EventId == 6104);
+        // They filled the address's window: a wrong key now gets 429 unlogged, the right key still gets in.
+        Assert.Equal(HttpStatusCode.TooManyRequests, (await SendAsync(Request(server, HttpMethod.Get, "/admin/api/overview", key: "guess"))).Status);
+        Assert.Equal(HttpStatusCode.OK, (await SendAsync(Request(server, HttpMethod.Get, "/admin/api/overview"))).Status);
+        Assert.DoesNotContain(server.Logs, l => l.EventId == 6101);
+    }
+
+    /// <summary>A body sent chunked (no Content-Length), as a stream the client cannot measure.</summary>
+    private sealed class ChunkedContent(byte[] data) : HttpContent
+    {
+        protected override async Task SerializeToStreamAsync(Stream stream, System.Net.TransportContext? context)
+        {
+            for (int i = 0; i < data.Length; i += 4096) await stream.WriteAsync(data.AsMemory(i, Math.Min(4096, data.Length - i)));
+        }
+
+        protected override bool TryComputeLength(out long length)
+        {
+            length = 0;
+            return false;
+        }
+    }
+
+    private static byte[] PaddedCloseRoom(int size)
+    {
+        string head = """{"appId":1,"roomId":"no-such-room","pad":" """.TrimEnd(), tail = "\"}";
+        return Encoding.UTF8.GetBytes(head + new string('p', size - head.Length - tail.Length) + tail);
+    }
+
+    [Fact]
+    public async Task A_chunked_body_over_16_KiB_is_refused_with_the_security_headers()
+    {
+        await using var server = await WebServer.StartAsync();
+        async Task<(HttpStatusCode Status, string Body, HttpResponseMessage Response)> PostChunkedAsync(byte[] body)
+        {
+            var request = Request(server, HttpMethod.Post, "/admin/api/close-room");
+            request.Content = new ChunkedContent(body);
+            request.Content.Headers.ContentType = MediaTypeHeaderValue.Parse("application/json");
+            return await SendAsync(request);
+        }
+        // Exactly at the limit the body is read (and the room does not exist); one byte over is refused.
+        var atLimit = await PostChunkedAsync(PaddedCloseRoom(AdminEndpoint.MaxBodyBytes));
+        Assert.Equal((HttpStatusCode.NotFound, """{"error":"room does not exist"}"""), (atLimit.Status, atLimit.Body));
+        var over = await PostChunkedAsync(PaddedCloseRoom(AdminEndpoint.MaxBodyBytes + 1));
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, over.Status);
+        Assert.Contains("larger than 16384 bytes", over.Body);
+        var huge = await PostChunkedAsync(PaddedCloseRoom(1024 * 1024));
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, huge.Status);
+        Assert.Equal("DENY", Assert.Single(huge.Response.Headers.GetValues("X-Frame-Options")));
+        Assert.Equal(WebHeadersCsp, Assert.Single(huge.Response.Headers.GetValues("Content-Security-Policy")));
+    }
+
+    private const string WebHeadersCsp = "default-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
+
+    [Fact]
+    public async Task A_duplicate_key_or_deep_nesting_is_a_400_with_the_security_headers_not_a_crash()
+    {
+        await using var server = await WebServer.StartAsync();
+        foreach (string json in new[] { """{"appId":1,"appId":1,"roomId":"r"}""", """{"appId":1,"roomId":"r","roomId":"s"}""",
+                     """{"appId":1,"roomId":"r","x":[[[[[[[[[1]]]]]]]]]}""" })
+        {
+            var answer = await SendAsync(Request(server, HttpMethod.Post, "/admin/api/close-room", json: json));
+            Assert.Equal(HttpStatusCode.BadRequest, answer.Status);
+            Assert.Contains("no duplicate keys", answer.Body);
+            Assert.DoesNotContain("   at ", answer.Body);
+            Assert.Equal(WebHeadersCsp, Assert.Single(answer.Response.Headers.GetValues("Content-Security-Policy")));
+        }
+        // Nesting up to the depth limit is fine.
+        Assert.Equal(HttpStatusCode.NotFound, (await SendAsync(Request(server, HttpMethod.Post, "/admin/api/close-room", json: """{"appId":1,"roomId":"r","x":[[[[[[[1]]]]]]]}"""))).Status);
+        Assert.DoesNotContain(server.Logs, l => l.EventId == 6105);
+    }
+
+    [Theory]
+    [InlineData("exactly-16-chars", true)]
+    [InlineData("with inner space!", true)]
+    [InlineData("!~printable-ascii-edges~!", true)]
+    [InlineData("exactly-16-chars ", false)]
+    [InlineData(" exactly-16-chars", false)]
+    [InlineData("exactly-16-chars\t", false)]
+    [InlineData("tab\tinside-the-key", false)]
+    [InlineData("non-ascii-key-ä-16", false)]
+    [InlineData("del-char-\u007f-in-key", false)]
+    public void The_admin_key_must_be_printable_ascii_without_outer_spaces(string key, bool accepted)
+    {
+        var result = new Chorus.Server.Hosting.AdminOptionsValidator().Validate(null, new Chorus.Server.Hosting.AdminOptions { AdminKey = key });
+        Assert.Equal(accepted, result.Succeeded);
+        if (!accepted) Assert.DoesNotContain(key.Trim(), result.FailureMessage);
+    }
+
+    [Fact]
+    public async Task A_key_with_a_trailing_space_stops_the_start()
+    {
+        var failure = await Assert.ThrowsAsync<OptionsValidationException>(() => WebServer.StartAsync(adminKey: WebServer.AdminKey + " "));
+        Assert.Contains("must not start or end with a space", failure.Message);
+        Assert.DoesNotContain(WebServer.AdminKey, failure.Message);
     }
 
     [Fact]
@@ -219,6 +334,7 @@ public sealed class AdminApiTests
         using var doc = JsonDocument.Parse(body);
         var root = doc.RootElement;
         Assert.Equal(3, root.GetProperty("connections").GetInt32());
+        Assert.Equal(server.Services.GetRequiredService<Chorus.Server.Core.NodeIdentity>().Id, root.GetProperty("nodeId").GetInt32());
         Assert.Equal(2, root.GetProperty("roomCount").GetInt32());
         var app = Assert.Single(root.GetProperty("apps").EnumerateArray());
         Assert.Equal((1u, true, 2, 3, 3), (app.GetProperty("appId").GetUInt32(), app.GetProperty("development").GetBoolean(), app.GetProperty("rooms").GetInt32(), app.GetProperty("roomUsers").GetInt32(), app.GetProperty("connections").GetInt32()));

@@ -35,10 +35,24 @@ public sealed class AdminPageTests(Chromium chromium) : IClassFixture<Chromium>
 
         await using var context = await chromium.NewContextAsync();
         var page = await OpenAdminAsync(context, server);
+        // Kick and close ask first, naming what they act on: the first answer is no, then yes.
+        var dialogs = new List<string>();
+        bool accept = false;
+        page.Dialog += async (_, dialog) =>
+        {
+            lock (dialogs) dialogs.Add(dialog.Type + ": " + dialog.Message);
+            if (accept) await dialog.AcceptAsync(); else await dialog.DismissAsync();
+        };
         var row = page.Locator("#rooms tr[data-room-id='lobby']");
         await Assertions.Expect(row.Locator(".user-id")).ToHaveTextAsync(["alice", "bob"]);
         await Assertions.Expect(row.Locator("td").Nth(2)).ToHaveTextAsync("2");
         await Assertions.Expect(page.Locator("#connections")).ToHaveTextAsync("2");
+        await Assertions.Expect(page.Locator("#node")).ToHaveTextAsync($"node {server.Services.GetRequiredService<Chorus.Server.Core.NodeIdentity>().Id}");
+
+        await row.Locator("li[data-user-id='bob'] button.kick").ClickAsync();
+        lock (dialogs) Assert.Equal("confirm: Kick user \"bob\" out of room \"lobby\" (app 1)?", Assert.Single(dialogs));
+        Assert.Equal(2, await server.Services.GetRequiredService<IRoomLifetimeManager>().CountAsync(WebServer.DevAppId, "lobby")); // dismissed: nothing done
+        accept = true;
         await Assertions.Expect(page.Locator("#apps tr td").First).ToHaveTextAsync("1 (development app)");
         await Chromium.ScreenshotAsync(page, "admin-live-room");
 
@@ -59,10 +73,34 @@ public sealed class AdminPageTests(Chromium chromium) : IClassFixture<Chromium>
         Assert.Equal(("admin", "maintenance in 5 minutes"), (command.FromUser.UserId, command.Command));
 
         // Closing the room kicks everyone left and the room disappears from the list.
+        await page.Mouse.MoveAsync(0, 0);
+        await Assertions.Expect(row.Locator(".user-id")).ToHaveTextAsync(["alice"]);
         await row.Locator("button.close-room").ClickAsync();
         await Assertions.Expect(page.Locator("#rooms tr")).ToHaveCountAsync(0);
         Assert.Equal(0, await server.Services.GetRequiredService<IRoomLifetimeManager>().CountAsync(WebServer.DevAppId, "lobby"));
+        lock (dialogs) Assert.Equal("confirm: Close room \"lobby\" (app 1) and kick its 1 user(s)?", dialogs[^1]);
         await Chromium.ScreenshotAsync(page, "admin-after-kick-and-close");
+    }
+
+    [Fact]
+    public async Task The_rooms_table_does_not_rebuild_under_the_pointer()
+    {
+        await using var server = await WebServer.StartAsync();
+        await server.RoomClientAsync("hall", "alice");
+        await using var context = await chromium.NewContextAsync();
+        var page = await OpenAdminAsync(context, server);
+        var row = page.Locator("#rooms tr[data-room-id='hall']");
+        await Assertions.Expect(row.Locator(".user-id")).ToHaveTextAsync(["alice"]);
+        await row.Locator(".user-id").HoverAsync();
+        await Assertions.Expect(page.Locator("#status")).ToHaveTextAsync("Paused while the pointer is on the rooms table.");
+        await server.RoomClientAsync("hall", "bob");
+        // Wait (bounded) for two more skipped refreshes after bob joined: the table still shows the old list.
+        int skipped = int.Parse(await page.EvaluateAsync<string>("() => document.body.dataset.skipped ?? '0'"), System.Globalization.CultureInfo.InvariantCulture);
+        await page.WaitForFunctionAsync($"() => Number(document.body.dataset.skipped ?? 0) >= {skipped + 2}", null, new PageWaitForFunctionOptions { Timeout = 15_000 });
+        await Assertions.Expect(row.Locator(".user-id")).ToHaveTextAsync(["alice"]);
+        // The pointer leaves: the page refreshes at once.
+        await page.Mouse.MoveAsync(0, 0);
+        await Assertions.Expect(row.Locator(".user-id")).ToHaveTextAsync(["alice", "bob"]);
     }
 
     [Fact]

@@ -190,6 +190,7 @@ public sealed class DemoPageTests(Chromium chromium) : IClassFixture<Chromium>
 
         await using var adminContext = await chromium.NewContextAsync();
         var admin = await adminContext.NewPageAsync();
+        admin.Dialog += async (_, dialog) => await dialog.AcceptAsync(); // "Kick user ... ?"
         await admin.GotoAsync(new Uri(server.Url, "/admin").ToString());
         await admin.FillAsync("#key", WebServer.AdminKey);
         await admin.ClickAsync("#key-use");
@@ -202,6 +203,40 @@ public sealed class DemoPageTests(Chromium chromium) : IClassFixture<Chromium>
         await Assertions.Expect(demo.Locator("#room-login-button")).ToBeEnabledAsync();
         await Assertions.Expect(row).ToHaveCountAsync(0);
         await Chromium.ScreenshotAsync(demo, "demo-kicked-by-admin");
+    }
+
+    [Fact]
+    public async Task The_page_renews_its_room_and_chat_tokens_before_they_expire()
+    {
+        // Warned as soon as logged in: the notice is as long as the demo token's lifetime.
+        await using var server = await WebServer.StartAsync(settings: new Dictionary<string, string?> { ["Chorus:TokenWillExpireNotice"] = "01:00:00" });
+        await using var context = await chromium.NewContextAsync();
+        var page = await OpenDemoAsync(context, server);
+        int tokenRequests = 0;
+        page.Request += (_, r) => { if (r.Url.Contains("/demo/token", StringComparison.Ordinal)) Interlocked.Increment(ref tokenRequests); };
+        await RoomLoginAsync(page, "long-meeting", "web-fay");
+        await Assertions.Expect(page.Locator("#room-log li").Filter(new LocatorFilterOptions { HasText = "token renewed" }).First).ToBeVisibleAsync();
+        await ChatLoginAsync(page, "web-fay");
+        await Assertions.Expect(page.Locator("#chat-token")).ToContainTextAsync("token renewed");
+        Assert.True(Volatile.Read(ref tokenRequests) >= 4, $"token requests: {tokenRequests}"); // two logins, two renewals at least
+        Assert.DoesNotContain(await page.Locator("#room-log .error").AllTextContentsAsync(), t => t.Contains("renewal failed", StringComparison.Ordinal));
+        // Still in the room, still chatting.
+        var sdk = await server.RoomClientAsync("long-meeting", "sdk-gus");
+        await Assertions.Expect(page.Locator("#room-members li")).ToHaveTextAsync(["web-fay", "sdk-gus"]);
+    }
+
+    [Fact]
+    public async Task The_event_log_keeps_the_newest_500_lines()
+    {
+        await using var server = await WebServer.StartAsync(settings: new Dictionary<string, string?> { ["Chorus:CustomCommandToOnePerSecond"] = "10000", ["Chorus:FramesPerConnectionPerSecond"] = "10000" });
+        await using var context = await chromium.NewContextAsync();
+        var page = await OpenDemoAsync(context, server);
+        await RoomLoginAsync(page, "busy", "web-hal");
+        var sdk = await server.RoomClientAsync("busy", "sdk-ida");
+        for (int i = 1; i <= 520; i++)
+            Assert.Equal(0, (await sdk.SendCustomCommandAsync("busy", $"command {i}", [new RoomUser("web-hal")], Ct)).ErrorCode);
+        await Assertions.Expect(page.Locator("#room-log .command").Last).ToHaveTextAsync("command from sdk-ida: command 520");
+        Assert.Equal(500, await page.Locator("#room-log li").CountAsync());
     }
 
     [Fact]

@@ -9,6 +9,7 @@ using Chorus.Server.Gateway;
 using Chorus.Server.Hosting;
 using Chorus.Server.Rooms;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -18,7 +19,9 @@ namespace Chorus.Server.Web;
 /// The operators' admin page at <c>/admin</c> and its JSON API at <c>/admin/api/...</c>, served only when
 /// <c>Chorus:AdminKey</c> is set (otherwise every <c>/admin</c> path answers 404, like any unknown path).
 /// Every API request carries the key as <c>Authorization: Bearer KEY</c> (compared in constant time); a missing or wrong
-/// key gets one answer (401, the same body whatever failed), and failed attempts are limited per source address. The
+/// key gets one answer (401, the same body whatever failed), and refused requests (wrong or missing key, cross-origin) are
+/// limited per source address: beyond the limit a wrong key gets 429 and is no longer logged one by one, while the right
+/// key always gets in (so a flood of guesses from a shared proxy address cannot lock the operators out). The
 /// page is static: the operator types the key, the page keeps it in sessionStorage and sends it as a header, so the
 /// browser holds no ambient credential a cross-site page could use (CSRF); state-changing calls are POSTs that must also
 /// carry <c>Content-Type: application/json</c>, and any request whose <c>Origin</c> is not this server is refused.
@@ -26,7 +29,10 @@ namespace Chorus.Server.Web;
 /// </summary>
 public sealed partial class AdminEndpoint
 {
-    /// <summary>Failed admin requests (wrong or missing key) allowed per source address per minute (IPv6: per /64).</summary>
+    /// <summary>
+    /// Refused admin requests (wrong or missing key, cross-origin) counted per source address per minute (IPv6: per /64);
+    /// beyond, a wrong key gets 429 and refusals from that address are not logged one by one.
+    /// </summary>
     public const int FailedAttemptsPerAddressPerMinute = 10;
 
     /// <summary>Most rooms listed in one overview (the busiest first).</summary>
@@ -34,6 +40,12 @@ public sealed partial class AdminEndpoint
 
     /// <summary>Most users listed per room in one overview.</summary>
     public const int MaxUsersListed = 100;
+
+    /// <summary>The largest admin API request body (bytes), enforced on the stream (chunked bodies included).</summary>
+    public const int MaxBodyBytes = 16 * 1024;
+
+    /// <summary>How long one overview answer is reused (per node), so that open pages cost the node little.</summary>
+    public static readonly TimeSpan OverviewCacheTime = TimeSpan.FromSeconds(1);
 
     /// <summary>The body of every refusal for a missing or wrong key.</summary>
     public const string UnauthorizedBody = """{"error":"unauthorized"}""";
@@ -51,9 +63,13 @@ public sealed partial class AdminEndpoint
     private readonly ILogger<AdminEndpoint> _logger;
     private readonly KeyedLimiter<IPAddress> _failures = new(FailedAttemptsPerAddressPerMinute, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
     private readonly long _started;
+    private readonly int _nodeId;
+    private readonly SemaphoreSlim _overviewGate = new(1, 1);
+    private string? _overview;
+    private long _overviewAt;
 
     /// <summary>Creates the endpoint.</summary>
-    public AdminEndpoint(IOptions<AdminOptions> options, AppRegistry apps, IRoomLifetimeManager rooms, RoomSignaling signaling, SessionRegistry sessions, GatewayCounters counters, TimeProvider time, ILogger<AdminEndpoint> logger)
+    public AdminEndpoint(IOptions<AdminOptions> options, AppRegistry apps, IRoomLifetimeManager rooms, RoomSignaling signaling, SessionRegistry sessions, GatewayCounters counters, TimeProvider time, NodeIdentity node, ILogger<AdminEndpoint> logger)
     {
         _options = options.Value;
         _keyHash = _options.Enabled ? SHA256.HashData(Encoding.UTF8.GetBytes(_options.AdminKey!)) : null;
@@ -65,6 +81,7 @@ public sealed partial class AdminEndpoint
         _time = time;
         _logger = logger;
         _started = time.GetTimestamp();
+        _nodeId = node.Id;
     }
 
     /// <summary>Whether the admin surface exists (an admin key is configured).</summary>
@@ -79,7 +96,11 @@ public sealed partial class AdminEndpoint
             return;
         }
         WebHeaders.Apply(context.Response, noStore: true);
-        rest ??= "";
+        await WebHeaders.GuardAsync(context, noStore: true, _logger, () => HandleEnabledAsync(context, rest ?? ""));
+    }
+
+    private async Task HandleEnabledAsync(HttpContext context, string rest)
+    {
         if (rest.StartsWith("api/", StringComparison.Ordinal))
         {
             await ApiAsync(context, rest["api/".Length..]);
@@ -103,27 +124,32 @@ public sealed partial class AdminEndpoint
     private async Task ApiAsync(HttpContext context, string action)
     {
         var request = context.Request;
-        // 1. Cross-site requests: a browser names the page's origin on every POST and cross-origin fetch.
+        // Chunked bodies have no Content-Length: the server itself stops reading soon past the limit (Kestrel counts the
+        // chunk framing too, hence the slack); ReadBodyAsync refuses anything over MaxBodyBytes of body exactly.
+        var bodySize = context.Features.Get<IHttpMaxRequestBodySizeFeature>();
+        if (bodySize is { IsReadOnly: false }) bodySize.MaxRequestBodySize = 2 * MaxBodyBytes;
+        string remote = context.Connection.RemoteIpAddress?.ToString() ?? "?";
+        var address = TokenValidator.AddressKey(context.Connection.RemoteIpAddress?.ToString());
+        var now = _time.GetUtcNow();
+        // 1. Cross-site requests: a browser names the page's origin on every POST and cross-origin fetch. They count as
+        //    refusals of their address, and a throttled address's are not logged one by one.
         if (!SameOrigin(request))
         {
-            Log.CrossSiteRefused(_logger, context.Connection.RemoteIpAddress?.ToString() ?? "?", action.Length > 40 ? action[..40] : action);
+            if (Refused(address, now)) Log.CrossSiteRefused(_logger, remote, action.Length > 40 ? action[..40] : action);
             await WriteAsync(context, StatusCodes.Status403Forbidden, new JsonObject { ["error"] = "cross-origin requests are refused" });
             return;
         }
-        // 2. The key, with failed attempts limited per source address (a throttled address is refused even with the
-        //    right key, so guessing gets no answer at all until the window passes).
-        var address = TokenValidator.AddressKey(context.Connection.RemoteIpAddress?.ToString());
-        var now = _time.GetUtcNow();
-        if (_failures.IsFull(address, now))
-        {
-            context.Response.Headers.RetryAfter = "60";
-            await WriteAsync(context, StatusCodes.Status429TooManyRequests, new JsonObject { ["error"] = "too many failed admin requests from this address; retry later" });
-            return;
-        }
+        // 2. The key, compared in constant time. The right key always gets in; wrong keys are limited per source address
+        //    (behind a proxy every visitor shares its address, so a throttled address must not lock the operators out).
         if (!KeyMatches(request.Headers.Authorization.ToString()))
         {
-            _failures.TryAcquire(address, now);
-            Log.Unauthorized(_logger, context.Connection.RemoteIpAddress?.ToString() ?? "?");
+            if (_failures.IsFull(address, now))
+            {
+                context.Response.Headers.RetryAfter = "60";
+                await WriteAsync(context, StatusCodes.Status429TooManyRequests, new JsonObject { ["error"] = "too many failed admin requests from this address; retry later" });
+                return;
+            }
+            if (Refused(address, now)) Log.Unauthorized(_logger, remote);
             context.Response.Headers.WWWAuthenticate = "Bearer";
             context.Response.StatusCode = StatusCodes.Status401Unauthorized;
             context.Response.ContentType = "application/json; charset=utf-8";
@@ -139,7 +165,9 @@ public sealed partial class AdminEndpoint
                 await WriteAsync(context, StatusCodes.Status405MethodNotAllowed, new JsonObject { ["error"] = "use GET" });
                 return;
             }
-            await WriteAsync(context, StatusCodes.Status200OK, await OverviewAsync());
+            context.Response.StatusCode = StatusCodes.Status200OK;
+            context.Response.ContentType = "application/json; charset=utf-8";
+            await context.Response.WriteAsync(await CachedOverviewAsync(), context.RequestAborted);
             return;
         }
         if (action is not ("custom-command" or "kick" or "close-room"))
@@ -159,11 +187,17 @@ public sealed partial class AdminEndpoint
             await WriteAsync(context, StatusCodes.Status415UnsupportedMediaType, new JsonObject { ["error"] = "Content-Type must be application/json" });
             return;
         }
+        var bytes = await ReadBodyAsync(context);
+        if (bytes is null)
+        {
+            await WriteAsync(context, StatusCodes.Status413PayloadTooLarge, new JsonObject { ["error"] = $"the body is larger than {MaxBodyBytes} bytes" });
+            return;
+        }
         JsonObject? body;
         try
         {
-            if (request.ContentLength is > 16 * 1024) throw new JsonException("too large");
-            body = await JsonNode.ParseAsync(request.Body, cancellationToken: context.RequestAborted) as JsonObject;
+            // Duplicate keys are refused (which one would count?), and so is deep nesting.
+            body = JsonNode.Parse(bytes, documentOptions: new JsonDocumentOptions { MaxDepth = 8, AllowDuplicateProperties = false }) as JsonObject;
         }
         catch (JsonException)
         {
@@ -171,9 +205,10 @@ public sealed partial class AdminEndpoint
         }
         if (body is null)
         {
-            await WriteAsync(context, StatusCodes.Status400BadRequest, new JsonObject { ["error"] = "the body must be a JSON object (at most 16 KiB)" });
+            await WriteAsync(context, StatusCodes.Status400BadRequest, new JsonObject { ["error"] = "the body must be a JSON object (no duplicate keys, at most 8 levels deep, at most 16 KiB)" });
             return;
         }
+        Volatile.Write(ref _overviewAt, 0); // the next overview shows what the action did
         var (status, answer) = action switch
         {
             "custom-command" => await SendCustomCommandAsync(body),
@@ -183,7 +218,62 @@ public sealed partial class AdminEndpoint
         await WriteAsync(context, status, answer);
     }
 
+    /// <summary>
+    /// Counts a refusal from <paramref name="address"/>; true when it should be logged: while the address is under the
+    /// limit, and once more for the refusal that fills it (which says that further ones are not logged).
+    /// </summary>
+    private bool Refused(IPAddress address, DateTimeOffset now)
+    {
+        if (!_failures.TryAcquire(address, now)) return false;
+        if (_failures.IsFull(address, now)) Log.Throttled(_logger, address.ToString(), FailedAttemptsPerAddressPerMinute);
+        return true;
+    }
+
+    /// <summary>The body, or null when it is larger than <see cref="MaxBodyBytes"/>.</summary>
+    private static async Task<byte[]?> ReadBodyAsync(HttpContext context)
+    {
+        if (context.Request.ContentLength is > MaxBodyBytes) return null;
+        using var buffer = new MemoryStream();
+        var chunk = new byte[4096];
+        try
+        {
+            int read;
+            while ((read = await context.Request.Body.ReadAsync(chunk, context.RequestAborted)) > 0)
+            {
+                if (buffer.Length + read > MaxBodyBytes) return null;
+                buffer.Write(chunk, 0, read);
+            }
+        }
+        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return null;
+        }
+        return buffer.ToArray();
+    }
+
     // ---- what the page shows ----------------------------------------------------------------
+
+    /// <summary>The overview, computed at most once per <see cref="OverviewCacheTime"/> however many pages ask.</summary>
+    private async Task<string> CachedOverviewAsync()
+    {
+        string? cached = Volatile.Read(ref _overview);
+        long at = Volatile.Read(ref _overviewAt);
+        if (cached is not null && at != 0 && _time.GetElapsedTime(at) < OverviewCacheTime) return cached;
+        await _overviewGate.WaitAsync();
+        try
+        {
+            at = Volatile.Read(ref _overviewAt);
+            if (_overview is not null && at != 0 && _time.GetElapsedTime(at) < OverviewCacheTime) return _overview;
+            string fresh = (await OverviewAsync()).ToJsonString(s_json);
+            Volatile.Write(ref _overview, fresh);
+            Volatile.Write(ref _overviewAt, _time.GetTimestamp());
+            return fresh;
+        }
+        finally
+        {
+            _overviewGate.Release();
+        }
+    }
 
     private async Task<JsonObject> OverviewAsync()
     {
@@ -215,6 +305,7 @@ public sealed partial class AdminEndpoint
         }
         return new JsonObject
         {
+            ["nodeId"] = _nodeId,
             ["uptimeSeconds"] = (long)_time.GetElapsedTime(_started).TotalSeconds,
             ["connections"] = _sessions.Count,
             ["roomConnections"] = _signaling.ConnectionCount,
@@ -368,5 +459,8 @@ public sealed partial class AdminEndpoint
 
         [LoggerMessage(6103, LogLevel.Information, "Admin {Action} in app {AppId} room {RoomId}")]
         public static partial void Action(ILogger logger, string action, uint appId, string roomId);
+
+        [LoggerMessage(6104, LogLevel.Warning, "Admin requests from {Remote} throttled: {Limit} refused in a minute; its further refusals are not logged until the window passes (the right key still gets in)")]
+        public static partial void Throttled(ILogger logger, string remote, int limit);
     }
 }

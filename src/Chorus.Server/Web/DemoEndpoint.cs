@@ -3,6 +3,7 @@ using Chorus.Protocol;
 using Chorus.Server.Auth;
 using Chorus.Server.Hosting;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
 
 namespace Chorus.Server.Web;
 
@@ -18,9 +19,14 @@ public sealed class DemoEndpoint
     public const int TokenLifetimeSeconds = 3600;
 
     private readonly AppRegistry _apps;
+    private readonly ILogger<DemoEndpoint> _logger;
 
     /// <summary>Creates the endpoint.</summary>
-    public DemoEndpoint(AppRegistry apps) => _apps = apps;
+    public DemoEndpoint(AppRegistry apps, ILogger<DemoEndpoint> logger)
+    {
+        _apps = apps;
+        _logger = logger;
+    }
 
     /// <summary>Whether the demo is served (only for the development app).</summary>
     public bool Enabled => _apps.UsesDevApp;
@@ -34,7 +40,11 @@ public sealed class DemoEndpoint
             return Task.CompletedTask;
         }
         WebHeaders.Apply(context.Response, noStore: false);
-        rest ??= "";
+        return WebHeaders.GuardAsync(context, noStore: false, _logger, () => HandleEnabledAsync(context, rest ?? ""));
+    }
+
+    private Task HandleEnabledAsync(HttpContext context, string rest)
+    {
         if (!HttpMethods.IsGet(context.Request.Method) && !HttpMethods.IsHead(context.Request.Method))
         {
             context.Response.StatusCode = StatusCodes.Status405MethodNotAllowed;

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Chorus.Client;
 using Chorus.Protocol;
 using Chorus.Server.Hosting;
@@ -19,12 +20,16 @@ public sealed class WebServer : IAsyncDisposable
 
     private readonly List<IAsyncDisposable> _clients = [];
 
-    private WebServer(WebApplication app, Uri url, string dataDirectory)
+    private WebServer(WebApplication app, Uri url, string dataDirectory, ConcurrentQueue<(int EventId, string Text)> logs)
     {
         App = app;
         Url = url;
         DataDirectory = dataDirectory;
+        Logs = logs;
     }
+
+    /// <summary>What the server logged (Warning and above): event id and text.</summary>
+    public ConcurrentQueue<(int EventId, string Text)> Logs { get; }
 
     public WebApplication App { get; }
     public Uri Url { get; }
@@ -43,12 +48,14 @@ public sealed class WebServer : IAsyncDisposable
         }
         if (adminKey is not null) config["Chorus:AdminKey"] = adminKey;
         foreach (var (k, v) in settings ?? new Dictionary<string, string?>()) config[k] = v;
+        var logs = new ConcurrentQueue<(int, string)>();
         var app = ChorusServerApp.Create([], builder =>
         {
             builder.Configuration.AddInMemoryCollection(config);
             builder.Services.AddSqliteStore();
             builder.WebHost.UseUrls("http://127.0.0.1:0");
             builder.Logging.SetMinimumLevel(LogLevel.Warning);
+            builder.Logging.AddProvider(new CapturingLoggerProvider(logs));
         });
         try
         {
@@ -59,7 +66,7 @@ public sealed class WebServer : IAsyncDisposable
             await app.DisposeAsync();
             throw;
         }
-        return new WebServer(app, new Uri(app.GetListeningAddresses().First()), data);
+        return new WebServer(app, new Uri(app.GetListeningAddresses().First()), data, logs);
     }
 
     public string Token(string userId) => Token04.Generate(DevAppId, userId, ChorusServerOptions.DevApp.ServerSecret, 3600);
@@ -93,5 +100,21 @@ public sealed class WebServer : IAsyncDisposable
             await App.StopAsync(stop.Token).WaitAsync(TimeSpan.FromSeconds(40));
         await App.DisposeAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30));
         try { Directory.Delete(DataDirectory, recursive: true); } catch (IOException) { }
+    }
+
+    private sealed class CapturingLoggerProvider(ConcurrentQueue<(int, string)> sink) : ILoggerProvider
+    {
+        public ILogger CreateLogger(string categoryName) => new CapturingLogger(sink);
+        public void Dispose() { }
+
+        private sealed class CapturingLogger(ConcurrentQueue<(int, string)> sink) : ILogger
+        {
+            public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+            public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Warning;
+            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+            {
+                if (IsEnabled(logLevel)) sink.Enqueue((eventId.Id, formatter(state, exception) + (exception is null ? "" : " " + exception)));
+            }
+        }
     }
 }

@@ -3,7 +3,11 @@
 // textContent, never parsed as HTML.
 const $ = (id) => document.getElementById(id);
 const KEY = "chorus-admin-key";
+const REFRESH_MS = 2000;
 let timer = null;
+let generation = 0; // bumped by start/stop: a refresh loop of an older generation ends
+let hovering = false; // the pointer is on the rooms table: automatic refreshes do not rebuild it under the pointer
+let skipped = 0;
 
 function element(tag, text, className) {
   const e = document.createElement(tag);
@@ -55,6 +59,7 @@ function render(o) {
   $("out-rate").textContent = String(o.frames.sentPerSecond);
   $("totals").textContent = `${o.frames.received} / ${o.frames.sent}`;
   $("uptime").textContent = `${o.uptimeSeconds} s`;
+  $("node").textContent = `node ${o.nodeId}`;
 
   const apps = $("apps");
   apps.replaceChildren();
@@ -83,7 +88,10 @@ function render(o) {
       li.append(element("span", u.userName && u.userName !== u.userId ? `${u.userId} (${u.userName})` : u.userId, "user-id"));
       const kick = element("button", "Kick", "kick");
       kick.type = "button";
-      kick.addEventListener("click", () => act("kick", { appId: r.appId, roomId: r.roomId, userIds: [u.userId], reason: "kicked by the admin" }, `kicked ${u.userId} from ${r.roomId}`));
+      kick.addEventListener("click", () => {
+        if (!confirm(`Kick user "${u.userId}" out of room "${r.roomId}" (app ${r.appId})?`)) return;
+        act("kick", { appId: r.appId, roomId: r.roomId, userIds: [u.userId], reason: "kicked by the admin" }, `kicked ${u.userId} from ${r.roomId}`);
+      });
       li.append(kick);
       members.append(li);
     }
@@ -91,7 +99,10 @@ function render(o) {
     const actions = cell(tr, "");
     const close = element("button", "Close room", "close-room");
     close.type = "button";
-    close.addEventListener("click", () => act("close-room", { appId: r.appId, roomId: r.roomId, reason: "closed by the admin" }, `closed ${r.roomId}`));
+    close.addEventListener("click", () => {
+      if (!confirm(`Close room "${r.roomId}" (app ${r.appId}) and kick its ${r.userCount} user(s)?`)) return;
+      act("close-room", { appId: r.appId, roomId: r.roomId, reason: "closed by the admin" }, `closed ${r.roomId}`);
+    });
     const command = element("button", "Command…", "command");
     command.type = "button";
     command.addEventListener("click", () => {
@@ -125,16 +136,37 @@ async function refresh() {
   }
 }
 
+// The next refresh is scheduled only when the previous one has finished (a slow server is never asked twice at once).
+async function tick(mine) {
+  if (hovering) {
+    skipped++;
+    document.body.dataset.skipped = String(skipped);
+    status("Paused while the pointer is on the rooms table.");
+  } else {
+    await refresh();
+  }
+  if (mine === generation) timer = setTimeout(() => tick(mine), REFRESH_MS);
+}
+
 function start() {
   stop();
-  refresh();
-  timer = setInterval(refresh, 2000);
+  tick(generation);
 }
 
 function stop() {
-  if (timer) clearInterval(timer);
+  generation++;
+  if (timer) clearTimeout(timer);
   timer = null;
 }
+
+$("rooms-table").addEventListener("pointerenter", () => { hovering = true; });
+$("rooms-table").addEventListener("pointerleave", () => {
+  hovering = false;
+  if (timer !== null) { // resume at once rather than at the next tick
+    clearTimeout(timer);
+    start();
+  }
+});
 
 $("key-form").addEventListener("submit", (event) => {
   event.preventDefault();

@@ -4,6 +4,7 @@ import { ZegoExpressEngine, ZIM } from "/demo/lib/index.js";
 
 const $ = (id) => document.getElementById(id);
 const server = location.origin;
+const MAX_LIST_ITEMS = 500; // the event log and the message list keep the newest this many (the page may stay open for days)
 
 function element(tag, text, className) {
   const e = document.createElement(tag);
@@ -20,6 +21,7 @@ function log(list, text, className) {
   const li = element("li");
   li.append(element("span", time(Date.now()), "meta"), element("span", text, className));
   list.append(li);
+  while (list.childElementCount > MAX_LIST_ITEMS) list.firstElementChild.remove();
   list.scrollTop = list.scrollHeight;
 }
 
@@ -75,6 +77,16 @@ function roomEngine(appID) {
       log($("room-log"), `${u.userID} ${updateType === "ADD" ? "joined" : "left"}`);
     }
     renderMembers();
+  });
+  // Demo tokens live an hour: a new one from /demo/token before the old one expires keeps the login.
+  zg.on("roomTokenWillExpire", async (roomID, remainTimeInSecond) => {
+    try {
+      const { token } = await devToken(room.userId);
+      await zg.renewToken(token, roomID);
+      log($("room-log"), `token renewed (the old one had ${remainTimeInSecond} s left)`, "meta");
+    } catch (e) {
+      log($("room-log"), `token renewal failed: ${describe(e)}`, "error");
+    }
   });
   zg.on("roomOnlineUserCountUpdate", (roomID, count) => { $("room-count").textContent = String(count); });
   zg.on("IMRecvCustomCommand", (roomID, fromUser, command) => {
@@ -196,6 +208,7 @@ function messageText(m) {
 function messageItem(m) {
   const li = element("li");
   li.dataset.messageId = String(m.messageID);
+  li.chorusMessage = m; // for the oldest-shown bookkeeping when old items are dropped
   const mine = m.senderUserID === chat.userId;
   li.append(element("span", time(m.timestamp), "meta"), element("span", `${m.senderUserID}: `, "meta"), element("span", messageText(m), mine ? "mine" : "text"));
   return li;
@@ -206,9 +219,15 @@ function showMessages(messages, older) {
   const fresh = messages.filter((m) => !chat.shown.has(String(m.messageID)));
   for (const m of fresh) chat.shown.add(String(m.messageID));
   fresh.sort((a, b) => a.orderKey - b.orderKey);
-  if (older) list.prepend(...fresh.map(messageItem));
+  if (older) list.prepend(...fresh.map(messageItem)); // asked for: kept
   else {
     list.append(...fresh.map(messageItem));
+    // New messages drop the oldest shown beyond the bound; Load older continues from the oldest still shown.
+    while (list.childElementCount > MAX_LIST_ITEMS) {
+      chat.shown.delete(list.firstElementChild.dataset.messageId);
+      list.firstElementChild.remove();
+      chat.oldest = list.firstElementChild?.chorusMessage ?? null;
+    }
     list.scrollTop = list.scrollHeight;
   }
 }
@@ -252,6 +271,15 @@ function chatEngine(appID) {
   const zim = ZIM.create({ appID, server });
   zim.on("connectionStateChanged", (_zim, info) => {
     $("chat-state").textContent = String(info.state === 2 ? "connected" : info.state === 1 ? "connecting" : info.state === 3 ? "reconnecting" : "disconnected");
+  });
+  zim.on("tokenWillExpire", async (_zim, { second }) => {
+    try {
+      const { token } = await devToken(chat.userId);
+      await zim.renewToken(token);
+      $("chat-token").textContent = `token renewed (the old one had ${second} s left)`;
+    } catch (e) {
+      status(`chat token renewal failed: ${describe(e)}`, true);
+    }
   });
   zim.on("peerMessageReceived", (_zim, { messageList, fromConversationID }) => {
     if (fromConversationID === chat.current) showMessages(messageList, false);
