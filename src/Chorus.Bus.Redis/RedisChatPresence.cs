@@ -76,8 +76,18 @@ public sealed partial class RedisChat : IChatPresence, IChatRoomDirectory, IAsyn
         var previous = _local.Set(appId, userId, login);
         if (previous is not null) _loginValues.TryRemove(previous, out _);
         string value = LoginValue(login);
-        var old = await Run(() => _db.ScriptEvaluateAsync(RedisChatScripts.Login,
-            [RedisChatKeys.Login(appId), RedisChatKeys.NodeLogins(_node)], [userId, value, $"{appId}:{userId}"]));
+        RedisResult old;
+        try
+        {
+            old = await Run(() => _db.ScriptEvaluateAsync(RedisChatScripts.Login,
+                [RedisChatKeys.Login(appId), RedisChatKeys.NodeLogins(_node)], [userId, value, $"{appId}:{userId}"]));
+        }
+        catch (ChatStoreException)
+        {
+            _local.Remove(appId, userId, login);
+            _loginValues.TryRemove(login, out _);
+            throw;
+        }
         if (!old.IsNull && (string)old! is { } oldValue && oldValue != value && NodeOf(oldValue) is int oldNode && oldNode != _node)
             await Run(() => _bus.PublishAsync(RedisChannel.Literal(RedisChatKeys.NodeChannel(oldNode)), RedisChatEnvelope.Kick(appId, userId, oldValue)));
         return previous;
@@ -250,11 +260,29 @@ public sealed partial class RedisChat : IChatPresence, IChatRoomDirectory, IAsyn
     public async Task SweepAsync()
     {
         long now = NowMs;
+        // Swept by the others while this node's liveness had lapsed (a long pause)? Its logins are written again.
+        if (!await _db.SetContainsAsync(RedisChatKeys.Nodes, _node))
+        {
+            int again = 0;
+            foreach (var login in _local.All)
+            {
+                if (login.UserId is not { } user || !_loginValues.TryGetValue(login, out var value)) continue;
+                uint appId = login.Connection.AppId;
+                var held = await _db.HashGetAsync(RedisChatKeys.Login(appId), user);
+                if (held.IsNull)
+                {
+                    await _db.ScriptEvaluateAsync(RedisChatScripts.Login, [RedisChatKeys.Login(appId), RedisChatKeys.NodeLogins(_node)], [user, value, $"{appId}:{user}"]);
+                    again++;
+                }
+            }
+            await _db.SetAddAsync(RedisChatKeys.Nodes, _node);
+            Log.Rejoined(_logger, again);
+        }
         foreach (var id in await _db.SetMembersAsync(RedisChatKeys.Nodes))
         {
             if (!id.TryParse(out int node) || node == _node) continue;
             if (await _db.KeyExistsAsync(RedisChatKeys.NodeAlive(node))) continue;
-            if (!await _db.StringSetAsync(RedisChatKeys.SweepLock(node), _node, TimeSpan.FromSeconds(30), When.NotExists)) continue;
+            if (!await _db.StringSetAsync(RedisChatKeys.SweepLock(node), _node, TimeSpan.FromSeconds(5), When.NotExists)) continue;
             int removed = await SweepNodeAsync(node, now - (long)_options.ChatRoomMemberGracePeriod.TotalMilliseconds);
             await _db.SetRemoveAsync(RedisChatKeys.Nodes, node);
             Log.NodeSwept(_logger, node, removed);
@@ -330,6 +358,9 @@ public sealed partial class RedisChat : IChatPresence, IChatRoomDirectory, IAsyn
 
         [LoggerMessage(7103, LogLevel.Warning, "Chat on Redis: a background write failed: {Reason}")]
         public static partial void BackgroundFailed(ILogger logger, string reason);
+
+        [LoggerMessage(7106, LogLevel.Warning, "Chat on Redis: this node was taken for dead (its liveness lapsed); {Count} of its chat logins were written again")]
+        public static partial void Rejoined(ILogger logger, int count);
 
         [LoggerMessage(7104, LogLevel.Information, "Chat on Redis: node {Node} is gone; {Count} chat logins it held were removed")]
         public static partial void NodeSwept(ILogger logger, int node, int count);

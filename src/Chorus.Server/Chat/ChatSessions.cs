@@ -56,7 +56,16 @@ public sealed class ChatSessions
         state.TokenExpiresAt = check.Claims!.ExpiresAt;
         state.TokenWarned = false;
         // One device per user: an earlier login on another node is ended and told there.
-        var previous = await _users.SetAsync(connection.AppId, userId, state);
+        ChatConnectionState? previous;
+        try
+        {
+            previous = await _users.SetAsync(connection.AppId, userId, state);
+        }
+        catch
+        {
+            state.UserId = null; // not logged in: the refusal leaves nothing behind
+            throw;
+        }
         if (previous is not null)
         {
             // One device per user: the earlier login is told and logged out. The user stays in her chat rooms (membership

@@ -3,6 +3,7 @@ using Chorus.ExternalServers;
 using Chorus.Protocol;
 using Chorus.Server.Chat;
 using Chorus.Server.Hosting;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
@@ -314,5 +315,33 @@ public sealed class RedisChatTests : IAsyncLifetime
         Assert.False(await one.TryAcquireAsync(7, "SendCustomCommand", 3));
         Assert.True(await two.TryAcquireAsync(7, "DescribeUsers", 3)); // per action
         Assert.True(await two.TryAcquireAsync(8, "SendCustomCommand", 3)); // per app
+    }
+}
+
+/// <summary>What <c>AddRedisChat</c> puts in place of the in-process defaults (the same as <c>chorus serve --redis</c> gets through AddRedisBus).</summary>
+public sealed class RedisChatWiringTests
+{
+    [Fact]
+    public async Task AddRedisChat_replaces_the_in_process_presence_rooms_and_rate_limits_before_or_after_AddChorusServer()
+    {
+        var config = new Microsoft.Extensions.Configuration.ConfigurationBuilder().Build();
+        // Nothing listens there: the multiplexer connects in the background, and nothing here sends a command.
+        await using var mux = await ConnectionMultiplexer.ConnectAsync("127.0.0.1:1,abortConnect=false,connectTimeout=100");
+        foreach (bool chatFirst in new[] { false, true })
+        {
+            var services = new ServiceCollection();
+            services.AddSingleton<IConnectionMultiplexer>(mux);
+            if (chatFirst) services.AddRedisChat();
+            services.AddLogging();
+            services.AddChorusServer(config);
+            if (!chatFirst) services.AddRedisChat();
+
+            await using var provider = services.BuildServiceProvider();
+            var chat = provider.GetRequiredService<RedisChat>();
+            Assert.Same(chat, provider.GetRequiredService<IChatPresence>());
+            Assert.Same(chat, provider.GetRequiredService<IChatRoomDirectory>());
+            Assert.IsType<RedisServerApiRateLimiter>(provider.GetRequiredService<Chorus.Server.ServerApi.IServerApiRateLimiter>());
+            Assert.Contains(services, d => d.ServiceType == typeof(Microsoft.Extensions.Hosting.IHostedService) && d.ImplementationType == typeof(RedisChatMaintenance));
+        }
     }
 }
