@@ -76,6 +76,9 @@ public sealed partial class RedisNode : BackgroundService
     /// <summary>Sweeps the room members of a dead life (set by the room lifetime manager).</summary>
     internal Func<string, Task>? RoomSweeper { get; set; }
 
+    /// <summary>Work the room manager does on each tick while Redis answers (leaves to tell it again).</summary>
+    internal Func<Task>? Tick { get; set; }
+
     /// <summary>Told when this node's liveness lapsed and it took a new life (the room manager registers its members again).</summary>
     internal Func<string, Task>? LifeRenewed { get; set; }
 
@@ -139,6 +142,7 @@ public sealed partial class RedisNode : BackgroundService
                 try
                 {
                     await RefreshAsync();
+                    if (Tick is { } roomTick) await roomTick();
                     if (DateTime.UtcNow >= nextSweep)
                     {
                         nextSweep = DateTime.UtcNow + SweepInterval;

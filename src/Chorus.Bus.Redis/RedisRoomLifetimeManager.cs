@@ -22,6 +22,8 @@ public sealed partial class RedisRoomLifetimeManager : IRoomLifetimeManager, IAs
         if redis.call('EXISTS', KEYS[1]) == 0 then
           isNew = 1
           redis.call('DEL', KEYS[2], KEYS[3], KEYS[4])
+        end
+        if redis.call('HEXISTS', KEYS[3], 'seq') == 0 then
           redis.call('HSET', KEYS[3], 'seq', redis.call('INCR', KEYS[6]), 'max', ARGV[4])
         end
         local info = redis.call('HMGET', KEYS[3], 'seq', 'max')
@@ -126,6 +128,7 @@ public sealed partial class RedisRoomLifetimeManager : IRoomLifetimeManager, IAs
         _life = node.Life;
         node.RoomSweeper = SweepLifeAsync;
         node.LifeRenewed = RegisterAgainAsync;
+        node.Tick = RetryLeavesAsync;
     }
 
     private int NodeId => _node.Identity.Id;
@@ -262,12 +265,72 @@ public sealed partial class RedisRoomLifetimeManager : IRoomLifetimeManager, IAs
         }
         if (!removed) return new RoomLeaveResult(false, false, 0);
         if (closed) CloseLocal(room);
-        string key = RedisKeys.Room(room.AppId, room.RoomId);
+        var leave = new PendingLeave(room.Info, member.Describe(NodeId), member.UserId, Value(member), _life);
+        try
+        {
+            return await RunLeaveAsync(leave);
+        }
+        catch (RoomBusException)
+        {
+            // Gone from this node; Redis is told when it answers again (RetryLeavesAsync), and the others then.
+            _pendingLeaves.Enqueue(leave);
+            throw;
+        }
+    }
+
+    private async Task<RoomLeaveResult> RunLeaveAsync(PendingLeave leave)
+    {
+        string key = RedisKeys.Room(leave.Room.AppId, leave.Room.RoomId);
         var r = (RedisResult[])(await Bus(() => _db.ScriptEvaluateAsync(LeaveScript,
-            [RedisKeys.Members(key), RedisKeys.LifeCounts(key), RedisKeys.Info(key), RedisKeys.ExtraInfo(key), RedisKeys.LifeRooms(_life)],
-            [member.UserId, Value(member), _life, RoomRef(room.AppId, room.RoomId)])))!;
+            [RedisKeys.Members(key), RedisKeys.LifeCounts(key), RedisKeys.Info(key), RedisKeys.ExtraInfo(key), RedisKeys.LifeRooms(leave.Life)],
+            [leave.UserId, leave.Value, leave.Life, RoomRef(leave.Room.AppId, leave.Room.RoomId)])))!;
         return new RoomLeaveResult((int)r[0] == 1, (int)r[1] == 1, (int)r[2]);
     }
+
+    /// <summary>
+    /// Leaves that Redis did not take while it was out of reach, tried again (by the node's tick): each one that still
+    /// applies is told to the room core as a dropped member (leave events, once).
+    /// </summary>
+    public async Task RetryLeavesAsync()
+    {
+        int n = _pendingLeaves.Count;
+        for (int i = 0; i < n && _pendingLeaves.TryDequeue(out var leave); i++)
+        {
+            RoomLeaveResult left;
+            try
+            {
+                left = await RunLeaveAsync(leave);
+            }
+            catch (RoomBusException)
+            {
+                _pendingLeaves.Enqueue(leave);
+                return;
+            }
+            if (left.Left)
+            {
+                Host.OnMembersSwept(leave.Room, [leave.Member], left.RoomClosed, left.Count);
+                continue;
+            }
+            // Not there: the first try may have reached Redis late (it timed out here but ran there), so nobody was told.
+            // Told now, unless another login of the user holds the place (a replacement tells nobody of a leave).
+            try
+            {
+                string key = RedisKeys.Room(leave.Room.AppId, leave.Room.RoomId);
+                if ((await Bus(() => _db.HashGetAsync(RedisKeys.Members(key), leave.UserId))).IsNull)
+                    Host.OnMembersSwept(leave.Room, [leave.Member], left.Count == 0, left.Count);
+            }
+            catch (RoomBusException)
+            {
+                _pendingLeaves.Enqueue(leave);
+                return;
+            }
+        }
+    }
+
+    /// <summary>A leave Redis has not taken yet.</summary>
+    private sealed record PendingLeave(RoomInfo Room, RoomMemberInfo Member, string UserId, string Value, string Life);
+
+    private readonly System.Collections.Concurrent.ConcurrentQueue<PendingLeave> _pendingLeaves = new();
 
     /// <summary>Drops this node's view of a room that has no member here any more, and its subscription.</summary>
     private void CloseLocal(Room room)

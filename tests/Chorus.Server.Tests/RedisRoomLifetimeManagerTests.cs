@@ -125,6 +125,30 @@ public sealed class RedisRoomLifetimeManagerTests : RoomLifetimeManagerConforman
     }
 
     [Fact]
+    public async Task A_leave_Redis_did_not_answer_is_told_to_the_room_once_when_it_answers_again()
+    {
+        var hostC = new RecordingHost();
+        await using var c = await TestRedisNode.StartAsync(_server!.Configuration + ",asyncTimeout=300");
+        hostC.Manager = c.Rooms;
+        c.Rooms.Attach(hostC);
+        var (alice, _) = await JoinNew(c.Rooms, "r1", "alice");
+        await JoinNew(A, "r1", "bob");
+        await using var admin = await ConnectionMultiplexer.ConnectAsync(_server.Configuration + ",allowAdmin=true");
+        await admin.GetServers()[0].ExecuteAsync("CLIENT", "PAUSE", "1500", "ALL"); // Redis answers nobody for 1.5 s
+
+        await Assert.ThrowsAsync<RoomBusException>(() => c.Rooms.LeaveAsync(alice.Member!).AsTask());
+        Assert.Null(c.Rooms.FindLocal(1, "r1")); // gone from its node at once
+        await Eventually(() =>
+        {
+            c.Rooms.RetryLeavesAsync().GetAwaiter().GetResult();
+            return hostC.Events.Contains("swept:r1:alice:False");
+        }, "the leave told once Redis answers");
+        Assert.Equal(1, await A.CountAsync(1, "r1"));
+        await c.Rooms.RetryLeavesAsync();
+        Assert.Single(hostC.Events, e => e.StartsWith("swept:", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task A_room_wide_message_is_one_publish_and_only_nodes_with_members_subscribe_its_room()
     {
         var (_, alice) = await JoinNew(A, "r1", "alice");
