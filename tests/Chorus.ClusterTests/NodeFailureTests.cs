@@ -9,7 +9,11 @@ using Chorus.Protocol;
 namespace Chorus.ClusterTests;
 
 /// <summary>A cluster of its own, since its test kills a node.</summary>
-public sealed class NodeFailureFixture : ClusterFixture;
+public sealed class NodeFailureFixture : ClusterFixture
+{
+    /// <summary>The dead-node sweeps are logged (for the failure message).</summary>
+    protected override IEnumerable<string> ExtraArguments => ["--Logging:LogLevel:Chorus.Bus.Redis=Information"];
+}
 
 /// <summary>A node killed with SIGKILL: nothing acknowledged is lost, its users leave, its clients resume elsewhere.</summary>
 public sealed class NodeFailureTests(NodeFailureFixture cluster) : IClassFixture<NodeFailureFixture>
@@ -107,12 +111,12 @@ public sealed class NodeFailureTests(NodeFailureFixture cluster) : IClassFixture
         {
             var online = await cluster.CallAsync(2, "QueryUserOnlineState", ("UserId[]", strandedChat), ("UserId[]", sender));
             var states = online.GetProperty("Result").EnumerateArray().Select(e => e.GetProperty("Status").GetString()).ToArray();
-            Assert.True(states[1] == "Online", $"the sender, logged in again on node 2, is {states[1]} {sinceKill.Elapsed.TotalSeconds:0.0} s after the kill");
+            Assert.True(states[1] == "Online", $"the sender, logged in again on node 2, is {states[1]} {sinceKill.Elapsed.TotalSeconds:0.0} s after the kill\n{cluster.Logs()}");
             strandedChatState = states[0]!;
             if (strandedChatState != "Offline") await Task.Delay(200, Ct);
         }
         while (strandedChatState != "Offline" && sinceKill.Elapsed < s_leaveBound);
-        Assert.True(strandedChatState == "Offline", $"the stranded chat user is still {strandedChatState} {sinceKill.Elapsed.TotalSeconds:0.0} s after the kill");
+        Assert.True(strandedChatState == "Offline", $"the stranded chat user is still {strandedChatState} {sinceKill.Elapsed.TotalSeconds:0.0} s after the kill\n{cluster.Logs()}");
 
         // no acknowledged message is lost: all are in the history, read on another node, once each
         var history = new List<ChatMessage>();
@@ -132,5 +136,32 @@ public sealed class NodeFailureTests(NodeFailureFixture cluster) : IClassFixture
         Assert.True(lost.Length == 0, $"{lost.Length} of {acknowledged.Count} acknowledged messages are not in the history");
         var seqs = history.Select(m => m.ConversationSeq).Order().ToArray();
         Assert.Equal(seqs.Distinct().Count(), seqs.Length); // one sequence, no number given twice
+    }
+
+    [Fact]
+    public async Task A_node_frozen_past_its_liveness_that_dies_later_still_has_its_chat_users_removed()
+    {
+        string p = ClusterFixture.NewPrefix(), user = p + "-on-frozen";
+        // a fourth node with a short liveness timeout, frozen long enough for the others to take it for dead
+        var node = await cluster.Cluster.StartNodeAsync(nodeId: 40, extraArguments: ["--Chorus:NodeLivenessTimeout=00:00:03"], cancellationToken: Ct);
+        node.Pause();
+        try { await Task.Delay(TimeSpan.FromSeconds(8), Ct); }
+        finally { node.Resume(); }
+        await Task.Delay(TimeSpan.FromSeconds(3), Ct); // it notices the lapse and goes on in a new life
+
+        await cluster.ChatAsync(node.Url, user);
+        var online = await cluster.CallAsync(1, "QueryUserOnlineState", ("UserId[]", user));
+        Assert.Equal("Online", online.GetProperty("Result")[0].GetProperty("Status").GetString());
+
+        node.Kill();
+        var sinceKill = Stopwatch.StartNew();
+        string state;
+        do
+        {
+            await Task.Delay(500, Ct);
+            state = (await cluster.CallAsync(1, "QueryUserOnlineState", ("UserId[]", user))).GetProperty("Result")[0].GetProperty("Status").GetString()!;
+        }
+        while (state != "Offline" && sinceKill.Elapsed < s_leaveBound);
+        Assert.True(state == "Offline", $"the chat user of the node that lapsed and then died is still {state} {sinceKill.Elapsed.TotalSeconds:0.0} s after the kill\n{cluster.Logs()}");
     }
 }

@@ -149,6 +149,18 @@ public sealed class ChorusNode : IAsyncDisposable
         get { lock (_stdout) return [.. _stdout]; }
     }
 
+    /// <summary>SIGSTOP: the process is frozen (as a stalled machine is) until <see cref="Resume"/>.</summary>
+    public void Pause()
+    {
+        if (!_process.Signal(Posix.SigStop)) throw new ExternalServerException("SIGSTOP failed: the node is not running");
+    }
+
+    /// <summary>SIGCONT: a frozen process runs again.</summary>
+    public void Resume()
+    {
+        if (!_process.Signal(Posix.SigCont)) throw new ExternalServerException("SIGCONT failed: the node is not running");
+    }
+
     /// <summary>SIGKILL: the process ends at once, no shutdown code runs. Waits (bounded) until it has ended.</summary>
     public void Kill() => _process.KillNow();
 

@@ -12,6 +12,8 @@ internal static class Posix
     public const int SigTerm = 15;
     public const int SigQuit = 3;
     public const int SigInt = 2;
+    public const int SigStop = 19;
+    public const int SigCont = 18;
 
     [DllImport("libc", SetLastError = true, EntryPoint = "kill")]
     private static extern int SysKill(int pid, int sig);
