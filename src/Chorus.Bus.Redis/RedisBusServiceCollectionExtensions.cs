@@ -1,3 +1,4 @@
+using Chorus.Server.Gateway;
 using Chorus.Server.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -23,7 +24,14 @@ public static class RedisBusServiceCollectionExtensions
         string endpoints = string.Join(",", options.EndPoints.Select(e => e is System.Net.DnsEndPoint d ? $"{d.Host}:{d.Port}" : e.ToString()));
         services.AddSingleton(new RedisBusInfo(endpoints));
         services.AddSingleton<IConnectionMultiplexer>(_ => ConnectionMultiplexer.Connect(options));
-        services.AddSingleton<RedisNode>();
+        services.AddSingleton(sp =>
+        {
+            var node = ActivatorUtilities.CreateInstance<RedisNode>(sp);
+            // After a lapse the node's local view is stale: its clients reconnect and log in again (the gateway is looked
+            // up then, not now: it depends on what depends on the node).
+            node.CloseLocalConnections = () => sp.GetRequiredService<WebSocketGateway>().CloseAll();
+            return node;
+        });
         services.AddHostedService(sp => sp.GetRequiredService<RedisNode>());
         services.RemoveAll<NodeIdentity>();
         services.AddSingleton(sp => sp.GetRequiredService<RedisNode>().Identity);

@@ -17,6 +17,9 @@ namespace Chorus.Bus.Redis;
 /// </summary>
 public sealed partial class RedisNode : BackgroundService
 {
+    /// <summary>How long a node holds the lock on sweeping one dead life.</summary>
+    public static readonly TimeSpan SweepLockTime = TimeSpan.FromSeconds(10);
+
     /// <summary>How often the others look for dead nodes.</summary>
     public static readonly TimeSpan SweepInterval = TimeSpan.FromSeconds(2);
 
@@ -79,8 +82,11 @@ public sealed partial class RedisNode : BackgroundService
     /// <summary>Work the room manager does on each tick while Redis answers (leaves to tell it again).</summary>
     internal Func<Task>? Tick { get; set; }
 
-    /// <summary>Told when this node's liveness lapsed and it took a new life (the room manager registers its members again).</summary>
+    /// <summary>Told when this node's liveness lapsed and it took a new life (the room manager takes the new life for its next members).</summary>
     internal Func<string, Task>? LifeRenewed { get; set; }
+
+    /// <summary>Closes every local client connection (1012), after a lapse; set by <see cref="RedisBusServiceCollectionExtensions.AddRedisBus"/>.</summary>
+    internal Action? CloseLocalConnections { get; set; }
 
     /// <summary>Whether node <paramref name="nodeId"/> is alive now (its liveness key exists).</summary>
     public async Task<bool> IsAliveAsync(int nodeId) => await _redis.GetDatabase().KeyExistsAsync(RedisKeys.Node(nodeId));
@@ -133,21 +139,32 @@ public sealed partial class RedisNode : BackgroundService
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var tick = TimeSpan.FromTicks(Math.Min(SweepInterval.Ticks, _cluster.NodeLivenessTimeout.Ticks / 3));
-        using var timer = new PeriodicTimer(tick);
         var nextSweep = DateTime.UtcNow + SweepInterval;
+        // The liveness refresh runs in a loop of its own: a long sweep of a big dead node (one script per room) must not
+        // delay it past the timeout, or the others would take this node for dead in turn.
+        await Task.WhenAll(
+            LoopAsync(tick, RefreshAsync, stoppingToken),
+            LoopAsync(tick, async () =>
+            {
+                if (Tick is { } roomTick) await roomTick();
+                if (DateTime.UtcNow >= nextSweep)
+                {
+                    nextSweep = DateTime.UtcNow + SweepInterval;
+                    await SweepDeadAsync();
+                }
+            }, stoppingToken));
+    }
+
+    private async Task LoopAsync(TimeSpan period, Func<Task> step, CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(period);
         try
         {
             while (await timer.WaitForNextTickAsync(stoppingToken))
             {
                 try
                 {
-                    await RefreshAsync();
-                    if (Tick is { } roomTick) await roomTick();
-                    if (DateTime.UtcNow >= nextSweep)
-                    {
-                        nextSweep = DateTime.UtcNow + SweepInterval;
-                        await SweepDeadAsync();
-                    }
+                    await step();
                 }
                 catch (Exception ex) when (ex is RedisException or RedisTimeoutException)
                 {
@@ -189,8 +206,11 @@ public sealed partial class RedisNode : BackgroundService
             _lifetime?.StopApplication();
             return;
         }
-        // Our key expired (Redis was out of reach longer than the timeout): the others may be sweeping our members as
-        // the dead life they are. Take a new life and register this node's members again under it.
+        // Our key expired (Redis out of reach, or this process paused, longer than the timeout): the others may have swept
+        // our members as a dead life's already (leave events sent, webhooks fired, rooms closed), so this node's local view
+        // of its rooms and logins can no longer be trusted. Take a new life and close every local connection (1012, as at
+        // a restart): the clients reconnect, to any node, and log in again, which tells everyone they are back; what the
+        // old life left in Redis is swept by the others as a dead life's.
         string epoch = NewEpoch();
         if (!await db.StringSetAsync(key, epoch, _cluster.NodeLivenessTimeout, When.NotExists))
         {
@@ -202,6 +222,7 @@ public sealed partial class RedisNode : BackgroundService
         await db.SetAddAsync(RedisKeys.Lives, Life);
         Log.Lapsed(_logger, Identity.Id, epoch);
         if (LifeRenewed is { } renewed) await renewed(Life);
+        CloseLocalConnections?.Invoke();
     }
 
     /// <summary>Looks for dead lives once and sweeps those whose lock this node wins (also called by tests).</summary>
@@ -217,9 +238,19 @@ public sealed partial class RedisNode : BackgroundService
             if (colon <= 0 || !int.TryParse(life.AsSpan(0, colon), out int id)) continue;
             string epoch = life[(colon + 1)..];
             if ((string?)await db.StringGetAsync(RedisKeys.Node(id)) == epoch) continue; // alive
-            if (!await db.StringSetAsync(RedisKeys.SweepLock(life), mine, TimeSpan.FromSeconds(60), When.NotExists)) continue; // another node sweeps it
+            // The lock outlives a normal sweep; one that failed half way frees it at once, so another round (this node's or
+            // another's) takes the rest well within the documented bound.
+            if (!await db.StringSetAsync(RedisKeys.SweepLock(life), mine, SweepLockTime, When.NotExists)) continue; // another node sweeps it
             Log.Sweeping(_logger, life);
-            if (RoomSweeper is { } sweep) await sweep(life);
+            try
+            {
+                if (RoomSweeper is { } sweep) await sweep(life);
+            }
+            catch
+            {
+                await db.KeyDeleteAsync(RedisKeys.SweepLock(life), CommandFlags.FireAndForget);
+                throw;
+            }
             if (NodeDied is { } died)
             {
                 foreach (var handler in died.GetInvocationList().Cast<Func<int, Task>>())
@@ -250,7 +281,7 @@ public sealed partial class RedisNode : BackgroundService
         [LoggerMessage(4003, LogLevel.Critical, "Cluster: node id {NodeId} was taken by another node while this one could not reach Redis; stopping")]
         public static partial void IdTaken(ILogger logger, int nodeId);
 
-        [LoggerMessage(4004, LogLevel.Warning, "Cluster: this node's liveness lapsed (Redis out of reach too long); it is node {NodeId} again in a new life {Epoch} and registers its room members again")]
+        [LoggerMessage(4004, LogLevel.Warning, "Cluster: this node's liveness lapsed (Redis out of reach too long); it is node {NodeId} again in a new life {Epoch} and closes its connections (the clients reconnect and log in again)")]
         public static partial void Lapsed(ILogger logger, int nodeId, string epoch);
 
         [LoggerMessage(4005, LogLevel.Information, "Cluster: node life {Life} is dead; this node removes its room members")]

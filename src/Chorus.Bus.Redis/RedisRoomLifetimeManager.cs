@@ -85,20 +85,6 @@ public sealed partial class RedisRoomLifetimeManager : IRoomLifetimeManager, IAs
         return {closed, n, seq, removed}
         """;
 
-    // KEYS: members, life counts, this life's rooms. ARGV: userId, value, life, "app:room", old life.
-    // A member of this node registered again under a new life (after its liveness lapsed), unless another login replaced it.
-    private const string ReRegisterScript = """
-        local cur = redis.call('HGET', KEYS[1], ARGV[1])
-        if cur and string.sub(cur, 1, #ARGV[5] + 1) ~= ARGV[5] .. '|' then return 0 end
-        if cur then
-          if redis.call('HINCRBY', KEYS[2], ARGV[5], -1) <= 0 then redis.call('HDEL', KEYS[2], ARGV[5]) end
-        end
-        redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
-        redis.call('HINCRBY', KEYS[2], ARGV[3], 1)
-        redis.call('SADD', KEYS[3], ARGV[4])
-        return 1
-        """;
-
     // KEYS: members, extra. ARGV: key, value.
     private const string ExtraInfoScript = """
         if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('HSET', KEYS[2], ARGV[1], ARGV[2]) end
@@ -615,19 +601,15 @@ public sealed partial class RedisRoomLifetimeManager : IRoomLifetimeManager, IAs
         }
     }
 
-    /// <summary>After this node's liveness lapsed: its members registered again under its new life.</summary>
-    private async Task RegisterAgainAsync(string newLife)
+    /// <summary>
+    /// After this node's liveness lapsed: new members are registered under the new life. The members of the old one are not
+    /// registered again (the others may have swept them, with leave events and closed rooms): <see cref="RedisNode"/>
+    /// closes their connections, their clients log in again, and the old life's leftovers are swept as a dead life's.
+    /// </summary>
+    private Task RegisterAgainAsync(string newLife)
     {
-        string old = Interlocked.Exchange(ref _life, newLife);
-        foreach (var room in _local.All)
-        {
-            string key = RedisKeys.Room(room.AppId, room.RoomId);
-            foreach (var m in room.Members)
-            {
-                await _db.ScriptEvaluateAsync(ReRegisterScript, [RedisKeys.Members(key), RedisKeys.LifeCounts(key), RedisKeys.LifeRooms(newLife)],
-                    [m.UserId, Value(m), newLife, RoomRef(room.AppId, room.RoomId), old]);
-            }
-        }
+        Interlocked.Exchange(ref _life, newLife);
+        return Task.CompletedTask;
     }
 
     /// <summary>Runs a Redis call, turning Redis's failures into <see cref="RoomBusException"/>.</summary>

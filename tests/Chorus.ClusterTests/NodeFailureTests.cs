@@ -164,4 +164,37 @@ public sealed class NodeFailureTests(NodeFailureFixture cluster) : IClassFixture
         while (state != "Offline" && sinceKill.Elapsed < s_leaveBound);
         Assert.True(state == "Offline", $"the chat user of the node that lapsed and then died is still {state} {sinceKill.Elapsed.TotalSeconds:0.0} s after the kill\n{cluster.Logs()}");
     }
+
+    [Fact]
+    public async Task A_node_frozen_past_its_liveness_closes_its_connections_and_its_room_members_come_back_consistent()
+    {
+        string p = ClusterFixture.NewPrefix(), room = p + "-room", lapsing = p + "-lapsing";
+        var node = await cluster.Cluster.StartNodeAsync(nodeId: 41, extraArguments: ["--Chorus:NodeLivenessTimeout=00:00:03"], cancellationToken: Ct);
+        var witness = await cluster.InRoomAsync(2, room, p + "-witness");
+        var updates = new EventSink<RoomUserUpdated>();
+        witness.RoomUserUpdated += updates.Handler;
+        var client = await cluster.InRoomAsync(node.Url, room, lapsing,
+            o => o with { ReconnectMinDelay = TimeSpan.FromMilliseconds(100), ReconnectMaxDelay = TimeSpan.FromSeconds(1) });
+        var states = new EventSink<RoomStateChanged>();
+        client.RoomStateChanged += states.Handler;
+        await updates.NextAsync(e => e.UpdateType == RoomUpdateType.Add && e.Users.Any(u => u.UserId == lapsing), TimeSpan.FromSeconds(10));
+
+        // frozen long enough for the others to sweep it as dead: the witness sees the member leave
+        node.Pause();
+        try { await updates.NextAsync(e => e.UpdateType == RoomUpdateType.Delete && e.Users.Any(u => u.UserId == lapsing), TimeSpan.FromSeconds(20)); }
+        finally { node.Resume(); }
+
+        // the node finds its liveness lapsed: its local view is stale, so it closes its connections; the client logs back
+        // in (to the same node, in its new life) and everyone sees it join again
+        await states.NextAsync(e => e.Reason == RoomStateReason.Reconnected, TimeSpan.FromSeconds(20));
+        await updates.NextAsync(e => e.UpdateType == RoomUpdateType.Add && e.Users.Any(u => u.UserId == lapsing), TimeSpan.FromSeconds(10));
+        var count = await cluster.CallAsync(1, "DescribeUserNum", ("RoomId[]", room)); // node 1 (index 0) is killed by another test of this class
+        Assert.Equal(2, count.GetProperty("Data").GetProperty("UserCountList")[0].GetProperty("UserCount").GetInt32());
+        // and the room still works across the nodes
+        var got = new EventSink<CustomCommandReceived>();
+        client.CustomCommandReceived += got.Handler;
+        Assert.Equal(0, (await witness.SendCustomCommandAsync(room, "after the lapse", null, Ct)).ErrorCode);
+        Assert.Equal("after the lapse", (await got.NextAsync(TimeSpan.FromSeconds(10))).Command);
+        node.Kill();
+    }
 }
