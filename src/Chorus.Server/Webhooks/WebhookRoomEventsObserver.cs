@@ -17,6 +17,13 @@ public sealed class WebhookRoomEventsObserver(WebhookDispatcher webhooks) : IRoo
         });
     }
 
+    /// <summary>
+    /// A login's <c>session_id</c>: its connection's number on its node with the node's id above bit 40, so that the logins
+    /// of a cluster's nodes never share one (each node numbers its connections from 1).
+    /// </summary>
+    public static string SessionId(RoomMemberInfo member) =>
+        (((long)member.NodeId << 40) | (member.ConnectionId & ((1L << 40) - 1))).ToString(System.Globalization.CultureInfo.InvariantCulture);
+
     /// <inheritdoc />
     public void OnLogin(RoomInfo room, RoomMemberInfo member)
     {
@@ -24,7 +31,7 @@ public sealed class WebhookRoomEventsObserver(WebhookDispatcher webhooks) : IRoo
         webhooks.Publish(room.AppId, "room_login", new JsonObject
         {
             ["room_id"] = room.RoomId, ["room_seq"] = room.Seq.ToString(), ["user_account"] = member.UserId, ["user_nickname"] = member.UserName,
-            ["session_id"] = member.ConnectionId.ToString(), ["login_time"] = member.LoginTimeMs,
+            ["session_id"] = SessionId(member), ["login_time"] = member.LoginTimeMs,
         });
     }
 
@@ -35,7 +42,7 @@ public sealed class WebhookRoomEventsObserver(WebhookDispatcher webhooks) : IRoo
         webhooks.Publish(room.AppId, "room_logout", new JsonObject
         {
             ["room_id"] = room.RoomId, ["room_seq"] = room.Seq.ToString(), ["user_account"] = member.UserId, ["user_nickname"] = member.UserName,
-            ["session_id"] = member.ConnectionId.ToString(), ["login_time"] = member.LoginTimeMs, ["logout_time"] = logoutTimeMs, ["reason"] = (int)reason,
+            ["session_id"] = SessionId(member), ["login_time"] = member.LoginTimeMs, ["logout_time"] = logoutTimeMs, ["reason"] = (int)reason,
         });
     }
 
