@@ -827,7 +827,16 @@ export class ConversationCursor {
   private readonly deliveredOrder: string[] = [];
   private syncing = false;
   private sending = 0;
+  /** Until when a lasting refusal (no access to the conversation) stops history pulls (ms since the epoch). */
+  private refusedUntil = 0;
   static readonly MaxSyncRetries = 5;
+  /**
+   * Most live messages held back behind a gap. Past it (a gap history cannot fill, e.g. access to the conversation
+   * was lost), what is held is delivered in order, skipping the gap, so memory stays bounded and messages still arrive.
+   */
+  static readonly MaxHeld = 1000;
+  /** How long a lasting refusal stops further history pulls of the conversation. */
+  static readonly RefusalPauseMs = 30_000;
 
   constructor(
     private readonly owner: CursorHost,
@@ -857,7 +866,7 @@ export class ConversationCursor {
     if (this.last < 0) this.last = seq - 1;
     if (seq <= this.last || this.delivered.has(idString(message.messageId))) return;
     if (!this.held.has(seq)) this.held.set(seq, { message, offline });
-    this.flush(this.drain(-1));
+    this.flush(this.drain(this.held.size > ConversationCursor.MaxHeld ? Number.POSITIVE_INFINITY : -1));
     // A live message can overtake the acknowledgment of one's own send just before it: that gap closes by itself,
     // so history is pulled only when no send is pending (else endSend does it).
     if (this.held.size > 0 && this.sending === 0) void this.sync();
@@ -865,7 +874,7 @@ export class ConversationCursor {
 
   /** Pulls history after the last delivered message until there is no gap, then delivers in order. */
   async sync(): Promise<void> {
-    if (this.syncing) return;
+    if (this.syncing || Date.now() < this.refusedUntil) return;
     this.syncing = true;
     let failures = 0;
     let rereads = 0;
@@ -875,7 +884,10 @@ export class ConversationCursor {
         const reply = await this.owner.request({ op: "queryHistory", convType: this.type, convId: this.conversationID, nextSeq: from, count: MaxHistoryCount, reverse: true });
         const code = num(reply.errorCode);
         // A lasting refusal (no access to the conversation) is not retried.
-        if (code === ZIMErrorCode.NoPermission || code === ZIMErrorCode.GroupMissing || code === ZIMErrorCode.NotInRoom || code === ZIMErrorCode.RoomMissing) return;
+        if (code === ZIMErrorCode.NoPermission || code === ZIMErrorCode.GroupMissing || code === ZIMErrorCode.NotInRoom || code === ZIMErrorCode.RoomMissing) {
+          this.refusedUntil = Date.now() + ConversationCursor.RefusalPauseMs; // not one query per live message meanwhile
+          return;
+        }
         if (code !== 0) {
           // A timeout or a busy server is tried again shortly; a lost connection gives up here (the reconnect pulls again).
           if (++failures > ConversationCursor.MaxSyncRetries) return;

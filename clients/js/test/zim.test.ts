@@ -1,6 +1,6 @@
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
-import { ZIM, ZIMConversationType, ZIMConnectionState, ZIMConnectionEvent, ZIMMessageType, type ZIMMessage } from "../src/zim.js";
+import { ConversationCursor, ZIM, ZIMConversationType, ZIMConnectionState, ZIMConnectionEvent, ZIMMessageType, type ZIMMessage } from "../src/zim.js";
 import type { Frame } from "../src/codec.js";
 import { FakeNetwork, waitFor } from "./fake.js";
 
@@ -238,4 +238,28 @@ test("a kick-out ends the login with KickedOut; token expiry with TokenExpired",
   network.current!.push({ op: "chatKickedOut", errorCode: 6000106 });
   assert.deepEqual(states.at(-1), [ZIMConnectionState.Disconnected, ZIMConnectionEvent.TokenExpired]);
   zim.destroy();
+});
+
+test("behind a gap history cannot fill, held messages stay bounded and are delivered in order; the refusal is not asked again per message", async () => {
+  const delivered: string[] = [];
+  let queries = 0;
+  const host = {
+    request: async (): Promise<Frame> => { queries++; return { op: "result", errorCode: 6000541 }; },
+    deliver: (_t: ZIMConversationType, _c: string, list: ZIMMessage[]) => { for (const m of list) delivered.push(m.messageID); },
+    disposed: () => false,
+    myUserID: () => "me",
+  };
+  const cursor = new ConversationCursor(host, ZIMConversationType.Group, "g", 10);
+  const wire = (seq: number): Frame => ({ messageId: String(1000 + seq), conversationSeq: seq, senderUserId: "other", type: 1, text: "t" + seq, timestamp: 1 });
+  // seq 11 never comes (deleted, or sent before access was lost): 12.. wait behind it
+  for (let seq = 12; seq < 12 + ConversationCursor.MaxHeld; seq++) cursor.accept(wire(seq) as never, false);
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  assert.equal(delivered.length, 0, "held behind the gap while under the bound");
+  assert.equal(queries, 1, "one history pull; the lasting refusal pauses the others");
+  cursor.accept(wire(12 + ConversationCursor.MaxHeld) as never, false); // one over the bound
+  assert.equal(delivered.length, ConversationCursor.MaxHeld + 1);
+  assert.deepEqual(delivered.slice(0, 3), ["1012", "1013", "1014"]);
+  assert.equal(delivered.at(-1), String(1012 + ConversationCursor.MaxHeld));
+  cursor.accept(wire(13 + ConversationCursor.MaxHeld) as never, false); // and live delivery goes on in order
+  assert.equal(delivered.at(-1), String(1013 + ConversationCursor.MaxHeld));
 });
