@@ -127,14 +127,15 @@ public sealed partial class RedisChat : IChatPresence, IChatRoomDirectory, IAsyn
     public async ValueTask<IReadOnlyList<string>> OnlineAsync(uint appId, IReadOnlyList<string> userIds)
     {
         var remote = new List<string>();
+        var online = new HashSet<string>(StringComparer.Ordinal);
         foreach (var u in userIds)
             if (_local.Find(appId, u) is null) remote.Add(u);
+            else online.Add(u);
         if (remote.Count == 0) return userIds;
         var values = await Run(() => _db.HashGetAsync(RedisChatKeys.Login(appId), [.. remote.Select(u => (RedisValue)u)]));
-        var online = new HashSet<string>(StringComparer.Ordinal);
         for (int i = 0; i < remote.Count; i++)
             if (!values[i].IsNull) online.Add(remote[i]);
-        return [.. userIds.Where(u => online.Contains(u) || _local.Find(appId, u) is not null)];
+        return [.. userIds.Where(online.Contains)];
     }
 
     // ---- delivery ----------------------------------------------------------------------------------------------

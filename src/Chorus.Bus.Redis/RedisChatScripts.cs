@@ -221,7 +221,7 @@ internal static class RedisChatKeys
     /// <summary>A node's chat channel.</summary>
     public static string NodeChannel(int node) => $"{Prefix}node:{node}";
     /// <summary>The liveness key of a node (written by the node itself, see the cluster contract).</summary>
-    public static string NodeAlive(int node) => $"chorus:node:{node}";
+    public static string NodeAlive(int node) => RedisKeys.Node(node).ToString();
     /// <summary>Set: the app's chat rooms.</summary>
     public static string Rooms(uint app) => $"{Prefix}rooms:{app}";
     /// <summary>Hash: name, ctime, seq.</summary>

@@ -24,6 +24,10 @@ public static class RoomLimits
     public const int MaxUserNameBytes = 255;
     /// <summary>Longest custom command, broadcast or barrage message, in UTF-8 bytes: 1024.</summary>
     public const int MaxMessageBytes = 1024;
+    /// <summary>Most users kicked by one KickoutUser call: 5.</summary>
+    public const int MaxKickUsers = 5;
+    /// <summary>Longest reason of a kick or a room close (CustomReason), in UTF-8 bytes: 256.</summary>
+    public const int MaxKickReasonBytes = 256;
     /// <summary>Most target users of one custom command: 10.</summary>
     public const int MaxCustomCommandTargets = 10;
     /// <summary>Rooms of at most this many users get room user update events: 500.</summary>

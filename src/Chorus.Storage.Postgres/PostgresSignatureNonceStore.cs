@@ -119,7 +119,7 @@ public sealed class PostgresSignatureNonceStore : ISignatureNonceStore
     {
         // Two requests with the same nonce in one batch: the first counts, the second is a replay of it.
         var first = new Dictionary<(uint, string), Pending>();
-        foreach (var p in batch) first.TryAdd((p.AppId, Convert.ToHexString(p.Digest)), p);
+        foreach (var p in batch) first.TryAdd((p.AppId, p.Key), p);
         // One order on every node, so that two nodes inserting the same nonces wait for each other rather than deadlock.
         var distinct = first.OrderBy(kv => kv.Key.Item1).ThenBy(kv => kv.Key.Item2, StringComparer.Ordinal).Select(kv => kv.Value).ToList();
         HashSet<(long, string)> recorded;
@@ -165,7 +165,7 @@ public sealed class PostgresSignatureNonceStore : ISignatureNonceStore
             }
         }
         foreach (var p in batch)
-            p.Done.TrySetResult(ReferenceEquals(first[(p.AppId, Convert.ToHexString(p.Digest))], p) && recorded.Contains((p.AppId, Convert.ToHexString(p.Digest))));
+            p.Done.TrySetResult(ReferenceEquals(first[(p.AppId, p.Key)], p) && recorded.Contains((p.AppId, p.Key)));
     }
 
     /// <summary>Stops taking records, finishes the queued ones and closes the connections.</summary>
@@ -180,6 +180,8 @@ public sealed class PostgresSignatureNonceStore : ISignatureNonceStore
     {
         public uint AppId { get; } = appId;
         public byte[] Digest { get; } = digest;
+        /// <summary>The digest as hex, the key the batch compares records by (computed once).</summary>
+        public string Key { get; } = Convert.ToHexString(digest);
         public long ExpiresAtMs { get; } = expiresAtMs;
         public TaskCompletionSource<bool> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }

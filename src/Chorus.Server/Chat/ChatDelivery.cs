@@ -166,17 +166,10 @@ public sealed class ChatDelivery
     }
 
     /// <summary>An unstored message as its receivers see it: a peer's named by its sender, a group's by the group.</summary>
-    private static WireChatMessage ReceiverView(WireChatMessage m, string sender)
+    private static WireChatMessage ReceiverView(WireChatMessage m, string sender) => new()
     {
-        var view = PeerView(m, viewer: "", sender);
-        if (m.ConversationType == ConversationType.Group) view.ConversationId = m.ConversationId;
-        return view;
-    }
-
-    private static WireChatMessage PeerView(WireChatMessage m, string viewer, string sender) => new()
-    {
-        MessageId = m.MessageId, SenderUserId = m.SenderUserId, ConversationId = viewer == sender ? m.ConversationId : sender, ConversationType = m.ConversationType,
-        Timestamp = m.Timestamp, Type = m.Type, Text = m.Text, Data = m.Data, SubType = m.SubType, SearchedContent = m.SearchedContent,
+        MessageId = m.MessageId, SenderUserId = m.SenderUserId, ConversationId = m.ConversationType == ConversationType.Group ? m.ConversationId : sender,
+        ConversationType = m.ConversationType, Timestamp = m.Timestamp, Type = m.Type, Text = m.Text, Data = m.Data, SubType = m.SubType, SearchedContent = m.SearchedContent,
         ExtendedData = m.ExtendedData, Priority = m.Priority, MentionedUserIds = m.MentionedUserIds,
     };
 }

@@ -96,23 +96,9 @@ public sealed class InProcessRoomLifetimeManager(RoomRegistry rooms, NodeIdentit
     {
         if (rooms.Find(appId, roomId) is not { } room) return 0;
         var host = _host ?? throw new InvalidOperationException("no room core is attached");
-        int found = 0;
-        if (userIds is null)
-        {
-            foreach (var m in room.Members)
-            {
-                found++;
-                await host.KickLocalAsync(m, errorCode, reason);
-            }
-            return found;
-        }
-        foreach (var uid in userIds)
-        {
-            if (room.Find(uid) is not { } m) continue;
-            found++;
-            await host.KickLocalAsync(m, errorCode, reason);
-        }
-        return found;
+        var targets = userIds is null ? room.Members : userIds.Select(room.Find).OfType<RoomMember>().ToArray();
+        foreach (var m in targets) await host.KickLocalAsync(m, errorCode, reason);
+        return targets.Length;
     }
 
     /// <inheritdoc />

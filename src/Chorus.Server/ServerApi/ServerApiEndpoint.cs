@@ -215,11 +215,11 @@ public sealed partial class ServerApiEndpoint
         if (!RequireRoom(p, out string roomId, out code, out message)) return new(code, message, null);
         var userIds = p.GetArray("UserId");
         if (userIds.Count == 0) return Fail(ServerApiCodes.BadParameter, "UserId[] is empty");
-        if (userIds.Count > 5) return Fail(ServerApiCodes.TooManyUsers, "UserId[] holds more than 5 users");
+        if (userIds.Count > RoomLimits.MaxKickUsers) return Fail(ServerApiCodes.TooManyUsers, $"UserId[] holds more than {RoomLimits.MaxKickUsers} users");
         foreach (var u in userIds)
             if (!ValidUserId(u, "UserId", out code, out message)) return new(code, message, null);
         string? reason = p.Get("CustomReason");
-        if (reason is not null && Encoding.UTF8.GetByteCount(reason) > 256) return Fail(ServerApiCodes.BadParameter, "CustomReason is longer than 256 bytes");
+        if (reason is not null && Encoding.UTF8.GetByteCount(reason) > RoomLimits.MaxKickReasonBytes) return Fail(ServerApiCodes.BadParameter, $"CustomReason is longer than {RoomLimits.MaxKickReasonBytes} bytes");
         await _signaling.KickAsync(appId, roomId, userIds, reason);
         return Ok(null);
     }
@@ -229,7 +229,7 @@ public sealed partial class ServerApiEndpoint
         int code; string message;
         if (!RequireRoom(p, out string roomId, out code, out message)) return new(code, message, null);
         string? reason = p.Get("CustomReason");
-        if (reason is not null && Encoding.UTF8.GetByteCount(reason) > 256) return Fail(ServerApiCodes.BadParameter, "CustomReason is longer than 256 bytes");
+        if (reason is not null && Encoding.UTF8.GetByteCount(reason) > RoomLimits.MaxKickReasonBytes) return Fail(ServerApiCodes.BadParameter, $"CustomReason is longer than {RoomLimits.MaxKickReasonBytes} bytes");
         if (!await _signaling.CloseRoomAsync(appId, roomId, reason)) return Fail(ServerApiCodes.CloseRoomNotExist, "room does not exist");
         return Ok(null);
     }

@@ -208,13 +208,13 @@ public sealed partial class AdminEndpoint
             await WriteAsync(context, StatusCodes.Status400BadRequest, new JsonObject { ["error"] = "the body must be a JSON object (no duplicate keys, at most 8 levels deep, at most 16 KiB)" });
             return;
         }
-        Volatile.Write(ref _overviewAt, 0); // the next overview shows what the action did
         var (status, answer) = action switch
         {
             "custom-command" => await SendCustomCommandAsync(body),
             "kick" => await KickAsync(body),
             _ => await CloseRoomAsync(body),
         };
+        Volatile.Write(ref _overviewAt, 0); // the next overview shows what the action did (not one built while it ran)
         await WriteAsync(context, status, answer);
     }
 
@@ -344,10 +344,10 @@ public sealed partial class AdminEndpoint
     private async Task<(int, JsonObject)> KickAsync(JsonObject body)
     {
         if (!RequireRoom(body, out uint appId, out string roomId, out var refusal)) return refusal;
-        if (!Strings(body, "userIds", out var userIds) || userIds.Count is 0 or > 5) return Bad("userIds must be an array of 1-5 user ids");
+        if (!Strings(body, "userIds", out var userIds) || userIds.Count is 0 or > RoomLimits.MaxKickUsers) return Bad($"userIds must be an array of 1-{RoomLimits.MaxKickUsers} user ids");
         foreach (string u in userIds)
             if (RoomLimits.ValidateUserId(u) is not 0 and int bad) return Bad(RoomLimits.IdErrorText(bad));
-        if (!Reason(body, out string? reason)) return Bad("reason is longer than 256 bytes");
+        if (!Reason(body, out string? reason)) return Bad($"reason is longer than {RoomLimits.MaxKickReasonBytes} bytes");
         int kicked = await _signaling.KickAsync(appId, roomId, userIds, reason);
         Log.Action(_logger, "kick", appId, roomId);
         return (StatusCodes.Status200OK, new JsonObject { ["ok"] = true, ["kicked"] = kicked });
@@ -356,7 +356,7 @@ public sealed partial class AdminEndpoint
     private async Task<(int, JsonObject)> CloseRoomAsync(JsonObject body)
     {
         if (!RequireRoom(body, out uint appId, out string roomId, out var refusal)) return refusal;
-        if (!Reason(body, out string? reason)) return Bad("reason is longer than 256 bytes");
+        if (!Reason(body, out string? reason)) return Bad($"reason is longer than {RoomLimits.MaxKickReasonBytes} bytes");
         bool closed = await _signaling.CloseRoomAsync(appId, roomId, reason);
         if (!closed) return (StatusCodes.Status404NotFound, new JsonObject { ["error"] = "room does not exist" });
         Log.Action(_logger, "close-room", appId, roomId);
@@ -386,7 +386,7 @@ public sealed partial class AdminEndpoint
     {
         reason = Text(body, "reason");
         if (string.IsNullOrEmpty(reason)) reason = null;
-        return reason is null || Encoding.UTF8.GetByteCount(reason) <= 256;
+        return reason is null || Encoding.UTF8.GetByteCount(reason) <= RoomLimits.MaxKickReasonBytes;
     }
 
     private static string? Text(JsonObject body, string name) =>
