@@ -64,7 +64,7 @@ public sealed class FakeConnection(uint appId = 1, string remoteAddress = "192.0
     }
 
     /// <summary>Strips the WebSocket header the gateway writes in front of the JSON and parses the frame.</summary>
-    private static Frame Decode(EncodedFrame frame)
+    public static Frame Decode(EncodedFrame frame)
     {
         var bytes = frame.Bytes;
         int header = bytes[1] switch { 126 => 4, 127 => 10, _ => 2 };

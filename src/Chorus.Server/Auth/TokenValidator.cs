@@ -153,3 +153,14 @@ public sealed partial class TokenValidator
         public static partial void Throttled(ILogger logger, uint appId, TokenUse use, string userId, string address);
     }
 }
+
+/// <summary>The one text of each token refusal, shared by room and chat logins (the reason is logged only).</summary>
+public static class TokenRefusalMessages
+{
+    /// <summary>The text of every 1002033 / 6000103 token refusal.</summary>
+    public const string Invalid = "token is invalid";
+    /// <summary>The text of every 1002078 / 6000106 answer (a genuine token past its expiry).</summary>
+    public const string Expired = "token has expired";
+    /// <summary>The text of a login refused unchecked after too many refused tokens (1000004).</summary>
+    public const string Throttled = "too many failed logins from this address or for this app; retry later";
+}

@@ -7,8 +7,8 @@ using Microsoft.Extensions.Options;
 namespace Chorus.Server.Chat;
 
 /// <summary>
-/// Sending and delivery of peer, group and room messages: the send rate limit, storage (acknowledged after it is
-/// durable), live delivery in commit order, and the conversation and unread notifications that follow.
+/// Sending of peer, group and room messages: the send rate limit and storage (acknowledged after it is durable); live
+/// delivery in commit order and the conversation and unread notifications that follow run in <see cref="ChatFanout"/>.
 /// </summary>
 public sealed class ChatDelivery
 {
@@ -20,11 +20,13 @@ public sealed class ChatDelivery
     private readonly ChatOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger<ChatDelivery> _logger;
+    private readonly ChatFanout _fanout;
 
     /// <summary>Creates the service.</summary>
     public ChatDelivery(IChatStore store, IChatPresence users, IChatRoomDirectory rooms, ChatValidator validator, MessageIdGenerator ids,
-        IOptions<ChatOptions> options, TimeProvider time, ILogger<ChatDelivery> logger)
+        ChatFanout fanout, IOptions<ChatOptions> options, TimeProvider time, ILogger<ChatDelivery> logger)
     {
+        _fanout = fanout;
         _store = store;
         _users = users;
         _rooms = rooms;
@@ -104,8 +106,9 @@ public sealed class ChatDelivery
                 SearchedContent = message.SearchedContent, ExtendedData = message.ExtendedData, HasReceipt = message.HasReceipt == true,
                 Priority = message.Priority ?? 2, MentionedUserIds = message.MentionedUserIds,
                 EnsureConversationFor = type == ConversationType.Peer ? [sender, convId] : [],
-                // Live delivery runs in commit order, so that every receiver sees the conversation in sequence order.
-                OnCommitted = committed => EnqueueLive(appId, sender, type, committed, recipients),
+                // Live delivery is handed to the delivery stage in commit order, so that every receiver sees the conversation
+                // in sequence order; the writer goes on with its next batch.
+                OnCommitted = committed => _fanout.EnqueueCommitted(appId, sender, type, committed, recipients),
             }, cancellationToken);
             record = append.Message;
             wire = ChatWire.ToWire(record, sender);
@@ -126,43 +129,9 @@ public sealed class ChatDelivery
             return wire;
         }
 
-        // Conversation and unread notifications follow; they are informational and need not be ordered.
-        await NotifyConversationChangedAsync(appId, sender, recipients, record, cancellationToken);
+        // Conversation and unread notifications follow in the delivery stage: the send is answered once it is committed.
+        await _fanout.EnqueueNotificationsAsync(appId, sender, recipients, record);
         return wire;
-    }
-
-    /// <summary>
-    /// After a stored send: each online recipient gets its conversation changed event (with the new message as the last
-    /// one) and, except the sender and where muted, its new unread total. One store read serves every recipient.
-    /// </summary>
-    private async Task NotifyConversationChangedAsync(uint appId, string sender, IReadOnlyList<string> recipients, StoredMessage record, CancellationToken cancellationToken)
-    {
-        var online = await _users.OnlineAsync(appId, recipients);
-        if (online.Count == 0) return;
-        var states = await _store.GetConversationStatesAsync(appId, online, record.ConversationType, record.ConversationKey, cancellationToken);
-        var frames = new List<UserFrame>(states.Count * 2);
-        foreach (var state in states)
-        {
-            // the message just committed is the newest one (a later one sends its own notification)
-            var conversation = state.Conversation with
-            {
-                MaxSeq = Math.Max(state.Conversation.MaxSeq, record.Seq),
-                LastMessage = record.Seq > state.Conversation.ClearedSeq ? record : null,
-            };
-            frames.Add(new UserFrame(state.UserId, EncodedFrame.From(new Frame { Op = Ops.ConversationChanged, Conversation = ChatWire.ToWire(conversation, state.UserId) })));
-            if (state.UserId != sender && !conversation.Muted)
-                frames.Add(new UserFrame(state.UserId, EncodedFrame.From(new Frame { Op = Ops.UnreadTotalChanged, UnreadTotal = state.UnreadTotal })));
-        }
-        // One send for every recipient's notifications (in a cluster: one message per node with recipients).
-        if (frames.Count > 0) _users.Send(appId, frames);
-    }
-
-    private void EnqueueLive(uint appId, string sender, ConversationType type, StoredMessage committed, IReadOnlyList<string> recipients)
-    {
-        // Peer: the one receiver's view (the conversation named by the sender). Group: one encoding for the whole group
-        // (the receivers' view is the same for all of them).
-        string viewer = type == ConversationType.Group ? "" : recipients.FirstOrDefault(u => u != sender) ?? sender;
-        _users.Send(appId, recipients, sender, EncodedFrame.From(new Frame { Op = Ops.ChatMessage, Message = ChatWire.ToWire(committed, viewer) }), Delivery.Reliable);
     }
 
     /// <summary>An unstored message as its receivers see it: a peer's named by its sender, a group's by the group.</summary>

@@ -86,9 +86,9 @@ public sealed class ChatSessions
     /// <summary>The one answer for each refused token outcome (the same texts as room logins; the reason is logged only).</summary>
     private static ChatError TokenRefusal(TokenOutcome outcome) => outcome switch
     {
-        TokenOutcome.Expired => new(ChatErrorCodes.TokenExpired, Rooms.RoomSignaling.TokenExpiredMessage),
-        TokenOutcome.Throttled => new(RoomErrorCodes.TooManyLoginAttempts, Rooms.RoomSignaling.TooManyFailedLoginsMessage),
-        _ => new(ChatErrorCodes.TokenInvalid, Rooms.RoomSignaling.TokenInvalidMessage),
+        TokenOutcome.Expired => new(ChatErrorCodes.TokenExpired, TokenRefusalMessages.Expired),
+        TokenOutcome.Throttled => new(RoomErrorCodes.TooManyLoginAttempts, TokenRefusalMessages.Throttled),
+        _ => new(ChatErrorCodes.TokenInvalid, TokenRefusalMessages.Invalid),
     };
 
     /// <summary>Logs the connection out of chat (<c>chatLogout</c>).</summary>

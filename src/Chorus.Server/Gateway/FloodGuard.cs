@@ -50,9 +50,9 @@ public sealed partial class FloodGuard
         session.LoginLimit = new SlidingWindowLimiter(_options.LoginAttemptsPerConnectionPerMinute, TimeSpan.FromMinutes(1));
     }
 
-    /// <summary>Checks one received frame: null when it may be handled, else the code and text of the refusal;
-    /// <paramref name="close"/> is set when the connection should be closed.</summary>
-    public (int Code, string Message)? CheckFrame(ClientSession session, string? op, out bool close)
+    /// <summary>Checks one received frame of the op's <paramref name="rate"/> class (null: no op the table knows): null when
+    /// it may be handled, else the code and text of the refusal; <paramref name="close"/> is set when the connection should be closed.</summary>
+    public (int Code, string Message)? CheckFrame(ClientSession session, Core.Operations.RateClass? rate, out bool close)
     {
         var now = _time.GetUtcNow();
         close = !session.FrameHardLimit!.TryAcquire(now);
@@ -67,7 +67,7 @@ public sealed partial class FloodGuard
         uint appKey = _apps.TryGet(session.AppId, out _) ? session.AppId : 0;
         if (!_framesByApp.TryAcquire(appKey, now))
             return (RoomErrorCodes.TooManyRequests, $"this app's connections may send at most {_options.FramesPerAppPerSecond} frames per second");
-        if (op is Protocol.Ops.Login or Protocol.Ops.ChatLogin && !session.LoginLimit!.TryAcquire(now))
+        if (rate == Core.Operations.RateClass.Login && !session.LoginLimit!.TryAcquire(now))
         {
             Log.LoginFlooding(_logger, session.Id, session.AppId);
             return (RoomErrorCodes.TooManyLoginAttempts, $"at most {_options.LoginAttemptsPerConnectionPerMinute} login attempts per minute on one connection");

@@ -5,9 +5,8 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.Features;
 using Chorus.Protocol;
-using Chorus.Server.Chat;
+using Chorus.Server.Core.Operations;
 using Chorus.Server.Hosting;
-using Chorus.Server.Rooms;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -15,16 +14,18 @@ using Microsoft.Extensions.Options;
 namespace Chorus.Server.Gateway;
 
 /// <summary>
-/// Accepts client WebSockets at <c>/ws?appId=N</c>, reads frames, dispatches requests and runs each
-/// connection's writer loop. A connection silent for longer than the heartbeat timeout is dropped.
+/// Accepts client WebSockets at <c>/ws?appId=N</c>, reads frames, dispatches requests by the op table
+/// (<see cref="OpRegistry"/>: the gateway knows no op by name) and runs each connection's writer loop. A connection
+/// silent for longer than the heartbeat timeout is dropped; the features are told of every connection that ends
+/// (<see cref="IConnectionObserver"/>).
 /// </summary>
-public sealed partial class WebSocketGateway
+public sealed partial class WebSocketGateway : IPeriodicWork
 {
     /// <summary>Malformed frames tolerated on one connection before it is closed.</summary>
     public const int MaxMalformedFrames = 10;
 
-    private readonly RoomSignaling _signaling;
-    private readonly ChatService _chat;
+    private readonly OpRegistry _ops;
+    private readonly IConnectionObserver[] _observers;
     private readonly SessionRegistry _sessions;
     private readonly FloodGuard _flood;
     private readonly GatewayOptions _options;
@@ -33,12 +34,12 @@ public sealed partial class WebSocketGateway
     private readonly GatewayCounters _counters;
 
     /// <summary>Creates the gateway.</summary>
-    public WebSocketGateway(RoomSignaling signaling, ChatService chat, SessionRegistry sessions, FloodGuard flood, IOptions<GatewayOptions> options, IOptions<ChatOptions> chatOptions, GatewayCounters counters, ILogger<WebSocketGateway> logger)
+    public WebSocketGateway(OpRegistry ops, IEnumerable<IConnectionObserver> observers, SessionRegistry sessions, FloodGuard flood, IOptions<GatewayOptions> options, IOptions<ChatOptions> chatOptions, GatewayCounters counters, ILogger<WebSocketGateway> logger)
     {
         _counters = counters;
         _flood = flood;
-        _signaling = signaling;
-        _chat = chat;
+        _ops = ops;
+        _observers = [.. observers];
         _sessions = sessions;
         _options = options.Value;
         _chatOptions = chatOptions.Value;
@@ -59,6 +60,13 @@ public sealed partial class WebSocketGateway
                 session.Abort("slow consumer");
             }
         }
+    }
+
+    /// <inheritdoc />
+    ValueTask IPeriodicWork.RunAsync(DateTimeOffset now)
+    {
+        DropStuckConsumers();
+        return ValueTask.CompletedTask;
     }
 
     /// <summary>Stops every connection gracefully: what is queued is sent, then a 1012 close.</summary>
@@ -117,13 +125,13 @@ public sealed partial class WebSocketGateway
         }
         finally
         {
-            _chat.OnSessionClosed(session);
-            await _signaling.OnSessionClosedAsync(session, session.AbortReason switch
+            var reason = session.AbortReason switch
             {
-                null => RoomLeaveReason.Normal,
-                "heartbeat timeout" => RoomLeaveReason.HeartbeatTimeout,
-                _ => RoomLeaveReason.Dropped,
-            });
+                null => ConnectionEndReason.Normal,
+                "heartbeat timeout" => ConnectionEndReason.HeartbeatTimeout,
+                _ => ConnectionEndReason.Dropped,
+            };
+            foreach (var observer in _observers) await observer.OnConnectionClosedAsync(session, reason);
             _sessions.Remove(session);
             session.MarkClosed();
             await writer;
@@ -180,7 +188,7 @@ public sealed partial class WebSocketGateway
                 {
                     // Over MaxFrameBytes: what identifies the request is taken from the prefix, the rest is read and
                     // discarded (up to a hard cap), and the request is answered, so the connection stays up.
-                    var (rid, op, roomId) = ScanPrefix(buffer.AsSpan(0, length));
+                    var (rid, op, roomId, _) = ScanEnvelope(buffer.AsSpan(0, length), isFinalBlock: false);
                     long total = length;
                     while (!received.EndOfMessage)
                     {
@@ -200,7 +208,7 @@ public sealed partial class WebSocketGateway
                         ArrayPool<byte>.Shared.Return(buffer);
                         buffer = null;
                         Log.FrameTooLarge(_logger, session.Id, session.AppId, Truncate(op), total);
-                        if (_flood.CheckFrame(session, op, out bool flood) is { } floodRefusal)
+                        if (_flood.CheckFrame(session, _ops.Find(op)?.Rate, out bool flood) is { } floodRefusal)
                         {
                             if (flood)
                             {
@@ -217,33 +225,38 @@ public sealed partial class WebSocketGateway
                     }
                 }
 
-                var request = Frame.TryParse(buffer.AsSpan(0, length));
+                // The envelope (op, rid) is found first; the op's own reader then reads the request from the same bytes.
+                var frame = buffer.AsSpan(0, length);
+                var envelope = ScanEnvelope(frame, isFinalBlock: true);
+                var entry = _ops.Find(envelope.Op);
+                object? request = entry?.Read(frame);
+                // A request its reader could not read is answered without its id, as a frame that is no JSON object is.
+                bool readable = entry is null ? envelope.WellFormed : request is not null;
+                long? requestRid = readable ? envelope.Rid : null;
                 ArrayPool<byte>.Shared.Return(buffer);
                 buffer = null;
-                if (_flood.CheckFrame(session, request?.Op, out bool flooding) is { } refusal)
+                if (_flood.CheckFrame(session, entry?.Rate, out bool flooding) is { } refusal)
                 {
                     if (flooding)
                     {
                         session.RequestClose(WebSocketCloseStatus.PolicyViolation, refusal.Message);
                         return;
                     }
-                    session.Send(Refusal(request?.Rid, request?.RoomId, refusal.Code, refusal.Message));
+                    session.Send(Refusal(requestRid, readable ? envelope.RoomId : null, refusal.Code, refusal.Message));
                     continue;
                 }
-                Frame? reply = request is null ? null
-                    : ChatService.Handles(request.Op) ? await _chat.HandleAsync(session, request, aborted)
-                    : await DispatchAsync(session, request);
-                if (reply is null)
+                if (request is null)
                 {
                     if (++malformed > MaxMalformedFrames)
                     {
                         session.RequestClose(WebSocketCloseStatus.PolicyViolation, "too many malformed frames");
                         return;
                     }
-                    reply = Refusal(request?.Rid, roomId: null, RoomErrorCodes.MalformedFrame,
-                        request is null ? "frame is not a JSON object of the protocol" : $"unknown op '{Truncate(request.Op)}'");
+                    session.Send(Refusal(requestRid, roomId: null, RoomErrorCodes.MalformedFrame,
+                        !readable ? "frame is not a JSON object of the protocol" : $"unknown op '{Truncate(envelope.Op)}'"));
+                    continue;
                 }
-                session.Send(reply);
+                session.Send(await entry!.HandleAsync(session, request, requestRid, aborted), Delivery.Reliable);
             }
         }
         catch (OperationCanceledException)
@@ -260,20 +273,6 @@ public sealed partial class WebSocketGateway
             if (buffer is not null) ArrayPool<byte>.Shared.Return(buffer);
         }
     }
-
-    /// <summary>Turns a room request frame into its typed call, and the answer into the result frame (null: unknown op).</summary>
-    private async ValueTask<Frame?> DispatchAsync(ClientSession session, Frame request) => request.Op switch
-    {
-        Ops.Ping => new Frame { Op = Ops.Pong, Rid = request.Rid },
-        Ops.Login => (await _signaling.LoginAsync(session, new RoomLoginRequest(request.RoomId, request.UserId, request.UserName, request.Token, request.MaxMemberCount, request.UserStatusNotify))).ToFrame(request.Rid),
-        Ops.RenewToken => (await _signaling.RenewTokenAsync(session, new RoomRenewTokenRequest(request.RoomId, request.Token))).ToFrame(request.Rid),
-        Ops.Logout => (await _signaling.LogoutAsync(session, request.RoomId)).ToFrame(request.Rid),
-        Ops.CustomCommand => _signaling.SendCustomCommand(session, new RoomMessageRequest(request.RoomId, request.Content, request.ToUserIds)).ToFrame(request.Rid),
-        Ops.Broadcast => _signaling.SendBroadcast(session, new RoomMessageRequest(request.RoomId, request.Content)).ToFrame(request.Rid),
-        Ops.Barrage => _signaling.SendBarrage(session, new RoomMessageRequest(request.RoomId, request.Content)).ToFrame(request.Rid),
-        Ops.SetExtraInfo => (await _signaling.SetExtraInfoAsync(session, new RoomExtraInfoRequest(request.RoomId, request.Key, request.Value))).ToFrame(request.Rid),
-        _ => null,
-    };
 
     private const string WebSocketGuid = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 
@@ -294,33 +293,43 @@ public sealed partial class WebSocketGateway
         new() { Op = rid is null ? Ops.Error : Ops.Result, Rid = rid, RoomId = roomId, ErrorCode = code, Error = message };
 
     /// <summary>
-    /// Finds the top-level <c>rid</c>, <c>op</c> and <c>roomId</c> of a frame from its first bytes, without waiting for
-    /// the rest: the SDK writes <c>op</c> and <c>rid</c> first, so an oversized request can still be answered by its id.
+    /// Finds the top-level <c>rid</c>, <c>op</c> and <c>roomId</c> of a frame. From a prefix (<paramref name="isFinalBlock"/>
+    /// false) it does not wait for the rest: the SDK writes <c>op</c> and <c>rid</c> first, so an oversized request can
+    /// still be answered by its id. <c>WellFormed</c>: the frame is one complete JSON object (whole frames only).
     /// </summary>
-    internal static (long? Rid, string? Op, string? RoomId) ScanPrefix(ReadOnlySpan<byte> prefix)
+    internal static (long? Rid, string? Op, string? RoomId, bool WellFormed) ScanEnvelope(ReadOnlySpan<byte> frame, bool isFinalBlock)
     {
         long? rid = null;
         string? op = null, roomId = null;
-        var reader = new Utf8JsonReader(prefix, isFinalBlock: false, state: default);
+        bool wellFormed = false, badEnvelope = false;
+        var reader = new Utf8JsonReader(frame, isFinalBlock, state: default);
         try
         {
-            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject) return (null, null, null);
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject) return (null, null, null, false);
             while (reader.Read())
             {
+                if (reader.TokenType == JsonTokenType.EndObject && reader.CurrentDepth == 0)
+                {
+                    wellFormed = isFinalBlock && !reader.Read();
+                    break;
+                }
                 if (reader.TokenType != JsonTokenType.PropertyName || reader.CurrentDepth != 1) continue;
                 int field = reader.ValueTextEquals("rid"u8) ? 1 : reader.ValueTextEquals("op"u8) ? 2 : reader.ValueTextEquals("roomId"u8) ? 3 : 0;
                 if (!reader.Read()) break;
                 if (field == 1 && reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out long r)) rid = r;
                 else if (field == 2 && reader.TokenType == JsonTokenType.String) op = reader.GetString();
                 else if (field == 3 && reader.TokenType == JsonTokenType.String) roomId = reader.GetString();
+                else if (field is 1 or 2 && reader.TokenType != JsonTokenType.Null) badEnvelope = true; // not of the envelope's shape
             }
+            wellFormed &= !badEnvelope;
         }
         catch (JsonException)
         {
             // not JSON: answered without an id
+            wellFormed = false;
         }
         // Only a valid RoomId is echoed back.
-        return (rid, op, roomId is not null && RoomLimits.ValidateRoomId(roomId) == 0 ? roomId : null);
+        return (rid, op, roomId is not null && RoomLimits.ValidateRoomId(roomId) == 0 ? roomId : null, wellFormed);
     }
 
     /// <summary>A client-chosen string made safe for a log line or an error text: at most 32 characters, and every

@@ -1,5 +1,6 @@
 using Chorus.Server.Auth;
 using Chorus.Server.Chat;
+using Chorus.Server.Core.Operations;
 using Chorus.Storage;
 using Chorus.Server.Gateway;
 using Chorus.Server.Rooms;
@@ -102,7 +103,7 @@ public static class ChorusServerApp
         services.AddSingleton<AdminEndpoint>();
         services.AddSingleton<ServerApiEndpoint>();
         services.AddSingleton<ChatServerApi>();
-        services.AddHostedService<RoomMaintenanceService>();
+        services.AddHostedService<MaintenanceService>();
         // Chat MessageIds carry the same node number as the other ids this node makes up.
         services.AddSingleton(sp => new MessageIdGenerator(sp.GetRequiredService<NodeIdentity>().Id, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<ChatUserRegistry>();
@@ -114,10 +115,27 @@ public static class ChorusServerApp
         services.AddSingleton<ChatValidator>();
         services.AddSingleton<ChatRooms>();
         services.AddSingleton<ChatSessions>();
+        services.AddSingleton<ChatFanout>();
         services.AddSingleton<ChatDelivery>();
         services.AddSingleton<ChatConversations>();
         services.AddSingleton<ChatGroups>();
         services.AddSingleton<ChatService>();
+        // The op table: each feature registers its ops; the gateway dispatches by it.
+        services.AddSingleton<IOpModule, ConnectionOps>();
+        services.AddSingleton<IOpModule, RoomOps>();
+        services.AddSingleton<IOpModule, ChatSessionOps>();
+        services.AddSingleton<IOpModule, ChatMessageOps>();
+        services.AddSingleton<IOpModule, ChatConversationOps>();
+        services.AddSingleton<IOpModule, ChatGroupOps>();
+        services.AddSingleton<IOpModule, ChatRoomOps>();
+        services.AddSingleton<OpRegistry>();
+        // Told of every connection that ends, in this order: chat (its login), then rooms (leave events).
+        services.AddSingleton<IConnectionObserver>(sp => sp.GetRequiredService<ChatService>());
+        services.AddSingleton<IConnectionObserver>(sp => sp.GetRequiredService<RoomSignaling>());
+        // Periodic work, in this order: rooms (online counts, tokens), chat (tokens, room grace), the gateway (stuck readers).
+        services.AddSingleton<IPeriodicWork>(sp => sp.GetRequiredService<RoomSignaling>());
+        services.AddSingleton<IPeriodicWork>(sp => sp.GetRequiredService<ChatService>());
+        services.AddSingleton<IPeriodicWork>(sp => sp.GetRequiredService<WebSocketGateway>());
         services.AddSingleton<WebhookDispatcher>();
         services.AddHostedService(sp => sp.GetRequiredService<WebhookDispatcher>());
         return services;

@@ -17,7 +17,7 @@ public readonly record struct FailedTarget(string UserId, int Code);
 /// for WebSocket clients and the server API alike. Every message is encoded once and the same bytes are
 /// queued for each recipient.
 /// </summary>
-public sealed partial class RoomSignaling : IRoomLifetimeHost
+public sealed partial class RoomSignaling : IRoomLifetimeHost, IConnectionObserver, IPeriodicWork
 {
     private readonly IRoomLifetimeManager _rooms;
     private readonly RoomOptions _options;
@@ -207,16 +207,19 @@ public sealed partial class RoomSignaling : IRoomLifetimeHost
     };
 
     /// <summary>The text of every 1002033 / 6000103 token refusal.</summary>
-    public const string TokenInvalidMessage = "token is invalid";
+    public const string TokenInvalidMessage = TokenRefusalMessages.Invalid;
     /// <summary>The text of every 1002078 / 6000106 answer (a genuine token past its expiry).</summary>
-    public const string TokenExpiredMessage = "token has expired";
+    public const string TokenExpiredMessage = TokenRefusalMessages.Expired;
     /// <summary>The text of a login refused unchecked after too many refused tokens (1000004).</summary>
-    public const string TooManyFailedLoginsMessage = "too many failed logins from this address or for this app; retry later";
+    public const string TooManyFailedLoginsMessage = TokenRefusalMessages.Throttled;
 
     /// <summary>Handles a client's custom command.</summary>
-    public RoomReply SendCustomCommand(IClientConnection session, RoomMessageRequest request)
+    public RoomReply SendCustomCommand(IClientConnection session, RoomMessageRequest request) =>
+        TryGetSender(session, request.RoomId, Ops.CustomCommand, out var member, out var error) ? SendCustomCommand(member, request) : error;
+
+    /// <summary>Handles a custom command from a member logged into the request's room.</summary>
+    public RoomReply SendCustomCommand(RoomMember member, RoomMessageRequest request)
     {
-        if (!TryGetSender(session, request.RoomId, Ops.CustomCommand, out var member, out var error)) return error;
         int code = RoomLimits.ValidateContent(request.Content);
         if (code != 0) return Result(request.RoomId, code, ContentError(code), request.RoomId);
         code = RoomLimits.ValidateTargets(request.ToUserIds);
@@ -232,9 +235,12 @@ public sealed partial class RoomSignaling : IRoomLifetimeHost
     }
 
     /// <summary>Handles a client's broadcast message.</summary>
-    public RoomReply SendBroadcast(IClientConnection session, RoomMessageRequest request)
+    public RoomReply SendBroadcast(IClientConnection session, RoomMessageRequest request) =>
+        TryGetSender(session, request.RoomId, Ops.Broadcast, out var member, out var error) ? SendBroadcast(member, request) : error;
+
+    /// <summary>Handles a broadcast message from a member logged into the request's room.</summary>
+    public RoomReply SendBroadcast(RoomMember member, RoomMessageRequest request)
     {
-        if (!TryGetSender(session, request.RoomId, Ops.Broadcast, out var member, out var error)) return error;
         int code = RoomLimits.ValidateContent(request.Content);
         if (code != 0) return Result(request.RoomId, code, ContentError(code), request.RoomId);
         var now = _time.GetUtcNow();
@@ -249,9 +255,12 @@ public sealed partial class RoomSignaling : IRoomLifetimeHost
     }
 
     /// <summary>Handles a client's barrage message.</summary>
-    public RoomReply SendBarrage(IClientConnection session, RoomMessageRequest request)
+    public RoomReply SendBarrage(IClientConnection session, RoomMessageRequest request) =>
+        TryGetSender(session, request.RoomId, Ops.Barrage, out var member, out var error) ? SendBarrage(member, request) : error;
+
+    /// <summary>Handles a barrage message from a member logged into the request's room.</summary>
+    public RoomReply SendBarrage(RoomMember member, RoomMessageRequest request)
     {
-        if (!TryGetSender(session, request.RoomId, Ops.Barrage, out var member, out var error)) return error;
         int code = RoomLimits.ValidateContent(request.Content);
         if (code != 0) return Result(request.RoomId, code, ContentError(code), request.RoomId);
         if (!member.Room.BarrageLimit.TryAcquire(_time.GetUtcNow()))
@@ -263,9 +272,12 @@ public sealed partial class RoomSignaling : IRoomLifetimeHost
     }
 
     /// <summary>Sets a room extra info key; every member but the setter is told.</summary>
-    public async ValueTask<RoomReply> SetExtraInfoAsync(IClientConnection session, RoomExtraInfoRequest request)
+    public ValueTask<RoomReply> SetExtraInfoAsync(IClientConnection session, RoomExtraInfoRequest request) =>
+        TryGetSender(session, request.RoomId, Ops.SetExtraInfo, out var member, out var error) ? SetExtraInfoAsync(member, request) : ValueTask.FromResult(error);
+
+    /// <summary>Sets a room extra info key for a member logged into the request's room; every member but the setter is told.</summary>
+    public async ValueTask<RoomReply> SetExtraInfoAsync(RoomMember member, RoomExtraInfoRequest request)
     {
-        if (!TryGetSender(session, request.RoomId, Ops.SetExtraInfo, out var member, out var error)) return error;
         string key = request.Key ?? "";
         string value = request.Value ?? "";
         if (RoomLimits.ExtraInfoProblem(key, value) is { } problem) return Result(request.RoomId, RoomErrorCodes.ContentTooLong, problem, request.RoomId);
@@ -282,6 +294,18 @@ public sealed partial class RoomSignaling : IRoomLifetimeHost
         _rooms.SendToRoom(member.Room.AppId, member.Room.RoomId, bytes, Delivery.Reliable, exceptUserId: member.UserId);
         return Result(request.RoomId, RoomErrorCodes.Success, null, request.RoomId);
     }
+
+    /// <inheritdoc />
+    ValueTask IConnectionObserver.OnConnectionClosedAsync(IClientConnection connection, ConnectionEndReason reason) =>
+        OnSessionClosedAsync(connection, reason switch
+        {
+            ConnectionEndReason.Normal => RoomLeaveReason.Normal,
+            ConnectionEndReason.HeartbeatTimeout => RoomLeaveReason.HeartbeatTimeout,
+            _ => RoomLeaveReason.Dropped,
+        });
+
+    /// <inheritdoc />
+    ValueTask IPeriodicWork.RunAsync(DateTimeOffset now) => RunMaintenance(now);
 
     /// <summary>Removes every room login of a closed connection, and its room state.</summary>
     public async ValueTask OnSessionClosedAsync(IClientConnection session, RoomLeaveReason reason)
@@ -503,7 +527,11 @@ public sealed partial class RoomSignaling : IRoomLifetimeHost
         }
     }
 
-    private bool TryGetSender(IClientConnection session, string? requestRoomId, string op, out RoomMember member, out RoomReply error)
+    /// <summary>
+    /// The check of the op table's <see cref="RoomCallers.Member"/> requirement: the connection's login to the room
+    /// named by the request, or the refusal (1002001 when logged into no room, 1002007 when into others).
+    /// </summary>
+    public bool TryGetSender(IClientConnection session, string? requestRoomId, string op, out RoomMember member, out RoomReply error)
     {
         string roomId = requestRoomId ?? "";
         bool known = _connections.TryGet(session, out var state);

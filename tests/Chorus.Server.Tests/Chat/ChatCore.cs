@@ -1,6 +1,7 @@
 using Chorus.Protocol;
 using Chorus.Server.Auth;
 using Chorus.Server.Chat;
+using Chorus.Server.Core.Operations;
 using Chorus.Server.Hosting;
 using Chorus.Storage;
 using Chorus.Storage.Sqlite;
@@ -54,9 +55,19 @@ public sealed class ChatCore : IAsyncDisposable
         var validator = new ChatValidator(options);
         Rooms = new ChatRooms(roomDirectory, options, NullLogger<ChatRooms>.Instance);
         Sessions = new ChatSessions(_store, users, Rooms, new TokenValidator(new AppRegistry(server), auth, Time, NullLogger<TokenValidator>.Instance), options, auth, Time);
-        Delivery = new ChatDelivery(_store, users, roomDirectory, validator, ids, options, Time, NullLogger<ChatDelivery>.Instance);
-        Service = new ChatService(Sessions, Delivery, new ChatConversations(_store, users, roomDirectory, NullLogger<ChatConversations>.Instance),
-            new ChatGroups(_store, users, options, NullLogger<ChatGroups>.Instance), Rooms, NullLogger<ChatService>.Instance);
+        Fanout = new ChatFanout(_store, users, Time, NullLogger<ChatFanout>.Instance);
+        Delivery = new ChatDelivery(_store, users, roomDirectory, validator, ids, Fanout, options, Time, NullLogger<ChatDelivery>.Instance);
+        var conversations = new ChatConversations(_store, users, roomDirectory, NullLogger<ChatConversations>.Instance);
+        var groups = new ChatGroups(_store, users, options, NullLogger<ChatGroups>.Instance);
+        Service = new ChatService(Sessions, Rooms);
+        // Requests go through the op table, as the gateway sends them.
+        OpTable = new OpRegistry([
+            new ChatSessionOps(Sessions, NullLogger<ChatSessionOps>.Instance),
+            new ChatMessageOps(Sessions, Delivery, conversations, NullLogger<ChatMessageOps>.Instance),
+            new ChatConversationOps(Sessions, conversations, NullLogger<ChatConversationOps>.Instance),
+            new ChatGroupOps(Sessions, groups, NullLogger<ChatGroupOps>.Instance),
+            new ChatRoomOps(Sessions, Rooms, NullLogger<ChatRoomOps>.Instance),
+        ]);
         Validator = validator;
     }
 
@@ -66,8 +77,11 @@ public sealed class ChatCore : IAsyncDisposable
     public IChatPresence Presence { get; }
     public AuthOptions Auth { get; }
     public ChatService Service { get; }
+    public OpRegistry OpTable { get; }
     public ChatSessions Sessions { get; }
     public ChatDelivery Delivery { get; }
+    /// <summary>The delivery stage: a call through <see cref="CallAsync"/> returns once what it handed over is delivered.</summary>
+    public ChatFanout Fanout { get; }
     public ChatRooms Rooms { get; }
     public ChatValidator Validator { get; }
 
@@ -75,10 +89,16 @@ public sealed class ChatCore : IAsyncDisposable
     public string Token(string userId, long lifetimeSeconds = 3600) => Token04.Generate(AppId, userId, Secret, lifetimeSeconds, now: Time.GetUtcNow());
 
     /// <summary>Sends one request as the gateway does and returns the answer.</summary>
-    public Task<Frame> CallAsync(FakeConnection connection, Frame request)
+    public async Task<Frame> CallAsync(FakeConnection connection, Frame request)
     {
         request.Rid = Interlocked.Increment(ref _nextRid);
-        return Service.HandleAsync(connection, request, CancellationToken.None);
+        var entry = OpTable.Find(request.Op) ?? throw new InvalidOperationException($"no chat op '{request.Op}'");
+        var read = entry.Read(request.ToUtf8Bytes()) ?? throw new InvalidOperationException("the op's reader refused the request");
+        var answer = FakeConnection.Decode(await entry.HandleAsync(connection, read, request.Rid, CancellationToken.None));
+        // The answer comes at commit; live delivery and notifications follow in the delivery stage: waited for here, so
+        // that a test sees what each call caused.
+        await Fanout.WhenIdleAsync();
+        return answer;
     }
 
     /// <summary>A new connection logged into chat as <paramref name="userId"/> (asserted).</summary>
@@ -115,6 +135,7 @@ public sealed class ChatCore : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        await Fanout.DisposeAsync();
         await CloseStoreAsync();
         if (_ownsDirectory)
             try { Directory.Delete(_directory, recursive: true); } catch (IOException) { }

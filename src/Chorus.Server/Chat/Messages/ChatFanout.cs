@@ -1,0 +1,221 @@
+using System.Threading.Channels;
+using Chorus.Protocol;
+using Chorus.Storage;
+using Microsoft.Extensions.Logging;
+
+namespace Chorus.Server.Chat;
+
+/// <summary>
+/// Chat's delivery stage, apart from the store's commit: the store's writer hands each committed message over (in commit
+/// order, <see cref="EnqueueCommitted"/>) and goes on with the next batch; a send is acknowledged once it is committed and
+/// hands its conversation notifications over (<see cref="EnqueueNotificationsAsync"/>) without waiting for them. One loop
+/// takes both from one bounded channel, in order: live messages are encoded and queued to their recipients as they come
+/// (so every receiver sees a conversation in sequence order, and a message before the notifications it causes);
+/// the notifications taken together are coalesced per conversation (the newest message's wins) and read from the store
+/// concurrently.
+/// </summary>
+/// <remarks>
+/// Overflow: the channel holds <see cref="Capacity"/> items. When it is full the producer waits for room (a committed
+/// message is never dropped from live delivery; the writer or the send slows down instead), and each wait is counted in
+/// <see cref="OverflowWaits"/> and logged at most once a minute.
+/// </remarks>
+public sealed partial class ChatFanout : IAsyncDisposable
+{
+    /// <summary>Items the stage holds before a producer waits.</summary>
+    public const int Capacity = 65_536;
+
+    private const int MaxNotificationsPerRound = 512;
+
+    private readonly Channel<Item> _items = Channel.CreateBounded<Item>(new BoundedChannelOptions(Capacity)
+    {
+        SingleReader = true, FullMode = BoundedChannelFullMode.Wait, AllowSynchronousContinuations = false,
+    });
+    private readonly IChatStore _store;
+    private readonly IChatPresence _users;
+    private readonly ILogger<ChatFanout> _logger;
+    private readonly TimeProvider _time;
+    private readonly Task _loop;
+    private long _overflowWaits;
+    private long _pending;
+    private long _lastOverflowLog = long.MinValue;
+
+    /// <summary>Creates the stage and starts its loop.</summary>
+    public ChatFanout(IChatStore store, IChatPresence users, TimeProvider time, ILogger<ChatFanout> logger)
+    {
+        _store = store;
+        _users = users;
+        _time = time;
+        _logger = logger;
+        _loop = Task.Run(RunAsync);
+    }
+
+    /// <summary>How often a producer had to wait because the stage was full.</summary>
+    public long OverflowWaits => Interlocked.Read(ref _overflowWaits);
+
+    /// <summary>Items handed over and not yet done.</summary>
+    public long Pending => Interlocked.Read(ref _pending);
+
+    /// <summary>
+    /// A message was committed (called by the store's writer after the commit, in commit order): its live delivery to
+    /// <paramref name="recipients"/> (the sender's other devices included; the sender's own connection excluded by the presence).
+    /// </summary>
+    public void EnqueueCommitted(uint appId, string sender, ConversationType type, StoredMessage committed, IReadOnlyList<string> recipients) =>
+        Write(new Item(appId, sender, type, committed, recipients, Live: true));
+
+    /// <summary>A send was committed: the conversation and unread notifications of <paramref name="recipients"/> follow, unordered.</summary>
+    public ValueTask EnqueueNotificationsAsync(uint appId, string sender, IReadOnlyList<string> recipients, StoredMessage record)
+    {
+        var item = new Item(appId, sender, record.ConversationType, record, recipients, Live: false);
+        Interlocked.Increment(ref _pending);
+        if (_items.Writer.TryWrite(item)) return ValueTask.CompletedTask;
+        CountOverflow();
+        return WriteSlowAsync(item);
+    }
+
+    private async ValueTask WriteSlowAsync(Item item)
+    {
+        try
+        {
+            await _items.Writer.WriteAsync(item);
+        }
+        catch (ChannelClosedException)
+        {
+            Interlocked.Decrement(ref _pending); // stopping: nothing more is delivered
+        }
+    }
+
+    private void Write(Item item)
+    {
+        Interlocked.Increment(ref _pending);
+        if (_items.Writer.TryWrite(item)) return;
+        CountOverflow();
+        // The writer's thread waits for room: live delivery keeps every committed message, in order.
+        try
+        {
+            _items.Writer.WriteAsync(item).AsTask().GetAwaiter().GetResult();
+        }
+        catch (ChannelClosedException)
+        {
+            Interlocked.Decrement(ref _pending);
+        }
+    }
+
+    private void CountOverflow()
+    {
+        Interlocked.Increment(ref _overflowWaits);
+        long now = _time.GetTimestamp();
+        long last = Interlocked.Read(ref _lastOverflowLog);
+        if (last != long.MinValue && _time.GetElapsedTime(last, now) < TimeSpan.FromMinutes(1)) return;
+        if (Interlocked.CompareExchange(ref _lastOverflowLog, now, last) == last) Log.Overflow(_logger, Capacity, OverflowWaits);
+    }
+
+    /// <summary>Waits until everything handed over so far is done (tests; shutdown).</summary>
+    public async Task WhenIdleAsync(CancellationToken cancellationToken = default)
+    {
+        while (Pending > 0) await Task.Delay(1, cancellationToken);
+    }
+
+    private async Task RunAsync()
+    {
+        var reader = _items.Reader;
+        var notifications = new Dictionary<(uint, ConversationType, string), Item>();
+        while (await reader.WaitToReadAsync())
+        {
+            int taken = 0;
+            while (taken < MaxNotificationsPerRound && reader.TryRead(out var item))
+            {
+                if (item.Live)
+                {
+                    Deliver(item);
+                    Interlocked.Decrement(ref _pending);
+                    continue;
+                }
+                // Only the newest message of a conversation matters to its notification: it is the last message shown.
+                var key = (item.AppId, item.Type, item.Message.ConversationKey);
+                if (notifications.TryGetValue(key, out var earlier))
+                {
+                    Interlocked.Decrement(ref _pending);
+                    if (earlier.Message.Seq > item.Message.Seq) continue;
+                }
+                else taken++;
+                notifications[key] = item;
+            }
+            if (notifications.Count == 0) continue;
+            var round = notifications.Values.ToArray();
+            notifications.Clear();
+            await Task.WhenAll(round.Select(NotifyAsync));
+        }
+    }
+
+    private void Deliver(Item item)
+    {
+        try
+        {
+            // Peer: the one receiver's view (the conversation named by the sender). Group: one encoding for the whole group
+            // (the receivers' view is the same for all of them).
+            string viewer = item.Type == ConversationType.Group ? "" : item.Recipients.FirstOrDefault(u => u != item.Sender) ?? item.Sender;
+            _users.Send(item.AppId, item.Recipients, item.Sender, EncodedFrame.From(new Frame { Op = Ops.ChatMessage, Message = ChatWire.ToWire(item.Message, viewer) }), Delivery.Reliable);
+        }
+        catch (Exception ex)
+        {
+            Log.Failed(_logger, "live delivery", ex);
+        }
+    }
+
+    /// <summary>
+    /// After a stored send: each online recipient gets its conversation changed event (with the message as the last one)
+    /// and, except the sender and where muted, its new unread total. One store read serves every recipient.
+    /// </summary>
+    private async Task NotifyAsync(Item item)
+    {
+        try
+        {
+            var record = item.Message;
+            var online = await _users.OnlineAsync(item.AppId, item.Recipients);
+            if (online.Count == 0) return;
+            var states = await _store.GetConversationStatesAsync(item.AppId, online, record.ConversationType, record.ConversationKey);
+            var frames = new List<UserFrame>(states.Count * 2);
+            foreach (var state in states)
+            {
+                // the message is the newest one this round knows of (a later one sends its own notification)
+                var conversation = state.Conversation with
+                {
+                    MaxSeq = Math.Max(state.Conversation.MaxSeq, record.Seq),
+                    LastMessage = record.Seq > state.Conversation.ClearedSeq ? record : null,
+                };
+                frames.Add(new UserFrame(state.UserId, EncodedFrame.From(new Frame { Op = Ops.ConversationChanged, Conversation = ChatWire.ToWire(conversation, state.UserId) })));
+                if (state.UserId != item.Sender && !conversation.Muted)
+                    frames.Add(new UserFrame(state.UserId, EncodedFrame.From(new Frame { Op = Ops.UnreadTotalChanged, UnreadTotal = state.UnreadTotal })));
+            }
+            // One send for every recipient's notifications (in a cluster: one message per node with recipients).
+            if (frames.Count > 0) _users.Send(item.AppId, frames);
+        }
+        catch (Exception ex)
+        {
+            // Informational: a failed read leaves the client's list to its next query.
+            Log.Failed(_logger, "conversation notification", ex);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _pending);
+        }
+    }
+
+    /// <summary>Stops taking work and finishes what was handed over.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        _items.Writer.TryComplete();
+        await _loop;
+    }
+
+    private readonly record struct Item(uint AppId, string Sender, ConversationType Type, StoredMessage Message, IReadOnlyList<string> Recipients, bool Live);
+
+    private static partial class Log
+    {
+        [LoggerMessage(3201, LogLevel.Warning, "Chat delivery stage full ({Capacity} items): producers wait for room ({Waits} waits so far)")]
+        public static partial void Overflow(ILogger logger, int capacity, long waits);
+
+        [LoggerMessage(3202, LogLevel.Warning, "Chat {Stage} failed")]
+        public static partial void Failed(ILogger logger, string stage, Exception exception);
+    }
+}

@@ -1,0 +1,15 @@
+using Chorus.Protocol;
+
+namespace Chorus.Server.Core.Operations;
+
+/// <summary>The connection's own ops: the heartbeat (<c>ping</c>, answered with <c>pong</c>).</summary>
+public sealed class ConnectionOps : IOpModule
+{
+    /// <summary>The feature name in the op table.</summary>
+    public const string Feature = "connection";
+
+    /// <inheritdoc />
+    public void Register(OpRegistryBuilder ops) =>
+        ops.Add(Ops.Ping, Feature, AnyConnection.For<Frame>(), "", RateClass.Frame, ProtocolJsonContext.Default.Frame, Frame.WireTypeInfo,
+            static (_, request, _) => ValueTask.FromResult(new Frame { Op = Ops.Pong, Rid = request.Rid }));
+}
