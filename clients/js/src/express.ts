@@ -7,6 +7,7 @@ import { Channel, type ChorusClientOptions, webSocketUrl } from "./channel.js";
 import { type Frame, idString, num, str } from "./codec.js";
 import { ChorusError, RoomErrorCode } from "./errors.js";
 import { Emitter } from "./emitter.js";
+import { EventTable, type ResultDecoders, noResult } from "./table.js";
 import { extraInfoProblem, idErrorText, isValidUserName, validateContent, validateRoomId, validateTargets, validateUserId } from "./limits.js";
 
 /** A user in a room. */
@@ -47,6 +48,22 @@ const Reasons: readonly ZegoRoomStateChangedReason[] = [
   "LOGOUT",
   "LOGOUT_FAILED",
 ];
+
+/**
+ * The results of the room ops, as the methods read them (login and logout read their codes themselves: a refused login
+ * is reported as LOGIN_FAILED first, a logout of a room the server already forgot is no failure).
+ */
+const results = {
+  login: (reply: Frame) => toUsers(reply.users),
+  logout: noResult,
+  renewToken: noResult,
+  customCommand: noResult,
+  broadcast: (reply: Frame) => idString(reply.messageId),
+  barrage: (reply: Frame) => str(reply.barrageId),
+  setExtraInfo: noResult,
+} satisfies ResultDecoders<void>;
+
+type RoomOp = keyof typeof results;
 
 /** Result of a room request: `errorCode` 0 (failures reject with a ChorusError instead). */
 export interface ZegoServerResponse {
@@ -108,6 +125,8 @@ export class ZegoExpressEngine {
   private readonly channel: Channel;
   private readonly events = new Emitter<ZegoEvent>();
   private readonly rooms = new Map<string, JoinedRoom>();
+  /** Server op → its handler; every event frame is dispatched from here (an op not in it is ignored). */
+  private readonly table = new EventTable();
 
   /**
    * @param appID the app's AppId.
@@ -117,7 +136,9 @@ export class ZegoExpressEngine {
    */
   constructor(readonly appID: number, readonly server: string, options?: ChorusClientOptions) {
     this.channel = new Channel(webSocketUrl(server, appID), options, {
-      onEvent: (frame) => this.onFrame(frame),
+      onEvent: (frame) => {
+        this.table.dispatch(frame);
+      },
       restore: () => this.logBackIn(),
       onReconnecting: () => {
         for (const roomID of this.rooms.keys()) this.state(roomID, "RECONNECTING", 0, "");
@@ -129,6 +150,32 @@ export class ZegoExpressEngine {
         }
       },
       wantsConnection: () => this.rooms.size > 0,
+    });
+    this.table.register({
+      customCommand: (frame) => this.events.emit("IMRecvCustomCommand", str(frame.roomId), sender(frame), str(frame.content)),
+      broadcast: (frame) =>
+        this.events.emit("IMRecvBroadcastMessage", str(frame.roomId), [
+          { fromUser: sender(frame), message: str(frame.content), sendTime: num(frame.sendTime), messageID: idString(frame.messageId) },
+        ]),
+      barrage: (frame) =>
+        this.events.emit("IMRecvBarrageMessage", str(frame.roomId), [
+          { fromUser: sender(frame), message: str(frame.content), sendTime: num(frame.sendTime), messageID: str(frame.barrageId) },
+        ]),
+      userUpdate: (frame) => this.events.emit("roomUserUpdate", str(frame.roomId), frame.updateType === "delete" ? "DELETE" : "ADD", toUsers(frame.users)),
+      onlineCount: (frame) => this.events.emit("roomOnlineUserCountUpdate", str(frame.roomId), num(frame.count)),
+      roomState: (frame) => {
+        const roomID = str(frame.roomId);
+        const reason = Reasons[num(frame.reason)] ?? "KICKOUT";
+        if (reason === "KICKOUT") this.rooms.delete(roomID);
+        this.events.emit("roomStateChanged", roomID, reason, num(frame.errorCode), str(frame.extendedData) || str(frame.error));
+      },
+      tokenWillExpire: (frame) => this.events.emit("roomTokenWillExpire", str(frame.roomId), num(frame.secondsLeft)),
+      extraInfo: (frame) => {
+        const userID = str(frame.fromUserId);
+        this.events.emit("roomExtraInfoUpdate", str(frame.roomId), [
+          { key: str(frame.key), value: str(frame.value), updateUser: { userID, userName: userID }, updateTime: Date.now() },
+        ]);
+      },
     });
   }
 
@@ -183,7 +230,7 @@ export class ZegoExpressEngine {
       throw new ChorusError(errorCode, str(reply.error));
     }
     this.rooms.set(roomID, joined);
-    const users = toUsers(reply.users);
+    const users = results.login(reply);
     this.state(roomID, "LOGINED", 0, "");
     if (joined.config.userUpdate && users.length > 0) this.events.emit("roomUserUpdate", roomID, "ADD", users);
     return true;
@@ -212,9 +259,7 @@ export class ZegoExpressEngine {
     const targets = roomID === undefined ? [...this.rooms.values()] : [this.rooms.get(roomID)];
     if (targets.length === 0 || targets.some((t) => t === undefined)) throw new ChorusError(RoomErrorCode.NotLoggedIn, "not logged into this room");
     for (const joined of targets as JoinedRoom[]) {
-      const reply = await this.request({ op: "renewToken", roomId: joined.roomID, token });
-      const code = num(reply.errorCode);
-      if (code !== 0) throw new ChorusError(code, str(reply.error));
+      await this.call("renewToken", { roomId: joined.roomID, token });
       joined.token = token;
     }
     return true;
@@ -231,7 +276,7 @@ export class ZegoExpressEngine {
     let code = this.checkSend(roomID, command);
     if (code === 0) code = validateTargets(targets);
     if (code !== 0) throw new ChorusError(code, "refused by the client's checks");
-    await this.call({ op: "customCommand", roomId: roomID, content: command, toUserIds: targets });
+    await this.call("customCommand", { roomId: roomID, content: command, toUserIds: targets });
     return { errorCode: 0 };
   }
 
@@ -240,8 +285,7 @@ export class ZegoExpressEngine {
     this.throwIfDestroyed();
     const code = this.checkSend(roomID, message);
     if (code !== 0) throw new ChorusError(code, "refused by the client's checks");
-    const reply = await this.call({ op: "broadcast", roomId: roomID, content: message });
-    return { errorCode: 0, messageID: idString(reply.messageId) };
+    return { errorCode: 0, messageID: await this.call("broadcast", { roomId: roomID, content: message }) };
   }
 
   /** Sends a barrage message (1-1024 bytes, unreliable; 20/s per room); resolves with its `messageID`. */
@@ -249,8 +293,7 @@ export class ZegoExpressEngine {
     this.throwIfDestroyed();
     const code = this.checkSend(roomID, message);
     if (code !== 0) throw new ChorusError(code, "refused by the client's checks");
-    const reply = await this.call({ op: "barrage", roomId: roomID, content: message });
-    return { errorCode: 0, messageID: str(reply.barrageId) };
+    return { errorCode: 0, messageID: await this.call("barrage", { roomId: roomID, content: message }) };
   }
 
   /** Sets a room extra info key (1-127 bytes) to a value (under 4096 bytes); the other members get `roomExtraInfoUpdate`. */
@@ -259,7 +302,7 @@ export class ZegoExpressEngine {
     if (!this.rooms.has(roomID)) throw new ChorusError(RoomErrorCode.NotLoggedIn, "not logged into this room");
     const problem = extraInfoProblem(key, value);
     if (problem !== null) throw new ChorusError(RoomErrorCode.ContentTooLong, problem);
-    await this.call({ op: "setExtraInfo", roomId: roomID, key, value });
+    await this.call("setExtraInfo", { roomId: roomID, key, value });
     return { errorCode: 0 };
   }
 
@@ -280,11 +323,12 @@ export class ZegoExpressEngine {
     return this.channel.request(frame, RoomErrorCode.SendFailed);
   }
 
-  private async call(frame: Frame): Promise<Frame> {
-    const reply = await this.request(frame);
+  /** Sends `op` with `fields`; rejects with the server's code when it refuses, else resolves with the op's decoded result. */
+  private async call<K extends RoomOp>(op: K, fields: Frame): Promise<ReturnType<(typeof results)[K]>> {
+    const reply = await this.request({ op, ...fields });
     const code = num(reply.errorCode);
     if (code !== 0) throw new ChorusError(code, str(reply.error));
-    return reply;
+    return results[op](reply) as ReturnType<(typeof results)[K]>;
   }
 
   private checkSend(roomID: string, content: string): number {
@@ -296,47 +340,6 @@ export class ZegoExpressEngine {
 
   private state(roomID: string, reason: ZegoRoomStateChangedReason, errorCode: number, extendedData: string): void {
     this.events.emit("roomStateChanged", roomID, reason, errorCode, extendedData);
-  }
-
-  private onFrame(frame: Frame): void {
-    const roomID = str(frame.roomId);
-    switch (frame.op) {
-      case "customCommand":
-        this.events.emit("IMRecvCustomCommand", roomID, sender(frame), str(frame.content));
-        break;
-      case "broadcast":
-        this.events.emit("IMRecvBroadcastMessage", roomID, [
-          { fromUser: sender(frame), message: str(frame.content), sendTime: num(frame.sendTime), messageID: idString(frame.messageId) },
-        ]);
-        break;
-      case "barrage":
-        this.events.emit("IMRecvBarrageMessage", roomID, [
-          { fromUser: sender(frame), message: str(frame.content), sendTime: num(frame.sendTime), messageID: str(frame.barrageId) },
-        ]);
-        break;
-      case "userUpdate":
-        this.events.emit("roomUserUpdate", roomID, frame.updateType === "delete" ? "DELETE" : "ADD", toUsers(frame.users));
-        break;
-      case "onlineCount":
-        this.events.emit("roomOnlineUserCountUpdate", roomID, num(frame.count));
-        break;
-      case "roomState": {
-        const reason = Reasons[num(frame.reason)] ?? "KICKOUT";
-        if (reason === "KICKOUT") this.rooms.delete(roomID);
-        this.events.emit("roomStateChanged", roomID, reason, num(frame.errorCode), str(frame.extendedData) || str(frame.error));
-        break;
-      }
-      case "tokenWillExpire":
-        this.events.emit("roomTokenWillExpire", roomID, num(frame.secondsLeft));
-        break;
-      case "extraInfo": {
-        const userID = str(frame.fromUserId);
-        this.events.emit("roomExtraInfoUpdate", roomID, [
-          { key: str(frame.key), value: str(frame.value), updateUser: { userID, userName: userID }, updateTime: Date.now() },
-        ]);
-        break;
-      }
-    }
   }
 
   /** Logs back into every room after a reconnect; false when the connection failed on the way (try again). */

@@ -1,0 +1,230 @@
+/** The public types of {@link ZIM}: ZIM web's enums (with ZIM's numbers), messages, conversations, groups, rooms, events. */
+import type { ZIM } from "../zim.js";
+
+export enum ZIMConversationType {
+  Unknown = -1,
+  Peer = 0,
+  Room = 1,
+  Group = 2,
+}
+
+export enum ZIMMessageType {
+  Unknown = 0,
+  Text = 1,
+  Command = 2,
+  Barrage = 20,
+  Revoke = 31,
+  Custom = 200,
+}
+
+export enum ZIMConnectionState {
+  Disconnected = 0,
+  Connecting = 1,
+  Connected = 2,
+  Reconnecting = 3,
+}
+
+export enum ZIMConnectionEvent {
+  Success = 0,
+  ActiveLogin = 1,
+  LoginTimeout = 2,
+  LoginInterrupted = 3,
+  KickedOut = 4,
+  TokenExpired = 5,
+}
+
+export enum ZIMMessageDirection {
+  Send = 0,
+  Receive = 1,
+}
+
+export enum ZIMMessageSentStatus {
+  Sending = 0,
+  Success = 1,
+  Failed = 2,
+}
+
+export enum ZIMMessagePriority {
+  Low = 1,
+  Medium = 2,
+  High = 3,
+}
+
+/** Receipt state of a message sent with `hasReceipt`: Processing = not read yet, Done = read. */
+export enum ZIMMessageReceiptStatus {
+  None = 0,
+  Processing = 1,
+  Done = 2,
+}
+
+export enum ZIMConversationNotificationStatus {
+  Notify = 1,
+  DoNotDisturb = 2,
+}
+
+export enum ZIMConversationEvent {
+  Added = 0,
+  Updated = 1,
+  Disabled = 2,
+  Deleted = 3,
+}
+
+/** A chat message. `messageID` and `localMessageID` are int64s as decimal strings (they exceed 2^53). */
+export interface ZIMMessage {
+  type: ZIMMessageType;
+  /** Text (Text, Barrage, Custom), or the bytes of a Command message. */
+  message: string | Uint8Array;
+  messageID: string;
+  localMessageID: string;
+  senderUserID: string;
+  conversationID: string;
+  conversationType: ZIMConversationType;
+  direction: ZIMMessageDirection;
+  sentStatus: ZIMMessageSentStatus;
+  /** Server time, Unix ms. */
+  timestamp: number;
+  /** The message's place in its conversation: 1, 2, 3... with no gaps (0 for command and barrage messages). */
+  conversationSeq: number;
+  orderKey: number;
+  isUserInserted: boolean;
+  receiptStatus: ZIMMessageReceiptStatus;
+  extendedData: string;
+  /** Custom messages: 0-200. */
+  subType?: number;
+  /** Custom messages: up to 64 bytes. */
+  searchedContent?: string;
+  mentionedUserIDs: string[];
+}
+
+/** What `sendMessage` needs of a message: `type` and `message`, optionally the other fields a sender sets. */
+export interface ZIMMessageInput {
+  type: ZIMMessageType;
+  message: string | Uint8Array;
+  extendedData?: string;
+  subType?: number;
+  searchedContent?: string;
+  mentionedUserIDs?: string[];
+  /** A retry with the same localMessageID is never stored twice. Assigned when absent. */
+  localMessageID?: string;
+}
+
+export interface ZIMMessageSendConfig {
+  priority?: ZIMMessagePriority;
+  hasReceipt?: boolean;
+  isNotifyMentionedUsers?: boolean;
+}
+
+export interface ZIMMessageSendNotification {
+  /** Called with the local message before it is sent (not for a message the client's checks refuse). */
+  onMessageAttached?: (message: ZIMMessage) => void;
+}
+
+export interface ZIMMessageQueryConfig {
+  /** Page from this message (exclusive); absent = from the newest (or, with reverse, the oldest). */
+  nextMessage?: ZIMMessage;
+  count: number;
+  /** false (default): newer to older; true: older to newer. */
+  reverse?: boolean;
+}
+
+export interface ZIMConversation {
+  conversationID: string;
+  conversationName: string;
+  conversationAvatarUrl: string;
+  type: ZIMConversationType;
+  unreadMessageCount: number;
+  lastMessage?: ZIMMessage;
+  orderKey: number;
+  notificationStatus: ZIMConversationNotificationStatus;
+  isPinned: boolean;
+  /** Chorus: the conversation's highest sequence number. */
+  maxSeq: number;
+}
+
+export interface ZIMConversationQueryConfig {
+  nextConversation?: ZIMConversation;
+  count: number;
+}
+
+export interface ZIMUserInfo {
+  userID: string;
+  userName?: string;
+}
+
+export interface ZIMLoginConfig {
+  userName?: string;
+  token: string;
+  isOfflineLogin?: boolean;
+}
+
+export interface ZIMGroupInfo {
+  groupID: string;
+  groupName?: string;
+  groupAvatarUrl?: string;
+}
+
+export interface ZIMGroupFullInfo {
+  baseInfo: { groupID: string; groupName: string; groupAvatarUrl: string };
+  /** Chorus: the owner's UserId. */
+  ownerUserID: string;
+  /** Chorus: the number of members. */
+  memberCount: number;
+}
+
+export interface ZIMRoomInfo {
+  roomID: string;
+  roomName?: string;
+}
+
+export interface ZIMRoomFullInfo {
+  baseInfo: { roomID: string; roomName: string };
+  /** Chorus: members in the room after entering. */
+  memberCount: number;
+}
+
+export interface ZIMErrorUserInfo {
+  userID: string;
+  reason: number;
+}
+
+export interface ZIMMessageReceiptInfo {
+  conversationID: string;
+  conversationType: ZIMConversationType;
+  messageID: string;
+  status: ZIMMessageReceiptStatus;
+  readMemberCount: number;
+  unreadMemberCount: number;
+  /** Chorus: who read it. */
+  readerUserID: string;
+}
+
+/** Data of `peerMessageReceived`, `groupMessageReceived`, `roomMessageReceived`. */
+export interface ZIMEventOfConversationMessageReceivedResult {
+  messageList: ZIMMessage[];
+  info: { isOfflineMessage: boolean };
+  fromConversationID: string;
+}
+
+/** The events of {@link ZIM}, with ZIM web's names; every handler gets the ZIM instance first. */
+export interface ZIMEventHandler {
+  error: (zim: ZIM, errorInfo: { code: number; message: string }) => void;
+  connectionStateChanged: (zim: ZIM, data: { state: ZIMConnectionState; event: ZIMConnectionEvent; extendedData: string }) => void;
+  tokenWillExpire: (zim: ZIM, data: { second: number }) => void;
+  peerMessageReceived: (zim: ZIM, data: ZIMEventOfConversationMessageReceivedResult) => void;
+  groupMessageReceived: (zim: ZIM, data: ZIMEventOfConversationMessageReceivedResult) => void;
+  roomMessageReceived: (zim: ZIM, data: ZIMEventOfConversationMessageReceivedResult) => void;
+  conversationChanged: (zim: ZIM, data: { infoList: { event: ZIMConversationEvent; conversation: ZIMConversation }[] }) => void;
+  conversationTotalUnreadMessageCountUpdated: (zim: ZIM, data: { totalUnreadMessageCount: number }) => void;
+  messageReceiptChanged: (zim: ZIM, data: { infos: ZIMMessageReceiptInfo[] }) => void;
+  messageRevokeReceived: (zim: ZIM, data: { messageList: ZIMMessage[] }) => void;
+  groupMemberStateChanged: (zim: ZIM, data: { groupID: string; updateType: "add" | "delete" | "dismiss"; userList: { userID: string }[] }) => void;
+}
+
+/** The app and server a ZIM instance talks to. */
+export interface ZIMAppConfig {
+  appID: number;
+  /** The Chorus server's address as `chorus serve` prints it (`http://127.0.0.1:8080`), or its WebSocket address. */
+  server: string;
+}
+
+export const ZIMVersion = "chorus-1.0.0";
