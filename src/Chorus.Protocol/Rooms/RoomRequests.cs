@@ -3,7 +3,7 @@ using System.Text.Json.Serialization;
 namespace Chorus.Protocol;
 
 /// <summary>Logs into a room (op <c>login</c>); answered with <see cref="LoginResult"/>.</summary>
-public sealed record LoginRequest : ProtocolRequest
+public sealed record LoginRequest : ProtocolRequest, IRoomRequest
 {
     /// <summary>Creates a <c>login</c> request.</summary>
     public LoginRequest() : base(Ops.Login) { }
@@ -23,7 +23,7 @@ public sealed record LoginRequest : ProtocolRequest
 }
 
 /// <summary>Logs out of a room (op <c>logout</c>); answered with <see cref="RoomResult"/>.</summary>
-public sealed record LogoutRequest : ProtocolRequest
+public sealed record LogoutRequest : ProtocolRequest, IRoomRequest
 {
     /// <summary>Creates a <c>logout</c> request.</summary>
     public LogoutRequest() : base(Ops.Logout) { }
@@ -33,7 +33,7 @@ public sealed record LogoutRequest : ProtocolRequest
 }
 
 /// <summary>Replaces the token of a room login (op <c>renewToken</c>); answered with <see cref="RoomResult"/>.</summary>
-public sealed record RenewTokenRequest : ProtocolRequest
+public sealed record RenewTokenRequest : ProtocolRequest, IRoomRequest
 {
     /// <summary>Creates a <c>renewToken</c> request.</summary>
     public RenewTokenRequest() : base(Ops.RenewToken) { }
@@ -45,7 +45,7 @@ public sealed record RenewTokenRequest : ProtocolRequest
 }
 
 /// <summary>Sends a custom command (op <c>customCommand</c>); answered with <see cref="RoomResult"/>. Receivers get <see cref="CustomCommandEvent"/>.</summary>
-public sealed record CustomCommandRequest : ProtocolRequest
+public sealed record CustomCommandRequest : ProtocolRequest, IRoomRequest
 {
     /// <summary>Creates a <c>customCommand</c> request.</summary>
     public CustomCommandRequest() : base(Ops.CustomCommand) { }
@@ -59,7 +59,7 @@ public sealed record CustomCommandRequest : ProtocolRequest
 }
 
 /// <summary>Sends a broadcast message (op <c>broadcast</c>); answered with <see cref="BroadcastResult"/>. Receivers get <see cref="BroadcastEvent"/>.</summary>
-public sealed record BroadcastRequest : ProtocolRequest
+public sealed record BroadcastRequest : ProtocolRequest, IRoomRequest
 {
     /// <summary>Creates a <c>broadcast</c> request.</summary>
     public BroadcastRequest() : base(Ops.Broadcast) { }
@@ -71,7 +71,7 @@ public sealed record BroadcastRequest : ProtocolRequest
 }
 
 /// <summary>Sends a barrage message (op <c>barrage</c>); answered with <see cref="BarrageResult"/>. Receivers get <see cref="BarrageEvent"/>.</summary>
-public sealed record BarrageRequest : ProtocolRequest
+public sealed record BarrageRequest : ProtocolRequest, IRoomRequest
 {
     /// <summary>Creates a <c>barrage</c> request.</summary>
     public BarrageRequest() : base(Ops.Barrage) { }
@@ -83,7 +83,7 @@ public sealed record BarrageRequest : ProtocolRequest
 }
 
 /// <summary>Sets a room extra info key (op <c>setExtraInfo</c>); answered with <see cref="RoomResult"/>. The others get <see cref="ExtraInfoEvent"/>.</summary>
-public sealed record SetExtraInfoRequest : ProtocolRequest
+public sealed record SetExtraInfoRequest : ProtocolRequest, IRoomRequest
 {
     /// <summary>Creates a <c>setExtraInfo</c> request.</summary>
     public SetExtraInfoRequest() : base(Ops.SetExtraInfo) { }
@@ -94,4 +94,11 @@ public sealed record SetExtraInfoRequest : ProtocolRequest
     [JsonPropertyName("key")] public string? Key { get; set; }
     /// <summary>The value (under 4096 bytes).</summary>
     [JsonPropertyName("value")] public string? Value { get; set; }
+}
+
+/// <summary>A request about one room: the room ops' caller check reads its <see cref="RoomId"/>.</summary>
+public interface IRoomRequest
+{
+    /// <summary>The room the request names, as the client sent it.</summary>
+    string? RoomId { get; }
 }

@@ -112,11 +112,11 @@ public sealed partial class WebSocketGateway : IPeriodicWork
         _flood.Attach(session);
         _sessions.Add(session);
         Log.Connected(_logger, session.Id, appId, session.Remote);
-        session.Send(new Frame
+        session.Send(EncodedFrame.FromPayload(ProtocolJson.ToUtf8Bytes(new HelloEvent
         {
-            Op = Ops.Hello, Version = Ops.ProtocolVersion, HeartbeatMs = (int)_options.HeartbeatInterval.TotalMilliseconds,
+            Version = Ops.ProtocolVersion, HeartbeatMs = (int)_options.HeartbeatInterval.TotalMilliseconds,
             MaxFrameBytes = _options.MaxFrameBytes, MaxTextBytes = _chatOptions.ChatMaxTextBytes,
-        });
+        })), Delivery.Reliable);
 
         var writer = RunWriterAsync(session, stream);
         try
@@ -215,12 +215,12 @@ public sealed partial class WebSocketGateway : IPeriodicWork
                                 session.RequestClose(WebSocketCloseStatus.PolicyViolation, floodRefusal.Message);
                                 return;
                             }
-                            session.Send(Refusal(rid, roomId, floodRefusal.Code, floodRefusal.Message));
+                            session.Send(Refusal(rid, roomId, floodRefusal.Code, floodRefusal.Message), Delivery.Reliable);
                             continue;
                         }
                         session.Send(Refusal(rid, roomId, RoomErrorCodes.FrameTooLarge, op is null
                             ? $"the frame is {total} bytes; the server accepts at most {_options.MaxFrameBytes}"
-                            : $"the '{Truncate(op)}' frame is {total} bytes; the server accepts at most {_options.MaxFrameBytes}"));
+                            : $"the '{Truncate(op)}' frame is {total} bytes; the server accepts at most {_options.MaxFrameBytes}"), Delivery.Reliable);
                         continue;
                     }
                 }
@@ -242,7 +242,7 @@ public sealed partial class WebSocketGateway : IPeriodicWork
                         session.RequestClose(WebSocketCloseStatus.PolicyViolation, refusal.Message);
                         return;
                     }
-                    session.Send(Refusal(requestRid, readable ? envelope.RoomId : null, refusal.Code, refusal.Message));
+                    session.Send(Refusal(requestRid, readable ? envelope.RoomId : null, refusal.Code, refusal.Message), Delivery.Reliable);
                     continue;
                 }
                 if (request is null)
@@ -253,7 +253,7 @@ public sealed partial class WebSocketGateway : IPeriodicWork
                         return;
                     }
                     session.Send(Refusal(requestRid, roomId: null, RoomErrorCodes.MalformedFrame,
-                        !readable ? "frame is not a JSON object of the protocol" : $"unknown op '{Truncate(envelope.Op)}'"));
+                        !readable ? "frame is not a JSON object of the protocol" : $"unknown op '{Truncate(envelope.Op)}'"), Delivery.Reliable);
                     continue;
                 }
                 session.Send(await entry!.HandleAsync(session, request, requestRid, aborted), Delivery.Reliable);
@@ -289,8 +289,9 @@ public sealed partial class WebSocketGateway : IPeriodicWork
     }
 
     /// <summary>A refusal of a request: its <c>result</c> when the request's id is known, else an <c>error</c> frame.</summary>
-    private static Frame Refusal(long? rid, string? roomId, int code, string message) =>
-        new() { Op = rid is null ? Ops.Error : Ops.Result, Rid = rid, RoomId = roomId, ErrorCode = code, Error = message };
+    private static EncodedFrame Refusal(long? rid, string? roomId, int code, string message) => EncodedFrame.FromPayload(rid is null
+        ? ProtocolJson.ToUtf8Bytes(new ErrorEvent { ErrorCode = code, Error = message, RoomId = roomId })
+        : ProtocolJson.ToUtf8Bytes(new RoomResult { Rid = rid, ErrorCode = code, Error = message, RoomId = roomId }));
 
     /// <summary>
     /// Finds the top-level <c>rid</c>, <c>op</c> and <c>roomId</c> of a frame. From a prefix (<paramref name="isFinalBlock"/>

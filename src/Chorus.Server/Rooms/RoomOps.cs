@@ -12,23 +12,43 @@ public sealed class RoomOps(RoomSignaling signaling) : IOpModule
     /// <inheritdoc />
     public void Register(OpRegistryBuilder ops)
     {
-        var request = ProtocolJsonContext.Default.Frame;
-        var result = Frame.WireTypeInfo;
-        ops.Add(Ops.Login, Feature, AnyConnection.For<Frame>(), "the Token04 for this user and room; one user per connection", RateClass.Login, request, result,
-            async (connection, f, _) => (await signaling.LoginAsync(connection, new RoomLoginRequest(f.RoomId, f.UserId, f.UserName, f.Token, f.MaxMemberCount, f.UserStatusNotify))).ToFrame(f.Rid));
-        ops.Add(Ops.Logout, Feature, AnyConnection.For<Frame>(), "its own login to the room (1002001 otherwise)", RateClass.Frame, request, result,
-            async (connection, f, _) => (await signaling.LogoutAsync(connection, f.RoomId)).ToFrame(f.Rid));
-        ops.Add(Ops.RenewToken, Feature, AnyConnection.For<Frame>(), "its own login to the room (1002001 otherwise), then the Token04 as a login does", RateClass.Frame, request, result,
-            async (connection, f, _) => (await signaling.RenewTokenAsync(connection, new RoomRenewTokenRequest(f.RoomId, f.Token))).ToFrame(f.Rid));
-        ops.Add(Ops.CustomCommand, Feature, RoomCallers.Member(signaling, Ops.CustomCommand), "", RateClass.Frame, request, result,
-            (member, f, _) => ValueTask.FromResult(signaling.SendCustomCommand(member, new RoomMessageRequest(f.RoomId, f.Content, f.ToUserIds)).ToFrame(f.Rid)));
-        ops.Add(Ops.Broadcast, Feature, RoomCallers.Member(signaling, Ops.Broadcast), "", RateClass.Frame, request, result,
-            (member, f, _) => ValueTask.FromResult(signaling.SendBroadcast(member, new RoomMessageRequest(f.RoomId, f.Content)).ToFrame(f.Rid)));
-        ops.Add(Ops.Barrage, Feature, RoomCallers.Member(signaling, Ops.Barrage), "", RateClass.Frame, request, result,
-            (member, f, _) => ValueTask.FromResult(signaling.SendBarrage(member, new RoomMessageRequest(f.RoomId, f.Content)).ToFrame(f.Rid)));
-        ops.Add(Ops.SetExtraInfo, Feature, RoomCallers.Member(signaling, Ops.SetExtraInfo), "", RateClass.Frame, request, result,
-            async (member, f, _) => (await signaling.SetExtraInfoAsync(member, new RoomExtraInfoRequest(f.RoomId, f.Key, f.Value))).ToFrame(f.Rid));
+        ops.Add(Ops.Login, Feature, AnyConnection.For<LoginRequest>(), "the Token04 for this user and room; one user per connection", RateClass.Login,
+            ProtocolJson.TypeInfo<LoginRequest>(), ProtocolJson.TypeInfo<LoginResult>(),
+            async (connection, r, _) => ToLoginResult(await signaling.LoginAsync(connection, new RoomLoginRequest(r.RoomId, r.UserId, r.UserName, r.Token, r.MaxMemberCount, r.UserStatusNotify)), r.Rid));
+        ops.Add(Ops.Logout, Feature, AnyConnection.For<LogoutRequest>(), "its own login to the room (1002001 otherwise)", RateClass.Frame,
+            ProtocolJson.TypeInfo<LogoutRequest>(), ProtocolJson.TypeInfo<RoomResult>(),
+            async (connection, r, _) => ToRoomResult(await signaling.LogoutAsync(connection, r.RoomId), r.Rid));
+        ops.Add(Ops.RenewToken, Feature, AnyConnection.For<RenewTokenRequest>(), "its own login to the room (1002001 otherwise), then the Token04 as a login does", RateClass.Frame,
+            ProtocolJson.TypeInfo<RenewTokenRequest>(), ProtocolJson.TypeInfo<RoomResult>(),
+            async (connection, r, _) => ToRoomResult(await signaling.RenewTokenAsync(connection, new RoomRenewTokenRequest(r.RoomId, r.Token)), r.Rid));
+        ops.Add(Ops.CustomCommand, Feature, RoomCallers.Member<CustomCommandRequest>(signaling, Ops.CustomCommand), "", RateClass.Frame,
+            ProtocolJson.TypeInfo<CustomCommandRequest>(), ProtocolJson.TypeInfo<RoomResult>(),
+            (member, r, _) => ValueTask.FromResult(ToRoomResult(signaling.SendCustomCommand(member, new RoomMessageRequest(r.RoomId, r.Content, r.ToUserIds)), r.Rid)));
+        ops.Add(Ops.Broadcast, Feature, RoomCallers.Member<BroadcastRequest>(signaling, Ops.Broadcast), "", RateClass.Frame,
+            ProtocolJson.TypeInfo<BroadcastRequest>(), ProtocolJson.TypeInfo<BroadcastResult>(),
+            (member, r, _) =>
+            {
+                var reply = signaling.SendBroadcast(member, new RoomMessageRequest(r.RoomId, r.Content));
+                return ValueTask.FromResult(new BroadcastResult { Rid = r.Rid, ErrorCode = reply.Code, Error = reply.Message, RoomId = reply.RoomId, MessageId = reply.MessageId });
+            });
+        ops.Add(Ops.Barrage, Feature, RoomCallers.Member<BarrageRequest>(signaling, Ops.Barrage), "", RateClass.Frame,
+            ProtocolJson.TypeInfo<BarrageRequest>(), ProtocolJson.TypeInfo<BarrageResult>(),
+            (member, r, _) =>
+            {
+                var reply = signaling.SendBarrage(member, new RoomMessageRequest(r.RoomId, r.Content));
+                return ValueTask.FromResult(new BarrageResult { Rid = r.Rid, ErrorCode = reply.Code, Error = reply.Message, RoomId = reply.RoomId, BarrageId = reply.BarrageId });
+            });
+        ops.Add(Ops.SetExtraInfo, Feature, RoomCallers.Member<SetExtraInfoRequest>(signaling, Ops.SetExtraInfo), "", RateClass.Frame,
+            ProtocolJson.TypeInfo<SetExtraInfoRequest>(), ProtocolJson.TypeInfo<RoomResult>(),
+            async (member, r, _) => ToRoomResult(await signaling.SetExtraInfoAsync(member, new RoomExtraInfoRequest(r.RoomId, r.Key, r.Value)), r.Rid));
     }
+
+    private static LoginResult ToLoginResult(RoomReply reply, long? rid) =>
+        new() { Rid = rid, ErrorCode = reply.Code, Error = reply.Message, RoomId = reply.RoomId, Users = reply.Users, Count = reply.Count };
+
+    /// <summary>The <c>result</c> of a room op that answers with its room only.</summary>
+    internal static RoomResult ToRoomResult(RoomReply reply, long? rid) =>
+        new() { Rid = rid, ErrorCode = reply.Code, Error = reply.Message, RoomId = reply.RoomId };
 }
 
 /// <summary>What room ops require of their caller.</summary>
@@ -41,16 +61,16 @@ public static class RoomCallers
     /// Logged into the room the request names (<c>roomId</c>) over this connection; the handler gets that login.
     /// Refused with 1002001 when the connection is in no room, 1002007 when it is in others.
     /// </summary>
-    public static CallerRequirement<Frame, RoomMember> Member(RoomSignaling signaling, string op) => new(MemberName,
+    public static CallerRequirement<TRequest, RoomMember> Member<TRequest>(RoomSignaling signaling, string op) where TRequest : IRoomRequest => new(MemberName,
         "logged into the request's room over this connection (1002001 when in no room, 1002007 when in others)",
-        (IClientConnection connection, Frame request, long? rid, out RoomMember member, out EncodedFrame refusal) =>
+        (IClientConnection connection, TRequest request, long? rid, out RoomMember member, out EncodedFrame refusal) =>
         {
             if (signaling.TryGetSender(connection, request.RoomId, op, out member, out var error))
             {
                 refusal = default;
                 return true;
             }
-            refusal = EncodedFrame.From(error.ToFrame(rid));
+            refusal = EncodedFrame.FromPayload(ProtocolJson.ToUtf8Bytes(RoomOps.ToRoomResult(error, rid)));
             return false;
         });
 }

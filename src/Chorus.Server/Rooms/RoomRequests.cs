@@ -28,7 +28,7 @@ public readonly record struct RoomMessageRequest(string? RoomId, string? Content
 /// <param name="Value">The value (under 4096 bytes).</param>
 public readonly record struct RoomExtraInfoRequest(string? RoomId, string? Key, string? Value);
 
-/// <summary>The room core's answer to a request; the gateway turns it into the <c>result</c> frame of the request's rid.</summary>
+/// <summary>The room core's answer to a request; <see cref="RoomOps"/> turns it into the op's result record.</summary>
 public struct RoomReply
 {
     /// <summary>0 on success, else a room error code (<see cref="RoomErrorCodes"/>).</summary>
@@ -45,11 +45,4 @@ public struct RoomReply
     public long? MessageId { get; set; }
     /// <summary>Barrage: its id.</summary>
     public string? BarrageId { get; set; }
-
-    /// <summary>The <c>result</c> frame answering request <paramref name="rid"/>.</summary>
-    public readonly Frame ToFrame(long? rid) => new()
-    {
-        Op = Ops.Result, Rid = rid, ErrorCode = Code, Error = Message, RoomId = RoomId,
-        Users = Users, Count = Count, MessageId = MessageId, BarrageId = BarrageId,
-    };
 }

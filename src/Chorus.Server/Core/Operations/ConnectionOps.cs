@@ -10,6 +10,6 @@ public sealed class ConnectionOps : IOpModule
 
     /// <inheritdoc />
     public void Register(OpRegistryBuilder ops) =>
-        ops.Add(Ops.Ping, Feature, AnyConnection.For<Frame>(), "", RateClass.Frame, ProtocolJsonContext.Default.Frame, Frame.WireTypeInfo,
-            static (_, request, _) => ValueTask.FromResult(new Frame { Op = Ops.Pong, Rid = request.Rid }));
+        ops.Add(Ops.Ping, Feature, AnyConnection.For<PingRequest>(), "", RateClass.Frame, ProtocolJson.TypeInfo<PingRequest>(), ProtocolJson.TypeInfo<PongResult>(),
+            static (_, request, _) => ValueTask.FromResult(new PongResult { Rid = request.Rid }));
 }
