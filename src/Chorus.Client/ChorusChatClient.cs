@@ -22,7 +22,7 @@ public sealed class ChorusChatClient : IAsyncDisposable
     public ChorusChatClient(ChorusClientOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        _channel = new ProtocolChannel(options, OnFrame, RestoreAsync,
+        _channel = new ProtocolChannel(options, OnEvent, RestoreAsync,
             onReconnecting: () => Raise(ConnectionStateChanged, new ChatConnectionStateChanged(ChatConnectionState.Reconnecting, ChatConnectionEvent.LoginInterrupted)),
             onGaveUp: () => Raise(ConnectionStateChanged, new ChatConnectionStateChanged(ChatConnectionState.Disconnected, ChatConnectionEvent.LoginInterrupted)),
             wantsConnection: () => _user is not null);
@@ -68,7 +68,7 @@ public sealed class ChorusChatClient : IAsyncDisposable
             Raise(ConnectionStateChanged, new ChatConnectionStateChanged(ChatConnectionState.Disconnected, ChatConnectionEvent.LoginTimeout));
             return new ChatResult(ChatErrorCodes.LoginFailed, "could not connect to the server");
         }
-        var reply = await RequestAsync(new Frame { Op = Ops.ChatLogin, UserId = userInfo.UserId, UserName = userInfo.UserName, Token = token }, cancellationToken).ConfigureAwait(false);
+        var reply = await RequestAsync(ProtocolOps.ChatLogin, new ChatLoginRequest { UserId = userInfo.UserId, UserName = userInfo.UserName, Token = token }, cancellationToken).ConfigureAwait(false);
         if (reply.ErrorCode != 0)
         {
             Raise(ConnectionStateChanged, new ChatConnectionStateChanged(ChatConnectionState.Disconnected, ChatConnectionEvent.ActiveLogin));
@@ -88,7 +88,7 @@ public sealed class ChorusChatClient : IAsyncDisposable
     {
         _channel.ThrowIfDisposed(this);
         if (_user is null) return new ChatResult(ChatErrorCodes.NotLoggedIn, "not logged in");
-        var reply = await RequestAsync(new Frame { Op = Ops.ChatLogout }, cancellationToken).ConfigureAwait(false);
+        var reply = await RequestAsync(ProtocolOps.ChatLogout, new ChatLogoutRequest(), cancellationToken).ConfigureAwait(false);
         _user = null;
         _rooms.Clear();
         // ZIM has no logout event: a logout ends Disconnected with Success (ActiveLogin is a login's).
@@ -101,7 +101,7 @@ public sealed class ChorusChatClient : IAsyncDisposable
     public async Task<ChatResult> RenewTokenAsync(string token, CancellationToken cancellationToken = default)
     {
         _channel.ThrowIfDisposed(this);
-        var reply = await RequestAsync(new Frame { Op = Ops.ChatRenewToken, Token = token }, cancellationToken).ConfigureAwait(false);
+        var reply = await RequestAsync(ProtocolOps.ChatRenewToken, new ChatRenewTokenRequest { Token = token }, cancellationToken).ConfigureAwait(false);
         if (reply.ErrorCode == 0) _token = token;
         return Result(reply);
     }
@@ -138,7 +138,7 @@ public sealed class ChorusChatClient : IAsyncDisposable
         cursor.BeginSend();
         try
         {
-            var reply = await RequestAsync(new Frame { Op = Ops.SendMessage, ConvType = conversationType, ConvId = toConversationId, Message = wire }, cancellationToken).ConfigureAwait(false);
+            var reply = await RequestAsync(ProtocolOps.SendMessage, new SendMessageRequest { ConvType = conversationType, ConvId = toConversationId, Message = wire }, cancellationToken).ConfigureAwait(false);
             if (reply.ErrorCode != 0 || reply.Message is null)
             {
                 message.SentStatus = MessageSentStatus.Failed;
@@ -174,9 +174,9 @@ public sealed class ChorusChatClient : IAsyncDisposable
     public async Task<HistoryQueryResult> QueryHistoryMessageAsync(string conversationId, ConversationType conversationType, HistoryQueryConfig? config = null, CancellationToken cancellationToken = default)
     {
         config ??= new HistoryQueryConfig();
-        var reply = await CallAsync(ChatLimits.ConversationProblem(conversationId, conversationType) ?? ChatLimits.PageCountProblem(config.Count), new Frame
+        var reply = await CallAsync(ChatLimits.ConversationProblem(conversationId, conversationType) ?? ChatLimits.PageCountProblem(config.Count), ProtocolOps.QueryHistory, new QueryHistoryRequest
         {
-            Op = Ops.QueryHistory, ConvType = conversationType, ConvId = conversationId, Count = config.Count, Reverse = config.Reverse,
+            ConvType = conversationType, ConvId = conversationId, Count = config.Count, Reverse = config.Reverse,
             NextSeq = config.NextMessage?.ConversationSeq ?? config.NextConversationSeq,
         }, cancellationToken).ConfigureAwait(false);
         var messages = (reply.Messages ?? []).Select(w => ChatMessage.FromWire(w, _user?.UserId ?? "", offline: false)).ToArray();
@@ -190,11 +190,11 @@ public sealed class ChorusChatClient : IAsyncDisposable
     /// <summary>Deletes messages, named by MessageId, from this user's view.</summary>
     public async Task<ChatResult> DeleteMessagesAsync(IReadOnlyList<long> messageIds, string conversationId, ConversationType conversationType, CancellationToken cancellationToken = default) =>
         Result(await CallAsync(ChatLimits.StoredConversationProblem(conversationId, conversationType)
-            ?? ChatLimits.MessageIdsProblem(messageIds.Count, ChatLimits.MaxHistoryCount), new Frame { Op = Ops.DeleteMessages, ConvType = conversationType, ConvId = conversationId, MessageIds = [.. messageIds] }, cancellationToken).ConfigureAwait(false));
+            ?? ChatLimits.MessageIdsProblem(messageIds.Count, ChatLimits.MaxHistoryCount), ProtocolOps.DeleteMessages, new DeleteMessagesRequest { ConvType = conversationType, ConvId = conversationId, MessageIds = [.. messageIds] }, cancellationToken).ConfigureAwait(false));
 
     /// <summary>Deletes every message of a conversation from this user's view.</summary>
     public async Task<ChatResult> DeleteAllMessageAsync(string conversationId, ConversationType conversationType, CancellationToken cancellationToken = default) =>
-        Result(await CallAsync(ChatLimits.StoredConversationProblem(conversationId, conversationType), new Frame { Op = Ops.DeleteAllMessages, ConvType = conversationType, ConvId = conversationId }, cancellationToken).ConfigureAwait(false));
+        Result(await CallAsync(ChatLimits.StoredConversationProblem(conversationId, conversationType), ProtocolOps.DeleteAllMessages, new DeleteAllMessagesRequest { ConvType = conversationType, ConvId = conversationId }, cancellationToken).ConfigureAwait(false));
 
     /// <summary>Revokes one of this user's messages; both sides see a Revoke marker in its place.</summary>
     public Task<MessageSentResult> RevokeMessageAsync(ChatMessage message, CancellationToken cancellationToken = default) =>
@@ -203,7 +203,7 @@ public sealed class ChorusChatClient : IAsyncDisposable
     /// <summary>Revokes one of this user's messages by MessageId.</summary>
     public async Task<MessageSentResult> RevokeMessageAsync(long messageId, CancellationToken cancellationToken = default)
     {
-        var reply = await CallAsync(null, new Frame { Op = Ops.RevokeMessage, MessageIds = [messageId] }, cancellationToken).ConfigureAwait(false);
+        var reply = await CallAsync(null, ProtocolOps.RevokeMessage, new RevokeMessageRequest { MessageIds = [messageId] }, cancellationToken).ConfigureAwait(false);
         var revoked = reply.Message is null ? new ChatMessage { Type = ChatMessageType.Revoke, MessageId = messageId } : ChatMessage.FromWire(reply.Message, _user?.UserId ?? "", offline: false);
         return new MessageSentResult(revoked, reply.ErrorCode ?? 0, reply.Error);
     }
@@ -215,69 +215,74 @@ public sealed class ChorusChatClient : IAsyncDisposable
     /// <summary>Tells the senders that these messages, named by MessageId (at most 10), were read.</summary>
     public async Task<ChatResult> SendMessageReceiptsReadAsync(IReadOnlyList<long> messageIds, string conversationId, ConversationType conversationType, CancellationToken cancellationToken = default) =>
         Result(await CallAsync(ChatLimits.StoredConversationProblem(conversationId, conversationType)
-            ?? ChatLimits.MessageIdsProblem(messageIds.Count, ChatLimits.MaxReceiptMessages), new Frame { Op = Ops.SendReceiptsRead, ConvType = conversationType, ConvId = conversationId, MessageIds = [.. messageIds] }, cancellationToken).ConfigureAwait(false));
+            ?? ChatLimits.MessageIdsProblem(messageIds.Count, ChatLimits.MaxReceiptMessages), ProtocolOps.SendReceiptsRead, new SendReceiptsReadRequest { ConvType = conversationType, ConvId = conversationId, MessageIds = [.. messageIds] }, cancellationToken).ConfigureAwait(false));
 
     /// <summary>This user's conversations, pinned first, then newest first.</summary>
     public async Task<ConversationListResult> QueryConversationListAsync(int count = 100, CancellationToken cancellationToken = default)
     {
-        var reply = await CallAsync(ChatLimits.PageCountProblem(count), new Frame { Op = Ops.QueryConversations, Count = count }, cancellationToken).ConfigureAwait(false);
+        var reply = await CallAsync(ChatLimits.PageCountProblem(count), ProtocolOps.QueryConversations, new QueryConversationsRequest { Count = count }, cancellationToken).ConfigureAwait(false);
         return new ConversationListResult((reply.Conversations ?? []).Select(ToConversation).ToArray(), reply.ErrorCode ?? 0, reply.Error);
     }
 
     /// <summary>Marks a conversation as read.</summary>
     public async Task<ChatResult> ClearConversationUnreadMessageCountAsync(string conversationId, ConversationType conversationType, CancellationToken cancellationToken = default) =>
-        Result(await CallAsync(ChatLimits.StoredConversationProblem(conversationId, conversationType), new Frame { Op = Ops.ClearUnread, ConvType = conversationType, ConvId = conversationId }, cancellationToken).ConfigureAwait(false));
+        Result(await CallAsync(ChatLimits.StoredConversationProblem(conversationId, conversationType), ProtocolOps.ClearUnread, new ClearUnreadRequest { ConvType = conversationType, ConvId = conversationId }, cancellationToken).ConfigureAwait(false));
 
     /// <summary>Removes a conversation from the list until a new message arrives.</summary>
     public async Task<ChatResult> DeleteConversationAsync(string conversationId, ConversationType conversationType, CancellationToken cancellationToken = default) =>
-        Result(await CallAsync(ChatLimits.StoredConversationProblem(conversationId, conversationType), new Frame { Op = Ops.DeleteConversation, ConvType = conversationType, ConvId = conversationId }, cancellationToken).ConfigureAwait(false));
+        Result(await CallAsync(ChatLimits.StoredConversationProblem(conversationId, conversationType), ProtocolOps.DeleteConversation, new DeleteConversationRequest { ConvType = conversationType, ConvId = conversationId }, cancellationToken).ConfigureAwait(false));
 
     /// <summary>Mutes (true) or unmutes a conversation: a muted one adds nothing to the total unread count.</summary>
     public async Task<ChatResult> SetConversationNotificationStatusAsync(bool muted, string conversationId, ConversationType conversationType, CancellationToken cancellationToken = default) =>
-        Result(await CallAsync(ChatLimits.StoredConversationProblem(conversationId, conversationType), new Frame { Op = Ops.SetNotificationStatus, ConvType = conversationType, ConvId = conversationId, Muted = muted }, cancellationToken).ConfigureAwait(false));
+        Result(await CallAsync(ChatLimits.StoredConversationProblem(conversationId, conversationType), ProtocolOps.SetNotificationStatus, new SetNotificationStatusRequest { ConvType = conversationType, ConvId = conversationId, Muted = muted }, cancellationToken).ConfigureAwait(false));
 
     /// <summary>Pins or unpins a conversation.</summary>
     public async Task<ChatResult> UpdateConversationPinnedStateAsync(bool pinned, string conversationId, ConversationType conversationType, CancellationToken cancellationToken = default) =>
-        Result(await CallAsync(ChatLimits.StoredConversationProblem(conversationId, conversationType), new Frame { Op = Ops.PinConversation, ConvType = conversationType, ConvId = conversationId, Pinned = pinned }, cancellationToken).ConfigureAwait(false));
+        Result(await CallAsync(ChatLimits.StoredConversationProblem(conversationId, conversationType), ProtocolOps.PinConversation, new PinConversationRequest { ConvType = conversationType, ConvId = conversationId, Pinned = pinned }, cancellationToken).ConfigureAwait(false));
 
     /// <summary>Creates a group owned by this user, with initial members. 6000524 if it exists, 6000525 if too many members.</summary>
     public Task<GroupResult> CreateGroupAsync(string groupId, string groupName, IReadOnlyList<string> userIds, CancellationToken cancellationToken = default) =>
-        GroupAsync(new Frame { Op = Ops.CreateGroup, ConvId = groupId, Name = groupName, Members = [.. userIds] }, cancellationToken);
+        GroupAsync(ProtocolOps.CreateGroup, new CreateGroupRequest { ConvId = groupId, Name = groupName, Members = [.. userIds] }, groupId, userIds, groupName, cancellationToken);
     /// <summary>Joins a group.</summary>
-    public Task<GroupResult> JoinGroupAsync(string groupId, CancellationToken cancellationToken = default) => GroupAsync(new Frame { Op = Ops.JoinGroup, ConvId = groupId }, cancellationToken);
+    public Task<GroupResult> JoinGroupAsync(string groupId, CancellationToken cancellationToken = default) => GroupAsync(ProtocolOps.JoinGroup, new JoinGroupRequest { ConvId = groupId }, groupId, null, null, cancellationToken);
     /// <summary>Leaves a group.</summary>
-    public Task<GroupResult> LeaveGroupAsync(string groupId, CancellationToken cancellationToken = default) => GroupAsync(new Frame { Op = Ops.LeaveGroup, ConvId = groupId }, cancellationToken);
+    public Task<GroupResult> LeaveGroupAsync(string groupId, CancellationToken cancellationToken = default) => GroupAsync(ProtocolOps.LeaveGroup, new LeaveGroupRequest { ConvId = groupId }, groupId, null, null, cancellationToken);
     /// <summary>Dismisses a group (owner only).</summary>
-    public Task<GroupResult> DismissGroupAsync(string groupId, CancellationToken cancellationToken = default) => GroupAsync(new Frame { Op = Ops.DismissGroup, ConvId = groupId }, cancellationToken);
+    public Task<GroupResult> DismissGroupAsync(string groupId, CancellationToken cancellationToken = default) => GroupAsync(ProtocolOps.DismissGroup, new DismissGroupRequest { ConvId = groupId }, groupId, null, null, cancellationToken);
     /// <summary>Invites users into a group (members only).</summary>
     public Task<GroupResult> InviteUsersIntoGroupAsync(IReadOnlyList<string> userIds, string groupId, CancellationToken cancellationToken = default) =>
-        GroupAsync(new Frame { Op = Ops.InviteGroupMembers, ConvId = groupId, Members = [.. userIds] }, cancellationToken);
+        GroupAsync(ProtocolOps.InviteGroupMembers, new InviteGroupMembersRequest { ConvId = groupId, Members = [.. userIds] }, groupId, userIds, null, cancellationToken);
     /// <summary>Kicks members out of a group (owner only).</summary>
     public Task<GroupResult> KickGroupMembersAsync(IReadOnlyList<string> userIds, string groupId, CancellationToken cancellationToken = default) =>
-        GroupAsync(new Frame { Op = Ops.KickGroupMembers, ConvId = groupId, Members = [.. userIds] }, cancellationToken);
+        GroupAsync(ProtocolOps.KickGroupMembers, new KickGroupMembersRequest { ConvId = groupId, Members = [.. userIds] }, groupId, userIds, null, cancellationToken);
     /// <summary>A group's information.</summary>
-    public Task<GroupResult> QueryGroupInfoAsync(string groupId, CancellationToken cancellationToken = default) => GroupAsync(new Frame { Op = Ops.QueryGroupInfo, ConvId = groupId }, cancellationToken);
+    public Task<GroupResult> QueryGroupInfoAsync(string groupId, CancellationToken cancellationToken = default) => GroupAsync(ProtocolOps.QueryGroupInfo, new QueryGroupInfoRequest { ConvId = groupId }, groupId, null, null, cancellationToken);
 
     /// <summary>A group's members (members only).</summary>
     public Task<MemberListResult> QueryGroupMemberListAsync(string groupId, CancellationToken cancellationToken = default) =>
-        MembersAsync(new Frame { Op = Ops.QueryGroupMembers, ConvId = groupId }, cancellationToken);
+        MembersAsync(ChatLimits.GroupProblem(groupId, null, null), ProtocolOps.QueryGroupMembers, new QueryGroupMembersRequest { ConvId = groupId }, r => r.Members, cancellationToken);
 
     /// <summary>Creates a chat room and enters it (6000323 if it exists).</summary>
-    public Task<ChatRoomResult> CreateRoomAsync(string roomId, string roomName, CancellationToken cancellationToken = default) => RoomAsync(Ops.CreateRoom, roomId, roomName, cancellationToken);
+    public Task<ChatRoomResult> CreateRoomAsync(string roomId, string roomName, CancellationToken cancellationToken = default) => EnterRoomAsync(ProtocolOps.CreateRoom, new CreateRoomRequest { ConvId = roomId, Name = roomName }, roomId, roomName, cancellationToken);
     /// <summary>Enters a chat room, creating it if missing.</summary>
-    public Task<ChatRoomResult> EnterRoomAsync(string roomId, string roomName = "", CancellationToken cancellationToken = default) => RoomAsync(Ops.EnterRoom, roomId, roomName, cancellationToken);
+    public Task<ChatRoomResult> EnterRoomAsync(string roomId, string roomName = "", CancellationToken cancellationToken = default) => EnterRoomAsync(ProtocolOps.EnterRoom, new EnterRoomRequest { ConvId = roomId, Name = roomName }, roomId, roomName, cancellationToken);
     /// <summary>Joins an existing chat room (6000322 if missing).</summary>
-    public Task<ChatRoomResult> JoinRoomAsync(string roomId, CancellationToken cancellationToken = default) => RoomAsync(Ops.JoinRoom, roomId, null, cancellationToken);
+    public Task<ChatRoomResult> JoinRoomAsync(string roomId, CancellationToken cancellationToken = default) => EnterRoomAsync(ProtocolOps.JoinRoom, new JoinRoomRequest { ConvId = roomId }, roomId, null, cancellationToken);
     /// <summary>Leaves a chat room.</summary>
     public async Task<ChatResult> LeaveRoomAsync(string roomId, CancellationToken cancellationToken = default)
     {
-        var r = await RoomAsync(Ops.LeaveRoom, roomId, null, cancellationToken).ConfigureAwait(false);
-        return new ChatResult(r.ErrorCode, r.ErrorMessage);
+        var reply = await CallAsync(ChatLimits.RoomProblem(roomId, null), ProtocolOps.LeaveRoom, new LeaveRoomRequest { ConvId = roomId }, cancellationToken).ConfigureAwait(false);
+        if (reply.ErrorCode == 0)
+        {
+            _rooms.TryRemove(roomId, out _);
+            return new ChatResult(0, null);
+        }
+        return Result(reply);
     }
 
     /// <summary>A chat room's members.</summary>
     public Task<MemberListResult> QueryRoomMemberListAsync(string roomId, CancellationToken cancellationToken = default) =>
-        MembersAsync(new Frame { Op = Ops.QueryRoomMembers, ConvId = roomId }, cancellationToken);
+        MembersAsync(ChatLimits.RoomProblem(roomId, null), ProtocolOps.QueryRoomMembers, new QueryRoomMembersRequest { ConvId = roomId }, r => r.Members, cancellationToken);
 
     /// <summary>Closes the connection. Safe to call more than once. Afterwards every method throws
     /// <see cref="ObjectDisposedException"/>; requests under way fail with 6000121.</summary>
@@ -289,83 +294,91 @@ public sealed class ChorusChatClient : IAsyncDisposable
 
     // ---- plumbing --------------------------------------------------------------------------
 
-    private Task<Frame> RequestAsync(Frame frame, CancellationToken cancellationToken) =>
-        _channel.RequestAsync(frame, ChatErrorCodes.NotLoggedIn, cancellationToken);
+    private Task<TResult> RequestAsync<TRequest, TResult>(RequestOp<TRequest, TResult> op, TRequest request, CancellationToken cancellationToken)
+        where TRequest : ProtocolRequest
+        where TResult : ProtocolResult, new() =>
+        _channel.RequestAsync(op, request, ChatErrorCodes.NotLoggedIn, cancellationToken);
 
     /// <summary>A request of the public API: throws once disposed; refused with 6000001 before sending when
     /// <paramref name="problem"/> names what the server would refuse; else sent.</summary>
-    private Task<Frame> CallAsync(string? problem, Frame frame, CancellationToken cancellationToken)
+    private Task<TResult> CallAsync<TRequest, TResult>(string? problem, RequestOp<TRequest, TResult> op, TRequest request, CancellationToken cancellationToken)
+        where TRequest : ProtocolRequest
+        where TResult : ProtocolResult, new()
     {
         _channel.ThrowIfDisposed(this);
-        if (problem is not null) return Task.FromResult(new Frame { Op = Ops.Result, ErrorCode = ChatErrorCodes.BadParameter, Error = problem });
-        return RequestAsync(frame, cancellationToken);
+        if (problem is not null) return Task.FromResult(new TResult { ErrorCode = ChatErrorCodes.BadParameter, Error = problem });
+        return RequestAsync(op, request, cancellationToken);
     }
 
-    private static ChatResult Result(Frame reply) => new(reply.ErrorCode ?? 0, reply.Error);
+    private static ChatResult Result(ProtocolResult reply) => new(reply.ErrorCode ?? 0, reply.Error);
 
-    private async Task<GroupResult> GroupAsync(Frame frame, CancellationToken cancellationToken)
+    /// <summary>A group op; its result carries the group for create, join, invite and info.</summary>
+    private async Task<GroupResult> GroupAsync<TRequest, TResult>(RequestOp<TRequest, TResult> op, TRequest request, string groupId, IReadOnlyList<string>? members, string? name, CancellationToken cancellationToken)
+        where TRequest : ProtocolRequest
+        where TResult : ProtocolResult, new()
     {
-        var reply = await CallAsync(ChatLimits.GroupProblem(frame.ConvId, frame.Members, frame.Name), frame, cancellationToken).ConfigureAwait(false);
-        var g = reply.Group;
+        var reply = await CallAsync(ChatLimits.GroupProblem(groupId, members, name), op, request, cancellationToken).ConfigureAwait(false);
+        var g = (reply as ResultWithGroup)?.Group;
         return new GroupResult(g is null ? null : new ChatGroupInfo(g.GroupId ?? "", g.GroupName ?? "", g.OwnerUserId ?? "", g.MemberCount), reply.ErrorCode ?? 0, reply.Error);
     }
 
-    private async Task<MemberListResult> MembersAsync(Frame frame, CancellationToken cancellationToken)
+    private async Task<MemberListResult> MembersAsync<TRequest, TResult>(string? problem, RequestOp<TRequest, TResult> op, TRequest request, Func<TResult, string[]?> members, CancellationToken cancellationToken)
+        where TRequest : ProtocolRequest
+        where TResult : ProtocolResult, new()
     {
-        string? problem = frame.Op == Ops.QueryRoomMembers ? ChatLimits.RoomProblem(frame.ConvId, null) : ChatLimits.GroupProblem(frame.ConvId, null, null);
-        var reply = await CallAsync(problem, frame, cancellationToken).ConfigureAwait(false);
-        return new MemberListResult(reply.Members ?? [], reply.ErrorCode ?? 0, reply.Error);
+        var reply = await CallAsync(problem, op, request, cancellationToken).ConfigureAwait(false);
+        return new MemberListResult(members(reply) ?? [], reply.ErrorCode ?? 0, reply.Error);
     }
 
-    private async Task<ChatRoomResult> RoomAsync(string op, string roomId, string? name, CancellationToken cancellationToken)
+    /// <summary>Creates, enters or joins a chat room; live messages start after what the room holds now.</summary>
+    private async Task<ChatRoomResult> EnterRoomAsync<TRequest, TResult>(RequestOp<TRequest, TResult> op, TRequest request, string roomId, string? name, CancellationToken cancellationToken)
+        where TRequest : ProtocolRequest
+        where TResult : ResultWithChatRoom, new()
     {
-        var reply = await CallAsync(ChatLimits.RoomProblem(roomId, name), new Frame { Op = op, ConvId = roomId, Name = name }, cancellationToken).ConfigureAwait(false);
+        var reply = await CallAsync(ChatLimits.RoomProblem(roomId, name), op, request, cancellationToken).ConfigureAwait(false);
         if (reply.ErrorCode == 0)
         {
-            if (op == Ops.LeaveRoom) _rooms.TryRemove(roomId, out _);
-            else if (_rooms.TryAdd(roomId, true)) Cursor(ConversationType.Room, roomId).StartAt(LatestRoomSeq(reply));
+            // A room's history is not replayed on entry: live messages start after what is there now.
+            if (_rooms.TryAdd(roomId, true)) Cursor(ConversationType.Room, roomId).StartAt(reply.NextSeq ?? 0);
             return new ChatRoomResult(0, null, reply.Count ?? 0, reply.NextSeq ?? 0);
         }
         return new ChatRoomResult(reply.ErrorCode ?? 0, reply.Error, 0, 0);
     }
 
-    // A room's history is not replayed on entry: live messages start after what is there now.
-    private static long LatestRoomSeq(Frame reply) => reply.NextSeq ?? 0;
-
     private ChatConversation ToConversation(WireConversation c) => new(c.ConversationId ?? "", c.ConversationType, c.UnreadMessageCount,
         c.LastMessage is null ? null : ChatMessage.FromWire(c.LastMessage, _user?.UserId ?? "", offline: false), c.NotificationStatus == 2, c.IsPinned, c.MaxSeq);
 
-    private void OnFrame(Frame frame)
+    private void OnEvent(ProtocolEvent received)
     {
         string me = _user?.UserId ?? "";
-        switch (frame.Op)
+        switch (received)
         {
-            case Ops.ChatMessage when frame.Message is { } w:
+            case ChatMessageEvent { Message: { } w }:
                 if (w.ConversationSeq > 0) Cursor(w.ConversationType, w.ConversationId ?? "").Accept(w, offline: false);
                 else Deliver(w.ConversationType, w.ConversationId ?? "", [ChatMessage.FromWire(w, me, offline: false)]); // command, barrage: unsequenced
                 break;
-            case Ops.ConversationChanged when frame.Conversation is { } c:
+            case ConversationChangedEvent { Conversation: { } c }:
                 Raise(ConversationChanged, ToConversation(c));
                 break;
-            case Ops.UnreadTotalChanged:
-                Raise(ConversationTotalUnreadMessageCountUpdated, frame.UnreadTotal ?? 0);
+            case UnreadTotalEvent e:
+                Raise(ConversationTotalUnreadMessageCountUpdated, e.UnreadTotal ?? 0);
                 break;
-            case Ops.ReceiptChanged:
-                Raise(MessageReceiptChanged, new MessageReceiptChanged(frame.ConvId ?? "", frame.ConvType ?? ConversationType.Peer, frame.MessageIds ?? [], frame.FromUserId ?? ""));
+            case ReceiptChangedEvent e:
+                Raise(MessageReceiptChanged, new MessageReceiptChanged(e.ConvId ?? "", e.ConvType ?? ConversationType.Peer, e.MessageIds ?? [], e.FromUserId ?? ""));
                 break;
-            case Ops.MessageRevoked when frame.Message is { } r:
+            case MessageRevokedEvent { Message: { } r }:
                 Raise(MessageRevokeReceived, ChatMessage.FromWire(r, me, offline: false));
                 break;
-            case Ops.ChatKickedOut:
+            case ChatKickedOutEvent e:
                 _user = null;
                 Raise(ConnectionStateChanged, new ChatConnectionStateChanged(ChatConnectionState.Disconnected,
-                    frame.ErrorCode == ChatErrorCodes.TokenExpired ? ChatConnectionEvent.TokenExpired : ChatConnectionEvent.KickedOut));
+                    e.ErrorCode == ChatErrorCodes.TokenExpired ? ChatConnectionEvent.TokenExpired : ChatConnectionEvent.KickedOut));
                 break;
-            case Ops.ChatTokenWillExpire:
-                Raise(TokenWillExpire, frame.SecondsLeft ?? 0);
+            case ChatTokenWillExpireEvent e:
+                Raise(TokenWillExpire, e.SecondsLeft ?? 0);
                 break;
-            case Ops.GroupMemberChanged:
-                Raise(GroupMemberStateChanged, new GroupMemberChanged(frame.ConvId ?? "", frame.UpdateType ?? "", frame.Members ?? []));
+            case GroupMemberChangedEvent e:
+                Raise(GroupMemberStateChanged, new GroupMemberChanged(e.ConvId ?? "", e.UpdateType ?? "", e.Members ?? []));
                 break;
         }
     }
@@ -380,7 +393,7 @@ public sealed class ChorusChatClient : IAsyncDisposable
     private async Task<bool> RestoreAsync(CancellationToken cancellationToken)
     {
         if (_user is not { } user || _token is null) return true;
-        var reply = await RequestAsync(new Frame { Op = Ops.ChatLogin, UserId = user.UserId, UserName = user.UserName, Token = _token }, cancellationToken).ConfigureAwait(false);
+        var reply = await RequestAsync(ProtocolOps.ChatLogin, new ChatLoginRequest { UserId = user.UserId, UserName = user.UserName, Token = _token }, cancellationToken).ConfigureAwait(false);
         if (!_channel.IsConnected) return false;
         if (reply.ErrorCode != 0)
         {
@@ -390,7 +403,7 @@ public sealed class ChorusChatClient : IAsyncDisposable
             return true;
         }
         foreach (var roomId in _rooms.Keys)
-            await RequestAsync(new Frame { Op = Ops.EnterRoom, ConvId = roomId }, cancellationToken).ConfigureAwait(false);
+            await RequestAsync(ProtocolOps.EnterRoom, new EnterRoomRequest { ConvId = roomId }, cancellationToken).ConfigureAwait(false);
         await CatchUpAsync(cancellationToken).ConfigureAwait(false);
         if (!_channel.IsConnected) return false;
         Raise(ConnectionStateChanged, new ChatConnectionStateChanged(ChatConnectionState.Connected, ChatConnectionEvent.Success));
@@ -400,7 +413,7 @@ public sealed class ChorusChatClient : IAsyncDisposable
     /// <summary>Brings every conversation up to date: what was missed (or is unread, for a conversation not seen yet) is pulled and delivered as offline messages.</summary>
     private async Task CatchUpAsync(CancellationToken cancellationToken)
     {
-        var list = await RequestAsync(new Frame { Op = Ops.QueryConversations, Count = ChatLimits.MaxHistoryCount }, cancellationToken).ConfigureAwait(false);
+        var list = await RequestAsync(ProtocolOps.QueryConversations, new QueryConversationsRequest { Count = ChatLimits.MaxHistoryCount }, cancellationToken).ConfigureAwait(false);
         var syncs = new List<Task>();
         foreach (var c in list.Conversations ?? [])
         {
@@ -478,7 +491,7 @@ public sealed class ChorusChatClient : IAsyncDisposable
                 {
                     long from;
                     lock (_gate) from = Math.Max(_last, 0);
-                    var reply = await owner.RequestAsync(new Frame { Op = Ops.QueryHistory, ConvType = type, ConvId = conversationId, NextSeq = from, Count = ChatLimits.MaxHistoryCount, Reverse = true }, cancellationToken).ConfigureAwait(false);
+                    var reply = await owner.RequestAsync(ProtocolOps.QueryHistory, new QueryHistoryRequest { ConvType = type, ConvId = conversationId, NextSeq = from, Count = ChatLimits.MaxHistoryCount, Reverse = true }, cancellationToken).ConfigureAwait(false);
                     // A lasting refusal (no access to the conversation, which is gone or was never the user's) is not retried.
                     if (reply.ErrorCode is ChatErrorCodes.NoPermission or ChatErrorCodes.GroupMissing or ChatErrorCodes.NotInRoom or ChatErrorCodes.RoomMissing) return;
                     if (reply.ErrorCode != 0)

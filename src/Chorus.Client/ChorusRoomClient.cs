@@ -23,7 +23,7 @@ public sealed class ChorusRoomClient : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(options);
         _options = options;
-        _channel = new ProtocolChannel(options, OnFrame, LogBackInAsync,
+        _channel = new ProtocolChannel(options, OnEvent, LogBackInAsync,
             onReconnecting: () => { foreach (var roomId in _rooms.Keys) RaiseState(roomId, RoomStateReason.Reconnecting, 0, null); },
             onGaveUp: () =>
             {
@@ -86,7 +86,7 @@ public sealed class ChorusRoomClient : IAsyncDisposable
         }
 
         var joined = new JoinedRoom(roomId, user, config);
-        var reply = await RequestAsync(LoginFrame(joined), cancellationToken).ConfigureAwait(false);
+        var reply = await RequestAsync(ProtocolOps.Login, LoginRequestFor(joined), cancellationToken).ConfigureAwait(false);
         if (reply.ErrorCode != 0)
         {
             RaiseState(roomId, RoomStateReason.LoginFailed, reply.ErrorCode ?? RoomErrorCodes.SendFailed, reply.Error);
@@ -106,7 +106,7 @@ public sealed class ChorusRoomClient : IAsyncDisposable
     {
         _channel.ThrowIfDisposed(this);
         if (!_rooms.TryRemove(roomId, out _)) return new RoomOperationResult(RoomErrorCodes.NotLoggedIn, "not logged into this room");
-        var reply = await RequestAsync(new Frame { Op = Ops.Logout, RoomId = roomId }, cancellationToken).ConfigureAwait(false);
+        var reply = await RequestAsync(ProtocolOps.Logout, new LogoutRequest { RoomId = roomId }, cancellationToken).ConfigureAwait(false);
         // Gone locally either way: the server drops the login when the connection goes.
         RaiseState(roomId, RoomStateReason.Logout, 0, null);
         int code = reply.ErrorCode == RoomErrorCodes.NotLoggedIn ? 0 : reply.ErrorCode ?? 0;
@@ -119,7 +119,7 @@ public sealed class ChorusRoomClient : IAsyncDisposable
     {
         _channel.ThrowIfDisposed(this);
         if (!_rooms.TryGetValue(roomId, out var joined)) return new RoomOperationResult(RoomErrorCodes.NotLoggedIn, "not logged into this room");
-        var reply = await RequestAsync(new Frame { Op = Ops.RenewToken, RoomId = roomId, Token = token }, cancellationToken).ConfigureAwait(false);
+        var reply = await RequestAsync(ProtocolOps.RenewToken, new RenewTokenRequest { RoomId = roomId, Token = token }, cancellationToken).ConfigureAwait(false);
         if (reply.ErrorCode == 0) joined.Config = joined.Config with { Token = token };
         return new RoomOperationResult(reply.ErrorCode ?? 0, reply.Error);
     }
@@ -143,7 +143,7 @@ public sealed class ChorusRoomClient : IAsyncDisposable
 
         async Task<CustomCommandSendResult> Send()
         {
-            var reply = await RequestAsync(new Frame { Op = Ops.CustomCommand, RoomId = roomId, Content = command, ToUserIds = targets }, cancellationToken).ConfigureAwait(false);
+            var reply = await RequestAsync(ProtocolOps.CustomCommand, new CustomCommandRequest { RoomId = roomId, Content = command, ToUserIds = targets }, cancellationToken).ConfigureAwait(false);
             return new CustomCommandSendResult(reply.ErrorCode ?? 0, reply.Error);
         }
     }
@@ -156,7 +156,7 @@ public sealed class ChorusRoomClient : IAsyncDisposable
         _channel.ThrowIfDisposed(this);
         int code = CheckSend(roomId, message);
         if (code != 0) return new BroadcastMessageSendResult(code, 0, "refused by the client's checks");
-        var reply = await RequestAsync(new Frame { Op = Ops.Broadcast, RoomId = roomId, Content = message }, cancellationToken).ConfigureAwait(false);
+        var reply = await RequestAsync(ProtocolOps.Broadcast, new BroadcastRequest { RoomId = roomId, Content = message }, cancellationToken).ConfigureAwait(false);
         return new BroadcastMessageSendResult(reply.ErrorCode ?? 0, reply.MessageId ?? 0, reply.Error);
     }
 
@@ -168,7 +168,7 @@ public sealed class ChorusRoomClient : IAsyncDisposable
         _channel.ThrowIfDisposed(this);
         int code = CheckSend(roomId, message);
         if (code != 0) return new BarrageMessageSendResult(code, "", "refused by the client's checks");
-        var reply = await RequestAsync(new Frame { Op = Ops.Barrage, RoomId = roomId, Content = message }, cancellationToken).ConfigureAwait(false);
+        var reply = await RequestAsync(ProtocolOps.Barrage, new BarrageRequest { RoomId = roomId, Content = message }, cancellationToken).ConfigureAwait(false);
         return new BarrageMessageSendResult(reply.ErrorCode ?? 0, reply.BarrageId ?? "", reply.Error);
     }
 
@@ -180,7 +180,7 @@ public sealed class ChorusRoomClient : IAsyncDisposable
         _channel.ThrowIfDisposed(this);
         if (!_rooms.ContainsKey(roomId)) return new RoomOperationResult(RoomErrorCodes.NotLoggedIn, "not logged into this room");
         if (RoomLimits.ExtraInfoProblem(key, value) is { } problem) return new RoomOperationResult(RoomErrorCodes.ContentTooLong, problem);
-        var reply = await RequestAsync(new Frame { Op = Ops.SetExtraInfo, RoomId = roomId, Key = key, Value = value }, cancellationToken).ConfigureAwait(false);
+        var reply = await RequestAsync(ProtocolOps.SetExtraInfo, new SetExtraInfoRequest { RoomId = roomId, Key = key, Value = value }, cancellationToken).ConfigureAwait(false);
         return new RoomOperationResult(reply.ErrorCode ?? 0, reply.Error);
     }
 
@@ -192,52 +192,54 @@ public sealed class ChorusRoomClient : IAsyncDisposable
         await _channel.DisposeAsync().ConfigureAwait(false);
     }
 
-    private Task<Frame> RequestAsync(Frame frame, CancellationToken cancellationToken) =>
-        _channel.RequestAsync(frame, RoomErrorCodes.SendFailed, cancellationToken);
+    private Task<TResult> RequestAsync<TRequest, TResult>(RequestOp<TRequest, TResult> op, TRequest request, CancellationToken cancellationToken)
+        where TRequest : ProtocolRequest
+        where TResult : ProtocolResult, new() =>
+        _channel.RequestAsync(op, request, RoomErrorCodes.SendFailed, cancellationToken);
 
-    private void OnFrame(Frame frame)
+    private void OnEvent(ProtocolEvent received)
     {
-        switch (frame.Op)
+        switch (received)
         {
-            case Ops.CustomCommand:
-                Raise(CustomCommandReceived, new CustomCommandReceived(frame.RoomId ?? "", Sender(frame), frame.Content ?? ""));
+            case CustomCommandEvent e:
+                Raise(CustomCommandReceived, new CustomCommandReceived(e.RoomId ?? "", Sender(e.FromUserId, e.FromUserName), e.Content ?? ""));
                 break;
-            case Ops.Broadcast:
-                Raise(BroadcastMessageReceived, new BroadcastMessagesReceived(frame.RoomId ?? "",
-                    [new BroadcastMessageInfo(frame.Content ?? "", frame.MessageId ?? 0, frame.SendTime ?? 0, Sender(frame))]));
+            case BroadcastEvent e:
+                Raise(BroadcastMessageReceived, new BroadcastMessagesReceived(e.RoomId ?? "",
+                    [new BroadcastMessageInfo(e.Content ?? "", e.MessageId ?? 0, e.SendTime ?? 0, Sender(e.FromUserId, e.FromUserName))]));
                 break;
-            case Ops.Barrage:
-                Raise(BarrageMessageReceived, new BarrageMessagesReceived(frame.RoomId ?? "",
-                    [new BarrageMessageInfo(frame.Content ?? "", frame.BarrageId ?? "", frame.SendTime ?? 0, Sender(frame))]));
+            case BarrageEvent e:
+                Raise(BarrageMessageReceived, new BarrageMessagesReceived(e.RoomId ?? "",
+                    [new BarrageMessageInfo(e.Content ?? "", e.BarrageId ?? "", e.SendTime ?? 0, Sender(e.FromUserId, e.FromUserName))]));
                 break;
-            case Ops.UserUpdate:
-                Raise(RoomUserUpdated, new RoomUserUpdated(frame.RoomId ?? "", frame.UpdateType == "delete" ? RoomUpdateType.Delete : RoomUpdateType.Add,
-                    (frame.Users ?? []).Select(u => new RoomUser(u.UserId, u.UserName)).ToArray()));
+            case UserUpdateEvent e:
+                Raise(RoomUserUpdated, new RoomUserUpdated(e.RoomId ?? "", e.UpdateType == "delete" ? RoomUpdateType.Delete : RoomUpdateType.Add,
+                    (e.Users ?? []).Select(u => new RoomUser(u.UserId, u.UserName)).ToArray()));
                 break;
-            case Ops.OnlineCount:
-                Raise(RoomOnlineUserCountUpdated, new RoomOnlineUserCountUpdated(frame.RoomId ?? "", frame.Count ?? 0));
+            case OnlineCountEvent e:
+                Raise(RoomOnlineUserCountUpdated, new RoomOnlineUserCountUpdated(e.RoomId ?? "", e.Count ?? 0));
                 break;
-            case Ops.RoomState:
-                if (frame.RoomId is not null && frame.Reason == (int)RoomStateReason.KickOut) _rooms.TryRemove(frame.RoomId, out _);
-                RaiseState(frame.RoomId ?? "", (RoomStateReason)(frame.Reason ?? 0), frame.ErrorCode ?? 0, frame.ExtendedData ?? frame.Error);
+            case RoomStateEvent e:
+                if (e.RoomId is not null && e.Reason == (int)RoomStateReason.KickOut) _rooms.TryRemove(e.RoomId, out _);
+                RaiseState(e.RoomId ?? "", (RoomStateReason)(e.Reason ?? 0), e.ErrorCode ?? 0, e.ExtendedData ?? e.Error);
                 break;
-            case Ops.TokenWillExpire:
-                Raise(RoomTokenWillExpire, new RoomTokenWillExpire(frame.RoomId ?? "", frame.SecondsLeft ?? 0));
+            case TokenWillExpireEvent e:
+                Raise(RoomTokenWillExpire, new RoomTokenWillExpire(e.RoomId ?? "", e.SecondsLeft ?? 0));
                 break;
-            case Ops.ExtraInfo:
-                Raise(RoomExtraInfoUpdated, new RoomExtraInfoUpdated(frame.RoomId ?? "", frame.Key ?? "", frame.Value ?? "", new RoomUser(frame.FromUserId ?? "")));
+            case ExtraInfoEvent e:
+                Raise(RoomExtraInfoUpdated, new RoomExtraInfoUpdated(e.RoomId ?? "", e.Key ?? "", e.Value ?? "", new RoomUser(e.FromUserId ?? "")));
                 break;
         }
     }
 
-    private static RoomUser Sender(Frame frame) => new(frame.FromUserId ?? "", frame.FromUserName ?? frame.FromUserId ?? "");
+    private static RoomUser Sender(string? fromUserId, string? fromUserName) => new(fromUserId ?? "", fromUserName ?? fromUserId ?? "");
 
     /// <summary>Logs back into every room after a reconnect; false when the connection failed on the way (try again).</summary>
     private async Task<bool> LogBackInAsync(CancellationToken cancellationToken)
     {
         foreach (var joined in _rooms.Values.ToArray())
         {
-            var reply = await RequestAsync(LoginFrame(joined), cancellationToken).ConfigureAwait(false);
+            var reply = await RequestAsync(ProtocolOps.Login, LoginRequestFor(joined), cancellationToken).ConfigureAwait(false);
             if (reply.ErrorCode == RoomErrorCodes.SendFailed && !IsConnected) return false;
             if (reply.ErrorCode == 0)
             {
@@ -259,9 +261,8 @@ public sealed class ChorusRoomClient : IAsyncDisposable
         return RoomLimits.ValidateContent(content);
     }
 
-    private static Frame LoginFrame(JoinedRoom joined) => new()
+    private static LoginRequest LoginRequestFor(JoinedRoom joined) => new()
     {
-        Op = Ops.Login,
         RoomId = joined.RoomId,
         UserId = joined.User.UserId,
         UserName = joined.User.UserName,

@@ -11,13 +11,13 @@ namespace Chorus.Client;
 internal sealed class ProtocolChannel : IAsyncDisposable
 {
     private readonly ChorusClientOptions _options;
-    private readonly Action<Frame> _onEvent;
+    private readonly Action<ProtocolEvent> _onEvent;
     private readonly Func<CancellationToken, Task<bool>> _restore;
     private readonly Action _onReconnecting;
     private readonly Action _onGaveUp;
     private readonly Func<bool> _wantsConnection;
     private readonly SemaphoreSlim _connectLock = new(1, 1);
-    private readonly ConcurrentDictionary<long, TaskCompletionSource<Frame>> _pending = new();
+    private readonly ConcurrentDictionary<long, PendingRequest> _pending = new();
     private readonly CancellationTokenSource _disposed = new();
     private volatile Connection? _connection;
     private long _nextRid;
@@ -26,12 +26,12 @@ internal sealed class ProtocolChannel : IAsyncDisposable
     private volatile int _maxTextBytes = ChatLimits.DefaultMaxTextBytes;
 
     /// <param name="options">Settings.</param>
-    /// <param name="onEvent">Called on the receive loop for every frame that is not a result.</param>
+    /// <param name="onEvent">Called on the receive loop for every event of <see cref="ProtocolOps.Events"/> (every frame that is not a result).</param>
     /// <param name="restore">After a reconnect: restore server-side state (log back in, sync); false when the connection failed on the way.</param>
     /// <param name="onReconnecting">The connection dropped and reconnecting starts.</param>
     /// <param name="onGaveUp">Reconnecting gave up after <see cref="ChorusClientOptions.ReconnectGiveUpAfter"/>.</param>
     /// <param name="wantsConnection">Whether the owner still needs the connection (anything logged in).</param>
-    public ProtocolChannel(ChorusClientOptions options, Action<Frame> onEvent, Func<CancellationToken, Task<bool>> restore, Action onReconnecting, Action onGaveUp, Func<bool> wantsConnection)
+    public ProtocolChannel(ChorusClientOptions options, Action<ProtocolEvent> onEvent, Func<CancellationToken, Task<bool>> restore, Action onReconnecting, Action onGaveUp, Func<bool> wantsConnection)
     {
         _options = options;
         _onEvent = onEvent;
@@ -88,31 +88,34 @@ internal sealed class ProtocolChannel : IAsyncDisposable
         }
     }
 
-    /// <summary>Sends a request and waits for its result; failures come back as a result with <paramref name="failureCode"/>.</summary>
+    /// <summary>Sends a request of <paramref name="op"/> and waits for its result, read as the op's result record;
+    /// failures come back as a result with <paramref name="failureCode"/>.</summary>
     /// <remarks>A request larger than the server's frame limit is not sent: it fails at once with 1000005, the code the
     /// server answers such a frame with.</remarks>
-    public async Task<Frame> RequestAsync(Frame frame, int failureCode, CancellationToken cancellationToken)
+    public async Task<TResult> RequestAsync<TRequest, TResult>(RequestOp<TRequest, TResult> op, TRequest request, int failureCode, CancellationToken cancellationToken)
+        where TRequest : ProtocolRequest
+        where TResult : ProtocolResult, new()
     {
         long rid = Interlocked.Increment(ref _nextRid);
-        frame.Rid = rid;
-        byte[] bytes = frame.ToUtf8Bytes();
+        request.Rid = rid;
+        byte[] bytes = ProtocolJson.ToUtf8Bytes(request);
         int maxFrameBytes = _maxFrameBytes;
         if (bytes.Length > maxFrameBytes)
-            return Failure(frame, RoomErrorCodes.FrameTooLarge, $"the request is {bytes.Length} bytes; the server accepts frames of at most {maxFrameBytes} bytes");
+            return Failure<TResult>(rid, RoomErrorCodes.FrameTooLarge, $"the request is {bytes.Length} bytes; the server accepts frames of at most {maxFrameBytes} bytes");
         var connection = _connection;
-        if (connection is not { IsAlive: true }) return Failure(frame, failureCode, "not connected");
-        var tcs = new TaskCompletionSource<Frame>(TaskCreationOptions.RunContinuationsAsynchronously);
-        _pending[rid] = tcs;
+        if (connection is not { IsAlive: true }) return Failure<TResult>(rid, failureCode, "not connected");
+        var pending = new PendingRequest(op, new TaskCompletionSource<ProtocolResult>(TaskCreationOptions.RunContinuationsAsynchronously));
+        _pending[rid] = pending;
         try
         {
             if (!await connection.SendAsync(bytes, cancellationToken).ConfigureAwait(false))
-                return Failure(frame, failureCode, "the connection was lost");
-            var reply = await tcs.Task.WaitAsync(_options.RequestTimeout, cancellationToken).ConfigureAwait(false);
-            return reply.ErrorCode == LostMarker ? Failure(frame, failureCode, reply.Error ?? "the connection was lost") : reply;
+                return Failure<TResult>(rid, failureCode, "the connection was lost");
+            var reply = await pending.Completion.Task.WaitAsync(_options.RequestTimeout, cancellationToken).ConfigureAwait(false);
+            return reply.ErrorCode == LostMarker ? Failure<TResult>(rid, failureCode, reply.Error ?? "the connection was lost") : (TResult)reply;
         }
         catch (TimeoutException)
         {
-            return Failure(frame, failureCode, "the server did not answer in time");
+            return Failure<TResult>(rid, failureCode, "the server did not answer in time");
         }
         finally
         {
@@ -123,30 +126,44 @@ internal sealed class ProtocolChannel : IAsyncDisposable
     // Pending requests are failed with this marker, then given the caller's own failure code.
     private const int LostMarker = int.MinValue;
 
-    private static Frame Failure(Frame request, int code, string message) =>
-        new() { Op = Ops.Result, Rid = request.Rid, ErrorCode = code, Error = message, RoomId = request.RoomId };
+    private static TResult Failure<TResult>(long rid, int code, string message) where TResult : ProtocolResult, new() =>
+        new() { Rid = rid, ErrorCode = code, Error = message };
 
     private void FailPending(string message)
     {
-        foreach (var (rid, tcs) in _pending)
-            tcs.TrySetResult(new Frame { Op = Ops.Result, Rid = rid, ErrorCode = LostMarker, Error = message });
+        foreach (var (rid, pending) in _pending)
+            pending.Completion.TrySetResult(pending.Op.CreateResult(rid, LostMarker, message));
     }
 
-    private void OnFrame(Frame frame)
+    /// <summary>
+    /// Decodes one frame: a result (or pong) by the result record of the request its rid names, an event by the event
+    /// table; anything else is ignored. False when the frame is not a JSON object with an op.
+    /// </summary>
+    private bool OnFrame(ReadOnlySpan<byte> utf8, out HelloEvent? hello)
     {
-        if (frame.Op == Ops.Hello)
+        hello = null;
+        Span<char> name = stackalloc char[ProtocolOps.MaxOpLength];
+        if (!ProtocolJson.TryReadOpAndRid(utf8, name, out var op, out long? rid)) return false;
+        if (op.SequenceEqual(Ops.Result) || op.SequenceEqual(Ops.Pong))
+        {
+            if (rid is long r && _pending.TryGetValue(r, out var pending) && pending.Op.TryReadResult(utf8) is { } result)
+                pending.Completion.TrySetResult(result);
+            return true;
+        }
+        if (ProtocolOps.FindEvent(op)?.TryRead(utf8) is not { } received) return true;
+        if (received is HelloEvent h)
         {
             // The server's limits; a server too old to send them keeps the protocol's defaults.
-            if (frame.MaxFrameBytes is > 0) _maxFrameBytes = frame.MaxFrameBytes.Value;
-            if (frame.MaxTextBytes is > 0) _maxTextBytes = frame.MaxTextBytes.Value;
+            if (h.MaxFrameBytes is > 0) _maxFrameBytes = h.MaxFrameBytes.Value;
+            if (h.MaxTextBytes is > 0) _maxTextBytes = h.MaxTextBytes.Value;
+            hello = h;
         }
-        if (frame.Op is Ops.Result or Ops.Pong)
-        {
-            if (frame.Rid is long rid && _pending.TryGetValue(rid, out var tcs)) tcs.TrySetResult(frame);
-            return;
-        }
-        _onEvent(frame);
+        _onEvent(received);
+        return true;
     }
+
+    /// <summary>A request waiting for its result: its op (whose result record reads the answer) and its completion.</summary>
+    private sealed record PendingRequest(RequestOp Op, TaskCompletionSource<ProtocolResult> Completion);
 
     private void OnConnectionLost(Connection connection)
     {
@@ -199,6 +216,9 @@ internal sealed class ProtocolChannel : IAsyncDisposable
         if (connection is not null) await connection.CloseAsync().ConfigureAwait(false);
         FailPending("the client was disposed");
     }
+
+    // Heartbeats carry no rid: their pong answers nothing pending.
+    private static readonly byte[] s_ping = new PingRequest().ToUtf8Bytes();
 
     /// <summary>One WebSocket: its receive loop and heartbeat.</summary>
     private sealed class Connection(ProtocolChannel owner, ClientWebSocket socket)
@@ -273,15 +293,13 @@ internal sealed class ProtocolChannel : IAsyncDisposable
                     } while (!r.EndOfMessage && r.MessageType != WebSocketMessageType.Close);
                     if (r.MessageType == WebSocketMessageType.Close) break;
                     Volatile.Write(ref _lastReceiveTicks, Environment.TickCount64);
-                    var frame = Frame.TryParse(buffer.AsSpan(0, length));
-                    if (frame is null) continue;
-                    if (frame.Op == Ops.Hello && frame.HeartbeatMs is > 0) _heartbeat = TimeSpan.FromMilliseconds(frame.HeartbeatMs.Value);
+                    if (!owner.OnFrame(buffer.AsSpan(0, length), out var hello)) continue;
+                    if (hello is { HeartbeatMs: > 0 }) _heartbeat = TimeSpan.FromMilliseconds(hello.HeartbeatMs.Value);
                     if (!heartbeatStarted)
                     {
                         heartbeatStarted = true;
                         _ = Task.Run(HeartbeatLoopAsync);
                     }
-                    owner.OnFrame(frame);
                 }
             }
             catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or ObjectDisposedException or IOException) { }
@@ -300,7 +318,7 @@ internal sealed class ProtocolChannel : IAsyncDisposable
                         Lost();
                         return;
                     }
-                    await SendAsync(new Frame { Op = Ops.Ping }.ToUtf8Bytes(), _stop.Token).ConfigureAwait(false);
+                    await SendAsync(s_ping, _stop.Token).ConfigureAwait(false);
                 }
             }
             catch (OperationCanceledException) { }

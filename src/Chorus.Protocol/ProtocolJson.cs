@@ -115,6 +115,45 @@ public static class ProtocolJson
         catch (JsonException) { return false; }
     }
 
+    /// <summary>
+    /// Finds the top-level <c>op</c> and <c>rid</c> of a JSON object (a client reading a frame: a <c>result</c> is read by
+    /// the result record of the request its rid names). False when the input is not a JSON object or has no string
+    /// <c>op</c>; <paramref name="rid"/> is null when absent or not an int64.
+    /// </summary>
+    /// <param name="utf8">The UTF-8 JSON.</param>
+    /// <param name="buffer">Room for the op; an op longer than it is not found.</param>
+    /// <param name="op">The op, unescaped in <paramref name="buffer"/>.</param>
+    /// <param name="rid">The rid, if any.</param>
+    public static bool TryReadOpAndRid(ReadOnlySpan<byte> utf8, Span<char> buffer, out ReadOnlySpan<char> op, out long? rid)
+    {
+        op = default;
+        rid = null;
+        bool found = false;
+        try
+        {
+            var reader = new Utf8JsonReader(utf8, new JsonReaderOptions { MaxDepth = 64 });
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject) return false;
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                bool isOp = reader.ValueTextEquals("op"u8), isRid = !isOp && reader.ValueTextEquals("rid"u8);
+                if (!reader.Read()) return false;
+                if (isOp && reader.TokenType == JsonTokenType.String)
+                {
+                    int written;
+                    try { written = reader.CopyString(buffer); }
+                    catch (ArgumentException) { return false; }
+                    op = buffer[..written];
+                    found = true;
+                }
+                else if (isRid && reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out long value)) rid = value;
+                else reader.Skip();
+                if (found && rid is not null) return true;
+            }
+            return found;
+        }
+        catch (JsonException) { return found; }
+    }
+
     private static class WireTypeInfo<T> where T : ProtocolMessage
     {
         public static readonly JsonTypeInfo<T> Value = (JsonTypeInfo<T>)s_wireOptions.GetTypeInfo(typeof(T));

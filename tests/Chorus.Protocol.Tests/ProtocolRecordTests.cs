@@ -141,6 +141,29 @@ public class ProtocolRecordTests
         Assert.Null(op);
     }
 
+    [Theory]
+    [InlineData("""{"op":"result","rid":7,"errorCode":0}""", "result", 7L)]
+    [InlineData("""{"errorCode":0,"users":[{"rid":1,"op":"x"}],"rid":7,"op":"result"}""", "result", 7L)]
+    [InlineData("""{"op":"userUpdate","roomId":"r1"}""", "userUpdate", null)]
+    [InlineData("""{"op":"pong","rid":"7"}""", "pong", null)]
+    public void A_client_finds_the_op_and_rid_of_a_frame(string json, string op, long? rid)
+    {
+        Span<char> buffer = stackalloc char[ProtocolOps.MaxOpLength];
+        Assert.True(ProtocolJson.TryReadOpAndRid(Encoding.UTF8.GetBytes(json), buffer, out var found, out long? foundRid));
+        Assert.Equal(op, found.ToString());
+        Assert.Equal(rid, foundRid);
+    }
+
+    [Theory]
+    [InlineData("""[{"op":"result","rid":7}]""")]
+    [InlineData("""{"rid":7}""")]
+    [InlineData("""{"op":null,"rid":7}""")]
+    public void A_frame_without_an_op_has_none(string json)
+    {
+        Span<char> buffer = stackalloc char[ProtocolOps.MaxOpLength];
+        Assert.False(ProtocolJson.TryReadOpAndRid(Encoding.UTF8.GetBytes(json), buffer, out _, out _));
+    }
+
     [Fact]
     public void Requests_and_events_of_the_same_name_are_kept_apart()
     {
