@@ -1,7 +1,7 @@
 using System.Data.Common;
 using System.Text;
-using System.Threading.Channels;
 using Chorus.Protocol;
+using Chorus.Storage.GroupCommit;
 using Dapper;
 using Npgsql;
 using NpgsqlTypes;
@@ -36,13 +36,9 @@ public sealed class PostgresChatStore : IChatStore
 
     private readonly NpgsqlDataSource _data;
     private readonly bool _ownsData;
-    private readonly Channel<WriteOp> _writes = Channel.CreateUnbounded<WriteOp>(new UnboundedChannelOptions { SingleReader = true });
     private readonly TimeProvider _time;
     private readonly MessageIdGenerator _ids;
-    private Task _writer = Task.CompletedTask;
-    private long _commits;
-    private long _retries;
-    private bool _closed;
+    private GroupCommitQueue<WriteOp, object?> _queue = null!; // started once the schema is migrated
 
     private PostgresChatStore(NpgsqlDataSource data, bool ownsData, MessageIdGenerator ids, TimeProvider time)
     {
@@ -91,15 +87,18 @@ public sealed class PostgresChatStore : IChatStore
             if (ownsData) await data.DisposeAsync();
             throw;
         }
-        store._writer = Task.Run(store.WriterLoopAsync, CancellationToken.None);
+        store._queue = new GroupCommitQueue<WriteOp, object?>(new ChatWriter(store), new GroupCommitOptions
+        {
+            MaxBatch = MaxBatch, MaxAttempts = MaxAttempts, Closed = () => PostgresFailures.Closed(StoreName),
+        });
         return store;
     }
 
     /// <summary>Transactions committed so far (each may hold many writes).</summary>
-    public long Commits => Interlocked.Read(ref _commits);
+    public long Commits => _queue.Commits;
 
     /// <summary>Transactions run again so far because PostgreSQL broke them off for a deadlock with another node's.</summary>
-    public long Retries => Interlocked.Read(ref _retries);
+    public long Retries => _queue.Retries;
 
     private const string MessageColumns = "message_id, app_id, conv_type, conv_key, seq, sender, local_id, type, text, sub_type, searched, extended, has_receipt, receipt_read, priority, ts, mentioned";
 
@@ -109,10 +108,7 @@ public sealed class PostgresChatStore : IChatStore
     public async Task<AppendResult> AppendAsync(NewMessage message, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(message);
-        var op = new WriteOp(message);
-        if (!_writes.Writer.TryWrite(op)) throw PostgresFailures.Closed(StoreName);
-        // The write is not withdrawn on cancellation: the caller stops waiting, the write still lands.
-        return (AppendResult)(await op.Done.Task.WaitAsync(cancellationToken))!;
+        return (AppendResult)(await _queue.EnqueueAsync(new WriteOp(message), cancellationToken))!;
     }
 
     /// <inheritdoc />
@@ -337,7 +333,7 @@ public sealed class PostgresChatStore : IChatStore
     /// statements; (2) allocate sequence numbers and MessageIds here; (3) insert the messages, advance <c>max_seq</c>, make
     /// the conversation entries and advance the senders' read positions, in a second batch. Fills <paramref name="results"/>.
     /// </summary>
-    private async Task AppendSegmentAsync(NpgsqlConnection c, List<WriteOp> batch, int from, int to, object?[] results, CancellationToken cancellationToken)
+    private async Task AppendSegmentAsync(NpgsqlConnection c, IReadOnlyList<WriteOp> batch, int from, int to, object?[] results, CancellationToken cancellationToken)
     {
         long now = _time.GetUtcNow().ToUnixTimeMilliseconds();
         var conversations = new SortedDictionary<ConvKey, long>();
@@ -670,7 +666,7 @@ public sealed class PostgresChatStore : IChatStore
     // Every read runs here on its own pooled connection: the database's errors leave as the interface's ChatStoreException.
     private async Task<T> ReadAsync<T>(Func<NpgsqlConnection, Task<T>> read, CancellationToken cancellationToken)
     {
-        if (Volatile.Read(ref _closed)) throw PostgresFailures.Closed(StoreName);
+        if (_queue.IsClosed) throw PostgresFailures.Closed(StoreName);
         try
         {
             await using var c = await _data.OpenConnectionAsync(cancellationToken);
@@ -681,7 +677,7 @@ public sealed class PostgresChatStore : IChatStore
             if (PostgresFailures.IsConnectionError(ex)) _data.Clear(); // the pool's other connections are likely broken too
             throw PostgresFailures.Wrap(ex, "a chat store read");
         }
-        catch (ObjectDisposedException) when (Volatile.Read(ref _closed))
+        catch (ObjectDisposedException) when (_queue.IsClosed)
         {
             throw PostgresFailures.Closed(StoreName);
         }
@@ -689,129 +685,11 @@ public sealed class PostgresChatStore : IChatStore
 
     // ---- the writer -------------------------------------------------------------------------
 
-    private async Task<T> WriteAsync<T>(Func<NpgsqlConnection, NpgsqlTransaction, Task<T>> work, CancellationToken cancellationToken)
-    {
-        var op = new WriteOp(async (c, tx) => await work(c, tx));
-        if (!_writes.Writer.TryWrite(op)) throw PostgresFailures.Closed(StoreName);
-        // The write is not withdrawn on cancellation: the caller stops waiting, the write still lands.
-        return (T)(await op.Done.Task.WaitAsync(cancellationToken))!;
-    }
-
-    private async Task WriterLoopAsync()
-    {
-        var batch = new List<WriteOp>(MaxBatch);
-        var reader = _writes.Reader;
-        while (await reader.WaitToReadAsync())
-        {
-            batch.Clear();
-            while (batch.Count < MaxBatch && reader.TryRead(out var op)) batch.Add(op);
-            try
-            {
-                await CommitBatchAsync(batch);
-            }
-            catch (Exception ex)
-            {
-                // Whatever went wrong, the writer goes on: the batch's writes fail, later ones are not left waiting.
-                var failure = new ChatStoreException(ChatStoreFailure.Unavailable, $"a chat store write failed: {ex.Message}", ex);
-                foreach (var op in batch) op.Done.TrySetException(failure);
-            }
-        }
-    }
-
-    /// <summary>
-    /// Runs one batch in one transaction and completes its writes. First every write runs without savepoints (the appends
-    /// batched). If one write fails on its own, the transaction is rolled back and the batch runs again with each write in
-    /// a savepoint, so that only that write fails. A deadlock or serialization failure runs the batch again; a failure of the
-    /// connection or of the commit fails every write of the batch (nothing of it is stored, or, for a commit whose answer
-    /// was lost, possibly all of it: a retried send is then found by its retry key).
-    /// </summary>
-    private async Task CommitBatchAsync(List<WriteOp> batch)
-    {
-        var results = new object?[batch.Count];
-        var errors = new Exception?[batch.Count];
-        bool oneByOne = false;
-        for (int attempt = 1; ; attempt++)
-        {
-            Array.Clear(results);
-            Array.Clear(errors);
-            try
-            {
-                await using var c = await _data.OpenConnectionAsync();
-                await using var tx = await c.BeginTransactionAsync();
-                if (!oneByOne)
-                {
-                    try
-                    {
-                        await RunAsync(c, tx, batch, 0, batch.Count, results);
-                    }
-                    catch (Exception ex) when (PostgresFailures.IsStatementError(ex) && batch.Count > 1)
-                    {
-                        oneByOne = true; // the transaction is rolled back on dispose
-                        attempt--;
-                        continue;
-                    }
-                    catch (Exception ex) when (PostgresFailures.IsStatementError(ex))
-                    {
-                        errors[0] = Failure(ex);
-                        await tx.RollbackAsync();
-                        break;
-                    }
-                }
-                else
-                {
-                    for (int i = 0; i < batch.Count; i++)
-                    {
-                        await tx.SaveAsync("op");
-                        try
-                        {
-                            await RunAsync(c, tx, batch, i, i + 1, results);
-                            await tx.ReleaseAsync("op");
-                        }
-                        catch (Exception ex) when (PostgresFailures.IsStatementError(ex))
-                        {
-                            await tx.RollbackAsync("op");
-                            results[i] = null;
-                            errors[i] = Failure(ex);
-                        }
-                    }
-                }
-                await tx.CommitAsync();
-                Interlocked.Increment(ref _commits);
-                break;
-            }
-            catch (Exception ex) when (PostgresFailures.IsRetryable(ex) && attempt < MaxAttempts)
-            {
-                // another node's transaction held what this one needed, the other way round: run it again
-                Interlocked.Increment(ref _retries);
-            }
-            catch (Exception ex) when (PostgresFailures.IsDatabaseError(ex) || ex is InvalidOperationException or ObjectDisposedException)
-            {
-                if (PostgresFailures.IsConnectionError(ex)) _data.Clear(); // the pool's other connections are likely broken too
-                var failure = ex is ObjectDisposedException ? PostgresFailures.Closed(StoreName) : PostgresFailures.Wrap(ex, "a chat store commit");
-                foreach (var op in batch) op.Done.TrySetException(failure);
-                return;
-            }
-        }
-        // Committed: run the after-commit hooks in write order first, then release the waiters.
-        for (int i = 0; i < batch.Count; i++)
-        {
-            if (errors[i] is null && results[i] is AppendResult { Duplicate: false } appended && batch[i].Message?.OnCommitted is { } hook)
-            {
-                try { hook(appended.Message); }
-                catch (Exception) { /* a hook's failure must not stop the writer: the write stands */ }
-            }
-        }
-        for (int i = 0; i < batch.Count; i++)
-        {
-            if (errors[i] is { } e) batch[i].Done.TrySetException(e);
-            else batch[i].Done.TrySetResult(results[i]);
-        }
-
-        static Exception Failure(Exception ex) => ex is PostgresException ? PostgresFailures.Wrap(ex, "a chat store write") : ex;
-    }
+    private async Task<T> WriteAsync<T>(Func<NpgsqlConnection, NpgsqlTransaction, Task<T>> work, CancellationToken cancellationToken) =>
+        (T)(await _queue.EnqueueAsync(new WriteOp(async (c, tx) => await work(c, tx)), cancellationToken))!;
 
     // Runs writes [from, to): consecutive appends as one batched segment, other writes one by one.
-    private async Task RunAsync(NpgsqlConnection c, NpgsqlTransaction tx, List<WriteOp> batch, int from, int to, object?[] results)
+    private async Task RunAsync(NpgsqlConnection c, NpgsqlTransaction tx, IReadOnlyList<WriteOp> batch, int from, int to, object?[] results)
     {
         int i = from;
         while (i < to)
@@ -831,13 +709,85 @@ public sealed class PostgresChatStore : IChatStore
         }
     }
 
+    /// <summary>
+    /// The database side of the writer (see <see cref="GroupCommitQueue{TOperation, TResult}"/>): a batch first runs whole,
+    /// without savepoints (the appends batched). If one write fails on its own, the queue rolls back and runs the batch
+    /// again with each write in a savepoint, so that only that write fails. A deadlock or serialization failure runs the
+    /// batch again; a failure of the connection or of the commit fails every write of the batch (nothing of it is stored,
+    /// or, for a commit whose answer was lost, possibly all of it: a retried send is then found by its retry key).
+    /// </summary>
+    private sealed class ChatWriter(PostgresChatStore store) : IGroupCommitDatabase<WriteOp, object?>
+    {
+        public async ValueTask<IGroupCommitTransaction<WriteOp, object?>> BeginAsync()
+        {
+            var c = await store._data.OpenConnectionAsync();
+            try
+            {
+                return new Transaction(store, c, await c.BeginTransactionAsync());
+            }
+            catch
+            {
+                await c.DisposeAsync();
+                throw;
+            }
+        }
+
+        public Exception? OperationFailure(Exception error) =>
+            !PostgresFailures.IsStatementError(error) ? null : error is PostgresException ? PostgresFailures.Wrap(error, "a chat store write") : error;
+
+        public bool IsRetryable(Exception error) => PostgresFailures.IsRetryable(error);
+
+        public Exception BatchFailure(Exception error)
+        {
+            if (!PostgresFailures.IsDatabaseError(error) && error is not (InvalidOperationException or ObjectDisposedException))
+                return new ChatStoreException(ChatStoreFailure.Unavailable, $"a chat store write failed: {error.Message}", error);
+            if (PostgresFailures.IsConnectionError(error)) store._data.Clear(); // the pool's other connections are likely broken too
+            return error is ObjectDisposedException ? PostgresFailures.Closed(StoreName) : PostgresFailures.Wrap(error, "a chat store commit");
+        }
+
+        public void AfterCommit(WriteOp operation, object? result)
+        {
+            if (result is AppendResult { Duplicate: false } appended && operation.Message?.OnCommitted is { } hook) hook(appended.Message);
+        }
+    }
+
+    private sealed class Transaction(PostgresChatStore store, NpgsqlConnection connection, NpgsqlTransaction transaction) : IGroupCommitTransaction<WriteOp, object?>
+    {
+        private const string Savepoint = "op";
+
+        public async ValueTask<bool> TryRunAllAsync(IReadOnlyList<WriteOp> operations, object?[] results)
+        {
+            await store.RunAsync(connection, transaction, operations, 0, operations.Count, results);
+            return true;
+        }
+
+        public async ValueTask<object?> RunAsync(WriteOp operation)
+        {
+            var result = new object?[1];
+            await store.RunAsync(connection, transaction, [operation], 0, 1, result);
+            return result[0];
+        }
+
+        public ValueTask SavepointAsync() => new(transaction.SaveAsync(Savepoint));
+
+        public ValueTask ReleaseSavepointAsync() => new(transaction.ReleaseAsync(Savepoint));
+
+        public ValueTask RollbackToSavepointAsync() => new(transaction.RollbackAsync(Savepoint));
+
+        public ValueTask CommitAsync() => new(transaction.CommitAsync());
+
+        public async ValueTask DisposeAsync()
+        {
+            await transaction.DisposeAsync();
+            await connection.DisposeAsync();
+        }
+    }
+
     /// <summary>Stops taking writes, finishes the queued ones and closes the connections.</summary>
     public async ValueTask DisposeAsync()
     {
-        if (Volatile.Read(ref _closed)) return;
-        Volatile.Write(ref _closed, true);
-        _writes.Writer.TryComplete();
-        await _writer;
+        if (_queue.IsClosed) return;
+        await _queue.DisposeAsync();
         if (_ownsData) await _data.DisposeAsync();
     }
 
@@ -849,7 +799,6 @@ public sealed class PostgresChatStore : IChatStore
 
         public NewMessage? Message { get; }
         public Func<NpgsqlConnection, NpgsqlTransaction, Task<object?>>? Work { get; }
-        public TaskCompletionSource<object?> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 
     private sealed class ConversationRow

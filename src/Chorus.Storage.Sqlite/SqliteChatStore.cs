@@ -1,6 +1,6 @@
 using System.Data;
-using System.Threading.Channels;
 using Chorus.Protocol;
+using Chorus.Storage.GroupCommit;
 using Dapper;
 using Microsoft.Data.Sqlite;
 
@@ -18,14 +18,11 @@ public sealed class SqliteChatStore : IChatStore
     public const int MaxBatch = 512;
 
     private readonly string _connectionString;
-    private readonly Channel<WriteOp> _writes = Channel.CreateUnbounded<WriteOp>(new UnboundedChannelOptions { SingleReader = true });
     private readonly SqliteConnection _writer;
     private readonly PreparedStatements _statements; // the writer's
-    private readonly Thread _writerThread;
+    private readonly GroupCommitQueue<WriteOp, object?> _queue;
     private readonly TimeProvider _time;
     private readonly MessageIdGenerator _ids;
-    private long _commits;
-    private bool _closed;
 
     private const string StoreName = "chat store";
 
@@ -45,12 +42,15 @@ public sealed class SqliteChatStore : IChatStore
         Migrate(_writer);
         _statements = new PreparedStatements(_writer);
         _ids.AtLeast(_writer.ExecuteScalar<long?>("SELECT MAX(message_id) FROM messages") ?? 0);
-        _writerThread = new Thread(WriterLoop) { IsBackground = true, Name = "chorus-sqlite-writer" };
-        _writerThread.Start();
+        // SQLite's work is synchronous and blocks for each fsync: the writer keeps a thread of its own, off the thread pool.
+        _queue = new GroupCommitQueue<WriteOp, object?>(new ChatWriter(_writer), new GroupCommitOptions
+        {
+            MaxBatch = MaxBatch, DedicatedThreadName = "chorus-sqlite-writer", Closed = () => SqliteFailures.Closed(StoreName),
+        });
     }
 
     /// <summary>Transactions committed so far (each may hold many writes).</summary>
-    public long Commits => Interlocked.Read(ref _commits);
+    public long Commits => _queue.Commits;
 
     private const string Schema = """
         CREATE TABLE IF NOT EXISTS conversations(
@@ -129,7 +129,7 @@ public sealed class SqliteChatStore : IChatStore
     /// <inheritdoc />
     public Task<AppendResult> AppendAsync(NewMessage m, CancellationToken cancellationToken = default) => WriteAsync((c, tx) =>
     {
-        // (the writer calls m.OnCommitted after the commit, in batch order: see AfterCommit below)
+        // (the writer calls m.OnCommitted after the commit, in batch order: see ChatWriter.AfterCommit)
         // The statements run on every message are kept prepared (see PreparedStatements).
         if (m.LocalMessageId != 0)
         {
@@ -529,7 +529,7 @@ public sealed class SqliteChatStore : IChatStore
     // Every read runs here on its own pooled connection: SQLite's errors leave as the interface's ChatStoreException.
     private async Task<T> ReadAsync<T>(Func<SqliteConnection, Task<T>> read, CancellationToken cancellationToken)
     {
-        if (Volatile.Read(ref _closed)) throw SqliteFailures.Closed(StoreName);
+        if (_queue.IsClosed) throw SqliteFailures.Closed(StoreName);
         try
         {
             await using var c = new SqliteConnection(_connectionString);
@@ -544,75 +544,13 @@ public sealed class SqliteChatStore : IChatStore
 
     // ---- the writer -------------------------------------------------------------------------
 
-    private async Task<T> WriteAsync<T>(Func<SqliteConnection, SqliteTransaction, T> work, CancellationToken cancellationToken, Action<object?>? afterCommit = null)
-    {
-        var op = new WriteOp((c, tx) => work(c, tx), afterCommit);
-        if (!_writes.Writer.TryWrite(op)) throw SqliteFailures.Closed(StoreName);
-        // The write is not withdrawn on cancellation: the caller stops waiting, the write still lands.
-        return (T)(await op.Done.Task.WaitAsync(cancellationToken))!;
-    }
-
-    private void WriterLoop()
-    {
-        var batch = new List<WriteOp>(MaxBatch);
-        var reader = _writes.Reader;
-        while (reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
-        {
-            batch.Clear();
-            while (batch.Count < MaxBatch && reader.TryRead(out var op)) batch.Add(op);
-            var results = new object?[batch.Count];
-            var errors = new Exception?[batch.Count];
-            try
-            {
-                // BEGIN IMMEDIATE: the write lock is taken before the first read, so each write's look-ups (the retried-send
-                // check, max_seq) and its inserts are one atomic step even if another process writes the same file.
-                using var tx = _writer.BeginTransaction(deferred: false);
-                for (int i = 0; i < batch.Count; i++)
-                {
-                    tx.Save("op");
-                    try
-                    {
-                        results[i] = batch[i].Work(_writer, tx);
-                        tx.Release("op");
-                    }
-                    catch (Exception ex) when (ex is SqliteException or InvalidOperationException or ArgumentException or FormatException)
-                    {
-                        tx.Rollback("op");
-                        errors[i] = ex is SqliteException sqlite ? SqliteFailures.Wrap(sqlite, "a chat store write") : ex;
-                    }
-                }
-                tx.Commit();
-                Interlocked.Increment(ref _commits);
-            }
-            catch (SqliteException ex)
-            {
-                var failure = SqliteFailures.Wrap(ex, "a chat store commit");
-                foreach (var op in batch) op.Done.TrySetException(failure);
-                continue;
-            }
-            // Committed: run the after-commit hooks in write order first, then release the waiters.
-            for (int i = 0; i < batch.Count; i++)
-            {
-                if (errors[i] is null && batch[i].AfterCommit is { } hook)
-                {
-                    try { hook(results[i]); }
-                    catch (Exception) { /* a hook's failure must not stop the writer: the write stands */ }
-                }
-            }
-            for (int i = 0; i < batch.Count; i++)
-            {
-                if (errors[i] is { } e) batch[i].Done.TrySetException(e);
-                else batch[i].Done.TrySetResult(results[i]);
-            }
-        }
-    }
+    private async Task<T> WriteAsync<T>(Func<SqliteConnection, SqliteTransaction, T> work, CancellationToken cancellationToken, Action<object?>? afterCommit = null) =>
+        (T)(await _queue.EnqueueAsync(new WriteOp((c, tx) => work(c, tx), afterCommit), cancellationToken))!;
 
     /// <summary>Stops taking writes, finishes the queued ones and closes the database.</summary>
     public async ValueTask DisposeAsync()
     {
-        Volatile.Write(ref _closed, true);
-        _writes.Writer.TryComplete();
-        await Task.Run(() => _writerThread.Join());
+        await _queue.DisposeAsync();
         _statements.Dispose();
         await _writer.DisposeAsync();
         SqliteConnection.ClearAllPools();
@@ -622,7 +560,25 @@ public sealed class SqliteChatStore : IChatStore
     {
         public Func<SqliteConnection, SqliteTransaction, object?> Work { get; } = work;
         public Action<object?>? AfterCommit { get; } = afterCommit;
-        public TaskCompletionSource<object?> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+
+    // Each write in its own savepoint; SQLite's errors leave as ChatStoreException, and a write's own bad arguments as they are.
+    private sealed class ChatWriter(SqliteConnection connection) : SqliteGroupCommitDatabase<WriteOp, object?>(connection)
+    {
+        protected override object? Run(SqliteTransaction transaction, WriteOp operation) => operation.Work(Connection, transaction);
+
+        public override Exception? OperationFailure(Exception error) => error switch
+        {
+            SqliteException sqlite => SqliteFailures.Wrap(sqlite, "a chat store write"),
+            InvalidOperationException or ArgumentException or FormatException => error,
+            _ => null,
+        };
+
+        public override Exception BatchFailure(Exception error) => error is SqliteException sqlite
+            ? SqliteFailures.Wrap(sqlite, "a chat store commit")
+            : new ChatStoreException(ChatStoreFailure.Unavailable, $"a chat store write failed: {error.Message}", error);
+
+        public override void AfterCommit(WriteOp operation, object? result) => operation.AfterCommit?.Invoke(result);
     }
 
     private sealed class ConversationRow
