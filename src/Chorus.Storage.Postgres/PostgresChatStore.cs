@@ -2,6 +2,7 @@ using System.Data.Common;
 using System.Text;
 using Chorus.Protocol;
 using Chorus.Storage.GroupCommit;
+using Chorus.Storage.Sql;
 using Dapper;
 using Npgsql;
 using NpgsqlTypes;
@@ -342,7 +343,7 @@ public sealed class PostgresChatStore : IChatStore
         {
             var m = batch[i].Message!;
             conversations[new ConvKey(m.AppId, (int)m.ConversationType, m.ConversationKey)] = 0;
-            if (m.LocalMessageId != 0) retryKeys.Add(new RetryKey(m.AppId, m.SenderUserId, (int)m.ConversationType, m.ConversationKey, m.LocalMessageId));
+            if (ChatSql.IsDeduplicated(m.LocalMessageId)) retryKeys.Add(new RetryKey(m.AppId, m.SenderUserId, (int)m.ConversationType, m.ConversationKey, m.LocalMessageId));
         }
         var convs = conversations.Keys.ToList();
         var earlier = new Dictionary<RetryKey, StoredMessage>();
@@ -363,8 +364,7 @@ public sealed class PostgresChatStore : IChatStore
                 lookup.BatchCommands.Add(Command($"""
                     SELECT {MessageColumnsOf("m")} FROM chorus_messages m
                     JOIN unnest($1::bigint[], $2::text[], $3::integer[], $4::text[], $5::bigint[]) AS u(a, s, t, k, l)
-                      ON m.app_id = u.a AND m.sender = u.s AND m.conv_type = u.t AND m.conv_key = u.k AND m.local_id = u.l
-                    WHERE m.local_id <> 0
+                      ON {ChatSql.SameRetryKey("m", "u.a", "u.s", "u.t", "u.k", "u.l")}
                     """, retryKeys.Select(k => (long)k.App).ToArray(), retryKeys.Select(k => k.Sender).ToArray(), retryKeys.Select(k => k.Type).ToArray(),
                     retryKeys.Select(k => k.Key).ToArray(), retryKeys.Select(k => k.LocalId).ToArray()));
             await using var reader = await lookup.ExecuteReaderAsync(cancellationToken);
@@ -390,7 +390,7 @@ public sealed class PostgresChatStore : IChatStore
         {
             var m = batch[i].Message!;
             var retry = new RetryKey(m.AppId, m.SenderUserId, (int)m.ConversationType, m.ConversationKey, m.LocalMessageId);
-            if (m.LocalMessageId != 0 && earlier.TryGetValue(retry, out var existing))
+            if (ChatSql.IsDeduplicated(m.LocalMessageId) && earlier.TryGetValue(retry, out var existing))
             {
                 results[i] = new AppendResult(existing, Duplicate: true);
                 continue;
@@ -406,7 +406,7 @@ public sealed class PostgresChatStore : IChatStore
                 Timestamp = now, MentionedUserIds = m.MentionedUserIds,
             };
             inserts.Add(stored);
-            if (m.LocalMessageId != 0) earlier[retry] = stored; // a retry later in this batch finds it
+            if (ChatSql.IsDeduplicated(m.LocalMessageId)) earlier[retry] = stored; // a retry later in this batch finds it
             results[i] = new AppendResult(stored, Duplicate: false);
             foreach (var user in m.EnsureConversationFor) entries.Add(new UserConvKey(m.AppId, user, (int)m.ConversationType, m.ConversationKey));
             // Sending implies having read everything before: the sender's own message never counts as unread.
@@ -482,20 +482,14 @@ public sealed class PostgresChatStore : IChatStore
     public Task<IReadOnlyList<StoredMessage>> QueryHistoryAsync(uint appId, string userId, ConversationType type, string conversationKey,
         long? startSeq, int count, bool forward, CancellationToken cancellationToken = default) => ReadAsync<IReadOnlyList<StoredMessage>>(async c =>
     {
-        var args = new { App = (long)appId, User = userId, Type = (int)type, Key = conversationKey, IsGroup = type == ConversationType.Group };
         // A group's history ends for a former member at the leave point, and does not exist for anyone else.
-        var (cleared, upTo) = await c.QuerySingleAsync<(long, long)>(new CommandDefinition($"""
-            SELECT COALESCE((SELECT cleared_seq FROM chorus_user_conversations WHERE app_id=@App AND user_id=@User AND conv_type=@Type AND conv_key=@Key), 0),
-                   CASE WHEN NOT @IsGroup THEN {long.MaxValue}
-                        WHEN EXISTS (SELECT 1 FROM chorus_group_members WHERE app_id=@App AND group_id=@Key AND user_id=@User) THEN {long.MaxValue}
-                        ELSE COALESCE((SELECT left_seq FROM chorus_group_leavers WHERE app_id=@App AND group_id=@Key AND user_id=@User), 0) END
-            """, args, cancellationToken: cancellationToken));
+        var (cleared, upTo) = await c.QuerySingleAsync<(long, long)>(new CommandDefinition(Sql.HistoryBounds,
+            new { App = (long)appId, User = userId, Type = (int)type, Key = conversationKey }, cancellationToken: cancellationToken));
         string range = forward ? "seq > @Start ORDER BY seq ASC" : "seq < @Start ORDER BY seq DESC";
         long start = forward ? Math.Max(startSeq ?? 0, cleared) : startSeq ?? long.MaxValue;
         return await QueryMessagesAsync(c, null, $"""
             SELECT {MessageColumns} FROM chorus_messages m
-            WHERE app_id=@App AND conv_type=@Type AND conv_key=@Key AND seq > @Cleared AND seq <= @UpTo
-              AND NOT EXISTS (SELECT 1 FROM chorus_deleted_messages d WHERE d.app_id=m.app_id AND d.user_id=@User AND d.message_id=m.message_id)
+            WHERE app_id=@App AND conv_type=@Type AND conv_key=@Key AND {Sql.VisibleTo("m", "@User", "@Cleared", "@UpTo")}
               AND {range} LIMIT @Count
             """, new { App = (long)appId, Type = (int)type, Key = conversationKey, Cleared = cleared, UpTo = upTo, User = userId, Start = start, Count = count }, cancellationToken);
     }, cancellationToken);
@@ -510,7 +504,7 @@ public sealed class PostgresChatStore : IChatStore
     /// <inheritdoc />
     public Task<IReadOnlyList<UserConversation>> QueryConversationsAsync(uint appId, string userId, int count, CancellationToken cancellationToken = default) =>
         ReadAsync<IReadOnlyList<UserConversation>>(async c => await ConversationsWithLastMessageAsync(c,
-            $"AND {VisibleMaxSeq} > uc.hidden_seq ORDER BY uc.pinned DESC, COALESCE(c.last_time, 0) DESC LIMIT @Count",
+            $"AND {Sql.Listed} ORDER BY uc.pinned DESC, COALESCE(c.last_time, 0) DESC LIMIT @Count",
             new { App = (long)appId, User = userId, Count = count }, cancellationToken), cancellationToken);
 
     /// <inheritdoc />
@@ -521,7 +515,7 @@ public sealed class PostgresChatStore : IChatStore
     /// <inheritdoc />
     public Task<long> GetUnreadTotalAsync(uint appId, string userId, CancellationToken cancellationToken = default) => ReadAsync<long>(async c =>
     {
-        return await c.ExecuteScalarAsync<long>(new CommandDefinition($"SELECT {UnreadSum} FROM {UserConversationsJoin} WHERE uc.app_id=@App AND uc.user_id=@User AND {CountsAsUnread}",
+        return await c.ExecuteScalarAsync<long>(new CommandDefinition($"SELECT {Sql.UnreadSum} FROM {Sql.UserConversationsJoin} WHERE uc.app_id=@App AND uc.user_id=@User AND {Sql.CountsAsUnread}",
             new { App = (long)appId, User = userId }, cancellationToken: cancellationToken));
     }, cancellationToken);
 
@@ -534,10 +528,10 @@ public sealed class PostgresChatStore : IChatStore
         {
             var args = new { App = (long)appId, Users = userIds.ToArray(), Type = (int)type, Key = conversationKey };
             var rows = await c.QueryAsync<ConversationRow>(new CommandDefinition(
-                $"SELECT {ConversationColumns} FROM {UserConversationsJoin} WHERE uc.app_id=@App AND uc.user_id = ANY(@Users) AND uc.conv_type=@Type AND uc.conv_key=@Key AND {MayRead}",
+                $"SELECT {Sql.ConversationColumns} FROM {Sql.UserConversationsJoin} WHERE uc.app_id=@App AND uc.user_id = ANY(@Users) AND uc.conv_type=@Type AND uc.conv_key=@Key AND {Sql.MayRead}",
                 args, cancellationToken: cancellationToken));
             var totals = (await c.QueryAsync<(string UserId, long Total)>(new CommandDefinition(
-                $"SELECT uc.user_id, {UnreadSum} FROM {UserConversationsJoin} WHERE uc.app_id=@App AND uc.user_id = ANY(@Users) AND {CountsAsUnread} GROUP BY uc.user_id",
+                $"SELECT uc.user_id, {Sql.UnreadSum} FROM {Sql.UserConversationsJoin} WHERE uc.app_id=@App AND uc.user_id = ANY(@Users) AND {Sql.CountsAsUnread} GROUP BY uc.user_id",
                 args, cancellationToken: cancellationToken)))
                 .ToDictionary(t => t.UserId, t => t.Total);
             return rows.Select(r => new UserConversationState(r.UserId, r.ToConversation(lastMessage: null), totals.GetValueOrDefault(r.UserId))).ToList();
@@ -578,31 +572,15 @@ public sealed class PostgresChatStore : IChatStore
         return new GroupAccess(group, row.IsMember, row.IsMember ? null : row.LeftSeq, !row.IsMember && row.Kicked == true);
     }, cancellationToken);
 
-    // A user's view of conversations (uc) joined with the conversations themselves (c) and, for groups, the user's
-    // membership (gm) or leave point (gl); all joins are primary-key lookups.
-    private const string UserConversationsJoin = $"""
-        chorus_user_conversations uc LEFT JOIN chorus_conversations c ON c.app_id=uc.app_id AND c.conv_type=uc.conv_type AND c.conv_key=uc.conv_key
-        LEFT JOIN chorus_group_members gm ON uc.conv_type={GroupType} AND gm.app_id=uc.app_id AND gm.group_id=uc.conv_key AND gm.user_id=uc.user_id
-        LEFT JOIN chorus_group_leavers gl ON uc.conv_type={GroupType} AND gl.app_id=uc.app_id AND gl.group_id=uc.conv_key AND gl.user_id=uc.user_id
-        """;
+    // The rules both databases share (who sees which conversation, up to where, unread counts), in PostgreSQL's words.
+    private static readonly ChatSql Sql = new(new ChatSqlDialect
+    {
+        Conversations = "chorus_conversations", Messages = "chorus_messages", UserConversations = "chorus_user_conversations",
+        DeletedMessages = "chorus_deleted_messages", GroupMembers = "chorus_group_members", GroupLeavers = "chorus_group_leavers",
+        Least = "LEAST", Greatest = "GREATEST", False = "false", AsBigint = sum => $"({sum})::bigint",
+    });
 
     private const string GroupType = "2"; // ConversationType.Group
-
-    // Who may see a conversation entry: anyone their peer ones; members and former members their group ones.
-    private const string MayRead = $"(uc.conv_type <> {GroupType} OR gm.user_id IS NOT NULL OR gl.user_id IS NOT NULL)";
-
-    // The conversation's highest sequence number as the user sees it: a former member's view ends at the leave point.
-    private const string VisibleMaxSeq = "(CASE WHEN gl.user_id IS NULL OR gm.user_id IS NOT NULL THEN COALESCE(c.max_seq, 0) ELSE LEAST(COALESCE(c.max_seq, 0), gl.left_seq) END)";
-
-    private const string ConversationColumns = $"""
-        uc.user_id AS UserId, uc.conv_type AS ConvType, uc.conv_key AS ConvKey, uc.read_seq AS ReadSeq, uc.cleared_seq AS ClearedSeq,
-        uc.muted AS Muted, uc.pinned AS Pinned, {VisibleMaxSeq} AS MaxSeq
-        """;
-
-
-    // The unread total over the rows of UserConversationsJoin that count (unmuted, visible); group by uc.user_id for several users.
-    private const string UnreadSum = $"COALESCE(SUM(GREATEST(0, {VisibleMaxSeq} - GREATEST(uc.read_seq, uc.cleared_seq))), 0)::bigint";
-    private const string CountsAsUnread = $"NOT uc.muted AND {MayRead} AND {VisibleMaxSeq} > uc.hidden_seq";
 
     /// <summary>
     /// One user's conversations that the user may read (narrowed, ordered and limited by <paramref name="rest"/>),
@@ -613,13 +591,12 @@ public sealed class PostgresChatStore : IChatStore
     {
         string sql = $"""
             SELECT page.*, {MessageColumnsOf("lm")} FROM (
-                SELECT {ConversationColumns}, uc.app_id AS AppId, COALESCE(c.last_time, 0) AS LastTime FROM {UserConversationsJoin}
-                WHERE uc.app_id=@App AND uc.user_id=@User AND {MayRead} {rest}) AS page
+                SELECT {Sql.ConversationColumns}, uc.app_id AS AppId, COALESCE(c.last_time, 0) AS LastTime FROM {Sql.UserConversationsJoin}
+                WHERE uc.app_id=@App AND uc.user_id=@User AND {Sql.MayRead} {rest}) AS page
             LEFT JOIN LATERAL (
                 SELECT {MessageColumns} FROM chorus_messages m
                 WHERE m.app_id = page.appid AND m.conv_type = page.convtype AND m.conv_key = page.convkey
-                  AND m.seq > page.clearedseq AND m.seq <= page.maxseq
-                  AND NOT EXISTS (SELECT 1 FROM chorus_deleted_messages d WHERE d.app_id = m.app_id AND d.user_id = page.userid AND d.message_id = m.message_id)
+                  AND {Sql.VisibleTo("m", "page.userid", "page.clearedseq", "page.maxseq")}
                 ORDER BY m.seq DESC LIMIT 1) AS lm ON true
             ORDER BY page.pinned DESC, page.lasttime DESC
             """;
