@@ -1,7 +1,8 @@
 using System.Data.Common;
 using System.Text;
-using System.Threading.Channels;
 using Chorus.Protocol;
+using Chorus.Storage.GroupCommit;
+using Chorus.Storage.Sql;
 using Dapper;
 using Npgsql;
 using NpgsqlTypes;
@@ -36,13 +37,9 @@ public sealed class PostgresChatStore : IChatStore
 
     private readonly NpgsqlDataSource _data;
     private readonly bool _ownsData;
-    private readonly Channel<WriteOp> _writes = Channel.CreateUnbounded<WriteOp>(new UnboundedChannelOptions { SingleReader = true });
     private readonly TimeProvider _time;
     private readonly MessageIdGenerator _ids;
-    private Task _writer = Task.CompletedTask;
-    private long _commits;
-    private long _retries;
-    private bool _closed;
+    private GroupCommitQueue<WriteOp, object?> _queue = null!; // started once the schema is migrated
 
     private PostgresChatStore(NpgsqlDataSource data, bool ownsData, MessageIdGenerator ids, TimeProvider time)
     {
@@ -91,15 +88,18 @@ public sealed class PostgresChatStore : IChatStore
             if (ownsData) await data.DisposeAsync();
             throw;
         }
-        store._writer = Task.Run(store.WriterLoopAsync, CancellationToken.None);
+        store._queue = new GroupCommitQueue<WriteOp, object?>(new ChatWriter(store), new GroupCommitOptions
+        {
+            MaxBatch = MaxBatch, MaxAttempts = MaxAttempts, Closed = () => PostgresFailures.Closed(StoreName),
+        });
         return store;
     }
 
     /// <summary>Transactions committed so far (each may hold many writes).</summary>
-    public long Commits => Interlocked.Read(ref _commits);
+    public long Commits => _queue.Commits;
 
     /// <summary>Transactions run again so far because PostgreSQL broke them off for a deadlock with another node's.</summary>
-    public long Retries => Interlocked.Read(ref _retries);
+    public long Retries => _queue.Retries;
 
     private const string MessageColumns = "message_id, app_id, conv_type, conv_key, seq, sender, local_id, type, text, sub_type, searched, extended, has_receipt, receipt_read, priority, ts, mentioned";
 
@@ -109,10 +109,7 @@ public sealed class PostgresChatStore : IChatStore
     public async Task<AppendResult> AppendAsync(NewMessage message, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(message);
-        var op = new WriteOp(message);
-        if (!_writes.Writer.TryWrite(op)) throw PostgresFailures.Closed(StoreName);
-        // The write is not withdrawn on cancellation: the caller stops waiting, the write still lands.
-        return (AppendResult)(await op.Done.Task.WaitAsync(cancellationToken))!;
+        return (AppendResult)(await _queue.EnqueueAsync(new WriteOp(message), cancellationToken))!;
     }
 
     /// <inheritdoc />
@@ -337,7 +334,7 @@ public sealed class PostgresChatStore : IChatStore
     /// statements; (2) allocate sequence numbers and MessageIds here; (3) insert the messages, advance <c>max_seq</c>, make
     /// the conversation entries and advance the senders' read positions, in a second batch. Fills <paramref name="results"/>.
     /// </summary>
-    private async Task AppendSegmentAsync(NpgsqlConnection c, List<WriteOp> batch, int from, int to, object?[] results, CancellationToken cancellationToken)
+    private async Task AppendSegmentAsync(NpgsqlConnection c, IReadOnlyList<WriteOp> batch, int from, int to, object?[] results, CancellationToken cancellationToken)
     {
         long now = _time.GetUtcNow().ToUnixTimeMilliseconds();
         var conversations = new SortedDictionary<ConvKey, long>();
@@ -346,7 +343,7 @@ public sealed class PostgresChatStore : IChatStore
         {
             var m = batch[i].Message!;
             conversations[new ConvKey(m.AppId, (int)m.ConversationType, m.ConversationKey)] = 0;
-            if (m.LocalMessageId != 0) retryKeys.Add(new RetryKey(m.AppId, m.SenderUserId, (int)m.ConversationType, m.ConversationKey, m.LocalMessageId));
+            if (ChatSql.IsDeduplicated(m.LocalMessageId)) retryKeys.Add(new RetryKey(m.AppId, m.SenderUserId, (int)m.ConversationType, m.ConversationKey, m.LocalMessageId));
         }
         var convs = conversations.Keys.ToList();
         var earlier = new Dictionary<RetryKey, StoredMessage>();
@@ -367,8 +364,7 @@ public sealed class PostgresChatStore : IChatStore
                 lookup.BatchCommands.Add(Command($"""
                     SELECT {MessageColumnsOf("m")} FROM chorus_messages m
                     JOIN unnest($1::bigint[], $2::text[], $3::integer[], $4::text[], $5::bigint[]) AS u(a, s, t, k, l)
-                      ON m.app_id = u.a AND m.sender = u.s AND m.conv_type = u.t AND m.conv_key = u.k AND m.local_id = u.l
-                    WHERE m.local_id <> 0
+                      ON {ChatSql.SameRetryKey("m", "u.a", "u.s", "u.t", "u.k", "u.l")}
                     """, retryKeys.Select(k => (long)k.App).ToArray(), retryKeys.Select(k => k.Sender).ToArray(), retryKeys.Select(k => k.Type).ToArray(),
                     retryKeys.Select(k => k.Key).ToArray(), retryKeys.Select(k => k.LocalId).ToArray()));
             await using var reader = await lookup.ExecuteReaderAsync(cancellationToken);
@@ -394,7 +390,7 @@ public sealed class PostgresChatStore : IChatStore
         {
             var m = batch[i].Message!;
             var retry = new RetryKey(m.AppId, m.SenderUserId, (int)m.ConversationType, m.ConversationKey, m.LocalMessageId);
-            if (m.LocalMessageId != 0 && earlier.TryGetValue(retry, out var existing))
+            if (ChatSql.IsDeduplicated(m.LocalMessageId) && earlier.TryGetValue(retry, out var existing))
             {
                 results[i] = new AppendResult(existing, Duplicate: true);
                 continue;
@@ -410,7 +406,7 @@ public sealed class PostgresChatStore : IChatStore
                 Timestamp = now, MentionedUserIds = m.MentionedUserIds,
             };
             inserts.Add(stored);
-            if (m.LocalMessageId != 0) earlier[retry] = stored; // a retry later in this batch finds it
+            if (ChatSql.IsDeduplicated(m.LocalMessageId)) earlier[retry] = stored; // a retry later in this batch finds it
             results[i] = new AppendResult(stored, Duplicate: false);
             foreach (var user in m.EnsureConversationFor) entries.Add(new UserConvKey(m.AppId, user, (int)m.ConversationType, m.ConversationKey));
             // Sending implies having read everything before: the sender's own message never counts as unread.
@@ -486,20 +482,14 @@ public sealed class PostgresChatStore : IChatStore
     public Task<IReadOnlyList<StoredMessage>> QueryHistoryAsync(uint appId, string userId, ConversationType type, string conversationKey,
         long? startSeq, int count, bool forward, CancellationToken cancellationToken = default) => ReadAsync<IReadOnlyList<StoredMessage>>(async c =>
     {
-        var args = new { App = (long)appId, User = userId, Type = (int)type, Key = conversationKey, IsGroup = type == ConversationType.Group };
         // A group's history ends for a former member at the leave point, and does not exist for anyone else.
-        var (cleared, upTo) = await c.QuerySingleAsync<(long, long)>(new CommandDefinition($"""
-            SELECT COALESCE((SELECT cleared_seq FROM chorus_user_conversations WHERE app_id=@App AND user_id=@User AND conv_type=@Type AND conv_key=@Key), 0),
-                   CASE WHEN NOT @IsGroup THEN {long.MaxValue}
-                        WHEN EXISTS (SELECT 1 FROM chorus_group_members WHERE app_id=@App AND group_id=@Key AND user_id=@User) THEN {long.MaxValue}
-                        ELSE COALESCE((SELECT left_seq FROM chorus_group_leavers WHERE app_id=@App AND group_id=@Key AND user_id=@User), 0) END
-            """, args, cancellationToken: cancellationToken));
+        var (cleared, upTo) = await c.QuerySingleAsync<(long, long)>(new CommandDefinition(Sql.HistoryBounds,
+            new { App = (long)appId, User = userId, Type = (int)type, Key = conversationKey }, cancellationToken: cancellationToken));
         string range = forward ? "seq > @Start ORDER BY seq ASC" : "seq < @Start ORDER BY seq DESC";
         long start = forward ? Math.Max(startSeq ?? 0, cleared) : startSeq ?? long.MaxValue;
         return await QueryMessagesAsync(c, null, $"""
             SELECT {MessageColumns} FROM chorus_messages m
-            WHERE app_id=@App AND conv_type=@Type AND conv_key=@Key AND seq > @Cleared AND seq <= @UpTo
-              AND NOT EXISTS (SELECT 1 FROM chorus_deleted_messages d WHERE d.app_id=m.app_id AND d.user_id=@User AND d.message_id=m.message_id)
+            WHERE app_id=@App AND conv_type=@Type AND conv_key=@Key AND {Sql.VisibleTo("m", "@User", "@Cleared", "@UpTo")}
               AND {range} LIMIT @Count
             """, new { App = (long)appId, Type = (int)type, Key = conversationKey, Cleared = cleared, UpTo = upTo, User = userId, Start = start, Count = count }, cancellationToken);
     }, cancellationToken);
@@ -514,7 +504,7 @@ public sealed class PostgresChatStore : IChatStore
     /// <inheritdoc />
     public Task<IReadOnlyList<UserConversation>> QueryConversationsAsync(uint appId, string userId, int count, CancellationToken cancellationToken = default) =>
         ReadAsync<IReadOnlyList<UserConversation>>(async c => await ConversationsWithLastMessageAsync(c,
-            $"AND {VisibleMaxSeq} > uc.hidden_seq ORDER BY uc.pinned DESC, COALESCE(c.last_time, 0) DESC LIMIT @Count",
+            $"AND {Sql.Listed} ORDER BY uc.pinned DESC, COALESCE(c.last_time, 0) DESC LIMIT @Count",
             new { App = (long)appId, User = userId, Count = count }, cancellationToken), cancellationToken);
 
     /// <inheritdoc />
@@ -525,7 +515,7 @@ public sealed class PostgresChatStore : IChatStore
     /// <inheritdoc />
     public Task<long> GetUnreadTotalAsync(uint appId, string userId, CancellationToken cancellationToken = default) => ReadAsync<long>(async c =>
     {
-        return await c.ExecuteScalarAsync<long>(new CommandDefinition($"SELECT {UnreadSum} FROM {UserConversationsJoin} WHERE uc.app_id=@App AND uc.user_id=@User AND {CountsAsUnread}",
+        return await c.ExecuteScalarAsync<long>(new CommandDefinition($"SELECT {Sql.UnreadSum} FROM {Sql.UserConversationsJoin} WHERE uc.app_id=@App AND uc.user_id=@User AND {Sql.CountsAsUnread}",
             new { App = (long)appId, User = userId }, cancellationToken: cancellationToken));
     }, cancellationToken);
 
@@ -538,10 +528,10 @@ public sealed class PostgresChatStore : IChatStore
         {
             var args = new { App = (long)appId, Users = userIds.ToArray(), Type = (int)type, Key = conversationKey };
             var rows = await c.QueryAsync<ConversationRow>(new CommandDefinition(
-                $"SELECT {ConversationColumns} FROM {UserConversationsJoin} WHERE uc.app_id=@App AND uc.user_id = ANY(@Users) AND uc.conv_type=@Type AND uc.conv_key=@Key AND {MayRead}",
+                $"SELECT {Sql.ConversationColumns} FROM {Sql.UserConversationsJoin} WHERE uc.app_id=@App AND uc.user_id = ANY(@Users) AND uc.conv_type=@Type AND uc.conv_key=@Key AND {Sql.MayRead}",
                 args, cancellationToken: cancellationToken));
             var totals = (await c.QueryAsync<(string UserId, long Total)>(new CommandDefinition(
-                $"SELECT uc.user_id, {UnreadSum} FROM {UserConversationsJoin} WHERE uc.app_id=@App AND uc.user_id = ANY(@Users) AND {CountsAsUnread} GROUP BY uc.user_id",
+                $"SELECT uc.user_id, {Sql.UnreadSum} FROM {Sql.UserConversationsJoin} WHERE uc.app_id=@App AND uc.user_id = ANY(@Users) AND {Sql.CountsAsUnread} GROUP BY uc.user_id",
                 args, cancellationToken: cancellationToken)))
                 .ToDictionary(t => t.UserId, t => t.Total);
             return rows.Select(r => new UserConversationState(r.UserId, r.ToConversation(lastMessage: null), totals.GetValueOrDefault(r.UserId))).ToList();
@@ -582,31 +572,15 @@ public sealed class PostgresChatStore : IChatStore
         return new GroupAccess(group, row.IsMember, row.IsMember ? null : row.LeftSeq, !row.IsMember && row.Kicked == true);
     }, cancellationToken);
 
-    // A user's view of conversations (uc) joined with the conversations themselves (c) and, for groups, the user's
-    // membership (gm) or leave point (gl); all joins are primary-key lookups.
-    private const string UserConversationsJoin = $"""
-        chorus_user_conversations uc LEFT JOIN chorus_conversations c ON c.app_id=uc.app_id AND c.conv_type=uc.conv_type AND c.conv_key=uc.conv_key
-        LEFT JOIN chorus_group_members gm ON uc.conv_type={GroupType} AND gm.app_id=uc.app_id AND gm.group_id=uc.conv_key AND gm.user_id=uc.user_id
-        LEFT JOIN chorus_group_leavers gl ON uc.conv_type={GroupType} AND gl.app_id=uc.app_id AND gl.group_id=uc.conv_key AND gl.user_id=uc.user_id
-        """;
+    // The rules both databases share (who sees which conversation, up to where, unread counts), in PostgreSQL's words.
+    private static readonly ChatSql Sql = new(new ChatSqlDialect
+    {
+        Conversations = "chorus_conversations", Messages = "chorus_messages", UserConversations = "chorus_user_conversations",
+        DeletedMessages = "chorus_deleted_messages", GroupMembers = "chorus_group_members", GroupLeavers = "chorus_group_leavers",
+        Least = "LEAST", Greatest = "GREATEST", False = "false", AsBigint = sum => $"({sum})::bigint",
+    });
 
     private const string GroupType = "2"; // ConversationType.Group
-
-    // Who may see a conversation entry: anyone their peer ones; members and former members their group ones.
-    private const string MayRead = $"(uc.conv_type <> {GroupType} OR gm.user_id IS NOT NULL OR gl.user_id IS NOT NULL)";
-
-    // The conversation's highest sequence number as the user sees it: a former member's view ends at the leave point.
-    private const string VisibleMaxSeq = "(CASE WHEN gl.user_id IS NULL OR gm.user_id IS NOT NULL THEN COALESCE(c.max_seq, 0) ELSE LEAST(COALESCE(c.max_seq, 0), gl.left_seq) END)";
-
-    private const string ConversationColumns = $"""
-        uc.user_id AS UserId, uc.conv_type AS ConvType, uc.conv_key AS ConvKey, uc.read_seq AS ReadSeq, uc.cleared_seq AS ClearedSeq,
-        uc.muted AS Muted, uc.pinned AS Pinned, {VisibleMaxSeq} AS MaxSeq
-        """;
-
-
-    // The unread total over the rows of UserConversationsJoin that count (unmuted, visible); group by uc.user_id for several users.
-    private const string UnreadSum = $"COALESCE(SUM(GREATEST(0, {VisibleMaxSeq} - GREATEST(uc.read_seq, uc.cleared_seq))), 0)::bigint";
-    private const string CountsAsUnread = $"NOT uc.muted AND {MayRead} AND {VisibleMaxSeq} > uc.hidden_seq";
 
     /// <summary>
     /// One user's conversations that the user may read (narrowed, ordered and limited by <paramref name="rest"/>),
@@ -617,13 +591,12 @@ public sealed class PostgresChatStore : IChatStore
     {
         string sql = $"""
             SELECT page.*, {MessageColumnsOf("lm")} FROM (
-                SELECT {ConversationColumns}, uc.app_id AS AppId, COALESCE(c.last_time, 0) AS LastTime FROM {UserConversationsJoin}
-                WHERE uc.app_id=@App AND uc.user_id=@User AND {MayRead} {rest}) AS page
+                SELECT {Sql.ConversationColumns}, uc.app_id AS AppId, COALESCE(c.last_time, 0) AS LastTime FROM {Sql.UserConversationsJoin}
+                WHERE uc.app_id=@App AND uc.user_id=@User AND {Sql.MayRead} {rest}) AS page
             LEFT JOIN LATERAL (
                 SELECT {MessageColumns} FROM chorus_messages m
                 WHERE m.app_id = page.appid AND m.conv_type = page.convtype AND m.conv_key = page.convkey
-                  AND m.seq > page.clearedseq AND m.seq <= page.maxseq
-                  AND NOT EXISTS (SELECT 1 FROM chorus_deleted_messages d WHERE d.app_id = m.app_id AND d.user_id = page.userid AND d.message_id = m.message_id)
+                  AND {Sql.VisibleTo("m", "page.userid", "page.clearedseq", "page.maxseq")}
                 ORDER BY m.seq DESC LIMIT 1) AS lm ON true
             ORDER BY page.pinned DESC, page.lasttime DESC
             """;
@@ -670,7 +643,7 @@ public sealed class PostgresChatStore : IChatStore
     // Every read runs here on its own pooled connection: the database's errors leave as the interface's ChatStoreException.
     private async Task<T> ReadAsync<T>(Func<NpgsqlConnection, Task<T>> read, CancellationToken cancellationToken)
     {
-        if (Volatile.Read(ref _closed)) throw PostgresFailures.Closed(StoreName);
+        if (_queue.IsClosed) throw PostgresFailures.Closed(StoreName);
         try
         {
             await using var c = await _data.OpenConnectionAsync(cancellationToken);
@@ -681,7 +654,7 @@ public sealed class PostgresChatStore : IChatStore
             if (PostgresFailures.IsConnectionError(ex)) _data.Clear(); // the pool's other connections are likely broken too
             throw PostgresFailures.Wrap(ex, "a chat store read");
         }
-        catch (ObjectDisposedException) when (Volatile.Read(ref _closed))
+        catch (ObjectDisposedException) when (_queue.IsClosed)
         {
             throw PostgresFailures.Closed(StoreName);
         }
@@ -689,129 +662,11 @@ public sealed class PostgresChatStore : IChatStore
 
     // ---- the writer -------------------------------------------------------------------------
 
-    private async Task<T> WriteAsync<T>(Func<NpgsqlConnection, NpgsqlTransaction, Task<T>> work, CancellationToken cancellationToken)
-    {
-        var op = new WriteOp(async (c, tx) => await work(c, tx));
-        if (!_writes.Writer.TryWrite(op)) throw PostgresFailures.Closed(StoreName);
-        // The write is not withdrawn on cancellation: the caller stops waiting, the write still lands.
-        return (T)(await op.Done.Task.WaitAsync(cancellationToken))!;
-    }
-
-    private async Task WriterLoopAsync()
-    {
-        var batch = new List<WriteOp>(MaxBatch);
-        var reader = _writes.Reader;
-        while (await reader.WaitToReadAsync())
-        {
-            batch.Clear();
-            while (batch.Count < MaxBatch && reader.TryRead(out var op)) batch.Add(op);
-            try
-            {
-                await CommitBatchAsync(batch);
-            }
-            catch (Exception ex)
-            {
-                // Whatever went wrong, the writer goes on: the batch's writes fail, later ones are not left waiting.
-                var failure = new ChatStoreException(ChatStoreFailure.Unavailable, $"a chat store write failed: {ex.Message}", ex);
-                foreach (var op in batch) op.Done.TrySetException(failure);
-            }
-        }
-    }
-
-    /// <summary>
-    /// Runs one batch in one transaction and completes its writes. First every write runs without savepoints (the appends
-    /// batched). If one write fails on its own, the transaction is rolled back and the batch runs again with each write in
-    /// a savepoint, so that only that write fails. A deadlock or serialization failure runs the batch again; a failure of the
-    /// connection or of the commit fails every write of the batch (nothing of it is stored, or, for a commit whose answer
-    /// was lost, possibly all of it: a retried send is then found by its retry key).
-    /// </summary>
-    private async Task CommitBatchAsync(List<WriteOp> batch)
-    {
-        var results = new object?[batch.Count];
-        var errors = new Exception?[batch.Count];
-        bool oneByOne = false;
-        for (int attempt = 1; ; attempt++)
-        {
-            Array.Clear(results);
-            Array.Clear(errors);
-            try
-            {
-                await using var c = await _data.OpenConnectionAsync();
-                await using var tx = await c.BeginTransactionAsync();
-                if (!oneByOne)
-                {
-                    try
-                    {
-                        await RunAsync(c, tx, batch, 0, batch.Count, results);
-                    }
-                    catch (Exception ex) when (PostgresFailures.IsStatementError(ex) && batch.Count > 1)
-                    {
-                        oneByOne = true; // the transaction is rolled back on dispose
-                        attempt--;
-                        continue;
-                    }
-                    catch (Exception ex) when (PostgresFailures.IsStatementError(ex))
-                    {
-                        errors[0] = Failure(ex);
-                        await tx.RollbackAsync();
-                        break;
-                    }
-                }
-                else
-                {
-                    for (int i = 0; i < batch.Count; i++)
-                    {
-                        await tx.SaveAsync("op");
-                        try
-                        {
-                            await RunAsync(c, tx, batch, i, i + 1, results);
-                            await tx.ReleaseAsync("op");
-                        }
-                        catch (Exception ex) when (PostgresFailures.IsStatementError(ex))
-                        {
-                            await tx.RollbackAsync("op");
-                            results[i] = null;
-                            errors[i] = Failure(ex);
-                        }
-                    }
-                }
-                await tx.CommitAsync();
-                Interlocked.Increment(ref _commits);
-                break;
-            }
-            catch (Exception ex) when (PostgresFailures.IsRetryable(ex) && attempt < MaxAttempts)
-            {
-                // another node's transaction held what this one needed, the other way round: run it again
-                Interlocked.Increment(ref _retries);
-            }
-            catch (Exception ex) when (PostgresFailures.IsDatabaseError(ex) || ex is InvalidOperationException or ObjectDisposedException)
-            {
-                if (PostgresFailures.IsConnectionError(ex)) _data.Clear(); // the pool's other connections are likely broken too
-                var failure = ex is ObjectDisposedException ? PostgresFailures.Closed(StoreName) : PostgresFailures.Wrap(ex, "a chat store commit");
-                foreach (var op in batch) op.Done.TrySetException(failure);
-                return;
-            }
-        }
-        // Committed: run the after-commit hooks in write order first, then release the waiters.
-        for (int i = 0; i < batch.Count; i++)
-        {
-            if (errors[i] is null && results[i] is AppendResult { Duplicate: false } appended && batch[i].Message?.OnCommitted is { } hook)
-            {
-                try { hook(appended.Message); }
-                catch (Exception) { /* a hook's failure must not stop the writer: the write stands */ }
-            }
-        }
-        for (int i = 0; i < batch.Count; i++)
-        {
-            if (errors[i] is { } e) batch[i].Done.TrySetException(e);
-            else batch[i].Done.TrySetResult(results[i]);
-        }
-
-        static Exception Failure(Exception ex) => ex is PostgresException ? PostgresFailures.Wrap(ex, "a chat store write") : ex;
-    }
+    private async Task<T> WriteAsync<T>(Func<NpgsqlConnection, NpgsqlTransaction, Task<T>> work, CancellationToken cancellationToken) =>
+        (T)(await _queue.EnqueueAsync(new WriteOp(async (c, tx) => await work(c, tx)), cancellationToken))!;
 
     // Runs writes [from, to): consecutive appends as one batched segment, other writes one by one.
-    private async Task RunAsync(NpgsqlConnection c, NpgsqlTransaction tx, List<WriteOp> batch, int from, int to, object?[] results)
+    private async Task RunAsync(NpgsqlConnection c, NpgsqlTransaction tx, IReadOnlyList<WriteOp> batch, int from, int to, object?[] results)
     {
         int i = from;
         while (i < to)
@@ -831,13 +686,85 @@ public sealed class PostgresChatStore : IChatStore
         }
     }
 
+    /// <summary>
+    /// The database side of the writer (see <see cref="GroupCommitQueue{TOperation, TResult}"/>): a batch first runs whole,
+    /// without savepoints (the appends batched). If one write fails on its own, the queue rolls back and runs the batch
+    /// again with each write in a savepoint, so that only that write fails. A deadlock or serialization failure runs the
+    /// batch again; a failure of the connection or of the commit fails every write of the batch (nothing of it is stored,
+    /// or, for a commit whose answer was lost, possibly all of it: a retried send is then found by its retry key).
+    /// </summary>
+    private sealed class ChatWriter(PostgresChatStore store) : IGroupCommitDatabase<WriteOp, object?>
+    {
+        public async ValueTask<IGroupCommitTransaction<WriteOp, object?>> BeginAsync()
+        {
+            var c = await store._data.OpenConnectionAsync();
+            try
+            {
+                return new Transaction(store, c, await c.BeginTransactionAsync());
+            }
+            catch
+            {
+                await c.DisposeAsync();
+                throw;
+            }
+        }
+
+        public Exception? OperationFailure(Exception error) =>
+            !PostgresFailures.IsStatementError(error) ? null : error is PostgresException ? PostgresFailures.Wrap(error, "a chat store write") : error;
+
+        public bool IsRetryable(Exception error) => PostgresFailures.IsRetryable(error);
+
+        public Exception BatchFailure(Exception error)
+        {
+            if (!PostgresFailures.IsDatabaseError(error) && error is not (InvalidOperationException or ObjectDisposedException))
+                return new ChatStoreException(ChatStoreFailure.Unavailable, $"a chat store write failed: {error.Message}", error);
+            if (PostgresFailures.IsConnectionError(error)) store._data.Clear(); // the pool's other connections are likely broken too
+            return error is ObjectDisposedException ? PostgresFailures.Closed(StoreName) : PostgresFailures.Wrap(error, "a chat store commit");
+        }
+
+        public void AfterCommit(WriteOp operation, object? result)
+        {
+            if (result is AppendResult { Duplicate: false } appended && operation.Message?.OnCommitted is { } hook) hook(appended.Message);
+        }
+    }
+
+    private sealed class Transaction(PostgresChatStore store, NpgsqlConnection connection, NpgsqlTransaction transaction) : IGroupCommitTransaction<WriteOp, object?>
+    {
+        private const string Savepoint = "op";
+
+        public async ValueTask<bool> TryRunAllAsync(IReadOnlyList<WriteOp> operations, object?[] results)
+        {
+            await store.RunAsync(connection, transaction, operations, 0, operations.Count, results);
+            return true;
+        }
+
+        public async ValueTask<object?> RunAsync(WriteOp operation)
+        {
+            var result = new object?[1];
+            await store.RunAsync(connection, transaction, [operation], 0, 1, result);
+            return result[0];
+        }
+
+        public ValueTask SavepointAsync() => new(transaction.SaveAsync(Savepoint));
+
+        public ValueTask ReleaseSavepointAsync() => new(transaction.ReleaseAsync(Savepoint));
+
+        public ValueTask RollbackToSavepointAsync() => new(transaction.RollbackAsync(Savepoint));
+
+        public ValueTask CommitAsync() => new(transaction.CommitAsync());
+
+        public async ValueTask DisposeAsync()
+        {
+            await transaction.DisposeAsync();
+            await connection.DisposeAsync();
+        }
+    }
+
     /// <summary>Stops taking writes, finishes the queued ones and closes the connections.</summary>
     public async ValueTask DisposeAsync()
     {
-        if (Volatile.Read(ref _closed)) return;
-        Volatile.Write(ref _closed, true);
-        _writes.Writer.TryComplete();
-        await _writer;
+        if (_queue.IsClosed) return;
+        await _queue.DisposeAsync();
         if (_ownsData) await _data.DisposeAsync();
     }
 
@@ -849,7 +776,6 @@ public sealed class PostgresChatStore : IChatStore
 
         public NewMessage? Message { get; }
         public Func<NpgsqlConnection, NpgsqlTransaction, Task<object?>>? Work { get; }
-        public TaskCompletionSource<object?> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 
     private sealed class ConversationRow

@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
-using System.Threading.Channels;
+using Chorus.Storage.GroupCommit;
 using Dapper;
 using Npgsql;
 
@@ -26,11 +26,9 @@ public sealed class PostgresSignatureNonceStore : ISignatureNonceStore
 
     private readonly NpgsqlDataSource _data;
     private readonly bool _ownsData;
-    private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
     private readonly TimeProvider _time;
-    private Task _writer = Task.CompletedTask;
+    private GroupCommitQueue<Pending, bool> _queue = null!; // started once the schema is migrated
     private long _nextPruneMs;
-    private long _commits;
 
     private PostgresSignatureNonceStore(NpgsqlDataSource data, bool ownsData, TimeProvider time)
     {
@@ -64,20 +62,21 @@ public sealed class PostgresSignatureNonceStore : ISignatureNonceStore
             if (ownsData) await data.DisposeAsync();
             throw;
         }
-        store._writer = Task.Run(store.WriterLoopAsync, CancellationToken.None);
+        store._queue = new GroupCommitQueue<Pending, bool>(new NonceWriter(store), new GroupCommitOptions
+        {
+            MaxBatch = MaxBatch, MaxAttempts = MaxAttempts, Closed = () => PostgresFailures.Closed(StoreName),
+        });
         return store;
     }
 
     /// <summary>Transactions committed so far (each may hold many records).</summary>
-    public long Commits => Interlocked.Read(ref _commits);
+    public long Commits => _queue.Commits;
 
     /// <inheritdoc />
     public Task<bool> TryRecordAsync(uint appId, string nonce, DateTimeOffset expiresAt, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(nonce);
-        var pending = new Pending(appId, Digest(nonce), expiresAt.ToUnixTimeMilliseconds());
-        if (!_queue.Writer.TryWrite(pending)) throw PostgresFailures.Closed(StoreName);
-        return pending.Done.Task.WaitAsync(cancellationToken);
+        return _queue.EnqueueAsync(new Pending(appId, Digest(nonce), expiresAt.ToUnixTimeMilliseconds()), cancellationToken);
     }
 
     /// <summary>Entries currently in the table, expired ones not yet pruned included.</summary>
@@ -94,85 +93,101 @@ public sealed class PostgresSignatureNonceStore : ISignatureNonceStore
         return hash[..16].ToArray();
     }
 
-    private async Task WriterLoopAsync()
+    /// <summary>
+    /// The database side of the writer: a batch runs whole with one statement (no savepoints: a record cannot fail on its
+    /// own), again after a deadlock; any other failure fails every record of the batch: nothing of it is known to be
+    /// recorded, every request in it is refused (fail closed), none is let through.
+    /// </summary>
+    private sealed class NonceWriter(PostgresSignatureNonceStore store) : IGroupCommitDatabase<Pending, bool>
     {
-        var batch = new List<Pending>(MaxBatch);
-        var reader = _queue.Reader;
-        while (await reader.WaitToReadAsync())
+        public async ValueTask<IGroupCommitTransaction<Pending, bool>> BeginAsync()
         {
-            batch.Clear();
-            while (batch.Count < MaxBatch && reader.TryRead(out var p)) batch.Add(p);
+            var c = await store._data.OpenConnectionAsync();
             try
             {
-                await CommitAsync(batch);
+                return new Transaction(store, c, await c.BeginTransactionAsync());
             }
-            catch (Exception ex)
+            catch
             {
-                // Whatever went wrong, the writer goes on: the batch's records fail (closed), later ones are not left waiting.
-                var failure = new ChatStoreException(ChatStoreFailure.Unavailable, $"a signature nonce commit failed: {ex.Message}", ex);
-                foreach (var p in batch) p.Done.TrySetException(failure);
+                await c.DisposeAsync();
+                throw;
             }
+        }
+
+        public Exception? OperationFailure(Exception error) => null;
+
+        public bool IsRetryable(Exception error) => PostgresFailures.IsRetryable(error);
+
+        public Exception BatchFailure(Exception error)
+        {
+            if (!PostgresFailures.IsDatabaseError(error) && error is not (InvalidOperationException or ObjectDisposedException))
+                return new ChatStoreException(ChatStoreFailure.Unavailable, $"a signature nonce commit failed: {error.Message}", error);
+            if (PostgresFailures.IsConnectionError(error)) store._data.Clear(); // the pool's other connections are likely broken too
+            return PostgresFailures.Wrap(error, "a signature nonce commit");
+        }
+
+        public void AfterCommit(Pending operation, bool result)
+        {
         }
     }
 
-    private async Task CommitAsync(List<Pending> batch)
+    private sealed class Transaction(PostgresSignatureNonceStore store, NpgsqlConnection c, NpgsqlTransaction tx) : IGroupCommitTransaction<Pending, bool>
     {
-        // Two requests with the same nonce in one batch: the first counts, the second is a replay of it.
-        var first = new Dictionary<(uint, string), Pending>();
-        foreach (var p in batch) first.TryAdd((p.AppId, p.Key), p);
-        // One order on every node, so that two nodes inserting the same nonces wait for each other rather than deadlock.
-        var distinct = first.OrderBy(kv => kv.Key.Item1).ThenBy(kv => kv.Key.Item2, StringComparer.Ordinal).Select(kv => kv.Value).ToList();
-        HashSet<(long, string)> recorded;
-        for (int attempt = 1; ; attempt++)
+        public async ValueTask<bool> TryRunAllAsync(IReadOnlyList<Pending> batch, bool[] results)
         {
-            try
+            // Two requests with the same nonce in one batch: the first counts, the second is a replay of it.
+            var first = new Dictionary<(uint, string), Pending>();
+            foreach (var p in batch) first.TryAdd((p.AppId, p.Key), p);
+            // One order on every node, so that two nodes inserting the same nonces wait for each other rather than deadlock.
+            var distinct = first.OrderBy(kv => kv.Key.Item1).ThenBy(kv => kv.Key.Item2, StringComparer.Ordinal).Select(kv => kv.Value).ToList();
+            long now = store._time.GetUtcNow().ToUnixTimeMilliseconds();
+            if (now >= store._nextPruneMs)
             {
-                long now = _time.GetUtcNow().ToUnixTimeMilliseconds();
-                await using var c = await _data.OpenConnectionAsync();
-                await using var tx = await c.BeginTransactionAsync();
-                if (now >= _nextPruneMs)
-                {
-                    await c.ExecuteAsync("DELETE FROM chorus_signature_nonces WHERE expires_at <= @Now", new { Now = now }, tx);
-                    _nextPruneMs = now + (long)PruneInterval.TotalMilliseconds;
-                }
-                // Inserts each nonce, or takes over an entry that has expired (not yet pruned); a live entry is left alone and
-                // is not returned: that is a replay.
-                var rows = await c.QueryAsync<(long App, byte[] Digest)>("""
-                    INSERT INTO chorus_signature_nonces(app_id, nonce_digest, expires_at)
-                    SELECT * FROM unnest(@Apps, @Digests, @Expires)
-                    ON CONFLICT (app_id, nonce_digest) DO UPDATE SET expires_at = excluded.expires_at WHERE chorus_signature_nonces.expires_at <= @Now
-                    RETURNING app_id, nonce_digest
-                    """, new
-                {
-                    Apps = distinct.Select(p => (long)p.AppId).ToArray(), Digests = distinct.Select(p => p.Digest).ToArray(),
-                    Expires = distinct.Select(p => p.ExpiresAtMs).ToArray(), Now = now,
-                }, tx);
-                recorded = rows.Select(r => (r.App, Convert.ToHexString(r.Digest))).ToHashSet();
-                await tx.CommitAsync();
-                Interlocked.Increment(ref _commits);
-                break;
+                await c.ExecuteAsync("DELETE FROM chorus_signature_nonces WHERE expires_at <= @Now", new { Now = now }, tx);
+                store._nextPruneMs = now + (long)PruneInterval.TotalMilliseconds;
             }
-            catch (Exception ex) when (PostgresFailures.IsRetryable(ex) && attempt < MaxAttempts)
+            // Inserts each nonce, or takes over an entry that has expired (not yet pruned); a live entry is left alone and
+            // is not returned: that is a replay.
+            var rows = await c.QueryAsync<(long App, byte[] Digest)>("""
+                INSERT INTO chorus_signature_nonces(app_id, nonce_digest, expires_at)
+                SELECT * FROM unnest(@Apps, @Digests, @Expires)
+                ON CONFLICT (app_id, nonce_digest) DO UPDATE SET expires_at = excluded.expires_at WHERE chorus_signature_nonces.expires_at <= @Now
+                RETURNING app_id, nonce_digest
+                """, new
             {
-            }
-            catch (Exception ex) when (PostgresFailures.IsDatabaseError(ex) || ex is InvalidOperationException or ObjectDisposedException)
+                Apps = distinct.Select(p => (long)p.AppId).ToArray(), Digests = distinct.Select(p => p.Digest).ToArray(),
+                Expires = distinct.Select(p => p.ExpiresAtMs).ToArray(), Now = now,
+            }, tx);
+            var recorded = rows.Select(r => (r.App, Convert.ToHexString(r.Digest))).ToHashSet();
+            for (int i = 0; i < batch.Count; i++)
             {
-                // Nothing of the batch is known to be recorded: every request in it is refused (fail closed), none is let through.
-                if (PostgresFailures.IsConnectionError(ex)) _data.Clear(); // the pool's other connections are likely broken too
-                var failure = PostgresFailures.Wrap(ex, "a signature nonce commit");
-                foreach (var p in batch) p.Done.TrySetException(failure);
-                return;
+                var p = batch[i];
+                results[i] = ReferenceEquals(first[(p.AppId, p.Key)], p) && recorded.Contains((p.AppId, p.Key));
             }
+            return true;
         }
-        foreach (var p in batch)
-            p.Done.TrySetResult(ReferenceEquals(first[(p.AppId, p.Key)], p) && recorded.Contains((p.AppId, p.Key)));
+
+        public ValueTask<bool> RunAsync(Pending operation) => throw new InvalidOperationException("the nonce batch runs whole");
+
+        public ValueTask SavepointAsync() => throw new InvalidOperationException("the nonce batch runs whole");
+
+        public ValueTask ReleaseSavepointAsync() => throw new InvalidOperationException("the nonce batch runs whole");
+
+        public ValueTask RollbackToSavepointAsync() => throw new InvalidOperationException("the nonce batch runs whole");
+
+        public ValueTask CommitAsync() => new(tx.CommitAsync());
+
+        public async ValueTask DisposeAsync()
+        {
+            await tx.DisposeAsync();
+            await c.DisposeAsync();
+        }
     }
 
     /// <summary>Stops taking records, finishes the queued ones and closes the connections.</summary>
     public async ValueTask DisposeAsync()
     {
-        _queue.Writer.TryComplete();
-        await _writer;
+        await _queue.DisposeAsync();
         if (_ownsData) await _data.DisposeAsync();
     }
 
@@ -183,6 +198,5 @@ public sealed class PostgresSignatureNonceStore : ISignatureNonceStore
         /// <summary>The digest as hex, the key the batch compares records by (computed once).</summary>
         public string Key { get; } = Convert.ToHexString(digest);
         public long ExpiresAtMs { get; } = expiresAtMs;
-        public TaskCompletionSource<bool> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 }

@@ -12,7 +12,8 @@ public static class PostgresStoreServiceCollectionExtensions
     /// the same database. Both are opened when the host starts (a hosted service), which applies the schema migrations: a
     /// database that cannot be reached fails the start with a <see cref="ChatStoreException"/> rather than the first chat
     /// request. The host registers <see cref="MessageIdGenerator"/> (carrying the node's id) and <see cref="TimeProvider"/>
-    /// (the Chorus server does both).
+    /// (the Chorus server does both). The chat store's concerns (<see cref="IMessageStore"/>, <see cref="IConversationStore"/>,
+    /// <see cref="IGroupStore"/>) are registered too, each resolving to the same <see cref="IChatStore"/> instance.
     /// </summary>
     /// <param name="services">The services.</param>
     /// <param name="connectionString">An Npgsql connection string, such as <c>Host=127.0.0.1;Database=chorus;Username=chorus;Password=...</c>.</param>
@@ -23,6 +24,7 @@ public static class PostgresStoreServiceCollectionExtensions
             PostgresSignatureNonceStore.OpenAsync(connectionString, sp.GetRequiredService<TimeProvider>()).GetAwaiter().GetResult());
         services.AddSingleton<IChatStore>(sp =>
             PostgresChatStore.OpenAsync(connectionString, sp.GetRequiredService<MessageIdGenerator>(), sp.GetRequiredService<TimeProvider>()).GetAwaiter().GetResult());
+        services.AddChatStoreConcerns();
         services.AddHostedService<PostgresStoreOpener>();
         return services;
     }

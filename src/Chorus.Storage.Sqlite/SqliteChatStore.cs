@@ -1,6 +1,7 @@
 using System.Data;
-using System.Threading.Channels;
 using Chorus.Protocol;
+using Chorus.Storage.GroupCommit;
+using Chorus.Storage.Sql;
 using Dapper;
 using Microsoft.Data.Sqlite;
 
@@ -18,14 +19,11 @@ public sealed class SqliteChatStore : IChatStore
     public const int MaxBatch = 512;
 
     private readonly string _connectionString;
-    private readonly Channel<WriteOp> _writes = Channel.CreateUnbounded<WriteOp>(new UnboundedChannelOptions { SingleReader = true });
     private readonly SqliteConnection _writer;
     private readonly PreparedStatements _statements; // the writer's
-    private readonly Thread _writerThread;
+    private readonly GroupCommitQueue<WriteOp, object?> _queue;
     private readonly TimeProvider _time;
     private readonly MessageIdGenerator _ids;
-    private long _commits;
-    private bool _closed;
 
     private const string StoreName = "chat store";
 
@@ -45,12 +43,15 @@ public sealed class SqliteChatStore : IChatStore
         Migrate(_writer);
         _statements = new PreparedStatements(_writer);
         _ids.AtLeast(_writer.ExecuteScalar<long?>("SELECT MAX(message_id) FROM messages") ?? 0);
-        _writerThread = new Thread(WriterLoop) { IsBackground = true, Name = "chorus-sqlite-writer" };
-        _writerThread.Start();
+        // SQLite's work is synchronous and blocks for each fsync: the writer keeps a thread of its own, off the thread pool.
+        _queue = new GroupCommitQueue<WriteOp, object?>(new ChatWriter(_writer), new GroupCommitOptions
+        {
+            MaxBatch = MaxBatch, DedicatedThreadName = "chorus-sqlite-writer", Closed = () => SqliteFailures.Closed(StoreName),
+        });
     }
 
     /// <summary>Transactions committed so far (each may hold many writes).</summary>
-    public long Commits => Interlocked.Read(ref _commits);
+    public long Commits => _queue.Commits;
 
     private const string Schema = """
         CREATE TABLE IF NOT EXISTS conversations(
@@ -122,6 +123,8 @@ public sealed class SqliteChatStore : IChatStore
         tx.Commit();
     }
 
+    private static readonly string RetriedSend = $"SELECT message_id FROM messages m WHERE {ChatSql.SameRetryKey("m", "@p0", "@p1", "@p2", "@p3", "@p4")}";
+
     private const string MessageColumns = "message_id, app_id, conv_type, conv_key, seq, sender, local_id, type, text, sub_type, searched, extended, has_receipt, receipt_read, priority, ts, mentioned";
 
     // ---- writes ---------------------------------------------------------------------------
@@ -129,13 +132,13 @@ public sealed class SqliteChatStore : IChatStore
     /// <inheritdoc />
     public Task<AppendResult> AppendAsync(NewMessage m, CancellationToken cancellationToken = default) => WriteAsync((c, tx) =>
     {
-        // (the writer calls m.OnCommitted after the commit, in batch order: see AfterCommit below)
+        // (the writer calls m.OnCommitted after the commit, in batch order: see ChatWriter.AfterCommit)
         // The statements run on every message are kept prepared (see PreparedStatements).
-        if (m.LocalMessageId != 0)
+        if (ChatSql.IsDeduplicated(m.LocalMessageId))
         {
             // The key is (app, sender, conversation, LocalMessageId): the same LocalMessageId sent to another conversation is
-            // another message. "local_id <> 0" lets SQLite use the partial unique index; without it the lookup scans the app's messages.
-            var found = _statements.Bind("SELECT message_id FROM messages WHERE app_id=@p0 AND sender=@p1 AND conv_type=@p2 AND conv_key=@p3 AND local_id=@p4 AND local_id <> 0",
+            // another message (see ChatSql.SameRetryKey).
+            var found = _statements.Bind(RetriedSend,
                 tx, (long)m.AppId, m.SenderUserId, (long)m.ConversationType, m.ConversationKey, m.LocalMessageId).ExecuteScalar();
             if (found is long existingId)
             {
@@ -381,19 +384,13 @@ public sealed class SqliteChatStore : IChatStore
     public Task<IReadOnlyList<StoredMessage>> QueryHistoryAsync(uint appId, string userId, ConversationType type, string conversationKey,
         long? startSeq, int count, bool forward, CancellationToken cancellationToken = default) => ReadAsync<IReadOnlyList<StoredMessage>>(async c =>
     {
-        var args = new { App = appId, User = userId, Type = (int)type, Key = conversationKey };
-        long cleared = c.ExecuteScalar<long?>("SELECT cleared_seq FROM user_conversations WHERE app_id=@App AND user_id=@User AND conv_type=@Type AND conv_key=@Key", args) ?? 0;
         // A group's history ends for a former member at the leave point, and does not exist for anyone else.
-        long upTo = type != ConversationType.Group ? long.MaxValue : c.ExecuteScalar<long?>($"""
-            SELECT CASE WHEN EXISTS (SELECT 1 FROM group_members WHERE app_id=@App AND group_id=@Key AND user_id=@User) THEN {long.MaxValue}
-                        ELSE COALESCE((SELECT left_seq FROM group_leavers WHERE app_id=@App AND group_id=@Key AND user_id=@User), 0) END
-            """, args) ?? 0;
+        var (cleared, upTo) = await c.QuerySingleAsync<(long, long)>(Sql.HistoryBounds, new { App = appId, User = userId, Type = (int)type, Key = conversationKey });
         string range = forward ? "seq > @Start ORDER BY seq ASC" : "seq < @Start ORDER BY seq DESC";
         long start = forward ? Math.Max(startSeq ?? 0, cleared) : startSeq ?? long.MaxValue;
         var rows = await c.QueryAsync<MessageRow>(new CommandDefinition($"""
             SELECT {MessageColumns} FROM messages m
-            WHERE app_id=@App AND conv_type=@Type AND conv_key=@Key AND seq > @Cleared AND seq <= @UpTo
-              AND NOT EXISTS (SELECT 1 FROM deleted_messages d WHERE d.app_id=m.app_id AND d.user_id=@User AND d.message_id=m.message_id)
+            WHERE app_id=@App AND conv_type=@Type AND conv_key=@Key AND {Sql.VisibleTo("m", "@User", "@Cleared", "@UpTo")}
               AND {range} LIMIT @Count
             """, new { App = appId, Type = (int)type, Key = conversationKey, Cleared = cleared, UpTo = upTo, User = userId, Start = start, Count = count }, cancellationToken: cancellationToken));
         return rows.Select(r => r.ToStored()).ToList();
@@ -409,7 +406,7 @@ public sealed class SqliteChatStore : IChatStore
     /// <inheritdoc />
     public Task<IReadOnlyList<UserConversation>> QueryConversationsAsync(uint appId, string userId, int count, CancellationToken cancellationToken = default) => ReadAsync<IReadOnlyList<UserConversation>>(async c =>
     {
-        var rows = (await c.QueryAsync<ConversationRow>($"{ConversationSelect} AND {VisibleMaxSeq} > uc.hidden_seq ORDER BY uc.pinned DESC, COALESCE(c.last_time, 0) DESC LIMIT @Count",
+        var rows = (await c.QueryAsync<ConversationRow>($"{ConversationSelect} AND {Sql.Listed} ORDER BY uc.pinned DESC, COALESCE(c.last_time, 0) DESC LIMIT @Count",
             new { App = appId, User = userId, Count = count })).ToList();
         var result = new List<UserConversation>(rows.Count);
         foreach (var r in rows) result.Add(await ToConversationAsync(c, appId, userId, r));
@@ -427,7 +424,7 @@ public sealed class SqliteChatStore : IChatStore
     /// <inheritdoc />
     public Task<long> GetUnreadTotalAsync(uint appId, string userId, CancellationToken cancellationToken = default) => ReadAsync<long>(async c =>
     {
-        return await c.ExecuteScalarAsync<long?>($"SELECT {UnreadSum} FROM {UserConversationsJoin} WHERE uc.app_id=@App AND uc.user_id=@User AND {CountsAsUnread}",
+        return await c.ExecuteScalarAsync<long?>($"SELECT {Sql.UnreadSum} FROM {Sql.UserConversationsJoin} WHERE uc.app_id=@App AND uc.user_id=@User AND {Sql.CountsAsUnread}",
             new { App = appId, User = userId }) ?? 0;
     }, cancellationToken);
 
@@ -440,9 +437,9 @@ public sealed class SqliteChatStore : IChatStore
         {
             var args = new { App = appId, Users = userIds, Type = (int)type, Key = conversationKey };
             var rows = await c.QueryAsync<ConversationRow>(
-                $"SELECT {ConversationColumns} FROM {UserConversationsJoin} WHERE uc.app_id=@App AND uc.user_id IN @Users AND uc.conv_type=@Type AND uc.conv_key=@Key AND {MayRead}", args);
+                $"SELECT {Sql.ConversationColumns} FROM {Sql.UserConversationsJoin} WHERE uc.app_id=@App AND uc.user_id IN @Users AND uc.conv_type=@Type AND uc.conv_key=@Key AND {Sql.MayRead}", args);
             var totals = (await c.QueryAsync<(string UserId, long Total)>(
-                $"SELECT uc.user_id, {UnreadSum} FROM {UserConversationsJoin} WHERE uc.app_id=@App AND uc.user_id IN @Users AND {CountsAsUnread} GROUP BY uc.user_id", args))
+                $"SELECT uc.user_id, {Sql.UnreadSum} FROM {Sql.UserConversationsJoin} WHERE uc.app_id=@App AND uc.user_id IN @Users AND {Sql.CountsAsUnread} GROUP BY uc.user_id", args))
                 .ToDictionary(t => t.UserId, t => t.Total);
             return rows.Select(r => new UserConversationState(r.UserId, r.ToConversation(lastMessage: null), totals.GetValueOrDefault(r.UserId))).ToList();
         }, cancellationToken);
@@ -488,48 +485,33 @@ public sealed class SqliteChatStore : IChatStore
         return await c.ExecuteScalarAsync<string>("PRAGMA integrity_check") ?? "";
     }, CancellationToken.None);
 
-    // A user's view of conversations (uc) joined with the conversations themselves (c) and, for groups, the user's
-    // membership (gm) or leave point (gl); all joins are primary-key lookups.
-    private const string UserConversationsJoin = $"""
-        user_conversations uc LEFT JOIN conversations c ON c.app_id=uc.app_id AND c.conv_type=uc.conv_type AND c.conv_key=uc.conv_key
-        LEFT JOIN group_members gm ON uc.conv_type={GroupType} AND gm.app_id=uc.app_id AND gm.group_id=uc.conv_key AND gm.user_id=uc.user_id
-        LEFT JOIN group_leavers gl ON uc.conv_type={GroupType} AND gl.app_id=uc.app_id AND gl.group_id=uc.conv_key AND gl.user_id=uc.user_id
+    // The rules both databases share (who sees which conversation, up to where, unread counts), in SQLite's words.
+    private static readonly ChatSql Sql = new(new ChatSqlDialect
+    {
+        Conversations = "conversations", Messages = "messages", UserConversations = "user_conversations", DeletedMessages = "deleted_messages",
+        GroupMembers = "group_members", GroupLeavers = "group_leavers", Least = "MIN", Greatest = "MAX", False = "0",
+    });
+
+    private static readonly string ConversationSelect = $"SELECT {Sql.ConversationColumns} FROM {Sql.UserConversationsJoin} WHERE uc.app_id=@App AND uc.user_id=@User AND {Sql.MayRead}";
+
+    private static readonly string LastVisibleMessage = $"""
+        SELECT {MessageColumns} FROM messages m
+        WHERE app_id=@App AND conv_type=@Type AND conv_key=@Key AND {Sql.VisibleTo("m", "@User", "@Cleared", "@MaxSeq")}
+        ORDER BY seq DESC LIMIT 1
         """;
 
     private const string GroupType = "2"; // ConversationType.Group
 
-    // Who may see a conversation entry: anyone their peer ones; members and former members their group ones.
-    private const string MayRead = $"(uc.conv_type <> {GroupType} OR gm.user_id IS NOT NULL OR gl.user_id IS NOT NULL)";
-
-    // The conversation's highest sequence number as the user sees it: a former member's view ends at the leave point.
-    private const string VisibleMaxSeq = "(CASE WHEN gl.user_id IS NULL OR gm.user_id IS NOT NULL THEN COALESCE(c.max_seq, 0) ELSE MIN(COALESCE(c.max_seq, 0), gl.left_seq) END)";
-
-    private const string ConversationColumns = $"""
-        uc.user_id AS UserId, uc.conv_type AS ConvType, uc.conv_key AS ConvKey, uc.read_seq AS ReadSeq, uc.cleared_seq AS ClearedSeq,
-        uc.muted AS Muted, uc.pinned AS Pinned, {VisibleMaxSeq} AS MaxSeq
-        """;
-
-    private const string ConversationSelect = $"SELECT {ConversationColumns} FROM {UserConversationsJoin} WHERE uc.app_id=@App AND uc.user_id=@User AND {MayRead}";
-
-    // The unread total over the rows of UserConversationsJoin that count (unmuted, visible); group by uc.user_id for several users.
-    private const string UnreadSum = $"SUM(MAX(0, {VisibleMaxSeq} - MAX(uc.read_seq, uc.cleared_seq)))";
-    private const string CountsAsUnread = $"uc.muted = 0 AND {MayRead} AND {VisibleMaxSeq} > uc.hidden_seq";
-
     private static async Task<UserConversation> ToConversationAsync(SqliteConnection c, uint appId, string userId, ConversationRow r)
     {
-        var last = await c.QuerySingleOrDefaultAsync<MessageRow>($"""
-            SELECT {MessageColumns} FROM messages m
-            WHERE app_id=@App AND conv_type=@Type AND conv_key=@Key AND seq > @Cleared AND seq <= @MaxSeq
-              AND NOT EXISTS (SELECT 1 FROM deleted_messages d WHERE d.app_id=m.app_id AND d.user_id=@User AND d.message_id=m.message_id)
-            ORDER BY seq DESC LIMIT 1
-            """, new { App = appId, Type = r.ConvType, Key = r.ConvKey, Cleared = r.ClearedSeq, MaxSeq = r.MaxSeq, User = userId });
+        var last = await c.QuerySingleOrDefaultAsync<MessageRow>(LastVisibleMessage, new { App = appId, Type = r.ConvType, Key = r.ConvKey, Cleared = r.ClearedSeq, MaxSeq = r.MaxSeq, User = userId });
         return r.ToConversation(last?.ToStored());
     }
 
     // Every read runs here on its own pooled connection: SQLite's errors leave as the interface's ChatStoreException.
     private async Task<T> ReadAsync<T>(Func<SqliteConnection, Task<T>> read, CancellationToken cancellationToken)
     {
-        if (Volatile.Read(ref _closed)) throw SqliteFailures.Closed(StoreName);
+        if (_queue.IsClosed) throw SqliteFailures.Closed(StoreName);
         try
         {
             await using var c = new SqliteConnection(_connectionString);
@@ -544,75 +526,13 @@ public sealed class SqliteChatStore : IChatStore
 
     // ---- the writer -------------------------------------------------------------------------
 
-    private async Task<T> WriteAsync<T>(Func<SqliteConnection, SqliteTransaction, T> work, CancellationToken cancellationToken, Action<object?>? afterCommit = null)
-    {
-        var op = new WriteOp((c, tx) => work(c, tx), afterCommit);
-        if (!_writes.Writer.TryWrite(op)) throw SqliteFailures.Closed(StoreName);
-        // The write is not withdrawn on cancellation: the caller stops waiting, the write still lands.
-        return (T)(await op.Done.Task.WaitAsync(cancellationToken))!;
-    }
-
-    private void WriterLoop()
-    {
-        var batch = new List<WriteOp>(MaxBatch);
-        var reader = _writes.Reader;
-        while (reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
-        {
-            batch.Clear();
-            while (batch.Count < MaxBatch && reader.TryRead(out var op)) batch.Add(op);
-            var results = new object?[batch.Count];
-            var errors = new Exception?[batch.Count];
-            try
-            {
-                // BEGIN IMMEDIATE: the write lock is taken before the first read, so each write's look-ups (the retried-send
-                // check, max_seq) and its inserts are one atomic step even if another process writes the same file.
-                using var tx = _writer.BeginTransaction(deferred: false);
-                for (int i = 0; i < batch.Count; i++)
-                {
-                    tx.Save("op");
-                    try
-                    {
-                        results[i] = batch[i].Work(_writer, tx);
-                        tx.Release("op");
-                    }
-                    catch (Exception ex) when (ex is SqliteException or InvalidOperationException or ArgumentException or FormatException)
-                    {
-                        tx.Rollback("op");
-                        errors[i] = ex is SqliteException sqlite ? SqliteFailures.Wrap(sqlite, "a chat store write") : ex;
-                    }
-                }
-                tx.Commit();
-                Interlocked.Increment(ref _commits);
-            }
-            catch (SqliteException ex)
-            {
-                var failure = SqliteFailures.Wrap(ex, "a chat store commit");
-                foreach (var op in batch) op.Done.TrySetException(failure);
-                continue;
-            }
-            // Committed: run the after-commit hooks in write order first, then release the waiters.
-            for (int i = 0; i < batch.Count; i++)
-            {
-                if (errors[i] is null && batch[i].AfterCommit is { } hook)
-                {
-                    try { hook(results[i]); }
-                    catch (Exception) { /* a hook's failure must not stop the writer: the write stands */ }
-                }
-            }
-            for (int i = 0; i < batch.Count; i++)
-            {
-                if (errors[i] is { } e) batch[i].Done.TrySetException(e);
-                else batch[i].Done.TrySetResult(results[i]);
-            }
-        }
-    }
+    private async Task<T> WriteAsync<T>(Func<SqliteConnection, SqliteTransaction, T> work, CancellationToken cancellationToken, Action<object?>? afterCommit = null) =>
+        (T)(await _queue.EnqueueAsync(new WriteOp((c, tx) => work(c, tx), afterCommit), cancellationToken))!;
 
     /// <summary>Stops taking writes, finishes the queued ones and closes the database.</summary>
     public async ValueTask DisposeAsync()
     {
-        Volatile.Write(ref _closed, true);
-        _writes.Writer.TryComplete();
-        await Task.Run(() => _writerThread.Join());
+        await _queue.DisposeAsync();
         _statements.Dispose();
         await _writer.DisposeAsync();
         SqliteConnection.ClearAllPools();
@@ -622,7 +542,25 @@ public sealed class SqliteChatStore : IChatStore
     {
         public Func<SqliteConnection, SqliteTransaction, object?> Work { get; } = work;
         public Action<object?>? AfterCommit { get; } = afterCommit;
-        public TaskCompletionSource<object?> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+
+    // Each write in its own savepoint; SQLite's errors leave as ChatStoreException, and a write's own bad arguments as they are.
+    private sealed class ChatWriter(SqliteConnection connection) : SqliteGroupCommitDatabase<WriteOp, object?>(connection)
+    {
+        protected override object? Run(SqliteTransaction transaction, WriteOp operation) => operation.Work(Connection, transaction);
+
+        public override Exception? OperationFailure(Exception error) => error switch
+        {
+            SqliteException sqlite => SqliteFailures.Wrap(sqlite, "a chat store write"),
+            InvalidOperationException or ArgumentException or FormatException => error,
+            _ => null,
+        };
+
+        public override Exception BatchFailure(Exception error) => error is SqliteException sqlite
+            ? SqliteFailures.Wrap(sqlite, "a chat store commit")
+            : new ChatStoreException(ChatStoreFailure.Unavailable, $"a chat store write failed: {error.Message}", error);
+
+        public override void AfterCommit(WriteOp operation, object? result) => operation.AfterCommit?.Invoke(result);
     }
 
     private sealed class ConversationRow

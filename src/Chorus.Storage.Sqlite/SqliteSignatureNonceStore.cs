@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
-using System.Threading.Channels;
+using Chorus.Storage.GroupCommit;
 using Microsoft.Data.Sqlite;
 
 namespace Chorus.Storage.Sqlite;
@@ -40,11 +40,9 @@ public sealed class SqliteSignatureNonceStore : ISignatureNonceStore
     private readonly SqliteConnection _db;
     private readonly SqliteCommand _record;
     private readonly SqliteCommand _prune;
-    private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly Thread _writerThread;
+    private readonly GroupCommitQueue<Pending, bool> _queue;
     private readonly TimeProvider _time;
     private long _nextPruneMs;
-    private long _commits;
 
     /// <summary>Opens (creating if needed) the nonce file at <paramref name="path"/> and prunes expired entries.</summary>
     /// <param name="path">The SQLite file.</param>
@@ -72,20 +70,20 @@ public sealed class SqliteSignatureNonceStore : ISignatureNonceStore
         _prune.Parameters.Add("$now", SqliteType.Integer);
         _prune.Prepare();
         Prune(transaction: null, _time.GetUtcNow().ToUnixTimeMilliseconds());
-        _writerThread = new Thread(WriterLoop) { IsBackground = true, Name = "chorus-nonce-writer" };
-        _writerThread.Start();
+        _queue = new GroupCommitQueue<Pending, bool>(new NonceWriter(this), new GroupCommitOptions
+        {
+            MaxBatch = MaxBatch, DedicatedThreadName = "chorus-nonce-writer", Closed = () => SqliteFailures.Closed("signature nonce store"),
+        });
     }
 
     /// <summary>Transactions committed so far (each may hold many records).</summary>
-    public long Commits => Interlocked.Read(ref _commits);
+    public long Commits => _queue.Commits;
 
     /// <inheritdoc />
     public Task<bool> TryRecordAsync(uint appId, string nonce, DateTimeOffset expiresAt, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(nonce);
-        var pending = new Pending(appId, Digest(nonce), expiresAt.ToUnixTimeMilliseconds());
-        if (!_queue.Writer.TryWrite(pending)) throw SqliteFailures.Closed("signature nonce store");
-        return pending.Done.Task.WaitAsync(cancellationToken);
+        return _queue.EnqueueAsync(new Pending(appId, Digest(nonce), expiresAt.ToUnixTimeMilliseconds()), cancellationToken);
     }
 
     /// <summary>Entries currently in the file, expired ones not yet pruned included.</summary>
@@ -113,49 +111,42 @@ public sealed class SqliteSignatureNonceStore : ISignatureNonceStore
         _nextPruneMs = nowMs + (long)PruneInterval.TotalMilliseconds;
     }
 
-    private void WriterLoop()
+    // The whole batch runs at once (no savepoints: a record cannot fail on its own); any SQLite error fails every record of
+    // the batch: nothing of it is recorded, every request in it is refused (fail closed), none is let through.
+    private sealed class NonceWriter(SqliteSignatureNonceStore store) : SqliteGroupCommitDatabase<Pending, bool>(store._db)
     {
-        var batch = new List<Pending>(MaxBatch);
-        var results = new bool[MaxBatch];
-        var reader = _queue.Reader;
-        while (reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
+        protected override bool TryRunAll(SqliteTransaction transaction, IReadOnlyList<Pending> batch, bool[] results)
         {
-            batch.Clear();
-            while (batch.Count < MaxBatch && reader.TryRead(out var p)) batch.Add(p);
-            try
+            long now = store._time.GetUtcNow().ToUnixTimeMilliseconds();
+            if (now >= store._nextPruneMs) store.Prune(transaction, now);
+            var record = store._record;
+            record.Transaction = transaction;
+            record.Parameters["$now"].Value = now;
+            for (int i = 0; i < batch.Count; i++)
             {
-                long now = _time.GetUtcNow().ToUnixTimeMilliseconds();
-                using var tx = _db.BeginTransaction();
-                if (now >= _nextPruneMs) Prune(tx, now);
-                _record.Transaction = tx;
-                _record.Parameters["$now"].Value = now;
-                for (int i = 0; i < batch.Count; i++)
-                {
-                    _record.Parameters["$app"].Value = (long)batch[i].AppId;
-                    _record.Parameters["$digest"].Value = batch[i].Digest;
-                    _record.Parameters["$expires"].Value = batch[i].ExpiresAtMs;
-                    // Two requests with the same nonce in one batch: the second finds the first's row (a replay).
-                    results[i] = _record.ExecuteNonQuery() == 1;
-                }
-                tx.Commit();
-                Interlocked.Increment(ref _commits);
+                record.Parameters["$app"].Value = (long)batch[i].AppId;
+                record.Parameters["$digest"].Value = batch[i].Digest;
+                record.Parameters["$expires"].Value = batch[i].ExpiresAtMs;
+                // Two requests with the same nonce in one batch: the second finds the first's row (a replay).
+                results[i] = record.ExecuteNonQuery() == 1;
             }
-            catch (SqliteException ex)
-            {
-                // Nothing of the batch is recorded: every request in it is refused (fail closed), none is let through.
-                var failure = SqliteFailures.Wrap(ex, "a signature nonce commit");
-                foreach (var p in batch) p.Done.TrySetException(failure);
-                continue;
-            }
-            for (int i = 0; i < batch.Count; i++) batch[i].Done.TrySetResult(results[i]);
+            return true;
         }
+
+        protected override bool Run(SqliteTransaction transaction, Pending operation) =>
+            throw new InvalidOperationException("the nonce batch runs whole");
+
+        public override Exception? OperationFailure(Exception error) => null;
+
+        public override Exception BatchFailure(Exception error) => error is SqliteException sqlite
+            ? SqliteFailures.Wrap(sqlite, "a signature nonce commit")
+            : new ChatStoreException(ChatStoreFailure.Unavailable, $"a signature nonce commit failed: {error.Message}", error);
     }
 
     /// <summary>Stops taking records, finishes the queued ones and closes the file.</summary>
     public async ValueTask DisposeAsync()
     {
-        _queue.Writer.TryComplete();
-        await Task.Run(() => _writerThread.Join());
+        await _queue.DisposeAsync();
         _record.Dispose();
         _prune.Dispose();
         await _db.DisposeAsync();
@@ -166,6 +157,5 @@ public sealed class SqliteSignatureNonceStore : ISignatureNonceStore
         public uint AppId { get; } = appId;
         public byte[] Digest { get; } = digest;
         public long ExpiresAtMs { get; } = expiresAtMs;
-        public TaskCompletionSource<bool> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 }

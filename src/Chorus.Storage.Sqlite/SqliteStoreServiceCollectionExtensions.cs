@@ -10,7 +10,9 @@ public static class SqliteStoreServiceCollectionExtensions
     /// and the SQLite signature nonce store (<see cref="ISignatureNonceStore"/>: <see cref="SqliteSignatureNonceStore.DefaultFileName"/>),
     /// both in <see cref="IStorageLocation.DataDirectory"/>, each opened when first needed, after
     /// <see cref="IStorageLocation.Acquire"/>. The host registers <see cref="IStorageLocation"/>, <see cref="MessageIdGenerator"/>
-    /// and <see cref="TimeProvider"/> (the Chorus server does all three).
+    /// and <see cref="TimeProvider"/> (the Chorus server does all three). The chat store's concerns
+    /// (<see cref="IMessageStore"/>, <see cref="IConversationStore"/>, <see cref="IGroupStore"/>) are registered too, each
+    /// resolving to the same <see cref="IChatStore"/> instance.
     /// </summary>
     public static IServiceCollection AddSqliteStore(this IServiceCollection services)
     {
@@ -27,6 +29,7 @@ public static class SqliteStoreServiceCollectionExtensions
             return new SqliteChatStore(Path.Combine(location.DataDirectory, location.ChatDatabaseFileName), sp.GetRequiredService<MessageIdGenerator>(),
                 sp.GetRequiredService<TimeProvider>());
         });
+        services.AddChatStoreConcerns();
         return services;
     }
 }

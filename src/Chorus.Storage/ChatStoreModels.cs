@@ -74,14 +74,14 @@ public sealed record NewMessage
     /// whose members have entries from the time they joined.</summary>
     public IReadOnlyList<string> EnsureConversationFor { get; init; } = [];
     /// <summary>
-    /// Called once the message is durable, before <see cref="IChatStore.AppendAsync"/> completes, and for the messages of one
+    /// Called once the message is durable, before <see cref="IMessageStore.AppendAsync"/> completes, and for the messages of one
     /// conversation in sequence order (not for a duplicate). Live delivery hangs here so that receivers see a conversation in
     /// order even when many senders write to it at once. Must not block.
     /// </summary>
     public Action<StoredMessage>? OnCommitted { get; init; }
 }
 
-/// <summary>The result of <see cref="IChatStore.AppendAsync"/>.</summary>
+/// <summary>The result of <see cref="IMessageStore.AppendAsync"/>.</summary>
 /// <param name="Message">The stored message (the earlier one when this was a retry).</param>
 /// <param name="Duplicate">True when the same sender had already sent this LocalMessageId: nothing new was stored.</param>
 public sealed record AppendResult(StoredMessage Message, bool Duplicate);
@@ -142,7 +142,7 @@ public enum GroupChange
     CreateRateLimit,
 }
 
-/// <summary>What one user may see of one group, read at once (see <see cref="IChatStore.GetGroupAccessAsync"/>).</summary>
+/// <summary>What one user may see of one group, read at once (see <see cref="IGroupStore.GetGroupAccessAsync"/>).</summary>
 /// <param name="Group">The group, or null if it does not exist (never did, or was dismissed).</param>
 /// <param name="IsMember">Whether the user is a member now.</param>
 /// <param name="LeftAtSeq">For a former member (left, kicked, or member when the group was dismissed): the group's sequence

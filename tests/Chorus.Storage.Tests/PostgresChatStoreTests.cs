@@ -4,24 +4,13 @@ using Npgsql;
 
 namespace Chorus.Storage.Tests;
 
-/// <summary>The conformance suite against PostgreSQL (a fresh database per test), and what only a shared database has to do:
-/// two stores on one database (two nodes) sending at once, migrations run by several nodes.</summary>
-public sealed class PostgresChatStoreTests : ChatStoreConformanceTests
+/// <summary>What only a shared database has to do (a fresh database per test; the conformance suite runs in
+/// <see cref="PostgresMessageStoreTests"/> and its siblings): two stores on one database (two nodes) sending at once,
+/// migrations run by several nodes.</summary>
+public sealed class PostgresChatStoreTests : ChatStoreTestBase<PostgresStores>
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
-    private string _connectionString = "";
-
-    protected override async Task<IChatStore> CreateStoreAsync()
-    {
-        _connectionString = await TestDatabase.CreateAsync();
-        return await PostgresChatStore.OpenAsync(_connectionString);
-    }
-
-    protected override async Task<IChatStore> ReopenAsync(IChatStore store)
-    {
-        await store.DisposeAsync();
-        return await PostgresChatStore.OpenAsync(_connectionString);
-    }
+    private string ConnectionString => Stores.ConnectionString;
 
     private static NewMessage Peer(string from, string to, string text, long localId = 0, uint app = 1) => new()
     {
@@ -60,8 +49,8 @@ public sealed class PostgresChatStoreTests : ChatStoreConformanceTests
     public async Task Two_nodes_on_one_database_allocate_gapless_unique_seqs_dedupe_retries_across_nodes_and_never_share_an_id()
     {
         var clock = TimeProvider.System;
-        await using var node1 = await PostgresChatStore.OpenAsync(_connectionString, new MessageIdGenerator(1, clock), cancellationToken: Ct);
-        await using var node2 = await PostgresChatStore.OpenAsync(_connectionString, new MessageIdGenerator(2, clock), cancellationToken: Ct);
+        await using var node1 = await PostgresChatStore.OpenAsync(ConnectionString, new MessageIdGenerator(1, clock), cancellationToken: Ct);
+        await using var node2 = await PostgresChatStore.OpenAsync(ConnectionString, new MessageIdGenerator(2, clock), cancellationToken: Ct);
         NewMessage Send(string to, long localId, string text) => Peer("a", to, text, localId);
         // Two conversations; each retried send reaches both nodes at once (a client retrying on the other node), plus one
         // new message on each node per round, all at once.
@@ -107,7 +96,7 @@ public sealed class PostgresChatStoreTests : ChatStoreConformanceTests
     [Fact]
     public async Task Two_nodes_mixing_sends_reads_and_membership_changes_on_shared_conversations_all_succeed()
     {
-        await using var node2 = await PostgresChatStore.OpenAsync(_connectionString, new MessageIdGenerator(2), cancellationToken: Ct);
+        await using var node2 = await PostgresChatStore.OpenAsync(ConnectionString, new MessageIdGenerator(2), cancellationToken: Ct);
         var nodes = new[] { Store, node2 };
         foreach (var g in new[] { "g1", "g2" })
             Assert.Equal(GroupChange.Done, await Store.CreateGroupAsync(1, g, "G", "owner", ["m0", "m1", "m2", "m3"], 100, 100, 1000, Ct));
@@ -139,7 +128,7 @@ public sealed class PostgresChatStoreTests : ChatStoreConformanceTests
     [Fact]
     public async Task Two_nodes_changing_one_group_at_once_keep_the_member_limit_and_the_owner_limit()
     {
-        await using var node2 = await PostgresChatStore.OpenAsync(_connectionString, new MessageIdGenerator(2), cancellationToken: Ct);
+        await using var node2 = await PostgresChatStore.OpenAsync(ConnectionString, new MessageIdGenerator(2), cancellationToken: Ct);
         Assert.Equal(GroupChange.Done, await Store.CreateGroupAsync(1, "g", "G", "owner", [], 10, 100, 1000, Ct));
         var adds = Enumerable.Range(0, 20).Select(i => (i % 2 == 0 ? Store : node2).AddGroupMembersAsync(1, "g", [$"m{i}"], 10, Ct));
         var outcomes = await Task.WhenAll(adds);
@@ -224,8 +213,8 @@ public sealed class PostgresChatStoreTests : ChatStoreConformanceTests
     public async Task A_read_or_write_while_the_database_refuses_fails_with_ChatStoreException_and_later_calls_work_again()
     {
         await Store.AppendAsync(Peer("a", "b", "before"), Ct);
-        string db = new NpgsqlConnectionStringBuilder(_connectionString).Database!;
-        string adminConnection = new NpgsqlConnectionStringBuilder(_connectionString) { Database = "postgres", Pooling = false }.ConnectionString;
+        string db = new NpgsqlConnectionStringBuilder(ConnectionString).Database!;
+        string adminConnection = new NpgsqlConnectionStringBuilder(ConnectionString) { Database = "postgres", Pooling = false }.ConnectionString;
         await using (var admin = new NpgsqlConnection(adminConnection))
         {
             await admin.OpenAsync(Ct);

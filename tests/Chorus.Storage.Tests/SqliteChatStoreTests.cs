@@ -3,17 +3,10 @@ using Chorus.Storage.Sqlite;
 
 namespace Chorus.Storage.Tests;
 
-public sealed class SqliteChatStoreTests : ChatStoreConformanceTests
+/// <summary>What only the SQLite store has to do (its conformance suite runs in <see cref="SqliteMessageStoreTests"/> and its siblings).</summary>
+public sealed class SqliteChatStoreTests : ChatStoreTestBase<SqliteStores>
 {
-    private readonly string _path = Path.Combine(Path.GetTempPath(), $"chorus-store-{Guid.NewGuid():N}.db");
-
-    protected override Task<IChatStore> CreateStoreAsync() => Task.FromResult<IChatStore>(new SqliteChatStore(_path));
-
-    protected override async Task<IChatStore> ReopenAsync(IChatStore store)
-    {
-        await store.DisposeAsync();
-        return new SqliteChatStore(_path);
-    }
+    private string DatabasePath => Stores.Path;
 
     [Fact]
     public async Task Many_concurrent_writers_share_commits()
@@ -50,7 +43,7 @@ public sealed class SqliteChatStoreTests : ChatStoreConformanceTests
     {
         var ct = TestContext.Current.CancellationToken;
         // What the previous version left: a dismissed group's messages without the group, and the old deduplication index.
-        string path = _path + "-old";
+        string path = DatabasePath + "-old";
         await using (var before = new SqliteChatStore(path))
             await before.AppendAsync(new NewMessage { AppId = 1, ConversationType = ConversationType.Group, ConversationKey = "old", SenderUserId = "u", Type = ChatMessageType.Text, Text = "x" }, ct);
         using (var c = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={path};Pooling=False"))
@@ -84,7 +77,7 @@ public sealed class SqliteChatStoreTests : ChatStoreConformanceTests
     public async Task A_version_2_data_directory_gains_the_kicked_flag_and_the_owner_of_dismissed_groups()
     {
         var ct = TestContext.Current.CancellationToken;
-        string path = _path + "-v2";
+        string path = DatabasePath + "-v2";
         await using (var before = new SqliteChatStore(path))
         {
             Assert.Equal(GroupChange.Done, await before.CreateGroupAsync(1, "g", "G", "owner", ["left"], 10, 10, 1000, ct));
@@ -122,7 +115,7 @@ public sealed class SqliteChatStoreTests : ChatStoreConformanceTests
     public async Task Two_nodes_writing_one_database_dedupe_retried_sends_allocate_gapless_seqs_and_never_share_an_id()
     {
         var ct = TestContext.Current.CancellationToken;
-        string path = _path + "-two";
+        string path = DatabasePath + "-two";
         var clock = TimeProvider.System;
         await using var node1 = new SqliteChatStore(path, new MessageIdGenerator(1, clock));
         await using var node2 = new SqliteChatStore(path, new MessageIdGenerator(2, clock));
@@ -187,7 +180,7 @@ public sealed class SqliteChatStoreTests : ChatStoreConformanceTests
     public override async ValueTask DisposeAsync()
     {
         await base.DisposeAsync();
-        foreach (var db in new[] { _path, _path + "-old", _path + "-v2", _path + "-two" })
+        foreach (var db in new[] { DatabasePath + "-old", DatabasePath + "-v2", DatabasePath + "-two" })
             foreach (var f in new[] { db, db + "-wal", db + "-shm" })
                 if (File.Exists(f)) File.Delete(f);
     }
