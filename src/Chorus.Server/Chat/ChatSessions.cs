@@ -39,16 +39,16 @@ public sealed class ChatSessions
         _states.TryGet(connection, out var state) && state.UserId is not null ? state : null;
 
     /// <summary>Logs a connection into chat (<c>chatLogin</c>).</summary>
-    public async Task<Frame> LoginAsync(IClientConnection connection, Frame request, CancellationToken cancellationToken)
+    public async Task<ChatLoginResult> LoginAsync(IClientConnection connection, ChatLoginRequest request, CancellationToken cancellationToken)
     {
         string userId = request.UserId ?? "";
-        if (ChatValidator.Login(userId, request.UserName) is { } invalid) return ChatReply.Error(request, invalid);
+        if (ChatValidator.Login(userId, request.UserName) is { } invalid) return ChatReply.Error<ChatLoginResult>(request, invalid);
         if (connection.UserId is not null && connection.UserId != userId)
-            return ChatReply.Error(request, ChatErrorCodes.LoginFailed, "this connection is logged into rooms as another user");
+            return ChatReply.Error<ChatLoginResult>(request, ChatErrorCodes.LoginFailed, "this connection is logged into rooms as another user");
         if (Find(connection)?.UserId is { } current && current != userId)
-            return ChatReply.Error(request, ChatErrorCodes.LoginFailed, "this connection is logged into chat as another user");
+            return ChatReply.Error<ChatLoginResult>(request, ChatErrorCodes.LoginFailed, "this connection is logged into chat as another user");
         var check = await _tokens.CheckAsync(connection.AppId, connection.RemoteAddress, request.Token, userId, null, TokenUse.ChatLogin);
-        if (check.Outcome != TokenOutcome.Valid) return ChatReply.Error(request, TokenRefusal(check.Outcome));
+        if (check.Outcome != TokenOutcome.Valid) return ChatReply.Error<ChatLoginResult>(request, TokenRefusal(check.Outcome));
 
         var state = _states.GetOrAdd(connection, c => new ChatConnectionState(c));
         if (state.UserId != userId) state.SendLimit = new SlidingWindowLimiter(_options.ChatSendsPerSecond, TimeSpan.FromSeconds(1));
@@ -75,7 +75,7 @@ public sealed class ChatSessions
             previous.Connection.Send(ReplacedFrame());
         }
         await _rooms.Directory.OnLoginAsync(state, userId);
-        var result = ChatReply.Ok(request);
+        var result = ChatReply.Ok<ChatLoginResult>(request);
         result.UnreadTotal = await _store.GetUnreadTotalAsync(connection.AppId, userId, cancellationToken);
         return result;
     }
@@ -92,21 +92,21 @@ public sealed class ChatSessions
     };
 
     /// <summary>Logs the connection out of chat (<c>chatLogout</c>).</summary>
-    public Frame Logout(ChatConnectionState login, Frame request)
+    public EmptyResult Logout(ChatConnectionState login, ChatLogoutRequest request)
     {
         End(login);
-        return ChatReply.Ok(request);
+        return ChatReply.Ok<EmptyResult>(request);
     }
 
     /// <summary>Replaces the token of the logged-in <paramref name="user"/> (<c>chatRenewToken</c>).</summary>
-    public async Task<Frame> RenewTokenAsync(ChatConnectionState login, string user, Frame request)
+    public async Task<EmptyResult> RenewTokenAsync(ChatConnectionState login, string user, ChatRenewTokenRequest request)
     {
         var connection = login.Connection;
         var check = await _tokens.CheckAsync(connection.AppId, connection.RemoteAddress, request.Token, user, null, TokenUse.ChatRenew);
-        if (check.Outcome != TokenOutcome.Valid) return ChatReply.Error(request, TokenRefusal(check.Outcome));
+        if (check.Outcome != TokenOutcome.Valid) return ChatReply.Error<EmptyResult>(request, TokenRefusal(check.Outcome));
         login.TokenExpiresAt = check.Claims!.ExpiresAt;
         login.TokenWarned = false;
-        return ChatReply.Ok(request);
+        return ChatReply.Ok<EmptyResult>(request);
     }
 
     /// <summary>A connection ended: its chat login ends, and its room memberships enter the grace period.</summary>
