@@ -35,8 +35,8 @@ internal static class ChatConversationAccess
         uint appId = connection.AppId;
         var conversation = await store.GetConversationAsync(appId, user, type, key, cancellationToken);
         if (conversation is null) return;
-        connection.Send(new Frame { Op = Ops.ConversationChanged, Conversation = ChatWire.ToWire(conversation, user) });
+        connection.Send(ChatEvents.Encode(new ConversationChangedEvent { Conversation = ChatWire.ToWire(conversation, user) }), Delivery.Reliable);
         if (unreadToo && !conversation.Muted)
-            connection.Send(new Frame { Op = Ops.UnreadTotalChanged, UnreadTotal = await store.GetUnreadTotalAsync(appId, user, cancellationToken) });
+            connection.Send(ChatEvents.Encode(new UnreadTotalEvent { UnreadTotal = await store.GetUnreadTotalAsync(appId, user, cancellationToken) }), Delivery.Reliable);
     }
 }

@@ -68,7 +68,7 @@ public sealed class ChatConversations
         string key = ChatWire.KeyFor(type, convId, user);
         await write(type, key);
         if (notify) await ChatConversationAccess.NotifyConversationAsync(_store, connection, user, type, key, unreadToo: false, cancellationToken);
-        connection.Send(new Frame { Op = Ops.UnreadTotalChanged, UnreadTotal = await _store.GetUnreadTotalAsync(connection.AppId, user, cancellationToken) });
+        connection.Send(ChatEvents.Encode(new UnreadTotalEvent { UnreadTotal = await _store.GetUnreadTotalAsync(connection.AppId, user, cancellationToken) }), Delivery.Reliable);
         return ChatReply.Ok<EmptyResult>(request);
     }
 }

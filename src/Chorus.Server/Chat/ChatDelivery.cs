@@ -125,7 +125,7 @@ public sealed class ChatDelivery
             };
             if (type == ConversationType.Room) return await _rooms.SendAsync(appId, sender, convId, wire, stored, trusted);
             // Every receiver's view is the same: encoded once.
-            _users.Send(appId, recipients, sender, EncodedFrame.From(new Frame { Op = Ops.ChatMessage, Message = ReceiverView(wire, sender) }), Delivery.Unreliable);
+            _users.Send(appId, recipients, sender, ChatEvents.Encode(new ChatMessageEvent { Message = ReceiverView(wire, sender) }), Delivery.Unreliable);
             return wire;
         }
 

@@ -178,7 +178,7 @@ public sealed class ChatGroups
     private async Task NotifyMembersAsync(uint app, string groupId, string updateType, string[] changed, CancellationToken cancellationToken)
     {
         var everyone = (await _store.GetGroupMembersAsync(app, groupId, cancellationToken)).Union(changed, StringComparer.Ordinal).ToList();
-        var bytes = EncodedFrame.From(new Frame { Op = Ops.GroupMemberChanged, ConvId = groupId, ConvType = ConversationType.Group, UpdateType = updateType, Members = changed });
+        var bytes = ChatEvents.Encode(new GroupMemberChangedEvent { ConvId = groupId, ConvType = ConversationType.Group, UpdateType = updateType, Members = changed });
         _users.Send(app, everyone, null, bytes, Delivery.Reliable);
     }
 

@@ -72,7 +72,7 @@ public sealed class ChatSessions
             // is per user, as in ZIM): the memberships move to this connection, so the earlier one gets no more room messages.
             previous.UserId = null;
             _rooms.MoveMemberships(connection.AppId, userId, previous, state);
-            previous.Connection.Send(ReplacedFrame());
+            previous.Connection.Send(ChatEvents.Encode(ReplacedEvent()), Delivery.Reliable);
         }
         await _rooms.Directory.OnLoginAsync(state, userId);
         var result = ChatReply.Ok<ChatLoginResult>(request);
@@ -81,6 +81,9 @@ public sealed class ChatSessions
     }
 
     /// <summary>What an earlier login is told when the same user logged in elsewhere (<c>chatKickedOut</c>, 6000021), on any node.</summary>
+    public static ChatKickedOutEvent ReplacedEvent() => new() { ErrorCode = ChatErrorCodes.NotLoggedIn, Error = "the same user logged in elsewhere" };
+
+    /// <summary><see cref="ReplacedEvent"/> as a <see cref="Frame"/>, the same bytes (for the Redis bus).</summary>
     public static Frame ReplacedFrame() => new() { Op = Ops.ChatKickedOut, ErrorCode = ChatErrorCodes.NotLoggedIn, Error = "the same user logged in elsewhere" };
 
     /// <summary>The one answer for each refused token outcome (the same texts as room logins; the reason is logged only).</summary>
@@ -136,13 +139,13 @@ public sealed class ChatSessions
             long left = login.TokenExpiresAt - nowS;
             if (left <= 0 && login.UserId is not null)
             {
-                login.Connection.Send(new Frame { Op = Ops.ChatKickedOut, ErrorCode = ChatErrorCodes.TokenExpired, Error = "the token expired and was not renewed" });
+                login.Connection.Send(ChatEvents.Encode(new ChatKickedOutEvent { ErrorCode = ChatErrorCodes.TokenExpired, Error = "the token expired and was not renewed" }), Delivery.Reliable);
                 End(login);
             }
             else if (left <= (long)_auth.TokenWillExpireNotice.TotalSeconds && !login.TokenWarned)
             {
                 login.TokenWarned = true;
-                login.Connection.Send(new Frame { Op = Ops.ChatTokenWillExpire, SecondsLeft = (int)left });
+                login.Connection.Send(ChatEvents.Encode(new ChatTokenWillExpireEvent { SecondsLeft = (int)left }), Delivery.Reliable);
             }
         }
     }

@@ -100,7 +100,7 @@ public sealed class ChatMessages
             ? await _store.GetGroupMembersAsync(connection.AppId, revoked.ConversationKey, cancellationToken)
             : [ConversationKeys.PeerOf(revoked.ConversationKey, user), user];
         var online = await _users.OnlineAsync(connection.AppId, audience);
-        _users.Send(connection.AppId, [.. online.Select(u => new UserFrame(u, EncodedFrame.From(new Frame { Op = Ops.MessageRevoked, Message = ChatWire.ToWire(revoked, u) })))]);
+        _users.Send(connection.AppId, [.. online.Select(u => new UserFrame(u, ChatEvents.Encode(new MessageRevokedEvent { Message = ChatWire.ToWire(revoked, u) })))]);
         var result = ChatReply.Ok<RevokeMessageResult>(request);
         result.Message = ChatWire.ToWire(revoked, user);
         return result;
@@ -126,9 +126,9 @@ public sealed class ChatMessages
         var changed = await _store.MarkReceiptsReadAsync(connection.AppId, mine, cancellationToken);
         if (changed.Count > 0)
         {
-            _users.Send(connection.AppId, [.. changed.GroupBy(m => m.SenderUserId).Select(group => new UserFrame(group.Key, EncodedFrame.From(new Frame
+            _users.Send(connection.AppId, [.. changed.GroupBy(m => m.SenderUserId).Select(group => new UserFrame(group.Key, ChatEvents.Encode(new ReceiptChangedEvent
             {
-                Op = Ops.ReceiptChanged, ConvType = type, ConvId = ChatWire.ConversationIdFor(type, key, group.Key),
+                ConvType = type, ConvId = ChatWire.ConversationIdFor(type, key, group.Key),
                 MessageIds = [.. group.Select(m => m.MessageId)], FromUserId = user,
             })))]);
         }
