@@ -38,23 +38,23 @@ public sealed class ChatDelivery
     }
 
     /// <summary>Sends a message from the logged-in <paramref name="user"/> (<c>sendMessage</c>).</summary>
-    public async Task<Frame> SendAsync(ChatConnectionState login, string user, Frame request, CancellationToken cancellationToken)
+    public async Task<SendMessageResult> SendAsync(ChatConnectionState login, string user, SendMessageRequest request, CancellationToken cancellationToken)
     {
         var connection = login.Connection;
         var type = request.ConvType ?? ConversationType.Peer;
         string convId = request.ConvId ?? "";
         var message = request.Message;
-        if (_validator.Send(user, type, convId, message) is { } invalid) return ChatReply.Error(request, invalid);
+        if (_validator.Send(user, type, convId, message) is { } invalid) return ChatReply.Error<SendMessageResult>(request, invalid);
         if (message!.Type != ChatMessageType.Barrage && login.SendLimit?.TryAcquire(_time.GetUtcNow()) == false)
-            return ChatReply.Error(request, ChatErrorCodes.RateLimitServer, $"at most {_options.ChatSendsPerSecond} messages per second per user");
+            return ChatReply.Error<SendMessageResult>(request, ChatErrorCodes.RateLimitServer, $"at most {_options.ChatSendsPerSecond} messages per second per user");
 
         var sent = await DeliverAsync(connection.AppId, user, type, convId, message, cancellationToken);
         if (sent.Error is { } error)
         {
-            if (error.Code is ChatErrorCodes.NoPermission or ChatErrorCodes.NotInRoom) ChatLog.AccessRefused(_logger, connection.AppId, user, request.Op ?? "", type, convId);
-            return ChatReply.Error(request, error);
+            if (error.Code is ChatErrorCodes.NoPermission or ChatErrorCodes.NotInRoom) ChatLog.AccessRefused(_logger, connection.AppId, user, request.Op, type, convId);
+            return ChatReply.Error<SendMessageResult>(request, error);
         }
-        var result = ChatReply.Ok(request);
+        var result = ChatReply.Ok<SendMessageResult>(request);
         result.Message = sent.Value;
         return result;
     }
@@ -125,7 +125,7 @@ public sealed class ChatDelivery
             };
             if (type == ConversationType.Room) return await _rooms.SendAsync(appId, sender, convId, wire, stored, trusted);
             // Every receiver's view is the same: encoded once.
-            _users.Send(appId, recipients, sender, EncodedFrame.From(new Frame { Op = Ops.ChatMessage, Message = ReceiverView(wire, sender) }), Delivery.Unreliable);
+            _users.Send(appId, recipients, sender, ChatEvents.Encode(new ChatMessageEvent { Message = ReceiverView(wire, sender) }), Delivery.Unreliable);
             return wire;
         }
 

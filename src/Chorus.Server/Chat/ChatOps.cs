@@ -21,9 +21,10 @@ public static class ChatCallers
     public const string LoggedInName = "chat login";
 
     /// <summary>Logged into chat over this connection (6000121 otherwise); the handler gets the login.</summary>
-    public static CallerRequirement<Frame, ChatCaller> LoggedIn(ChatSessions sessions) => new(LoggedInName,
+    /// <typeparam name="TRequest">The requests it checks.</typeparam>
+    public static CallerRequirement<TRequest, ChatCaller> LoggedIn<TRequest>(ChatSessions sessions) where TRequest : ProtocolRequest => new(LoggedInName,
         "logged into chat over this connection (6000121 otherwise)",
-        (IClientConnection connection, Frame _, long? rid, out ChatCaller caller, out EncodedFrame refusal) =>
+        (IClientConnection connection, TRequest _, long? rid, out ChatCaller caller, out EncodedFrame refusal) =>
         {
             if (sessions.Find(connection) is { UserId: { } user } login)
             {
@@ -32,17 +33,19 @@ public static class ChatCallers
                 return true;
             }
             caller = default;
-            refusal = EncodedFrame.From(new Frame { Op = Ops.Result, Rid = rid, ErrorCode = ChatErrorCodes.NotLoggedIn, Error = "chat login required" });
+            refusal = EncodedFrame.FromPayload(ProtocolJson.ToUtf8Bytes(new EmptyResult { Rid = rid, ErrorCode = ChatErrorCodes.NotLoggedIn, Error = "chat login required" }));
             return false;
         });
 
     /// <summary>
-    /// Registers a chat op: a store failure (or a store used after it was disposed) is answered with one retryable
-    /// refusal (6000001) and logged, whatever the op.
+    /// Registers a chat op with its request and result records: a store failure (or a store used after it was disposed)
+    /// is answered with one retryable refusal (6000001) and logged, whatever the op.
     /// </summary>
-    public static void AddChat<TCaller>(this OpRegistryBuilder ops, string op, string feature, CallerRequirement<Frame, TCaller> caller, string checks, RateClass rate,
-        ILogger logger, Func<TCaller, Frame, CancellationToken, Task<Frame>> handler) =>
-        ops.Add(op, feature, caller, checks, rate, ProtocolJsonContext.Default.Frame, Frame.WireTypeInfo, async (c, request, cancellationToken) =>
+    public static void AddChat<TRequest, TCaller, TResult>(this OpRegistryBuilder ops, RequestOp<TRequest, TResult> op, string feature,
+        CallerRequirement<TRequest, TCaller> caller, string checks, RateClass rate, ILogger logger, Func<TCaller, TRequest, CancellationToken, Task<TResult>> handler)
+        where TRequest : ProtocolRequest
+        where TResult : ProtocolResult, new() =>
+        ops.Add(op.Name, feature, caller, checks, rate, op.Request, op.Result, async (c, request, cancellationToken) =>
         {
             try
             {
@@ -50,10 +53,17 @@ public static class ChatCallers
             }
             catch (Exception ex) when (ex is ChatStoreException or ObjectDisposedException)
             {
-                ChatLog.StoreFailed(logger, request.Op ?? "", ex.Message);
-                return ChatReply.Error(request, ChatErrorCodes.BadParameter, "the server could not store this; retry with the same localMessageId");
+                ChatLog.StoreFailed(logger, op.Name, ex.Message);
+                return ChatReply.Error<TResult>(request, ChatErrorCodes.BadParameter, "the server could not store this; retry with the same localMessageId");
             }
         });
+
+    /// <summary>Registers a chat op whose caller must be logged into chat (<see cref="LoggedIn{TRequest}"/>); see <see cref="AddChat{TRequest, TCaller, TResult}"/>.</summary>
+    public static void AddLoggedIn<TRequest, TResult>(this OpRegistryBuilder ops, RequestOp<TRequest, TResult> op, string feature, ChatSessions sessions,
+        string checks, ILogger logger, Func<ChatCaller, TRequest, CancellationToken, Task<TResult>> handler)
+        where TRequest : ProtocolRequest
+        where TResult : ProtocolResult, new() =>
+        ops.AddChat(op, feature, LoggedIn<TRequest>(sessions), checks, RateClass.Frame, logger, handler);
 }
 
 /// <summary>Chat logins' part of the op table: <c>chatLogin</c>, <c>chatLogout</c>, <c>chatRenewToken</c>.</summary>
@@ -65,17 +75,16 @@ public sealed class ChatSessionOps(ChatSessions sessions, ILogger<ChatSessionOps
     /// <inheritdoc />
     public void Register(OpRegistryBuilder ops)
     {
-        var loggedIn = ChatCallers.LoggedIn(sessions);
-        ops.AddChat(Ops.ChatLogin, Feature, AnyConnection.For<Frame>(), "the Token04 for this user; one user per connection", RateClass.Login, logger,
-            (connection, f, ct) => sessions.LoginAsync(connection, f, ct));
-        ops.AddChat(Ops.ChatLogout, Feature, loggedIn, "", RateClass.Frame, logger, (c, f, _) => Task.FromResult(sessions.Logout(c.Login, f)));
-        ops.AddChat(Ops.ChatRenewToken, Feature, loggedIn, "the Token04 for the logged-in user", RateClass.Frame, logger,
-            (c, f, _) => sessions.RenewTokenAsync(c.Login, c.UserId, f));
+        ops.AddChat(ProtocolOps.ChatLogin, Feature, AnyConnection.For<ChatLoginRequest>(), "the Token04 for this user; one user per connection", RateClass.Login, logger,
+            (connection, r, ct) => sessions.LoginAsync(connection, r, ct));
+        ops.AddLoggedIn(ProtocolOps.ChatLogout, Feature, sessions, "", logger, (c, r, _) => Task.FromResult(sessions.Logout(c.Login, r)));
+        ops.AddLoggedIn(ProtocolOps.ChatRenewToken, Feature, sessions, "the Token04 for the logged-in user", logger,
+            (c, r, _) => sessions.RenewTokenAsync(c.Login, c.UserId, r));
     }
 }
 
 /// <summary>Chat messages' part of the op table: send, history, delete, revoke, read receipts.</summary>
-public sealed class ChatMessageOps(ChatSessions sessions, ChatDelivery delivery, ChatConversations conversations, ILogger<ChatMessageOps> logger) : IOpModule
+public sealed class ChatMessageOps(ChatSessions sessions, ChatDelivery delivery, ChatMessages messages, ILogger<ChatMessageOps> logger) : IOpModule
 {
     /// <summary>The feature name in the op table.</summary>
     public const string Feature = "chat.messages";
@@ -83,19 +92,17 @@ public sealed class ChatMessageOps(ChatSessions sessions, ChatDelivery delivery,
     /// <inheritdoc />
     public void Register(OpRegistryBuilder ops)
     {
-        var loggedIn = ChatCallers.LoggedIn(sessions);
         const string member = "peer: one's own conversation; group: a member (6000541; 6000523 no group); room: in the room (6000321; 6000301 no room)";
         const string reader = "peer: one's own conversation; group: a member or a former one up to its leave point (6000541); room: in the room (6000321)";
-        ops.AddChat(Ops.SendMessage, Feature, loggedIn, member, RateClass.Frame, logger, (c, f, ct) => delivery.SendAsync(c.Login, c.UserId, f, ct));
-        ops.AddChat(Ops.QueryHistory, Feature, loggedIn, reader, RateClass.Frame, logger, (c, f, ct) => conversations.QueryHistoryAsync(c.Connection, c.UserId, f, ct));
-        ops.AddChat(Ops.DeleteMessages, Feature, loggedIn, "peer or group conversation of its own (a former member's view too)", RateClass.Frame, logger,
-            (c, f, ct) => conversations.DeleteMessagesAsync(c.Connection, c.UserId, f, all: false, ct));
-        ops.AddChat(Ops.DeleteAllMessages, Feature, loggedIn, "peer or group conversation of its own (a former member's view too)", RateClass.Frame, logger,
-            (c, f, ct) => conversations.DeleteMessagesAsync(c.Connection, c.UserId, f, all: true, ct));
-        ops.AddChat(Ops.RevokeMessage, Feature, loggedIn, "the message's sender (6000541); in a group, still a member", RateClass.Frame, logger,
-            (c, f, ct) => conversations.RevokeAsync(c.Connection, c.UserId, f, ct));
-        ops.AddChat(Ops.SendReceiptsRead, Feature, loggedIn, "peer: one's own conversation; group: a member (6000541); only others' messages", RateClass.Frame, logger,
-            (c, f, ct) => conversations.SendReceiptsReadAsync(c.Connection, c.UserId, f, ct));
+        const string ownView = "peer or group conversation of its own (a former member's view too)";
+        ops.AddLoggedIn(ProtocolOps.SendMessage, Feature, sessions, member, logger, (c, r, ct) => delivery.SendAsync(c.Login, c.UserId, r, ct));
+        ops.AddLoggedIn(ProtocolOps.QueryHistory, Feature, sessions, reader, logger, (c, r, ct) => messages.QueryHistoryAsync(c.Connection, c.UserId, r, ct));
+        ops.AddLoggedIn(ProtocolOps.DeleteMessages, Feature, sessions, ownView, logger, (c, r, ct) => messages.DeleteMessagesAsync(c.Connection, c.UserId, r, ct));
+        ops.AddLoggedIn(ProtocolOps.DeleteAllMessages, Feature, sessions, ownView, logger, (c, r, ct) => messages.DeleteAllMessagesAsync(c.Connection, c.UserId, r, ct));
+        ops.AddLoggedIn(ProtocolOps.RevokeMessage, Feature, sessions, "the message's sender (6000541); in a group, still a member", logger,
+            (c, r, ct) => messages.RevokeAsync(c.Connection, c.UserId, r, ct));
+        ops.AddLoggedIn(ProtocolOps.SendReceiptsRead, Feature, sessions, "peer: one's own conversation; group: a member (6000541); only others' messages", logger,
+            (c, r, ct) => messages.SendReceiptsReadAsync(c.Connection, c.UserId, r, ct));
     }
 }
 
@@ -108,12 +115,13 @@ public sealed class ChatConversationOps(ChatSessions sessions, ChatConversations
     /// <inheritdoc />
     public void Register(OpRegistryBuilder ops)
     {
-        var loggedIn = ChatCallers.LoggedIn(sessions);
         const string own = "one's own view of a peer or group conversation (group: a member or a former one, 6000541 otherwise)";
-        ops.AddChat(Ops.QueryConversations, Feature, loggedIn, "only the caller's own list", RateClass.Frame, logger,
-            (c, f, ct) => conversations.QueryConversationsAsync(c.Connection, c.UserId, f, ct));
-        foreach (string op in new[] { Ops.ClearUnread, Ops.DeleteConversation, Ops.SetNotificationStatus, Ops.PinConversation })
-            ops.AddChat(op, Feature, loggedIn, own, RateClass.Frame, logger, (c, f, ct) => conversations.UpdateConversationAsync(c.Connection, c.UserId, f, ct));
+        ops.AddLoggedIn(ProtocolOps.QueryConversations, Feature, sessions, "only the caller's own list", logger,
+            (c, r, ct) => conversations.QueryConversationsAsync(c.Connection, c.UserId, r, ct));
+        ops.AddLoggedIn(ProtocolOps.ClearUnread, Feature, sessions, own, logger, (c, r, ct) => conversations.ClearUnreadAsync(c.Connection, c.UserId, r, ct));
+        ops.AddLoggedIn(ProtocolOps.DeleteConversation, Feature, sessions, own, logger, (c, r, ct) => conversations.DeleteConversationAsync(c.Connection, c.UserId, r, ct));
+        ops.AddLoggedIn(ProtocolOps.SetNotificationStatus, Feature, sessions, own, logger, (c, r, ct) => conversations.SetNotificationStatusAsync(c.Connection, c.UserId, r, ct));
+        ops.AddLoggedIn(ProtocolOps.PinConversation, Feature, sessions, own, logger, (c, r, ct) => conversations.PinConversationAsync(c.Connection, c.UserId, r, ct));
     }
 }
 
@@ -126,20 +134,16 @@ public sealed class ChatGroupOps(ChatSessions sessions, ChatGroups groups, ILogg
     /// <inheritdoc />
     public void Register(OpRegistryBuilder ops)
     {
-        var loggedIn = ChatCallers.LoggedIn(sessions);
-        (string Op, string Checks)[] groupOps =
-        [
-            (Ops.CreateGroup, "anyone (caps: groups owned, creates per hour); the ID not taken nor dismissed"),
-            (Ops.JoinGroup, "anyone, except a user the owner kicked (6000541) until invited back"),
-            (Ops.LeaveGroup, "a member (6000541)"),
-            (Ops.DismissGroup, "the owner, while a member (6000541)"),
-            (Ops.InviteGroupMembers, "a member (6000541)"),
-            (Ops.KickGroupMembers, "the owner, while a member (6000541)"),
-            (Ops.QueryGroupInfo, "a member (6000541)"),
-            (Ops.QueryGroupMembers, "a member (6000541)"),
-        ];
-        foreach (var (op, checks) in groupOps)
-            ops.AddChat(op, Feature, loggedIn, checks, RateClass.Frame, logger, (c, f, ct) => groups.HandleAsync(c.Connection, c.UserId, f, ct));
+        ops.AddLoggedIn(ProtocolOps.CreateGroup, Feature, sessions, "anyone (caps: groups owned, creates per hour); the ID not taken nor dismissed", logger,
+            (c, r, ct) => groups.CreateAsync(c.Connection, c.UserId, r, ct));
+        ops.AddLoggedIn(ProtocolOps.JoinGroup, Feature, sessions, "anyone, except a user the owner kicked (6000541) until invited back", logger,
+            (c, r, ct) => groups.JoinAsync(c.Connection, c.UserId, r, ct));
+        ops.AddLoggedIn(ProtocolOps.LeaveGroup, Feature, sessions, "a member (6000541)", logger, (c, r, ct) => groups.LeaveAsync(c.Connection, c.UserId, r, ct));
+        ops.AddLoggedIn(ProtocolOps.DismissGroup, Feature, sessions, "the owner, while a member (6000541)", logger, (c, r, ct) => groups.DismissAsync(c.Connection, c.UserId, r, ct));
+        ops.AddLoggedIn(ProtocolOps.InviteGroupMembers, Feature, sessions, "a member (6000541)", logger, (c, r, ct) => groups.InviteAsync(c.Connection, c.UserId, r, ct));
+        ops.AddLoggedIn(ProtocolOps.KickGroupMembers, Feature, sessions, "the owner, while a member (6000541)", logger, (c, r, ct) => groups.KickAsync(c.Connection, c.UserId, r, ct));
+        ops.AddLoggedIn(ProtocolOps.QueryGroupInfo, Feature, sessions, "a member (6000541)", logger, (c, r, ct) => groups.InfoAsync(c.Connection, c.UserId, r, ct));
+        ops.AddLoggedIn(ProtocolOps.QueryGroupMembers, Feature, sessions, "a member (6000541)", logger, (c, r, ct) => groups.MembersAsync(c.Connection, c.UserId, r, ct));
     }
 }
 
@@ -152,16 +156,13 @@ public sealed class ChatRoomOps(ChatSessions sessions, ChatRooms rooms, ILogger<
     /// <inheritdoc />
     public void Register(OpRegistryBuilder ops)
     {
-        var loggedIn = ChatCallers.LoggedIn(sessions);
-        (string Op, string Checks)[] roomOps =
-        [
-            (Ops.CreateRoom, "anyone (caps: rooms per user, rooms per app); the ID not taken"),
-            (Ops.EnterRoom, "anyone (caps: rooms per user, rooms per app)"),
-            (Ops.JoinRoom, "anyone (cap: rooms per user); the room exists"),
-            (Ops.LeaveRoom, "in the room (6000321)"),
-            (Ops.QueryRoomMembers, "in the room (6000321)"),
-        ];
-        foreach (var (op, checks) in roomOps)
-            ops.AddChat(op, Feature, loggedIn, checks, RateClass.Frame, logger, async (c, f, _) => await rooms.HandleAsync(c.Login, c.UserId, f));
+        ops.AddLoggedIn(ProtocolOps.CreateRoom, Feature, sessions, "anyone (caps: rooms per user, rooms per app); the ID not taken", logger,
+            async (c, r, _) => await rooms.EnterAsync<CreateRoomResult>(c.Login, c.UserId, r, ChatRoomEntry.Create, r.ConvId, r.Name));
+        ops.AddLoggedIn(ProtocolOps.EnterRoom, Feature, sessions, "anyone (caps: rooms per user, rooms per app)", logger,
+            async (c, r, _) => await rooms.EnterAsync<EnterRoomResult>(c.Login, c.UserId, r, ChatRoomEntry.Enter, r.ConvId, r.Name));
+        ops.AddLoggedIn(ProtocolOps.JoinRoom, Feature, sessions, "anyone (cap: rooms per user); the room exists", logger,
+            async (c, r, _) => await rooms.EnterAsync<JoinRoomResult>(c.Login, c.UserId, r, ChatRoomEntry.Join, r.ConvId, r.Name));
+        ops.AddLoggedIn(ProtocolOps.LeaveRoom, Feature, sessions, "in the room (6000321)", logger, async (c, r, _) => await rooms.LeaveAsync(c.Login, c.UserId, r));
+        ops.AddLoggedIn(ProtocolOps.QueryRoomMembers, Feature, sessions, "in the room (6000321)", logger, async (c, r, _) => await rooms.MembersAsync(c.Login, c.UserId, r));
     }
 }

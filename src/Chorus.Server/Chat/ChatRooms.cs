@@ -27,48 +27,53 @@ public sealed class ChatRooms
     /// <summary>The directory the rooms are kept in.</summary>
     public IChatRoomDirectory Directory => _rooms;
 
-    /// <summary>Handles <c>createRoom</c>, <c>enterRoom</c>, <c>joinRoom</c>, <c>leaveRoom</c> and <c>queryRoomMembers</c> from <paramref name="user"/>.</summary>
-    public async ValueTask<Frame> HandleAsync(ChatConnectionState login, string user, Frame request)
+    /// <summary>
+    /// Puts <paramref name="user"/> into a room (<c>createRoom</c>, <c>enterRoom</c>, <c>joinRoom</c>, as <paramref name="how"/>
+    /// says); the result carries the room's name, member count and next sequence.
+    /// </summary>
+    public async ValueTask<TResult> EnterAsync<TResult>(ChatConnectionState login, string user, ProtocolRequest request, ChatRoomEntry how, string? convId, string? roomName)
+        where TResult : ResultWithChatRoom, new()
+    {
+        uint appId = login.Connection.AppId;
+        string roomId = convId ?? "";
+        string name = roomName ?? "";
+        if (ChatValidator.Room(roomId, name) is { } invalid) return ChatReply.Error<TResult>(request, invalid);
+        var entered = await _rooms.EnterAsync(login, user, how, roomId, name);
+        if (entered.Error is { } error)
+        {
+            if (error.Code == ChatErrorCodes.JoinedRoomCountLimit) ChatLog.CapReached(_logger, appId, user, request.Op, _options.ChatMaxRoomsPerUser);
+            if (error.Code == ChatErrorCodes.RoomCountLimit) ChatLog.CapReached(_logger, appId, user, request.Op, _options.ChatMaxRoomsPerApp);
+            return ChatReply.Error<TResult>(request, error);
+        }
+        var room = entered.Value!;
+        var result = ChatReply.Ok<TResult>(request);
+        result.Name = room.Name;
+        result.Count = room.Count;
+        result.NextSeq = room.CurrentSeq;
+        return result;
+    }
+
+    /// <summary><paramref name="user"/> leaves a room (<c>leaveRoom</c>).</summary>
+    public async ValueTask<EmptyResult> LeaveAsync(ChatConnectionState login, string user, LeaveRoomRequest request)
     {
         uint appId = login.Connection.AppId;
         string roomId = request.ConvId ?? "";
-        string name = request.Name ?? "";
-        if (ChatValidator.Room(roomId, name) is { } invalid) return ChatReply.Error(request, invalid);
-        switch (request.Op)
-        {
-            case Ops.CreateRoom:
-            case Ops.EnterRoom:
-            case Ops.JoinRoom:
-            {
-                var how = request.Op switch { Ops.CreateRoom => ChatRoomEntry.Create, Ops.JoinRoom => ChatRoomEntry.Join, _ => ChatRoomEntry.Enter };
-                var entered = await _rooms.EnterAsync(login, user, how, roomId, name);
-                if (entered.Error is { } error)
-                {
-                    if (error.Code == ChatErrorCodes.JoinedRoomCountLimit) ChatLog.CapReached(_logger, appId, user, request.Op ?? "", _options.ChatMaxRoomsPerUser);
-                    if (error.Code == ChatErrorCodes.RoomCountLimit) ChatLog.CapReached(_logger, appId, user, request.Op ?? "", _options.ChatMaxRoomsPerApp);
-                    return ChatReply.Error(request, error);
-                }
-                var room = entered.Value!;
-                var result = ChatReply.Ok(request);
-                result.Name = room.Name;
-                result.Count = room.Count;
-                result.NextSeq = room.CurrentSeq;
-                return result;
-            }
-            case Ops.LeaveRoom:
-            {
-                if (await _rooms.LeaveAsync(appId, user, roomId) is { } error) return Refused(request, appId, user, roomId, error);
-                return ChatReply.Ok(request);
-            }
-            default:
-            {
-                var members = await _rooms.MembersAsync(appId, user, roomId);
-                if (members.Error is { } error) return Refused(request, appId, user, roomId, error);
-                var result = ChatReply.Ok(request);
-                result.Members = members.Value;
-                return result;
-            }
-        }
+        if (ChatValidator.Room(roomId, request.Name ?? "") is { } invalid) return ChatReply.Error<EmptyResult>(request, invalid);
+        if (await _rooms.LeaveAsync(appId, user, roomId) is { } error) return Refused<EmptyResult>(request, appId, user, roomId, error);
+        return ChatReply.Ok<EmptyResult>(request);
+    }
+
+    /// <summary>The members of a room <paramref name="user"/> is in (<c>queryRoomMembers</c>).</summary>
+    public async ValueTask<QueryRoomMembersResult> MembersAsync(ChatConnectionState login, string user, QueryRoomMembersRequest request)
+    {
+        uint appId = login.Connection.AppId;
+        string roomId = request.ConvId ?? "";
+        if (ChatValidator.Room(roomId, request.Name ?? "") is { } invalid) return ChatReply.Error<QueryRoomMembersResult>(request, invalid);
+        var members = await _rooms.MembersAsync(appId, user, roomId);
+        if (members.Error is { } error) return Refused<QueryRoomMembersResult>(request, appId, user, roomId, error);
+        var result = ChatReply.Ok<QueryRoomMembersResult>(request);
+        result.Members = members.Value;
+        return result;
     }
 
     /// <summary><paramref name="user"/>'s chat <paramref name="login"/> ended: its room memberships enter the grace period.</summary>
@@ -83,9 +88,9 @@ public sealed class ChatRooms
     /// <summary>Periodic work: members disconnected for <see cref="ChatOptions.ChatRoomMemberGracePeriod"/> are removed (an emptied room closes).</summary>
     public void RemoveMembersPastGrace() => _rooms.RunMaintenance();
 
-    private Frame Refused(Frame request, uint app, string user, string roomId, ChatError error)
+    private TResult Refused<TResult>(ProtocolRequest request, uint app, string user, string roomId, ChatError error) where TResult : ProtocolResult, new()
     {
-        if (error.Code == ChatErrorCodes.NotInRoom) ChatLog.AccessRefused(_logger, app, user, request.Op ?? "", ConversationType.Room, roomId);
-        return ChatReply.Error(request, error);
+        if (error.Code == ChatErrorCodes.NotInRoom) ChatLog.AccessRefused(_logger, app, user, request.Op, ConversationType.Room, roomId);
+        return ChatReply.Error<TResult>(request, error);
     }
 }

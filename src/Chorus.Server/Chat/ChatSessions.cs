@@ -39,16 +39,16 @@ public sealed class ChatSessions
         _states.TryGet(connection, out var state) && state.UserId is not null ? state : null;
 
     /// <summary>Logs a connection into chat (<c>chatLogin</c>).</summary>
-    public async Task<Frame> LoginAsync(IClientConnection connection, Frame request, CancellationToken cancellationToken)
+    public async Task<ChatLoginResult> LoginAsync(IClientConnection connection, ChatLoginRequest request, CancellationToken cancellationToken)
     {
         string userId = request.UserId ?? "";
-        if (ChatValidator.Login(userId, request.UserName) is { } invalid) return ChatReply.Error(request, invalid);
+        if (ChatValidator.Login(userId, request.UserName) is { } invalid) return ChatReply.Error<ChatLoginResult>(request, invalid);
         if (connection.UserId is not null && connection.UserId != userId)
-            return ChatReply.Error(request, ChatErrorCodes.LoginFailed, "this connection is logged into rooms as another user");
+            return ChatReply.Error<ChatLoginResult>(request, ChatErrorCodes.LoginFailed, "this connection is logged into rooms as another user");
         if (Find(connection)?.UserId is { } current && current != userId)
-            return ChatReply.Error(request, ChatErrorCodes.LoginFailed, "this connection is logged into chat as another user");
+            return ChatReply.Error<ChatLoginResult>(request, ChatErrorCodes.LoginFailed, "this connection is logged into chat as another user");
         var check = await _tokens.CheckAsync(connection.AppId, connection.RemoteAddress, request.Token, userId, null, TokenUse.ChatLogin);
-        if (check.Outcome != TokenOutcome.Valid) return ChatReply.Error(request, TokenRefusal(check.Outcome));
+        if (check.Outcome != TokenOutcome.Valid) return ChatReply.Error<ChatLoginResult>(request, TokenRefusal(check.Outcome));
 
         var state = _states.GetOrAdd(connection, c => new ChatConnectionState(c));
         if (state.UserId != userId) state.SendLimit = new SlidingWindowLimiter(_options.ChatSendsPerSecond, TimeSpan.FromSeconds(1));
@@ -72,15 +72,18 @@ public sealed class ChatSessions
             // is per user, as in ZIM): the memberships move to this connection, so the earlier one gets no more room messages.
             previous.UserId = null;
             _rooms.MoveMemberships(connection.AppId, userId, previous, state);
-            previous.Connection.Send(ReplacedFrame());
+            previous.Connection.Send(ChatEvents.Encode(ReplacedEvent()), Delivery.Reliable);
         }
         await _rooms.Directory.OnLoginAsync(state, userId);
-        var result = ChatReply.Ok(request);
+        var result = ChatReply.Ok<ChatLoginResult>(request);
         result.UnreadTotal = await _store.GetUnreadTotalAsync(connection.AppId, userId, cancellationToken);
         return result;
     }
 
     /// <summary>What an earlier login is told when the same user logged in elsewhere (<c>chatKickedOut</c>, 6000021), on any node.</summary>
+    public static ChatKickedOutEvent ReplacedEvent() => new() { ErrorCode = ChatErrorCodes.NotLoggedIn, Error = "the same user logged in elsewhere" };
+
+    /// <summary><see cref="ReplacedEvent"/> as a <see cref="Frame"/>, the same bytes (for the Redis bus).</summary>
     public static Frame ReplacedFrame() => new() { Op = Ops.ChatKickedOut, ErrorCode = ChatErrorCodes.NotLoggedIn, Error = "the same user logged in elsewhere" };
 
     /// <summary>The one answer for each refused token outcome (the same texts as room logins; the reason is logged only).</summary>
@@ -92,21 +95,21 @@ public sealed class ChatSessions
     };
 
     /// <summary>Logs the connection out of chat (<c>chatLogout</c>).</summary>
-    public Frame Logout(ChatConnectionState login, Frame request)
+    public EmptyResult Logout(ChatConnectionState login, ChatLogoutRequest request)
     {
         End(login);
-        return ChatReply.Ok(request);
+        return ChatReply.Ok<EmptyResult>(request);
     }
 
     /// <summary>Replaces the token of the logged-in <paramref name="user"/> (<c>chatRenewToken</c>).</summary>
-    public async Task<Frame> RenewTokenAsync(ChatConnectionState login, string user, Frame request)
+    public async Task<EmptyResult> RenewTokenAsync(ChatConnectionState login, string user, ChatRenewTokenRequest request)
     {
         var connection = login.Connection;
         var check = await _tokens.CheckAsync(connection.AppId, connection.RemoteAddress, request.Token, user, null, TokenUse.ChatRenew);
-        if (check.Outcome != TokenOutcome.Valid) return ChatReply.Error(request, TokenRefusal(check.Outcome));
+        if (check.Outcome != TokenOutcome.Valid) return ChatReply.Error<EmptyResult>(request, TokenRefusal(check.Outcome));
         login.TokenExpiresAt = check.Claims!.ExpiresAt;
         login.TokenWarned = false;
-        return ChatReply.Ok(request);
+        return ChatReply.Ok<EmptyResult>(request);
     }
 
     /// <summary>A connection ended: its chat login ends, and its room memberships enter the grace period.</summary>
@@ -136,13 +139,13 @@ public sealed class ChatSessions
             long left = login.TokenExpiresAt - nowS;
             if (left <= 0 && login.UserId is not null)
             {
-                login.Connection.Send(new Frame { Op = Ops.ChatKickedOut, ErrorCode = ChatErrorCodes.TokenExpired, Error = "the token expired and was not renewed" });
+                login.Connection.Send(ChatEvents.Encode(new ChatKickedOutEvent { ErrorCode = ChatErrorCodes.TokenExpired, Error = "the token expired and was not renewed" }), Delivery.Reliable);
                 End(login);
             }
             else if (left <= (long)_auth.TokenWillExpireNotice.TotalSeconds && !login.TokenWarned)
             {
                 login.TokenWarned = true;
-                login.Connection.Send(new Frame { Op = Ops.ChatTokenWillExpire, SecondsLeft = (int)left });
+                login.Connection.Send(ChatEvents.Encode(new ChatTokenWillExpireEvent { SecondsLeft = (int)left }), Delivery.Reliable);
             }
         }
     }

@@ -206,13 +206,15 @@ public static class ChatRoomWire
     public static Delivery DeliveryOf(WireChatMessage message) =>
         message.Type is ChatMessageType.Command or ChatMessageType.Barrage ? Delivery.Unreliable : Delivery.Reliable;
 
-    /// <summary>The <c>chatMessage</c> frame every member receives (the same for all), encoded.</summary>
-    public static EncodedFrame Encode(WireChatMessage message) => EncodedFrame.From(Frame(message));
+    /// <summary>The <c>chatMessage</c> event every member receives (the same for all), encoded.</summary>
+    public static EncodedFrame Encode(WireChatMessage message) => ChatEvents.Encode(Event(message));
 
-    /// <summary>The <c>chatMessage</c> frame every member receives (the same for all).</summary>
-    public static Frame Frame(WireChatMessage m) => new()
+    /// <summary>The <c>chatMessage</c> event every member receives (the same for all), as a <see cref="Protocol.Frame"/> (for the Redis bus, the same bytes as <see cref="Event"/>).</summary>
+    public static Frame Frame(WireChatMessage m) => new() { Op = Ops.ChatMessage, Message = Event(m).Message };
+
+    /// <summary>The <c>chatMessage</c> event every member receives (the same for all).</summary>
+    public static ChatMessageEvent Event(WireChatMessage m) => new()
     {
-        Op = Ops.ChatMessage,
         Message = new WireChatMessage
         {
             MessageId = m.MessageId, SenderUserId = m.SenderUserId, ConversationId = m.ConversationId, ConversationType = m.ConversationType,

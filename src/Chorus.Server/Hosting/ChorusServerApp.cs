@@ -118,6 +118,7 @@ public static class ChorusServerApp
         services.AddSingleton<ChatFanout>();
         services.AddSingleton<ChatDelivery>();
         services.AddSingleton<ChatConversations>();
+        services.AddSingleton<ChatMessages>();
         services.AddSingleton<ChatGroups>();
         services.AddSingleton<ChatService>();
         // The op table: each feature registers its ops; the gateway dispatches by it.

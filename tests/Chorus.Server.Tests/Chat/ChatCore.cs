@@ -57,13 +57,14 @@ public sealed class ChatCore : IAsyncDisposable
         Sessions = new ChatSessions(_store, users, Rooms, new TokenValidator(new AppRegistry(server), auth, Time, NullLogger<TokenValidator>.Instance), options, auth, Time);
         Fanout = new ChatFanout(_store, users, Time, NullLogger<ChatFanout>.Instance);
         Delivery = new ChatDelivery(_store, users, roomDirectory, validator, ids, Fanout, options, Time, NullLogger<ChatDelivery>.Instance);
-        var conversations = new ChatConversations(_store, users, roomDirectory, NullLogger<ChatConversations>.Instance);
+        var conversations = new ChatConversations(_store, NullLogger<ChatConversations>.Instance);
+        var messages = new ChatMessages(_store, users, roomDirectory, NullLogger<ChatMessages>.Instance);
         var groups = new ChatGroups(_store, users, options, NullLogger<ChatGroups>.Instance);
         Service = new ChatService(Sessions, Rooms);
         // Requests go through the op table, as the gateway sends them.
         OpTable = new OpRegistry([
             new ChatSessionOps(Sessions, NullLogger<ChatSessionOps>.Instance),
-            new ChatMessageOps(Sessions, Delivery, conversations, NullLogger<ChatMessageOps>.Instance),
+            new ChatMessageOps(Sessions, Delivery, messages, NullLogger<ChatMessageOps>.Instance),
             new ChatConversationOps(Sessions, conversations, NullLogger<ChatConversationOps>.Instance),
             new ChatGroupOps(Sessions, groups, NullLogger<ChatGroupOps>.Instance),
             new ChatRoomOps(Sessions, Rooms, NullLogger<ChatRoomOps>.Instance),

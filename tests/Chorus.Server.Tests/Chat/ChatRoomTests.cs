@@ -1,4 +1,5 @@
 using Chorus.Protocol;
+using Chorus.Server.Chat;
 
 namespace Chorus.Server.Tests.Chat;
 
@@ -55,7 +56,7 @@ public sealed class ChatRoomTests
         var oldLogin = chat.Sessions.Find(first)!;
         var second = await chat.LoginAsync("bob"); // takes over: the first login has ended
         // the room entry of the first connection was let in before the takeover, and runs after it
-        var late = await chat.Rooms.HandleAsync(oldLogin, "bob", new Frame { Op = Ops.EnterRoom, ConvId = "lobby", Rid = 9 });
+        var late = await chat.Rooms.EnterAsync<EnterRoomResult>(oldLogin, "bob", new EnterRoomRequest { ConvId = "lobby", Rid = 9 }, ChatRoomEntry.Enter, "lobby", null);
         Assert.Equal(ChatErrorCodes.NotLoggedIn, late.ErrorCode);
         Assert.Equal(ChatErrorCodes.RoomMissing, (await chat.CallAsync(second, Members("lobby"))).ErrorCode);
     }

@@ -154,7 +154,7 @@ public sealed partial class ChatFanout : IAsyncDisposable
             // Peer: the one receiver's view (the conversation named by the sender). Group: one encoding for the whole group
             // (the receivers' view is the same for all of them).
             string viewer = item.Type == ConversationType.Group ? "" : item.Recipients.FirstOrDefault(u => u != item.Sender) ?? item.Sender;
-            _users.Send(item.AppId, item.Recipients, item.Sender, EncodedFrame.From(new Frame { Op = Ops.ChatMessage, Message = ChatWire.ToWire(item.Message, viewer) }), Delivery.Reliable);
+            _users.Send(item.AppId, item.Recipients, item.Sender, ChatEvents.Encode(new ChatMessageEvent { Message = ChatWire.ToWire(item.Message, viewer) }), Delivery.Reliable);
         }
         catch (Exception ex)
         {
@@ -183,9 +183,9 @@ public sealed partial class ChatFanout : IAsyncDisposable
                     MaxSeq = Math.Max(state.Conversation.MaxSeq, record.Seq),
                     LastMessage = record.Seq > state.Conversation.ClearedSeq ? record : null,
                 };
-                frames.Add(new UserFrame(state.UserId, EncodedFrame.From(new Frame { Op = Ops.ConversationChanged, Conversation = ChatWire.ToWire(conversation, state.UserId) })));
+                frames.Add(new UserFrame(state.UserId, ChatEvents.Encode(new ConversationChangedEvent { Conversation = ChatWire.ToWire(conversation, state.UserId) })));
                 if (state.UserId != item.Sender && !conversation.Muted)
-                    frames.Add(new UserFrame(state.UserId, EncodedFrame.From(new Frame { Op = Ops.UnreadTotalChanged, UnreadTotal = state.UnreadTotal })));
+                    frames.Add(new UserFrame(state.UserId, ChatEvents.Encode(new UnreadTotalEvent { UnreadTotal = state.UnreadTotal })));
             }
             // One send for every recipient's notifications (in a cluster: one message per node with recipients).
             if (frames.Count > 0) _users.Send(item.AppId, frames);
