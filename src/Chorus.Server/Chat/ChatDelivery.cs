@@ -99,6 +99,7 @@ public sealed class ChatDelivery
         StoredMessage? record = null;
         if (stored && type != ConversationType.Room)
         {
+            var queued = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             var append = await _store.AppendAsync(new NewMessage
             {
                 AppId = appId, ConversationType = type, ConversationKey = ChatWire.KeyFor(type, convId, sender), SenderUserId = sender,
@@ -108,11 +109,14 @@ public sealed class ChatDelivery
                 EnsureConversationFor = type == ConversationType.Peer ? [sender, convId] : [],
                 // Live delivery is handed to the delivery stage in commit order, so that every receiver sees the conversation
                 // in sequence order; the writer goes on with its next batch.
-                OnCommitted = committed => _fanout.EnqueueCommitted(appId, sender, type, committed, recipients),
+                OnCommitted = committed => _fanout.EnqueueCommitted(appId, sender, type, committed, recipients, queued),
             }, cancellationToken);
             record = append.Message;
             wire = ChatWire.ToWire(record, sender);
             if (append.Duplicate) return wire; // delivered the first time; receivers catch up by sequence
+            // Answered once the live frames of this message (and every earlier one) are queued: a connection sees them
+            // before the answer to its own later send.
+            await queued.Task.WaitAsync(cancellationToken);
         }
         else
         {

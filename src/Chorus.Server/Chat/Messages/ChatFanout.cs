@@ -8,7 +8,8 @@ namespace Chorus.Server.Chat;
 /// <summary>
 /// Chat's delivery stage, apart from the store's commit: the store's writer hands each committed message over (in commit
 /// order, <see cref="EnqueueCommitted"/>) and goes on with the next batch; a send is acknowledged once it is committed and
-/// hands its conversation notifications over (<see cref="EnqueueNotificationsAsync"/>) without waiting for them. One loop
+/// hands its conversation notifications over (<see cref="EnqueueNotificationsAsync"/>) without waiting for them (it waits
+/// only until its own live frames are queued, which the loop does as it takes them, never after a store read). One loop
 /// takes both from one bounded channel, in order: live messages are encoded and queued to their recipients as they come
 /// (so every receiver sees a conversation in sequence order, and a message before the notifications it causes);
 /// the notifications taken together are coalesced per conversation (the newest message's wins) and read from the store
@@ -58,14 +59,17 @@ public sealed partial class ChatFanout : IAsyncDisposable
     /// <summary>
     /// A message was committed (called by the store's writer after the commit, in commit order): its live delivery to
     /// <paramref name="recipients"/> (the sender's other devices included; the sender's own connection excluded by the presence).
+    /// <paramref name="queued"/> completes once its frames (and those of every message committed before it) are queued to
+    /// their recipients: the send waits for it before it answers, so that a connection always sees the live frames of
+    /// earlier messages before the answer to its own (its client orders by sequence and would take the earlier one for old).
     /// </summary>
-    public void EnqueueCommitted(uint appId, string sender, ConversationType type, StoredMessage committed, IReadOnlyList<string> recipients) =>
-        Write(new Item(appId, sender, type, committed, recipients, Live: true));
+    public void EnqueueCommitted(uint appId, string sender, ConversationType type, StoredMessage committed, IReadOnlyList<string> recipients, TaskCompletionSource? queued = null) =>
+        Write(new Item(appId, sender, type, committed, recipients, Live: true, queued));
 
     /// <summary>A send was committed: the conversation and unread notifications of <paramref name="recipients"/> follow, unordered.</summary>
     public ValueTask EnqueueNotificationsAsync(uint appId, string sender, IReadOnlyList<string> recipients, StoredMessage record)
     {
-        var item = new Item(appId, sender, record.ConversationType, record, recipients, Live: false);
+        var item = new Item(appId, sender, record.ConversationType, record, recipients, Live: false, Queued: null);
         Interlocked.Increment(ref _pending);
         if (_items.Writer.TryWrite(item)) return ValueTask.CompletedTask;
         CountOverflow();
@@ -96,7 +100,8 @@ public sealed partial class ChatFanout : IAsyncDisposable
         }
         catch (ChannelClosedException)
         {
-            Interlocked.Decrement(ref _pending);
+            Interlocked.Decrement(ref _pending); // stopping: nothing more is delivered, and nobody waits for it
+            item.Queued?.TrySetResult();
         }
     }
 
@@ -119,7 +124,8 @@ public sealed partial class ChatFanout : IAsyncDisposable
     {
         var reader = _items.Reader;
         var notifications = new Dictionary<(uint, ConversationType, string), Item>();
-        while (await reader.WaitToReadAsync())
+        Task inFlight = Task.CompletedTask;
+        while (notifications.Count > 0 || await reader.WaitToReadAsync())
         {
             int taken = 0;
             while (taken < MaxNotificationsPerRound && reader.TryRead(out var item))
@@ -127,6 +133,7 @@ public sealed partial class ChatFanout : IAsyncDisposable
                 if (item.Live)
                 {
                     Deliver(item);
+                    item.Queued?.TrySetResult();
                     Interlocked.Decrement(ref _pending);
                     continue;
                 }
@@ -140,11 +147,22 @@ public sealed partial class ChatFanout : IAsyncDisposable
                 else taken++;
                 notifications[key] = item;
             }
-            if (notifications.Count == 0) continue;
-            var round = notifications.Values.ToArray();
-            notifications.Clear();
-            await Task.WhenAll(round.Select(NotifyAsync));
+            // One round of notifications at a time runs beside the loop, so live delivery never waits for their store
+            // reads; what arrives meanwhile is coalesced into the next round.
+            if (notifications.Count > 0 && inFlight.IsCompleted)
+            {
+                var round = notifications.Values.ToArray();
+                notifications.Clear();
+                inFlight = Task.WhenAll(round.Select(NotifyAsync));
+            }
+            if (notifications.Count > 0)
+            {
+                var more = reader.WaitToReadAsync().AsTask();
+                await Task.WhenAny(more, inFlight);
+                if (more.IsCompleted && !more.Result) await inFlight; // stopping: finish the round, then the rest
+            }
         }
+        await inFlight;
     }
 
     private void Deliver(Item item)
@@ -208,7 +226,7 @@ public sealed partial class ChatFanout : IAsyncDisposable
         await _loop;
     }
 
-    private readonly record struct Item(uint AppId, string Sender, ConversationType Type, StoredMessage Message, IReadOnlyList<string> Recipients, bool Live);
+    private readonly record struct Item(uint AppId, string Sender, ConversationType Type, StoredMessage Message, IReadOnlyList<string> Recipients, bool Live, TaskCompletionSource? Queued);
 
     private static partial class Log
     {
