@@ -105,9 +105,6 @@ public sealed class Frame
     // takes its UTF-8 bytes rather than a six-byte \uXXXX escape, and more content fits in one frame.
     private static readonly JsonTypeInfo<Frame> s_wireTypeInfo = CreateWireTypeInfo();
 
-    /// <summary>How frames are written to the wire (relaxed escaping: see <see cref="ToUtf8Bytes"/>).</summary>
-    public static JsonTypeInfo<Frame> WireTypeInfo => s_wireTypeInfo;
-
     private static JsonTypeInfo<Frame> CreateWireTypeInfo()
     {
         var options = new JsonSerializerOptions(ProtocolJsonContext.Default.Options) { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
