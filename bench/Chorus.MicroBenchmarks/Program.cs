@@ -20,7 +20,7 @@ public class EncodingBenchmarks
     };
 
     [Benchmark]
-    public EncodedFrame EncodeBroadcast() => EncodedFrame.From(_broadcast);
+    public EncodedFrame EncodeBroadcast() => EncodedFrame.FromPayload(_broadcast.ToUtf8Bytes());
 
     [Benchmark]
     public Frame? ParseRequest() => Frame.TryParse("""{"op":"broadcast","rid":12,"roomId":"room-42","content":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"}"""u8);

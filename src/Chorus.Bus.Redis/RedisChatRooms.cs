@@ -24,7 +24,7 @@ public sealed partial class RedisChat
         public Task<ChannelMessageQueue>? Subscription;
     }
 
-    private static byte[] HistoryEntry(WireChatMessage m) => new Frame { Message = m }.ToUtf8Bytes();
+    private static byte[] HistoryEntry(WireChatMessage m) => ProtocolJson.ToUtf8Bytes(new ChatMessageEvent { Message = m });
 
     /// <inheritdoc />
     public async ValueTask<ChatResult<ChatRoomEntered>> EnterAsync(ChatConnectionState login, string user, ChatRoomEntry how, string roomId, string name)
@@ -92,7 +92,7 @@ public sealed partial class RedisChat
         if (r.Error is { } error) return error.Code == ChatErrorCodes.NotInRoom ? ChatRoomErrors.ReadNotMember : error;
         long minTime = NowMs - (long)_options.ChatRoomHistoryAge.TotalMilliseconds;
         // The list is newest first; ages are filtered here (the list is trimmed to the count only).
-        var items = r.Value!.Select(v => Frame.TryParse(((byte[])v!).AsSpan())?.Message).OfType<WireChatMessage>().Where(m => m.Timestamp >= minTime);
+        var items = r.Value!.Select(v => ProtocolJson.TryRead<ChatMessageEvent>(((byte[])v!).AsSpan())?.Message).OfType<WireChatMessage>().Where(m => m.Timestamp >= minTime);
         return forward
             ? items.Reverse().Where(m => m.ConversationSeq > (startSeq ?? 0)).Take(count).ToList()
             : items.Where(m => m.ConversationSeq < (startSeq ?? long.MaxValue)).Take(count).ToList();
@@ -115,7 +115,7 @@ public sealed partial class RedisChat
     {
         int keep = _options.ChatRoomHistoryCount;
         if (stored) message.ConversationSeq = message.OrderKey = RedisChatScripts.SeqSentinel;
-        byte[] payload = ChatRoomWire.Frame(message).ToUtf8Bytes();
+        byte[] payload = ProtocolJson.ToUtf8Bytes(ChatRoomWire.Event(message));
         byte[] entry = stored && keep > 0 ? HistoryEntry(message) : [];
         string retryKey = message.LocalMessageId != 0 ? $"{message.LocalMessageId}:{sender}" : "";
         var r = (RedisResult[])(await Run(() => _db.ScriptEvaluateAsync(RedisChatScripts.Send,
@@ -126,7 +126,7 @@ public sealed partial class RedisChat
         {
             case "missing": return ChatError.RoomMissing;
             case "notin": return ChatRoomErrors.SendNotMember;
-            case "dup": return Frame.TryParse(((byte[])r[1]!).AsSpan())?.Message ?? message; // the earlier copy, not delivered again
+            case "dup": return ProtocolJson.TryRead<ChatMessageEvent>(((byte[])r[1]!).AsSpan())?.Message ?? message; // the earlier copy, not delivered again
         }
         long seq = (long)r[1];
         message.ConversationSeq = message.OrderKey = seq;

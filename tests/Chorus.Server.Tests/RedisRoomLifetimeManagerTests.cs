@@ -158,7 +158,7 @@ public sealed class RedisRoomLifetimeManagerTests : RoomLifetimeManagerConforman
         var server = admin.GetServers()[0];
         Assert.Equal(1, await NumSub(server, "chorus:room:1:r1:ch")); // node A only
         long before = await PublishCount(server);
-        B.SendToRoom(1, "r1", EncodedFrame.From(new Chorus.Protocol.Frame { Op = "broadcast", RoomId = "r1", Content = "x" }), Delivery.Reliable);
+        B.SendToRoom(1, "r1", EncodedFrame.From(new Chorus.Protocol.BroadcastEvent { RoomId = "r1", Content = "x" }), Delivery.Reliable);
         await Received(1, alice, bob);
         Assert.Equal(1, await PublishCount(server) - before);
         Assert.Same(alice.Sent[0].Bytes.Bytes, bob.Sent[0].Bytes.Bytes); // one copy on the node for its recipients
@@ -167,7 +167,7 @@ public sealed class RedisRoomLifetimeManagerTests : RoomLifetimeManagerConforman
         var (_, dave) = await JoinNew(B, "r1", "dave");
         var (_, erin) = await JoinNew(B, "r1", "erin");
         before = await PublishCount(server);
-        Assert.Empty(await A.SendToUsersAsync(1, "r1", ["bob", "dave", "erin"], EncodedFrame.From(new Chorus.Protocol.Frame { Op = "customCommand", RoomId = "r1", Content = "y" }), Delivery.Unreliable));
+        Assert.Empty(await A.SendToUsersAsync(1, "r1", ["bob", "dave", "erin"], EncodedFrame.From(new Chorus.Protocol.CustomCommandEvent { RoomId = "r1", Content = "y" }), Delivery.Unreliable));
         await Received(1, dave, erin);
         await Received(2, bob);
         Assert.Equal(1, await PublishCount(server) - before);

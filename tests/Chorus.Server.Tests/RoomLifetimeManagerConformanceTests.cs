@@ -84,9 +84,9 @@ public abstract class RoomLifetimeManagerConformanceTests : IAsyncLifetime
     /// <summary>How long a delivery may take to arrive.</summary>
     protected static readonly TimeSpan Deadline = TimeSpan.FromSeconds(10);
 
-    private static readonly EncodedFrame Hello = EncodedFrame.From(new Frame { Op = Ops.Broadcast, RoomId = "r1", Content = "hello" });
+    private static readonly EncodedFrame Hello = EncodedFrame.From(new BroadcastEvent { RoomId = "r1", Content = "hello" });
 
-    private static EncodedFrame Numbered(int n) => EncodedFrame.From(new Frame { Op = Ops.Broadcast, RoomId = "r1", Content = "m" + n });
+    private static EncodedFrame Numbered(int n) => EncodedFrame.From(new BroadcastEvent { RoomId = "r1", Content = "m" + n });
 
     private static Room NewRoom(uint appId, string roomId, int maxMembers = 0) =>
         new(appId, roomId, maxMembers, new SlidingWindowLimiter(100, TimeSpan.FromSeconds(1)), new SlidingWindowLimiter(100, TimeSpan.FromSeconds(1)));

@@ -75,5 +75,5 @@ internal static class ChatReply
 internal static class ChatEvents
 {
     /// <summary>The wire form of <paramref name="chatEvent"/>.</summary>
-    public static EncodedFrame Encode<TEvent>(TEvent chatEvent) where TEvent : ProtocolEvent => EncodedFrame.FromPayload(ProtocolJson.ToUtf8Bytes(chatEvent));
+    public static EncodedFrame Encode<TEvent>(TEvent chatEvent) where TEvent : ProtocolEvent => EncodedFrame.From(chatEvent);
 }

@@ -83,9 +83,6 @@ public sealed class ChatSessions
     /// <summary>What an earlier login is told when the same user logged in elsewhere (<c>chatKickedOut</c>, 6000021), on any node.</summary>
     public static ChatKickedOutEvent ReplacedEvent() => new() { ErrorCode = ChatErrorCodes.NotLoggedIn, Error = "the same user logged in elsewhere" };
 
-    /// <summary><see cref="ReplacedEvent"/> as a <see cref="Frame"/>, the same bytes (for the Redis bus).</summary>
-    public static Frame ReplacedFrame() => new() { Op = Ops.ChatKickedOut, ErrorCode = ChatErrorCodes.NotLoggedIn, Error = "the same user logged in elsewhere" };
-
     /// <summary>The one answer for each refused token outcome (the same texts as room logins; the reason is logged only).</summary>
     private static ChatError TokenRefusal(TokenOutcome outcome) => outcome switch
     {

@@ -209,9 +209,6 @@ public static class ChatRoomWire
     /// <summary>The <c>chatMessage</c> event every member receives (the same for all), encoded.</summary>
     public static EncodedFrame Encode(WireChatMessage message) => ChatEvents.Encode(Event(message));
 
-    /// <summary>The <c>chatMessage</c> event every member receives (the same for all), as a <see cref="Protocol.Frame"/> (for the Redis bus, the same bytes as <see cref="Event"/>).</summary>
-    public static Frame Frame(WireChatMessage m) => new() { Op = Ops.ChatMessage, Message = Event(m).Message };
-
     /// <summary>The <c>chatMessage</c> event every member receives (the same for all).</summary>
     public static ChatMessageEvent Event(WireChatMessage m) => new()
     {

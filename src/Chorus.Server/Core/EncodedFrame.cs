@@ -9,8 +9,8 @@ namespace Chorus.Server.Core;
 /// </summary>
 public readonly record struct EncodedFrame(byte[] Bytes)
 {
-    /// <summary>Encodes a frame: JSON, then the WebSocket header in front of it.</summary>
-    public static EncodedFrame From(Frame frame) => FromPayload(frame.ToUtf8Bytes());
+    /// <summary>Encodes a protocol message: JSON, then the WebSocket header in front of it.</summary>
+    public static EncodedFrame From<TMessage>(TMessage message) where TMessage : ProtocolMessage => FromPayload(ProtocolJson.ToUtf8Bytes(message));
 
     /// <summary>Wraps an already-encoded JSON payload in a WebSocket text frame header.</summary>
     public static EncodedFrame FromPayload(ReadOnlySpan<byte> payload)

@@ -46,7 +46,7 @@ public interface IClientConnection
 /// <summary>Conveniences over <see cref="IClientConnection"/>.</summary>
 public static class ClientConnectionExtensions
 {
-    /// <summary>Encodes a frame for this one connection and queues it (for a fan-out, encode once and share the bytes).</summary>
-    public static bool Send(this IClientConnection connection, Protocol.Frame frame, Delivery delivery = Delivery.Reliable) =>
-        connection.Send(EncodedFrame.From(frame), delivery);
+    /// <summary>Encodes a message for this one connection and queues it (for a fan-out, encode once and share the bytes).</summary>
+    public static bool Send<TMessage>(this IClientConnection connection, TMessage message, Delivery delivery = Delivery.Reliable) where TMessage : Protocol.ProtocolMessage =>
+        connection.Send(EncodedFrame.From(message), delivery);
 }

@@ -52,9 +52,6 @@ public sealed class ClientSession : IClientConnection
     /// <summary>Why the session was aborted, if it was.</summary>
     public string? AbortReason { get; private set; }
 
-    /// <summary>Encodes a frame and queues it.</summary>
-    public bool Send(Frame frame, bool reliable = true) => Queue.Enqueue(EncodedFrame.From(frame), reliable);
-
     /// <inheritdoc />
     public bool Send(EncodedFrame frame, Delivery delivery) => Queue.Enqueue(frame, delivery == Delivery.Reliable);
 

@@ -151,7 +151,7 @@ public sealed partial class RoomSignaling : IRoomLifetimeHost, IConnectionObserv
         var user = replaced.Describe(_node.Id);
         foreach (var o in _observers) o.OnLogout(info, user, RoomLeaveReason.Kicked, now);
         if (_connections.TryGet(replaced.Connection, out var old)) old.Rooms.TryRemove(new KeyValuePair<string, RoomMember>(info.RoomId, replaced));
-        replaced.Connection.Send(new Frame { Op = Ops.RoomState, RoomId = info.RoomId, Reason = (int)RoomStateReason.KickOut, ErrorCode = RoomErrorCodes.KickedByOtherLogin, Error = "the same user logged into this room elsewhere" });
+        replaced.Connection.Send(new RoomStateEvent { RoomId = info.RoomId, Reason = (int)RoomStateReason.KickOut, ErrorCode = RoomErrorCodes.KickedByOtherLogin, Error = "the same user logged into this room elsewhere" });
     }
 
     /// <inheritdoc />
@@ -290,7 +290,7 @@ public sealed partial class RoomSignaling : IRoomLifetimeHost, IConnectionObserv
             Log.BusFailed(_logger, "setExtraInfo", ex);
             return Result(request.RoomId, RoomErrorCodes.SendFailed, BusUnavailableMessage, request.RoomId);
         }
-        var bytes = EncodedFrame.From(new Frame { Op = Ops.ExtraInfo, RoomId = member.Room.RoomId, Key = key, Value = value, FromUserId = member.UserId, SendTime = NowMs });
+        var bytes = EncodedFrame.From(new ExtraInfoEvent { RoomId = member.Room.RoomId, Key = key, Value = value, FromUserId = member.UserId, SendTime = NowMs });
         _rooms.SendToRoom(member.Room.AppId, member.Room.RoomId, bytes, Delivery.Reliable, exceptUserId: member.UserId);
         return Result(request.RoomId, RoomErrorCodes.Success, null, request.RoomId);
     }
@@ -362,7 +362,7 @@ public sealed partial class RoomSignaling : IRoomLifetimeHost, IConnectionObserv
     private void SendOnlineCount(Room room, int count)
     {
         if (count == 0 || room.Count == 0) return;
-        var bytes = EncodedFrame.From(new Frame { Op = Ops.OnlineCount, RoomId = room.RoomId, Count = count });
+        var bytes = EncodedFrame.From(new OnlineCountEvent { RoomId = room.RoomId, Count = count });
         InProcessRoomLifetimeManager.DeliverLocal(room.Members, bytes, Delivery.Unreliable, null, RoomAudience.Everyone);
     }
 
@@ -380,7 +380,7 @@ public sealed partial class RoomSignaling : IRoomLifetimeHost, IConnectionObserv
                 else if (left <= notice && !m.TokenWarned)
                 {
                     m.TokenWarned = true;
-                    m.Connection.Send(new Frame { Op = Ops.TokenWillExpire, RoomId = m.Room.RoomId, SecondsLeft = (int)left });
+                    m.Connection.Send(new TokenWillExpireEvent { RoomId = m.Room.RoomId, SecondsLeft = (int)left });
                 }
             }
         }
@@ -436,7 +436,7 @@ public sealed partial class RoomSignaling : IRoomLifetimeHost, IConnectionObserv
     // ---- fan-out ------------------------------------------------------------------------
 
     private EncodedFrame CustomCommandFrame(string roomId, string fromUserId, string fromUserName, string content) =>
-        EncodedFrame.From(new Frame { Op = Ops.CustomCommand, RoomId = roomId, FromUserId = fromUserId, FromUserName = fromUserName, Content = content, SendTime = NowMs });
+        EncodedFrame.From(new CustomCommandEvent { RoomId = roomId, FromUserId = fromUserId, FromUserName = fromUserName, Content = content, SendTime = NowMs });
 
     private void DeliverCustomCommand(uint appId, string roomId, string fromUserId, string fromUserName, string content, IReadOnlyList<string>? toUserIds)
     {
@@ -448,7 +448,7 @@ public sealed partial class RoomSignaling : IRoomLifetimeHost, IConnectionObserv
     private long DeliverBroadcast(uint appId, string roomId, string fromUserId, string fromUserName, string content)
     {
         long id = _node.Compose(Interlocked.Increment(ref _broadcastSequence));
-        var bytes = EncodedFrame.From(new Frame { Op = Ops.Broadcast, RoomId = roomId, FromUserId = fromUserId, FromUserName = fromUserName, Content = content, MessageId = id, SendTime = NowMs });
+        var bytes = EncodedFrame.From(new BroadcastEvent { RoomId = roomId, FromUserId = fromUserId, FromUserName = fromUserName, Content = content, MessageId = id, SendTime = NowMs });
         _rooms.SendToRoom(appId, roomId, bytes, Delivery.Reliable, exceptUserId: fromUserId);
         return id;
     }
@@ -456,7 +456,7 @@ public sealed partial class RoomSignaling : IRoomLifetimeHost, IConnectionObserv
     private string DeliverBarrage(uint appId, string roomId, string fromUserId, string fromUserName, string content)
     {
         string id = NextBarrageId();
-        var bytes = EncodedFrame.From(new Frame { Op = Ops.Barrage, RoomId = roomId, FromUserId = fromUserId, FromUserName = fromUserName, Content = content, BarrageId = id, SendTime = NowMs });
+        var bytes = EncodedFrame.From(new BarrageEvent { RoomId = roomId, FromUserId = fromUserId, FromUserName = fromUserName, Content = content, BarrageId = id, SendTime = NowMs });
         _rooms.SendToRoom(appId, roomId, bytes, Delivery.Unreliable, exceptUserId: fromUserId);
         return id;
     }
@@ -467,7 +467,7 @@ public sealed partial class RoomSignaling : IRoomLifetimeHost, IConnectionObserv
     private async ValueTask<bool> KickMemberAsync(RoomMember member, int errorCode, string reason)
     {
         if (!_connections.TryGet(member.Connection, out var state) || !state.Rooms.TryRemove(new KeyValuePair<string, RoomMember>(member.Room.RoomId, member))) return false;
-        member.Connection.Send(new Frame { Op = Ops.RoomState, RoomId = member.Room.RoomId, Reason = (int)RoomStateReason.KickOut, ErrorCode = errorCode, Error = reason, ExtendedData = reason });
+        member.Connection.Send(new RoomStateEvent { RoomId = member.Room.RoomId, Reason = (int)RoomStateReason.KickOut, ErrorCode = errorCode, Error = reason, ExtendedData = reason });
         await LeaveAsync(member, RoomLeaveReason.Kicked);
         Log.Kicked(_logger, member.Room.AppId, member.Room.RoomId, member.UserId, errorCode);
         return true;
@@ -504,7 +504,7 @@ public sealed partial class RoomSignaling : IRoomLifetimeHost, IConnectionObserv
     private void PublishUserUpdate(uint appId, string roomId, int count, string updateType, WireUser[] users, string? exceptUserId)
     {
         if (count > RoomLimits.MaxUserUpdateRoomSize) return;
-        var bytes = EncodedFrame.From(new Frame { Op = Ops.UserUpdate, RoomId = roomId, UpdateType = updateType, Users = users });
+        var bytes = EncodedFrame.From(new UserUpdateEvent { RoomId = roomId, UpdateType = updateType, Users = users });
         _rooms.SendToRoom(appId, roomId, bytes, Delivery.Reliable, exceptUserId, RoomAudience.StatusSubscribers);
     }
 
