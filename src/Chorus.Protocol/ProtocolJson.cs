@@ -112,7 +112,7 @@ public static class ProtocolJson
             }
             return false;
         }
-        catch (JsonException) { return false; }
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException) { return false; }
     }
 
     /// <summary>
@@ -151,7 +151,7 @@ public static class ProtocolJson
             }
             return found;
         }
-        catch (JsonException) { return found; }
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException) { return found; }
     }
 
     private static class WireTypeInfo<T> where T : ProtocolMessage

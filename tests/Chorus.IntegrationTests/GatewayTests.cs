@@ -35,6 +35,34 @@ public class GatewayTests
     }
 
     [Fact]
+    public async Task An_envelope_string_no_string_can_hold_is_a_malformed_frame_and_an_answer_carries_the_rid_it_was_dispatched_by()
+    {
+        await using var server = await TestServer.StartAsync();
+        await using var raw = await RawSocket.ConnectAsync(server.Url, TestServer.AppA);
+        // An escaped lone surrogate (valid UTF-8, valid JSON, no .NET string) in the op: a malformed frame, answered.
+        await raw.SendTextAsync("""{"op":"\ud800","rid":1}""");
+        var error = await raw.ReceiveAsync();
+        Assert.Equal("error", error.GetProperty("op").GetString());
+        Assert.Equal(RoomErrorCodes.MalformedFrame, error.GetProperty("errorCode").GetInt32());
+        // In the value of a field the op does not read: the op is answered as usual.
+        await raw.SendTextAsync("""{"op":"ping","rid":2,"roomId":"\udc00"}""");
+        var pong2 = await raw.ReceiveAsync();
+        Assert.Equal(("pong", 2L), (pong2.GetProperty("op").GetString(), pong2.GetProperty("rid").GetInt64()));
+        // In a key: no request can be read from it, a malformed frame.
+        await raw.SendTextAsync("""{"op":"ping","rid":3,"\ud800":1}""");
+        var error3 = await raw.ReceiveAsync();
+        Assert.Equal(("error", RoomErrorCodes.MalformedFrame), (error3.GetProperty("op").GetString(), error3.GetProperty("errorCode").GetInt32()));
+        // A repeated rid: the answer carries the number the frame was dispatched by, as a refusal would.
+        await raw.SendTextAsync("""{"op":"ping","rid":10,"rid":null}""");
+        var pong = await raw.ReceiveAsync();
+        Assert.Equal("pong", pong.GetProperty("op").GetString());
+        Assert.Equal(10, pong.GetProperty("rid").GetInt64());
+        // They count as malformed frames: the connection closes once there are too many.
+        for (int i = 2; i <= WebSocketGateway.MaxMalformedFrames; i++) await raw.SendTextAsync("""{"op":"\ud800"}""");
+        Assert.Equal(WebSocketCloseStatus.PolicyViolation, await raw.ReceiveCloseAsync());
+    }
+
+    [Fact]
     public async Task Too_many_malformed_frames_close_the_connection()
     {
         await using var server = await TestServer.StartAsync();

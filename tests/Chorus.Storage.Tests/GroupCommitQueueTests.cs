@@ -169,6 +169,21 @@ public sealed class GroupCommitQueueTests
     /// Records every call in <see cref="Log"/>. An operation "fail:X" throws its own failure (an ArgumentException); one
     /// starting "hookfails:" throws from its hook. Commits can be held (<see cref="HoldCommit"/>), fail, or fail as retryable.
     /// </summary>
+    [Fact]
+    public async Task A_transaction_that_fails_to_close_after_its_commit_is_still_committed_its_hooks_run_and_callers_succeed()
+    {
+        var db = new RecordingDatabase { FailDisposes = 1 };
+        await using var queue = Queue(db);
+        Assert.Equal("done:kept", await queue.EnqueueAsync("kept", Ct));
+        Assert.Equal(["kept"], db.Hooks);
+        Assert.Equal(1, queue.Commits);
+        // Before the commit, a failure to close still fails the batch (nothing was stored).
+        var before = new RecordingDatabase { FailCommits = 1, FailDisposes = 1 };
+        await using var second = Queue(before);
+        await Assert.ThrowsAsync<ChatStoreException>(() => second.EnqueueAsync("lost", Ct));
+        Assert.Empty(before.Hooks);
+    }
+
     private sealed class RecordingDatabase : IGroupCommitDatabase<string, string>
     {
         private readonly object _gate = new();
@@ -180,6 +195,7 @@ public sealed class GroupCommitQueueTests
         public TaskCompletionSource? HoldCommit { get; init; }
         public TaskCompletionSource CommitReached { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
         public int FailCommits { get; set; }
+        public int FailDisposes { get; set; }
         public int RetryableCommits { get; set; }
         public Func<bool[]>? SeenAtHook { get; set; }
         public List<bool[]> CompletedAtHook { get; } = [];
@@ -266,6 +282,7 @@ public sealed class GroupCommitQueueTests
             public ValueTask DisposeAsync()
             {
                 db.Record("dispose");
+                if (db.FailDisposes > 0) { db.FailDisposes--; throw new IOException("connection lost while closing"); }
                 return default;
             }
         }

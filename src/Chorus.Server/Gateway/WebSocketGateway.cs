@@ -324,9 +324,9 @@ public sealed partial class WebSocketGateway : IPeriodicWork
             }
             wellFormed &= !badEnvelope;
         }
-        catch (JsonException)
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException)
         {
-            // not JSON: answered without an id
+            // not JSON, or a string no .NET string can hold (an escaped lone surrogate): answered without an id, counted as malformed
             wellFormed = false;
         }
         // Only a valid RoomId is echoed back.

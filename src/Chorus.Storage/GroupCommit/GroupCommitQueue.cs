@@ -149,40 +149,51 @@ public sealed class GroupCommitQueue<TOperation, TResult> : IAsyncDisposable
             Array.Clear(errors);
             try
             {
-                await using var tx = await _database.BeginAsync().ConfigureAwait(false);
-                bool ranAll = false;
-                if (!oneByOne)
+                var tx = await _database.BeginAsync().ConfigureAwait(false);
+                bool committed = false;
+                try
                 {
-                    try
+                    bool ranAll = false;
+                    if (!oneByOne)
                     {
-                        ranAll = await tx.TryRunAllAsync(operations, results).ConfigureAwait(false);
-                    }
-                    catch (Exception ex) when (_database.OperationFailure(ex) is not null)
-                    {
-                        oneByOne = true; // the transaction is rolled back on dispose; the attempt does not count
-                        attempt--;
-                        continue;
-                    }
-                }
-                if (!ranAll)
-                {
-                    for (int i = 0; i < batch.Count; i++)
-                    {
-                        await tx.SavepointAsync().ConfigureAwait(false);
                         try
                         {
-                            results[i] = await tx.RunAsync(operations[i]).ConfigureAwait(false);
-                            await tx.ReleaseSavepointAsync().ConfigureAwait(false);
+                            ranAll = await tx.TryRunAllAsync(operations, results).ConfigureAwait(false);
                         }
-                        catch (Exception ex) when (_database.OperationFailure(ex) is { } failure)
+                        catch (Exception ex) when (_database.OperationFailure(ex) is not null)
                         {
-                            await tx.RollbackToSavepointAsync().ConfigureAwait(false);
-                            results[i] = default!;
-                            errors[i] = failure;
+                            oneByOne = true; // the transaction is rolled back on dispose; the attempt does not count
+                            attempt--;
+                            continue;
                         }
                     }
+                    if (!ranAll)
+                    {
+                        for (int i = 0; i < batch.Count; i++)
+                        {
+                            await tx.SavepointAsync().ConfigureAwait(false);
+                            try
+                            {
+                                results[i] = await tx.RunAsync(operations[i]).ConfigureAwait(false);
+                                await tx.ReleaseSavepointAsync().ConfigureAwait(false);
+                            }
+                            catch (Exception ex) when (_database.OperationFailure(ex) is { } failure)
+                            {
+                                await tx.RollbackToSavepointAsync().ConfigureAwait(false);
+                                results[i] = default!;
+                                errors[i] = failure;
+                            }
+                        }
+                    }
+                    await tx.CommitAsync().ConfigureAwait(false);
+                    committed = true;
                 }
-                await tx.CommitAsync().ConfigureAwait(false);
+                finally
+                {
+                    // Closing the transaction may fail after a commit (a connection lost then): the batch is durable all the same.
+                    try { await tx.DisposeAsync().ConfigureAwait(false); }
+                    catch (Exception) when (committed) { }
+                }
                 Interlocked.Increment(ref _commits);
                 break;
             }

@@ -29,7 +29,8 @@ public interface IGroupCommitDatabase<TOperation, TResult>
     Exception BatchFailure(Exception error);
 
     /// <summary>Called once the batch committed, for each operation that succeeded, in batch order, before any caller of the
-    /// batch is released. Must not block; an exception from it is ignored (the write stands).</summary>
+    /// batch is released. Should not block (it holds the writer): Chorus's chat hook waits only while its delivery stage is full,
+    /// which is the stage's backpressure on writes. An exception from it is ignored (the write stands).</summary>
     void AfterCommit(TOperation operation, TResult result);
 }
 

@@ -16,9 +16,11 @@ namespace Chorus.Server.Chat;
 /// concurrently.
 /// </summary>
 /// <remarks>
-/// Overflow: the channel holds <see cref="Capacity"/> items. When it is full the producer waits for room (a committed
-/// message is never dropped from live delivery; the writer or the send slows down instead), and each wait is counted in
-/// <see cref="OverflowWaits"/> and logged at most once a minute.
+/// Overflow: the channel holds <see cref="Capacity"/> items (and the loop holds at most 2,048 coalesced notifications
+/// besides). When it is full the producer waits for room: the store's writer in its after-commit hook (a committed
+/// message is never dropped from live delivery; writes slow down instead), or the send. Each wait is counted in
+/// <see cref="OverflowWaits"/> and logged at most once a minute. At shutdown the stage closes before the store drains its
+/// last writes: those are not delivered live (their receivers catch up by sequence) and count as no overflow.
 /// </remarks>
 public sealed partial class ChatFanout : IAsyncDisposable
 {
@@ -26,6 +28,8 @@ public sealed partial class ChatFanout : IAsyncDisposable
     public const int Capacity = 65_536;
 
     private const int MaxNotificationsPerRound = 512;
+    private const int MaxNotificationsHeld = 4 * MaxNotificationsPerRound;
+    private static readonly ParallelOptions s_notifyParallelism = new() { MaxDegreeOfParallelism = 8 };
 
     private readonly Channel<Item> _items = Channel.CreateBounded<Item>(new BoundedChannelOptions(Capacity)
     {
@@ -39,6 +43,7 @@ public sealed partial class ChatFanout : IAsyncDisposable
     private long _overflowWaits;
     private long _pending;
     private long _lastOverflowLog = long.MinValue;
+    private volatile bool _closed;
 
     /// <summary>Creates the stage and starts its loop.</summary>
     public ChatFanout(IChatStore store, IChatPresence users, TimeProvider time, ILogger<ChatFanout> logger)
@@ -72,6 +77,11 @@ public sealed partial class ChatFanout : IAsyncDisposable
         var item = new Item(appId, sender, record.ConversationType, record, recipients, Live: false, Queued: null);
         Interlocked.Increment(ref _pending);
         if (_items.Writer.TryWrite(item)) return ValueTask.CompletedTask;
+        if (_closed)
+        {
+            Interlocked.Decrement(ref _pending); // stopping: nothing more is delivered
+            return ValueTask.CompletedTask;
+        }
         CountOverflow();
         return WriteSlowAsync(item);
     }
@@ -92,6 +102,13 @@ public sealed partial class ChatFanout : IAsyncDisposable
     {
         Interlocked.Increment(ref _pending);
         if (_items.Writer.TryWrite(item)) return;
+        if (_closed)
+        {
+            // Stopping (the store drains its last writes after the stage closed): not delivered live; receivers catch up by sequence.
+            Interlocked.Decrement(ref _pending);
+            item.Queued?.TrySetResult();
+            return;
+        }
         CountOverflow();
         // The writer's thread waits for room: live delivery keeps every committed message, in order.
         try
@@ -127,8 +144,9 @@ public sealed partial class ChatFanout : IAsyncDisposable
         Task inFlight = Task.CompletedTask;
         while (notifications.Count > 0 || await reader.WaitToReadAsync())
         {
-            int taken = 0;
-            while (taken < MaxNotificationsPerRound && reader.TryRead(out var item))
+            // Live items are taken as they come; notifications are held, coalesced, up to a limit, past which the channel's
+            // own bound holds the producers back again.
+            while (notifications.Count < MaxNotificationsHeld && reader.TryRead(out var item))
             {
                 if (item.Live)
                 {
@@ -138,24 +156,24 @@ public sealed partial class ChatFanout : IAsyncDisposable
                     continue;
                 }
                 // Only the newest message of a conversation matters to its notification: it is the last message shown.
-                var key = (item.AppId, item.Type, item.Message.ConversationKey);
+                var key = KeyOf(item);
                 if (notifications.TryGetValue(key, out var earlier))
                 {
                     Interlocked.Decrement(ref _pending);
                     if (earlier.Message.Seq > item.Message.Seq) continue;
                 }
-                else taken++;
                 notifications[key] = item;
             }
-            // One round of notifications at a time runs beside the loop, so live delivery never waits for their store
-            // reads; what arrives meanwhile is coalesced into the next round.
+            // One round of notifications at a time, off this loop and with a bounded number of store reads at once, so
+            // live delivery never waits for a read (the SQLite store's reads complete synchronously).
             if (notifications.Count > 0 && inFlight.IsCompleted)
             {
-                var round = notifications.Values.ToArray();
-                notifications.Clear();
-                inFlight = Task.WhenAll(round.Select(NotifyAsync));
+                var round = notifications.Values.Take(MaxNotificationsPerRound).ToArray();
+                foreach (var item in round) notifications.Remove(KeyOf(item));
+                inFlight = Task.Run(() => Parallel.ForEachAsync(round, s_notifyParallelism, (item, _) => new ValueTask(NotifyAsync(item))));
             }
-            if (notifications.Count > 0)
+            if (notifications.Count >= MaxNotificationsHeld) await inFlight; // held all it may: the round must finish first
+            else if (notifications.Count > 0)
             {
                 var more = reader.WaitToReadAsync().AsTask();
                 await Task.WhenAny(more, inFlight);
@@ -164,6 +182,8 @@ public sealed partial class ChatFanout : IAsyncDisposable
         }
         await inFlight;
     }
+
+    private static (uint, ConversationType, string) KeyOf(Item item) => (item.AppId, item.Type, item.Message.ConversationKey);
 
     private void Deliver(Item item)
     {
@@ -222,6 +242,7 @@ public sealed partial class ChatFanout : IAsyncDisposable
     /// <summary>Stops taking work and finishes what was handed over.</summary>
     public async ValueTask DisposeAsync()
     {
+        _closed = true;
         _items.Writer.TryComplete();
         await _loop;
     }

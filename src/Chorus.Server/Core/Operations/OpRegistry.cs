@@ -67,6 +67,7 @@ public sealed class OpRegistryBuilder
     public void Add<TRequest, TCaller, TResult>(string op, string feature, CallerRequirement<TRequest, TCaller> caller, string checks, RateClass rate,
         JsonTypeInfo<TRequest> requestType, JsonTypeInfo<TResult> resultType, Func<TCaller, TRequest, CancellationToken, ValueTask<TResult>> handler)
         where TRequest : class
+        where TResult : Protocol.ProtocolMessage
     {
         ArgumentNullException.ThrowIfNull(caller);
         if (!Entries.TryAdd(op, new OpEntry<TRequest, TCaller, TResult>(op, feature, caller, checks, rate, requestType, resultType, handler)))
@@ -104,7 +105,7 @@ public abstract class OpEntry
     /// <summary>Reads the request from a whole frame; null when it is not a JSON object of the request's shape.</summary>
     public abstract object? Read(ReadOnlySpan<byte> utf8);
 
-    /// <summary>Checks the caller and, when it passes, runs the handler; returns the encoded answer.</summary>
+    /// <summary>Checks the caller and, when it passes, runs the handler; returns the encoded answer, carrying <paramref name="rid"/>.</summary>
     public abstract ValueTask<EncodedFrame> HandleAsync(IClientConnection connection, object request, long? rid, CancellationToken cancellationToken);
 }
 
@@ -112,6 +113,7 @@ internal sealed class OpEntry<TRequest, TCaller, TResult>(string op, string feat
     JsonTypeInfo<TRequest> requestType, JsonTypeInfo<TResult> resultType, Func<TCaller, TRequest, CancellationToken, ValueTask<TResult>> handler)
     : OpEntry(op, feature, caller, checks, rate)
     where TRequest : class
+    where TResult : Protocol.ProtocolMessage
 {
     public override object? Read(ReadOnlySpan<byte> utf8)
     {
@@ -125,6 +127,8 @@ internal sealed class OpEntry<TRequest, TCaller, TResult>(string op, string feat
         var typed = (TRequest)request;
         if (!caller.Check(connection, typed, rid, out var resolved, out var refusal)) return refusal;
         var result = await handler(resolved, typed, cancellationToken);
+        // The answer carries the rid the envelope was dispatched by (a frame may repeat "rid": the last number counts).
+        result.Rid = rid;
         return EncodedFrame.FromPayload(JsonSerializer.SerializeToUtf8Bytes(result, resultType));
     }
 }
