@@ -1,4 +1,3 @@
-using Chorus.Server.Gateway;
 using Chorus.Server.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -27,9 +26,9 @@ public static class RedisBusServiceCollectionExtensions
         services.AddSingleton(sp =>
         {
             var node = ActivatorUtilities.CreateInstance<RedisNode>(sp);
-            // After a lapse the node's local view is stale: its clients reconnect and log in again (the gateway is looked
-            // up then, not now: it depends on what depends on the node).
-            node.CloseLocalConnections = () => sp.GetRequiredService<WebSocketGateway>().CloseAll();
+            // After a lapse the node's local view is stale: its clients reconnect and log in again (the connections are
+            // looked up then, not now: the gateway depends on what depends on the node).
+            node.CloseLocalConnections = () => sp.GetRequiredService<ILocalConnections>().CloseAll();
             return node;
         });
         services.AddHostedService(sp => sp.GetRequiredService<RedisNode>());

@@ -247,7 +247,7 @@ public sealed partial class RedisChat : IChatPresence, IChatRoomDirectory, IAsyn
         _loginValues.TryRemove(login, out _);
         login.UserId = null;
         ForgetLocalMember(appId, userId);
-        login.Connection.Send(ChatSessions.ReplacedEvent());
+        login.Connection.Send(ChatPresenceEvents.Replaced());
         Track(_db.SetRemoveAsync(RedisChatKeys.NodeLogins(_node), $"{appId}:{userId}"));
     }
 

@@ -499,7 +499,7 @@ public sealed partial class RedisRoomLifetimeManager : IRoomLifetimeManager, IAs
         string? except = reader.String();
         var members = room.Members;
         if (members.Length == 0) return;
-        InProcessRoomLifetimeManager.DeliverLocal(members, reader.Frame(), delivery, except, audience);
+        RoomDelivery.DeliverLocal(members, reader.Frame(), delivery, except, audience);
     }
 
     private async Task OnNodeMessageAsync(ChannelMessage message)

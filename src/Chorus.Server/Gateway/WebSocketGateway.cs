@@ -19,7 +19,7 @@ namespace Chorus.Server.Gateway;
 /// silent for longer than the heartbeat timeout is dropped; the features are told of every connection that ends
 /// (<see cref="IConnectionObserver"/>).
 /// </summary>
-public sealed partial class WebSocketGateway : IPeriodicWork
+public sealed partial class WebSocketGateway : IPeriodicWork, ILocalConnections
 {
     /// <summary>Malformed frames tolerated on one connection before it is closed.</summary>
     public const int MaxMalformedFrames = 10;
@@ -69,7 +69,7 @@ public sealed partial class WebSocketGateway : IPeriodicWork
         return ValueTask.CompletedTask;
     }
 
-    /// <summary>Stops every connection gracefully: what is queued is sent, then a 1012 close.</summary>
+    /// <inheritdoc />
     public void CloseAll()
     {
         foreach (var session in _sessions.All) session.RequestClose(ServerGoingAway, "server restarting");

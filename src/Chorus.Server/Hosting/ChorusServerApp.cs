@@ -137,6 +137,7 @@ public static class ChorusServerApp
         services.AddSingleton<IPeriodicWork>(sp => sp.GetRequiredService<RoomSignaling>());
         services.AddSingleton<IPeriodicWork>(sp => sp.GetRequiredService<ChatService>());
         services.AddSingleton<IPeriodicWork>(sp => sp.GetRequiredService<WebSocketGateway>());
+        services.AddSingleton<ILocalConnections>(sp => sp.GetRequiredService<WebSocketGateway>());
         services.AddSingleton<WebhookDispatcher>();
         services.AddHostedService(sp => sp.GetRequiredService<WebhookDispatcher>());
         return services;

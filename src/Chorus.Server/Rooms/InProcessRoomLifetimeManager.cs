@@ -58,20 +58,7 @@ public sealed class InProcessRoomLifetimeManager(RoomRegistry rooms, NodeIdentit
     public void SendToRoom(uint appId, string roomId, EncodedFrame frame, Delivery delivery, string? exceptUserId = null, RoomAudience audience = RoomAudience.Everyone)
     {
         if (rooms.Find(appId, roomId) is not { } room) return;
-        DeliverLocal(room.Members, frame, delivery, exceptUserId, audience);
-    }
-
-    /// <summary>Queues a frame for the members of a room on this node (no allocation per recipient).</summary>
-    public static void DeliverLocal(RoomMember[] members, EncodedFrame frame, Delivery delivery, string? exceptUserId, RoomAudience audience)
-    {
-        if (audience == RoomAudience.StatusSubscribers)
-        {
-            foreach (var m in members)
-                if (m.UserStatusNotify && !string.Equals(m.UserId, exceptUserId, StringComparison.Ordinal)) m.Connection.Send(frame, delivery);
-            return;
-        }
-        foreach (var m in members)
-            if (!string.Equals(m.UserId, exceptUserId, StringComparison.Ordinal)) m.Connection.Send(frame, delivery);
+        RoomDelivery.DeliverLocal(room.Members, frame, delivery, exceptUserId, audience);
     }
 
     /// <inheritdoc />

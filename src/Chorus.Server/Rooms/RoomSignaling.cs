@@ -363,7 +363,7 @@ public sealed partial class RoomSignaling : IRoomLifetimeHost, IConnectionObserv
     {
         if (count == 0 || room.Count == 0) return;
         var bytes = EncodedFrame.From(new OnlineCountEvent { RoomId = room.RoomId, Count = count });
-        InProcessRoomLifetimeManager.DeliverLocal(room.Members, bytes, Delivery.Unreliable, null, RoomAudience.Everyone);
+        RoomDelivery.DeliverLocal(room.Members, bytes, Delivery.Unreliable, null, RoomAudience.Everyone);
     }
 
     /// <summary>Warns logins whose token expires within <see cref="AuthOptions.TokenWillExpireNotice"/> (once per token) and removes those whose token expired.</summary>

@@ -13,7 +13,7 @@ public enum Delivery
 /// One client connection as the room and chat cores see it: who it is and a way to send it pre-encoded frames.
 /// The gateway implements it (sockets, framing and send queues stay there); tests implement it with a fake.
 /// State a core keeps per connection (room logins, chat login) lives in the core, keyed by the connection
-/// (see <see cref="ConnectionStateMap{TState}"/>), not in the connection object.
+/// (see <c>ConnectionStateMap</c> in the server), not in the connection object.
 /// </summary>
 public interface IClientConnection
 {

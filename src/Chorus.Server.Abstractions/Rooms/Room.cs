@@ -107,13 +107,13 @@ public sealed class Room
     /// <summary>The app.</summary>
     public uint AppId { get; }
     /// <summary>Identifies this life of the room (a room that empties and fills again gets a new one); callbacks' <c>room_seq</c>.</summary>
-    public long Seq { get; internal set; } = Interlocked.Increment(ref s_nextSeq);
+    public long Seq { get; set; } = Interlocked.Increment(ref s_nextSeq);
     /// <summary>This room's identity for events.</summary>
     public RoomInfo Info => new(AppId, RoomId, Seq);
     /// <summary>The room id.</summary>
     public string RoomId { get; }
     /// <summary>Capacity set by the first user (0 = unlimited).</summary>
-    public int MaxMemberCount { get; internal set; }
+    public int MaxMemberCount { get; set; }
     /// <summary>Per-room broadcast limit.</summary>
     public SlidingWindowLimiter BroadcastLimit { get; }
     /// <summary>Per-room barrage limit.</summary>
@@ -129,16 +129,16 @@ public sealed class Room
     public int Count => _snapshot.Length;
 
     /// <summary>The lock guarding membership changes.</summary>
-    internal object Gate => _members;
+    public object Gate => _members;
 
     /// <summary>Joins under way on this node (a cross-node manager): the room does not close while one is.</summary>
-    internal int PendingJoins { get; set; }
+    public int PendingJoins { get; set; }
 
     /// <summary>What a cross-node manager keeps with its view of the room (its subscription).</summary>
-    internal object? BusState { get; set; }
+    public object? BusState { get; set; }
 
     /// <summary>Closes the room if it has no member and no join under way; caller holds <see cref="Gate"/>.</summary>
-    internal bool TryCloseLocked()
+    public bool TryCloseLocked()
     {
         if (_members.Count == 0 && PendingJoins == 0) IsClosed = true;
         return IsClosed;
@@ -155,7 +155,7 @@ public sealed class Room
     }
 
     /// <summary>Adds or replaces a member; caller holds <see cref="Gate"/>. Returns the member replaced, if any.</summary>
-    internal RoomMember? AddLocked(RoomMember member)
+    public RoomMember? AddLocked(RoomMember member)
     {
         _members.TryGetValue(member.UserId, out var previous);
         _members[member.UserId] = member;
@@ -164,7 +164,7 @@ public sealed class Room
     }
 
     /// <summary>Removes a member if it is still the current login of its user; caller holds <see cref="Gate"/>.</summary>
-    internal bool RemoveLocked(RoomMember member)
+    public bool RemoveLocked(RoomMember member)
     {
         if (!_members.TryGetValue(member.UserId, out var current) || !ReferenceEquals(current, member)) return false;
         _members.Remove(member.UserId);
@@ -174,6 +174,6 @@ public sealed class Room
     }
 
     /// <summary>Whether the room is full for a new user; caller holds <see cref="Gate"/>.</summary>
-    internal bool IsFullLocked(string joiningUserId) =>
+    public bool IsFullLocked(string joiningUserId) =>
         MaxMemberCount > 0 && _members.Count >= MaxMemberCount && !_members.ContainsKey(joiningUserId);
 }

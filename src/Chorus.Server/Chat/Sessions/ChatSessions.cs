@@ -72,16 +72,13 @@ public sealed class ChatSessions
             // is per user, as in ZIM): the memberships move to this connection, so the earlier one gets no more room messages.
             previous.UserId = null;
             _rooms.MoveMemberships(connection.AppId, userId, previous, state);
-            previous.Connection.Send(ChatEvents.Encode(ReplacedEvent()), Delivery.Reliable);
+            previous.Connection.Send(ChatEvents.Encode(ChatPresenceEvents.Replaced()), Delivery.Reliable);
         }
         await _rooms.Directory.OnLoginAsync(state, userId);
         var result = ChatReply.Ok<ChatLoginResult>(request);
         result.UnreadTotal = await _store.GetUnreadTotalAsync(connection.AppId, userId, cancellationToken);
         return result;
     }
-
-    /// <summary>What an earlier login is told when the same user logged in elsewhere (<c>chatKickedOut</c>, 6000021), on any node.</summary>
-    public static ChatKickedOutEvent ReplacedEvent() => new() { ErrorCode = ChatErrorCodes.NotLoggedIn, Error = "the same user logged in elsewhere" };
 
     /// <summary>The one answer for each refused token outcome (the same texts as room logins; the reason is logged only).</summary>
     private static ChatError TokenRefusal(TokenOutcome outcome) => outcome switch

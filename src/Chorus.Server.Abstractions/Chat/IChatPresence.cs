@@ -1,3 +1,5 @@
+using Chorus.Protocol;
+
 namespace Chorus.Server.Chat;
 
 /// <summary>One frame for one user, in a <see cref="IChatPresence.Send(uint, IReadOnlyList{UserFrame})"/>.</summary>
@@ -85,4 +87,11 @@ public sealed class InProcessChatPresence(ChatUserRegistry users) : IChatPresenc
     {
         foreach (var f in frames) users.Find(appId, f.UserId)?.Send(f.Frame, f.Delivery);
     }
+}
+
+/// <summary>The events chat presence sends the same way from every <see cref="IChatPresence"/>.</summary>
+public static class ChatPresenceEvents
+{
+    /// <summary>What an earlier login is told when the same user logged in elsewhere (<c>chatKickedOut</c>, 6000021), on any node.</summary>
+    public static ChatKickedOutEvent Replaced() => new() { ErrorCode = ChatErrorCodes.NotLoggedIn, Error = "the same user logged in elsewhere" };
 }

@@ -22,7 +22,7 @@ public sealed record ChatRoomEntered(string Name, int Count, long CurrentSeq);
 /// <summary>
 /// Chat rooms (ZIM rooms): members, member counts, the caps on rooms per app and per user, the grace period of a member
 /// whose login ended, room messages (sequence, bounded recent history, live delivery to the members) and history
-/// queries. <see cref="InProcessChatRoomDirectory"/> (the default) keeps them in this node's memory; a cluster
+/// queries. <c>InProcessChatRoomDirectory</c> (in the server) (the default) keeps them in this node's memory; a cluster
 /// implementation (Redis) shares them between nodes. Requests are validated before they get here.
 /// </summary>
 public interface IChatRoomDirectory
@@ -62,4 +62,48 @@ public interface IChatRoomDirectory
 
     /// <summary>Periodic work: members disconnected for the grace period are removed (an emptied room closes).</summary>
     void RunMaintenance();
+}
+
+/// <summary>The refusals of chat-room calls, the same from every <see cref="IChatRoomDirectory"/>.</summary>
+public static class ChatRoomErrors
+{
+    /// <summary>The user is in as many rooms as allowed (6000325).</summary>
+    public static ChatError RoomsPerUser(int max) => new(ChatErrorCodes.JoinedRoomCountLimit, $"this user is in {max} chat rooms, the most allowed");
+    /// <summary>The app has as many rooms as allowed (6000324).</summary>
+    public static ChatError RoomsPerApp => new(ChatErrorCodes.RoomCountLimit, "the app has as many chat rooms as allowed");
+    /// <summary>joinRoom of a missing room (6000322).</summary>
+    public static ChatError JoinMissing => new(ChatErrorCodes.JoinRoomMissing, "no such room to join");
+    /// <summary>createRoom of an existing room (6000323).</summary>
+    public static ChatError Exists => new(ChatErrorCodes.RoomExists, "the room exists already");
+    /// <summary>The login ended while the entry ran (6000021).</summary>
+    public static ChatError LoginEnded => new(ChatErrorCodes.NotLoggedIn, "chat login required");
+    /// <summary>The room has as many members as allowed (6000001).</summary>
+    public static ChatError Full => ChatError.BadParameter("the room is full");
+    /// <summary>A non-member's send (6000321).</summary>
+    public static ChatError SendNotMember => new(ChatErrorCodes.NotInRoom, "only members may send to a room");
+    /// <summary>A non-member's history query (6000321).</summary>
+    public static ChatError ReadNotMember => new(ChatErrorCodes.NotInRoom, "only members may read a room");
+}
+
+/// <summary>The wire form of chat-room messages, the same from every <see cref="IChatRoomDirectory"/>.</summary>
+public static class ChatRoomWire
+{
+    /// <summary>Commands and barrage may be dropped for a slow member; other kinds must arrive.</summary>
+    public static Delivery DeliveryOf(WireChatMessage message) =>
+        message.Type is ChatMessageType.Command or ChatMessageType.Barrage ? Delivery.Unreliable : Delivery.Reliable;
+
+    /// <summary>The <c>chatMessage</c> event every member receives (the same for all), encoded.</summary>
+    public static EncodedFrame Encode(WireChatMessage message) => EncodedFrame.From(Event(message));
+
+    /// <summary>The <c>chatMessage</c> event every member receives (the same for all).</summary>
+    public static ChatMessageEvent Event(WireChatMessage m) => new()
+    {
+        Message = new WireChatMessage
+        {
+            MessageId = m.MessageId, SenderUserId = m.SenderUserId, ConversationId = m.ConversationId, ConversationType = m.ConversationType,
+            Timestamp = m.Timestamp, Type = m.Type, Text = m.Text, Data = m.Data, SubType = m.SubType, SearchedContent = m.SearchedContent,
+            ExtendedData = m.ExtendedData, Priority = m.Priority, MentionedUserIds = m.MentionedUserIds,
+            ConversationSeq = m.ConversationSeq, OrderKey = m.OrderKey,
+        },
+    };
 }

@@ -3,7 +3,7 @@ using Chorus.Server.Auth;
 namespace Chorus.Server.Chat;
 
 /// <summary>
-/// The chat login of one connection, owned by <see cref="ChatSessions"/> (keyed by connection, not kept on the
+/// The chat login of one connection, owned by <c>ChatSessions</c> (in the server) (keyed by connection, not kept on the
 /// connection): the chat user, its token's expiry and the send rate limit.
 /// </summary>
 /// <param name="connection">The connection.</param>

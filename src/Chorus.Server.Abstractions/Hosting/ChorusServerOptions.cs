@@ -21,7 +21,7 @@ public sealed class AppOptions
 
 /// <summary>
 /// Settings of the node itself: the hosted apps and the node id, bound from the <c>Chorus</c> configuration section. The
-/// other areas have their own classes bound from the same flat section (<see cref="ChorusSettingsCheck.OptionsTypes"/>).
+/// other areas have their own classes bound from the same flat section (the server's <c>ChorusSettingsCheck.OptionsTypes</c>).
 /// </summary>
 public sealed class ChorusServerOptions
 {

@@ -47,7 +47,7 @@ public readonly record struct RoomJoinResult(RoomJoinStatus Status, Room Room, R
 public readonly record struct RoomLeaveResult(bool Left, bool RoomClosed, int Count);
 
 /// <summary>
-/// What a lifetime manager asks of the room core (<see cref="RoomSignaling"/>) for work that starts elsewhere: another
+/// What a lifetime manager asks of the room core (<c>RoomSignaling</c> (in the server)) for work that starts elsewhere: another
 /// node's login replacing a login here, a kick sent to any node, members of a dead node removed by this node.
 /// </summary>
 public interface IRoomLifetimeHost
@@ -68,7 +68,7 @@ public interface IRoomLifetimeHost
 /// <summary>
 /// Room presence and delivery, the seam between the room core and where members are: modelled on SignalR's
 /// <c>HubLifetimeManager</c> (rooms are its groups, a user is in a room over one connection at a time).
-/// The in-process implementation (<see cref="InProcessRoomLifetimeManager"/>) is the default: every call completes
+/// The in-process implementation (<c>InProcessRoomLifetimeManager</c> (in the server)) is the default: every call completes
 /// synchronously. A cross-node one (Chorus.Bus.Redis) passes the same conformance suite; there presence lives in the bus,
 /// room-wide deliveries reach members in one order for the whole room (and so arrive a moment later, also on this node),
 /// and members are described by value (<see cref="RoomMemberInfo"/>) since they may be on another node.
