@@ -6,7 +6,7 @@ using System.Text.Json.Serialization.Metadata;
 namespace Chorus.Protocol;
 
 /// <summary>
-/// Writes and reads the typed protocol records (<see cref="ProtocolMessage"/>) with the settings of <see cref="Frame"/>:
+/// Writes and reads the typed protocol records (<see cref="ProtocolMessage"/>) with the wire's settings:
 /// null fields omitted, only the escapes JSON requires (non-ASCII and HTML-sensitive characters as themselves),
 /// unknown properties ignored, property order irrelevant.
 /// </summary>

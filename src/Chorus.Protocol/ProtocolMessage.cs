@@ -4,8 +4,9 @@ namespace Chorus.Protocol;
 
 /// <summary>
 /// The envelope every typed protocol message shares (see docs/protocol.md): <c>op</c>, <c>rid</c>, <c>errorCode</c> and
-/// <c>error</c>, written first and in that order; each op's own fields follow in the order <see cref="Frame"/> declares
-/// them, so a record and the <see cref="Frame"/> with the same fields are the same bytes. Null fields are omitted.
+/// <c>error</c>, written first and in that order; each op's own fields follow in the order docs/protocol.md lists
+/// them (the order of the one flat frame class of earlier versions, so the bytes on the wire did not change). Null
+/// fields are omitted.
 /// </summary>
 public abstract record ProtocolMessage
 {
@@ -25,7 +26,7 @@ public abstract record ProtocolMessage
     /// <summary>Human-readable text for an error code.</summary>
     [JsonPropertyName("error"), JsonPropertyOrder(-1)] public string? Error { get; set; }
 
-    /// <summary>Serializes this message to UTF-8 JSON, escaped as <see cref="Frame.ToUtf8Bytes"/> escapes (only what JSON requires).</summary>
+    /// <summary>Serializes this message to UTF-8 JSON, with only the escapes JSON requires (<see cref="ProtocolJson"/>).</summary>
     public byte[] ToUtf8Bytes() => ProtocolJson.ToUtf8Bytes(this);
 }
 

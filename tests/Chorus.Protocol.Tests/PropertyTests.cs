@@ -49,6 +49,7 @@ public partial class PropertyTests
     /// </summary>
     private static bool CheckParse(byte[] bytes)
     {
+        CheckRecordParse(bytes);
         var frame = Frame.TryParse(bytes);
         if (frame is null) return false;
         using (var doc = JsonDocument.Parse(bytes)) // throws (failing the property) if the parser took malformed JSON
@@ -56,6 +57,32 @@ public partial class PropertyTests
         var again = Frame.TryParse(frame.ToUtf8Bytes());
         Assert.NotNull(again);
         AssertSameFields(frame, again, "frame");
+        return true;
+    }
+
+    /// <summary>
+    /// What the readers the server and the SDK use promise for any input (the op scan, then the op's own record
+    /// reader, from <see cref="ProtocolOps"/>): they never throw; they return a record only for a well-formed JSON
+    /// object; and a record they return writes bytes that read back to a record writing the same bytes.
+    /// Returns whether the input read as a request.
+    /// </summary>
+    private static bool CheckRecordParse(byte[] bytes)
+    {
+        Span<char> buffer = stackalloc char[64];
+        ProtocolJson.TryReadOpAndRid(bytes, buffer, out _, out _);
+        if (ProtocolOps.TryReadEvent(bytes, out var eventOp) is { } ev)
+        {
+            byte[] written = ev.ToUtf8Bytes();
+            Assert.Equal(written, eventOp!.TryRead(written)!.ToUtf8Bytes());
+        }
+        var request = ProtocolOps.TryReadRequest(bytes, out var op);
+        if (request is null) return false;
+        using (var doc = JsonDocument.Parse(bytes))
+            Assert.Equal(JsonValueKind.Object, doc.RootElement.ValueKind);
+        byte[] once = request.ToUtf8Bytes();
+        var again = op!.TryReadRequest(once);
+        Assert.NotNull(again);
+        Assert.Equal(once, again.ToUtf8Bytes());
         return true;
     }
 
@@ -82,16 +109,18 @@ public partial class PropertyTests
     [Fact]
     public void Mutated_valid_frames_never_crash_the_frame_parser()
     {
-        int parsed = 0, refused = 0;
+        int parsed = 0, refused = 0, records = 0;
         byte[] seed = Encoding.UTF8.GetBytes("""{"op":"sendMessage","rid":4,"convType":0,"convId":"bob","message":{"type":1,"text":"hi","localMessageId":5},"toUserIds":["a"]}""");
         Gen.Select(Gen.Int[0, seed.Length - 1], Gen.Byte, Gen.Int[1, 4]).Array[1, 6].Sample(mutations =>
         {
             byte[] copy = (byte[])seed.Clone();
             foreach (var (at, value, _) in mutations) copy[at] = value;
             if (CheckParse(copy)) Interlocked.Increment(ref parsed); else Interlocked.Increment(ref refused);
+            if (CheckRecordParse(copy)) Interlocked.Increment(ref records);
         }, iter: Iter(20_000));
-        // Both outcomes happen: some mutations keep a valid frame, some break it.
+        // Both outcomes happen: some mutations keep a valid frame, some break it; some still read as a sendMessage record.
         Assert.True(parsed > 0 && refused > 0, $"{parsed} parsed, {refused} refused");
+        Assert.True(records > 0, "no mutation read as a request record: the records' accepting path was not exercised");
     }
 
     [Fact]
