@@ -143,10 +143,13 @@ internal sealed class ProtocolChannel : IAsyncDisposable
     {
         hello = null;
         Span<char> name = stackalloc char[ProtocolOps.MaxOpLength];
-        if (!ProtocolJson.TryReadOpAndRid(utf8, name, out var op, out long? rid)) return false;
+        // The op alone (the server writes it first, so this reads one property): an event needs nothing else before
+        // its record is read, and events are most frames. Only a result reads on for the rid it answers.
+        if (!ProtocolJson.TryReadOp(utf8, out var op, name)) return false;
         if (op.SequenceEqual(Ops.Result) || op.SequenceEqual(Ops.Pong))
         {
-            if (rid is long r && _pending.TryGetValue(r, out var pending) && pending.Op.TryReadResult(utf8) is { } result)
+            if (ProtocolJson.TryReadOpAndRid(utf8, name, out _, out long? rid) && rid is long r && _pending.TryGetValue(r, out var pending)
+                && pending.Op.TryReadResult(utf8) is { } result)
                 pending.Completion.TrySetResult(result);
             return true;
         }
