@@ -347,6 +347,9 @@ public sealed class AdminApiTests
         Assert.True(frames.GetProperty("received").GetInt64() >= 6, body);
         Assert.True(frames.GetProperty("sent").GetInt64() >= 9, body);
         Assert.True(frames.GetProperty("receivedPerSecond").GetDouble() > 0, body);
+        var chatDelivery = root.GetProperty("chatDelivery");
+        Assert.Equal(Chorus.Server.Chat.ChatFanout.Capacity, chatDelivery.GetProperty("capacity").GetInt32());
+        Assert.Equal(server.Services.GetRequiredService<Chorus.Server.Chat.ChatFanout>().OverflowWaits, chatDelivery.GetProperty("overflowWaits").GetInt64());
     }
 
     [Fact]

@@ -45,7 +45,7 @@ public static class ChatCallers
         CallerRequirement<TRequest, TCaller> caller, string checks, RateClass rate, ILogger logger, Func<TCaller, TRequest, CancellationToken, Task<TResult>> handler)
         where TRequest : ProtocolRequest
         where TResult : ProtocolResult, new() =>
-        ops.Add(op.Name, feature, caller, checks, rate, op.Request, op.Result, async (c, request, cancellationToken) =>
+        ops.Add(op, feature, caller, checks, rate, async (c, request, cancellationToken) =>
         {
             try
             {

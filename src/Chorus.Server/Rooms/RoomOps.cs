@@ -12,34 +12,27 @@ public sealed class RoomOps(RoomSignaling signaling) : IOpModule
     /// <inheritdoc />
     public void Register(OpRegistryBuilder ops)
     {
-        ops.Add(Ops.Login, Feature, AnyConnection.For<LoginRequest>(), "the Token04 for this user and room; one user per connection", RateClass.Login,
-            ProtocolJson.TypeInfo<LoginRequest>(), ProtocolJson.TypeInfo<LoginResult>(),
+        ops.Add(ProtocolOps.Login, Feature, AnyConnection.For<LoginRequest>(), "the Token04 for this user and room; one user per connection", RateClass.Login,
             async (connection, r, _) => ToLoginResult(await signaling.LoginAsync(connection, new RoomLoginRequest(r.RoomId, r.UserId, r.UserName, r.Token, r.MaxMemberCount, r.UserStatusNotify)), r.Rid));
-        ops.Add(Ops.Logout, Feature, AnyConnection.For<LogoutRequest>(), "its own login to the room (1002001 otherwise)", RateClass.Frame,
-            ProtocolJson.TypeInfo<LogoutRequest>(), ProtocolJson.TypeInfo<RoomResult>(),
+        ops.Add(ProtocolOps.Logout, Feature, AnyConnection.For<LogoutRequest>(), "its own login to the room (1002001 otherwise)", RateClass.Frame,
             async (connection, r, _) => ToRoomResult(await signaling.LogoutAsync(connection, r.RoomId), r.Rid));
-        ops.Add(Ops.RenewToken, Feature, AnyConnection.For<RenewTokenRequest>(), "its own login to the room (1002001 otherwise), then the Token04 as a login does", RateClass.Frame,
-            ProtocolJson.TypeInfo<RenewTokenRequest>(), ProtocolJson.TypeInfo<RoomResult>(),
+        ops.Add(ProtocolOps.RenewToken, Feature, AnyConnection.For<RenewTokenRequest>(), "its own login to the room (1002001 otherwise), then the Token04 as a login does", RateClass.Frame,
             async (connection, r, _) => ToRoomResult(await signaling.RenewTokenAsync(connection, new RoomRenewTokenRequest(r.RoomId, r.Token)), r.Rid));
-        ops.Add(Ops.CustomCommand, Feature, RoomCallers.Member<CustomCommandRequest>(signaling, Ops.CustomCommand), "", RateClass.Frame,
-            ProtocolJson.TypeInfo<CustomCommandRequest>(), ProtocolJson.TypeInfo<RoomResult>(),
+        ops.Add(ProtocolOps.CustomCommand, Feature, RoomCallers.Member<CustomCommandRequest>(signaling, Ops.CustomCommand), "", RateClass.Frame,
             (member, r, _) => ValueTask.FromResult(ToRoomResult(signaling.SendCustomCommand(member, new RoomMessageRequest(r.RoomId, r.Content, r.ToUserIds)), r.Rid)));
-        ops.Add(Ops.Broadcast, Feature, RoomCallers.Member<BroadcastRequest>(signaling, Ops.Broadcast), "", RateClass.Frame,
-            ProtocolJson.TypeInfo<BroadcastRequest>(), ProtocolJson.TypeInfo<BroadcastResult>(),
+        ops.Add(ProtocolOps.Broadcast, Feature, RoomCallers.Member<BroadcastRequest>(signaling, Ops.Broadcast), "", RateClass.Frame,
             (member, r, _) =>
             {
                 var reply = signaling.SendBroadcast(member, new RoomMessageRequest(r.RoomId, r.Content));
                 return ValueTask.FromResult(new BroadcastResult { Rid = r.Rid, ErrorCode = reply.Code, Error = reply.Message, RoomId = reply.RoomId, MessageId = reply.MessageId });
             });
-        ops.Add(Ops.Barrage, Feature, RoomCallers.Member<BarrageRequest>(signaling, Ops.Barrage), "", RateClass.Frame,
-            ProtocolJson.TypeInfo<BarrageRequest>(), ProtocolJson.TypeInfo<BarrageResult>(),
+        ops.Add(ProtocolOps.Barrage, Feature, RoomCallers.Member<BarrageRequest>(signaling, Ops.Barrage), "", RateClass.Frame,
             (member, r, _) =>
             {
                 var reply = signaling.SendBarrage(member, new RoomMessageRequest(r.RoomId, r.Content));
                 return ValueTask.FromResult(new BarrageResult { Rid = r.Rid, ErrorCode = reply.Code, Error = reply.Message, RoomId = reply.RoomId, BarrageId = reply.BarrageId });
             });
-        ops.Add(Ops.SetExtraInfo, Feature, RoomCallers.Member<SetExtraInfoRequest>(signaling, Ops.SetExtraInfo), "", RateClass.Frame,
-            ProtocolJson.TypeInfo<SetExtraInfoRequest>(), ProtocolJson.TypeInfo<RoomResult>(),
+        ops.Add(ProtocolOps.SetExtraInfo, Feature, RoomCallers.Member<SetExtraInfoRequest>(signaling, Ops.SetExtraInfo), "", RateClass.Frame,
             async (member, r, _) => ToRoomResult(await signaling.SetExtraInfoAsync(member, new RoomExtraInfoRequest(r.RoomId, r.Key, r.Value)), r.Rid));
     }
 

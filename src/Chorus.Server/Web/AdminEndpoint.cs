@@ -5,6 +5,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Chorus.Protocol;
 using Chorus.Server.Auth;
+using Chorus.Server.Chat;
 using Chorus.Server.Gateway;
 using Chorus.Server.Hosting;
 using Chorus.Server.Rooms;
@@ -59,6 +60,7 @@ public sealed partial class AdminEndpoint
     private readonly RoomSignaling _signaling;
     private readonly SessionRegistry _sessions;
     private readonly GatewayCounters _counters;
+    private readonly ChatFanout _chatDelivery;
     private readonly TimeProvider _time;
     private readonly ILogger<AdminEndpoint> _logger;
     private readonly KeyedLimiter<IPAddress> _failures = new(FailedAttemptsPerAddressPerMinute, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
@@ -69,7 +71,7 @@ public sealed partial class AdminEndpoint
     private long _overviewAt;
 
     /// <summary>Creates the endpoint.</summary>
-    public AdminEndpoint(IOptions<AdminOptions> options, AppRegistry apps, IRoomLifetimeManager rooms, RoomSignaling signaling, SessionRegistry sessions, GatewayCounters counters, TimeProvider time, NodeIdentity node, ILogger<AdminEndpoint> logger)
+    public AdminEndpoint(IOptions<AdminOptions> options, AppRegistry apps, IRoomLifetimeManager rooms, RoomSignaling signaling, SessionRegistry sessions, GatewayCounters counters, ChatFanout chatDelivery, TimeProvider time, NodeIdentity node, ILogger<AdminEndpoint> logger)
     {
         _options = options.Value;
         _keyHash = _options.Enabled ? SHA256.HashData(Encoding.UTF8.GetBytes(_options.AdminKey!)) : null;
@@ -78,6 +80,7 @@ public sealed partial class AdminEndpoint
         _signaling = signaling;
         _sessions = sessions;
         _counters = counters;
+        _chatDelivery = chatDelivery;
         _time = time;
         _logger = logger;
         _started = time.GetTimestamp();
@@ -317,6 +320,8 @@ public sealed partial class AdminEndpoint
                 ["sentPerSecond"] = Math.Round(sentPerSecond, 1),
                 ["windowSeconds"] = GatewayCounters.RateWindow.TotalSeconds,
             },
+            // Chat's delivery stage: how often a producer waited because it was full (it drops nothing; docs/protocol.md).
+            ["chatDelivery"] = new JsonObject { ["capacity"] = ChatFanout.Capacity, ["overflowWaits"] = _chatDelivery.OverflowWaits },
             ["apps"] = apps,
             ["roomCount"] = rooms.Count,
             ["rooms"] = list,

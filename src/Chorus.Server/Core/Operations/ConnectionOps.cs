@@ -10,6 +10,6 @@ public sealed class ConnectionOps : IOpModule
 
     /// <inheritdoc />
     public void Register(OpRegistryBuilder ops) =>
-        ops.Add(Ops.Ping, Feature, AnyConnection.For<PingRequest>(), "", RateClass.Frame, ProtocolJson.TypeInfo<PingRequest>(), ProtocolJson.TypeInfo<PongResult>(),
+        ops.Add(ProtocolOps.Ping, Feature, AnyConnection.For<PingRequest>(), "", RateClass.Frame,
             static (_, request, _) => ValueTask.FromResult(new PongResult { Rid = request.Rid }));
 }

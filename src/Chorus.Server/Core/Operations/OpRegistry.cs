@@ -52,26 +52,27 @@ public sealed class OpRegistryBuilder
     internal Dictionary<string, OpEntry> Entries { get; } = new(StringComparer.Ordinal);
 
     /// <summary>
-    /// Registers <paramref name="op"/>: its request is read with <paramref name="requestType"/>, the caller must satisfy
-    /// <paramref name="caller"/> (checked before <paramref name="handler"/> runs, which gets what the check resolved), and
-    /// the answer is written with <paramref name="resultType"/>.
+    /// Registers <paramref name="op"/>, an entry of the protocol's table (<see cref="Protocol.ProtocolOps"/>): its request is
+    /// read with the op's request record, the caller must satisfy <paramref name="caller"/> (checked before
+    /// <paramref name="handler"/> runs, which gets what the check resolved), and the answer is written with the op's
+    /// result record, the same records the SDK writes and reads.
     /// </summary>
-    /// <param name="op">The op name on the wire.</param>
+    /// <param name="op">The op, from <see cref="Protocol.ProtocolOps"/>.</param>
     /// <param name="feature">The feature that owns it (listed in docs/security.md).</param>
     /// <param name="caller">What the connection must be.</param>
     /// <param name="checks">What the handler checks as it runs, beyond <paramref name="caller"/> (for the listing), or "" when nothing.</param>
     /// <param name="rate">The op's rate-limit class.</param>
-    /// <param name="requestType">Reads the request.</param>
-    /// <param name="resultType">Writes the result.</param>
     /// <param name="handler">Handles the request of a caller that passed the check.</param>
-    public void Add<TRequest, TCaller, TResult>(string op, string feature, CallerRequirement<TRequest, TCaller> caller, string checks, RateClass rate,
-        JsonTypeInfo<TRequest> requestType, JsonTypeInfo<TResult> resultType, Func<TCaller, TRequest, CancellationToken, ValueTask<TResult>> handler)
-        where TRequest : class
-        where TResult : Protocol.ProtocolMessage
+    /// <exception cref="InvalidOperationException">The op is registered already.</exception>
+    public void Add<TRequest, TCaller, TResult>(Protocol.RequestOp<TRequest, TResult> op, string feature, CallerRequirement<TRequest, TCaller> caller, string checks,
+        RateClass rate, Func<TCaller, TRequest, CancellationToken, ValueTask<TResult>> handler)
+        where TRequest : Protocol.ProtocolRequest
+        where TResult : Protocol.ProtocolResult, new()
     {
+        ArgumentNullException.ThrowIfNull(op);
         ArgumentNullException.ThrowIfNull(caller);
-        if (!Entries.TryAdd(op, new OpEntry<TRequest, TCaller, TResult>(op, feature, caller, checks, rate, requestType, resultType, handler)))
-            throw new InvalidOperationException($"the op '{op}' is registered twice");
+        if (!Entries.TryAdd(op.Name, new OpEntry<TRequest, TCaller, TResult>(op.Name, feature, caller, checks, rate, op.Request, op.Result, handler)))
+            throw new InvalidOperationException($"the op '{op.Name}' is registered twice");
     }
 }
 
