@@ -25,29 +25,59 @@ export interface ZegoRoomConfig {
   maxMemberCount?: number;
 }
 
-/** Why a room's state changed (Express web's reason strings). */
-export type ZegoRoomStateChangedReason =
-  | "LOGINING"
-  | "LOGINED"
-  | "LOGIN_FAILED"
-  | "RECONNECTING"
-  | "RECONNECTED"
-  | "RECONNECT_FAILED"
-  | "KICKOUT"
-  | "LOGOUT"
-  | "LOGOUT_FAILED";
+/** Why a room's state changed: Express web's enum (its names and reason strings). */
+export enum ZegoRoomStateChangedReason {
+  Logining = "LOGINING",
+  Logined = "LOGINED",
+  LoginFailed = "LOGIN_FAILED",
+  Reconnecting = "RECONNECTING",
+  Reconnected = "RECONNECTED",
+  ReconnectFailed = "RECONNECT_FAILED",
+  Kickout = "KICKOUT",
+  Logout = "LOGOUT",
+  LogoutFailed = "LOGOUT_FAILED",
+}
+
+/** A room's connection state as Express web's older `roomStateUpdate` event reports it. */
+export type ZegoRoomState = "DISCONNECTED" | "CONNECTING" | "CONNECTED";
+
+/** What Express web's `setLogConfig` takes. Chorus's client writes no log, so it is accepted and has no effect. */
+export interface ZegoLogConfig {
+  logLevel?: "debug" | "info" | "warn" | "error" | "report" | "disable";
+  remoteLogLevel?: "debug" | "info" | "warn" | "error" | "disable";
+  logURL?: string;
+  logCount?: number;
+  logSize?: number;
+}
+
+/** The version `getVersion()` reports: this package's. */
+export const ZegoExpressVersion = "chorus-client-0.1.0";
 
 const Reasons: readonly ZegoRoomStateChangedReason[] = [
-  "LOGINING",
-  "LOGINED",
-  "LOGIN_FAILED",
-  "RECONNECTING",
-  "RECONNECTED",
-  "RECONNECT_FAILED",
-  "KICKOUT",
-  "LOGOUT",
-  "LOGOUT_FAILED",
+  ZegoRoomStateChangedReason.Logining,
+  ZegoRoomStateChangedReason.Logined,
+  ZegoRoomStateChangedReason.LoginFailed,
+  ZegoRoomStateChangedReason.Reconnecting,
+  ZegoRoomStateChangedReason.Reconnected,
+  ZegoRoomStateChangedReason.ReconnectFailed,
+  ZegoRoomStateChangedReason.Kickout,
+  ZegoRoomStateChangedReason.Logout,
+  ZegoRoomStateChangedReason.LogoutFailed,
 ];
+
+/** The `roomStateUpdate` state of each reason: logging in or back in is CONNECTING, logged in CONNECTED, anything else DISCONNECTED. */
+function roomStateOf(reason: ZegoRoomStateChangedReason): ZegoRoomState {
+  switch (reason) {
+    case ZegoRoomStateChangedReason.Logining:
+    case ZegoRoomStateChangedReason.Reconnecting:
+      return "CONNECTING";
+    case ZegoRoomStateChangedReason.Logined:
+    case ZegoRoomStateChangedReason.Reconnected:
+      return "CONNECTED";
+    default:
+      return "DISCONNECTED";
+  }
+}
 
 /**
  * The results of the room ops, as the methods read them (login and logout read their codes themselves: a refused login
@@ -102,6 +132,10 @@ export interface ZegoEvent {
   roomOnlineUserCountUpdate: (roomID: string, count: number) => void;
   /** Chorus also passes the seconds left. */
   roomTokenWillExpire: (roomID: string, remainTimeInSecond: number) => void;
+  /** Express web's name of the same warning (the room only), fired right after `roomTokenWillExpire`. */
+  tokenWillExpire: (roomID: string) => void;
+  /** Express web's older state event, fired right after each `roomStateChanged`: its reason as a state. */
+  roomStateUpdate: (roomID: string, state: ZegoRoomState, errorCode: number, extendedData: string) => void;
   roomExtraInfoUpdate: (roomID: string, roomExtraInfoList: ZegoRoomExtraInfo[]) => void;
   IMRecvCustomCommand: (roomID: string, fromUser: ZegoUser, command: string) => void;
   IMRecvBroadcastMessage: (roomID: string, chatData: ZegoBroadcastMessageInfo[]) => void;
@@ -141,12 +175,12 @@ export class ZegoExpressEngine {
       },
       restore: () => this.logBackIn(),
       onReconnecting: () => {
-        for (const roomID of this.rooms.keys()) this.state(roomID, "RECONNECTING", 0, "");
+        for (const roomID of this.rooms.keys()) this.state(roomID, ZegoRoomStateChangedReason.Reconnecting, 0, "");
       },
       onGaveUp: () => {
         for (const roomID of [...this.rooms.keys()]) {
           this.rooms.delete(roomID);
-          this.state(roomID, "RECONNECT_FAILED", RoomErrorCode.SendFailed, "could not reconnect");
+          this.state(roomID, ZegoRoomStateChangedReason.ReconnectFailed, RoomErrorCode.SendFailed, "could not reconnect");
         }
       },
       wantsConnection: () => this.rooms.size > 0,
@@ -165,11 +199,15 @@ export class ZegoExpressEngine {
       onlineCount: (frame) => this.events.emit("roomOnlineUserCountUpdate", str(frame.roomId), num(frame.count)),
       roomState: (frame) => {
         const roomID = str(frame.roomId);
-        const reason = Reasons[num(frame.reason)] ?? "KICKOUT";
-        if (reason === "KICKOUT") this.rooms.delete(roomID);
-        this.events.emit("roomStateChanged", roomID, reason, num(frame.errorCode), str(frame.extendedData) || str(frame.error));
+        const reason = Reasons[num(frame.reason)] ?? ZegoRoomStateChangedReason.Kickout;
+        if (reason === ZegoRoomStateChangedReason.Kickout) this.rooms.delete(roomID);
+        this.state(roomID, reason, num(frame.errorCode), str(frame.extendedData) || str(frame.error));
       },
-      tokenWillExpire: (frame) => this.events.emit("roomTokenWillExpire", str(frame.roomId), num(frame.secondsLeft)),
+      tokenWillExpire: (frame) => {
+        const roomID = str(frame.roomId);
+        this.events.emit("roomTokenWillExpire", roomID, num(frame.secondsLeft));
+        this.events.emit("tokenWillExpire", roomID);
+      },
       extraInfo: (frame) => {
         const userID = str(frame.fromUserId);
         this.events.emit("roomExtraInfoUpdate", str(frame.roomId), [
@@ -218,20 +256,20 @@ export class ZegoExpressEngine {
       user: { userID: user.userID, userName: user.userName ?? user.userID },
       config: { userUpdate: config?.userUpdate ?? true, maxMemberCount: config?.maxMemberCount ?? 0 },
     };
-    this.state(roomID, "LOGINING", 0, "");
+    this.state(roomID, ZegoRoomStateChangedReason.Logining, 0, "");
     if (!(await this.channel.ensureConnected())) {
-      this.state(roomID, "LOGIN_FAILED", RoomErrorCode.SendFailed, "");
+      this.state(roomID, ZegoRoomStateChangedReason.LoginFailed, RoomErrorCode.SendFailed, "");
       throw new ChorusError(RoomErrorCode.SendFailed, "could not connect to the server");
     }
     const reply = await this.request(loginFrame(joined));
     const errorCode = num(reply.errorCode);
     if (errorCode !== 0) {
-      this.state(roomID, "LOGIN_FAILED", errorCode, str(reply.error));
+      this.state(roomID, ZegoRoomStateChangedReason.LoginFailed, errorCode, str(reply.error));
       throw new ChorusError(errorCode, str(reply.error));
     }
     this.rooms.set(roomID, joined);
     const users = results.login(reply);
-    this.state(roomID, "LOGINED", 0, "");
+    this.state(roomID, ZegoRoomStateChangedReason.Logined, 0, "");
     if (joined.config.userUpdate && users.length > 0) this.events.emit("roomUserUpdate", roomID, "ADD", users);
     return true;
   }
@@ -244,7 +282,7 @@ export class ZegoExpressEngine {
       if (!this.rooms.delete(id)) throw new ChorusError(RoomErrorCode.NotLoggedIn, "not logged into this room");
       const reply = await this.request({ op: "logout", roomId: id });
       // Gone locally either way: the server drops the login when the connection goes.
-      this.state(id, "LOGOUT", 0, "");
+      this.state(id, ZegoRoomStateChangedReason.Logout, 0, "");
       const code = num(reply.errorCode);
       if (code !== 0 && code !== RoomErrorCode.NotLoggedIn) throw new ChorusError(code, str(reply.error));
     }
@@ -306,6 +344,22 @@ export class ZegoExpressEngine {
     return { errorCode: 0 };
   }
 
+  /** This client's version (`ZegoExpressVersion`). */
+  getVersion(): string {
+    return ZegoExpressVersion;
+  }
+
+  /** Accepted for Express web's calls; Chorus's client writes no log, so nothing changes. Returns true. */
+  setLogConfig(config: ZegoLogConfig): boolean {
+    void config;
+    return true;
+  }
+
+  /** Accepted for Express web's calls; Chorus's client writes no log, so nothing changes. */
+  setDebugVerbose(enable: boolean): void {
+    void enable;
+  }
+
   /** Closes the connection; rooms are left; handlers are removed. Afterwards every method rejects with 1009010. */
   destroyEngine(): void {
     this.rooms.clear();
@@ -340,6 +394,7 @@ export class ZegoExpressEngine {
 
   private state(roomID: string, reason: ZegoRoomStateChangedReason, errorCode: number, extendedData: string): void {
     this.events.emit("roomStateChanged", roomID, reason, errorCode, extendedData);
+    this.events.emit("roomStateUpdate", roomID, roomStateOf(reason), errorCode, extendedData);
   }
 
   /** Logs back into every room after a reconnect; false when the connection failed on the way (try again). */
@@ -349,10 +404,10 @@ export class ZegoExpressEngine {
       const code = num(reply.errorCode);
       if (code === RoomErrorCode.SendFailed && !this.channel.isConnected) return false;
       if (code === 0) {
-        this.state(joined.roomID, "RECONNECTED", 0, "");
+        this.state(joined.roomID, ZegoRoomStateChangedReason.Reconnected, 0, "");
       } else if (this.rooms.get(joined.roomID) === joined) {
         this.rooms.delete(joined.roomID);
-        this.state(joined.roomID, "RECONNECT_FAILED", code, str(reply.error));
+        this.state(joined.roomID, ZegoRoomStateChangedReason.ReconnectFailed, code, str(reply.error));
       }
     }
     return true;

@@ -3,11 +3,12 @@
  * and in-app chat shaped like ZIM's web SDK ({@link ZIM}), over the Chorus protocol version 1 (docs/protocol.md).
  * No runtime dependency: it uses the platform's WebSocket (or one passed in `options.WebSocket`).
  */
-export { ZegoExpressEngine } from "./express.js";
+export { ZegoExpressEngine, ZegoRoomStateChangedReason, ZegoExpressVersion } from "./express.js";
 export type {
   ZegoUser,
   ZegoRoomConfig,
-  ZegoRoomStateChangedReason,
+  ZegoRoomState,
+  ZegoLogConfig,
   ZegoServerResponse,
   ZegoBroadcastMessageInfo,
   ZegoBarrageMessageInfo,
@@ -33,6 +34,8 @@ export {
   ZIMMessageReceiptStatus,
   ZIMConversationNotificationStatus,
   ZIMConversationEvent,
+  ZIMRoomState,
+  ZIMRoomEvent,
 } from "./zim.js";
 export type {
   ZIMMessage,

@@ -1,6 +1,7 @@
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
-import { ZegoExpressEngine } from "../src/express.js";
+import { readFileSync } from "node:fs";
+import { ZegoExpressEngine, ZegoRoomStateChangedReason, ZegoExpressVersion } from "../src/express.js";
 import { ChorusError } from "../src/errors.js";
 import { webSocketUrl } from "../src/channel.js";
 import { FakeNetwork, waitFor } from "./fake.js";
@@ -197,5 +198,40 @@ test("the heartbeat pings at the interval from hello, and a silent server is dro
   await waitFor(() => states.includes("RECONNECTING"), "silence detected");
   network.responder = (f) => (f.op === "ping" ? { op: "pong", rid: f.rid } : { op: "result", rid: f.rid, errorCode: 0 });
   await waitFor(() => states.includes("RECONNECTED"), "reconnected");
+  zg.destroyEngine();
+});
+
+test("Express web's other names: roomStateUpdate follows each roomStateChanged as a state, tokenWillExpire follows roomTokenWillExpire", async () => {
+  const network = new FakeNetwork();
+  network.responder = (f) => ({ op: "result", rid: f.rid, errorCode: 0, roomId: f.roomId, users: [], count: 1 });
+  const zg = engine(network);
+  const seen: unknown[][] = [];
+  zg.on("roomStateChanged", (roomID, reason, code) => seen.push(["changed", roomID, reason, code]));
+  zg.on("roomStateUpdate", (roomID, state, code, extended) => seen.push(["update", roomID, state, code, extended]));
+  zg.on("roomTokenWillExpire", (roomID, left) => seen.push(["roomTokenWillExpire", roomID, left]));
+  zg.on("tokenWillExpire", (roomID) => seen.push(["tokenWillExpire", roomID]));
+  await zg.loginRoom("r1", "t", { userID: "a" });
+  assert.deepEqual(seen, [
+    ["changed", "r1", ZegoRoomStateChangedReason.Logining, 0],
+    ["update", "r1", "CONNECTING", 0, ""],
+    ["changed", "r1", "LOGINED", 0],
+    ["update", "r1", "CONNECTED", 0, ""],
+  ]);
+  seen.length = 0;
+  network.current!.push({ op: "tokenWillExpire", roomId: "r1", secondsLeft: 30 });
+  assert.deepEqual(seen, [["roomTokenWillExpire", "r1", 30], ["tokenWillExpire", "r1"]]);
+  seen.length = 0;
+  network.current!.push({ op: "roomState", roomId: "r1", reason: 6, errorCode: 1002055, extendedData: "spam" });
+  assert.deepEqual(seen, [["changed", "r1", "KICKOUT", 1002055], ["update", "r1", "DISCONNECTED", 1002055, "spam"]]);
+  zg.destroyEngine();
+});
+
+test("getVersion names this client; setLogConfig and setDebugVerbose are accepted (the client writes no log)", () => {
+  const zg = engine(new FakeNetwork());
+  assert.equal(zg.getVersion(), ZegoExpressVersion);
+  const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
+  assert.equal(zg.getVersion(), `chorus-client-${pkg.version}`, "the version is the package's");
+  assert.equal(zg.setLogConfig({ logLevel: "disable", remoteLogLevel: "disable" }), true);
+  assert.equal(zg.setDebugVerbose(false), undefined);
   zg.destroyEngine();
 });

@@ -6,14 +6,26 @@ export enum ZIMConversationType {
   Peer = 0,
   Room = 1,
   Group = 2,
+  /** Declared as ZEGO declares it; Chorus has no community channels (a send to one is refused with 6000001). */
+  CommunityChannel = 3,
 }
 
 export enum ZIMMessageType {
   Unknown = 0,
   Text = 1,
   Command = 2,
+  // Multiple, media, system, tips and combined messages: declared with ZEGO's numbers; Chorus does not send them yet
+  // (sendMessage refuses them with 6000001 before anything is sent).
+  Multiple = 10,
+  Image = 11,
+  File = 12,
+  Audio = 13,
+  Video = 14,
   Barrage = 20,
+  System = 30,
   Revoke = 31,
+  Tips = 32,
+  Combine = 100,
   Custom = 200,
 }
 
@@ -31,6 +43,8 @@ export enum ZIMConnectionEvent {
   LoginInterrupted = 3,
   KickedOut = 4,
   TokenExpired = 5,
+  /** Declared as ZEGO declares it; Chorus has no user unregistration, so never reports it. */
+  Unregistered = 6,
 }
 
 export enum ZIMMessageDirection {
@@ -50,11 +64,17 @@ export enum ZIMMessagePriority {
   High = 3,
 }
 
-/** Receipt state of a message sent with `hasReceipt`: Processing = not read yet, Done = read. */
+/**
+ * Receipt state of a message sent with `hasReceipt`: Processing = not read yet, Done = read. Unknown, Expired and
+ * Failed are declared as ZEGO declares them; Chorus reports only None, Processing and Done.
+ */
 export enum ZIMMessageReceiptStatus {
+  Unknown = -1,
   None = 0,
   Processing = 1,
   Done = 2,
+  Expired = 3,
+  Failed = 4,
 }
 
 export enum ZIMConversationNotificationStatus {
@@ -67,6 +87,30 @@ export enum ZIMConversationEvent {
   Updated = 1,
   Disabled = 2,
   Deleted = 3,
+}
+
+/** A chat room's connection state, with ZEGO's numbers (declared for apps that import it; Chorus reports no room state yet). */
+export enum ZIMRoomState {
+  Disconnected = 0,
+  Connecting = 1,
+  Connected = 2,
+}
+
+/** Why a chat room's state changed, with ZEGO's numbers (declared for apps that import it; Chorus reports no room state yet). */
+export enum ZIMRoomEvent {
+  Success = 0,
+  NetworkInterrupted = 1,
+  NetworkDisconnected = 2,
+  RoomNotExist = 3,
+  ActiveCreate = 4,
+  CreateFailed = 5,
+  ActiveEnter = 6,
+  EnterFailed = 7,
+  KickedOut = 8,
+  ConnectTimeout = 9,
+  KickedOutByOtherDevice = 10,
+  ActiveSwitch = 11,
+  SwitchFailed = 12,
 }
 
 /** A chat message. `messageID` and `localMessageID` are int64s as decimal strings (they exceed 2^53). */
