@@ -5,7 +5,8 @@
 //   node compat/zego-compat.mjs --check   exit 1 when docs/zego-compat.md is stale (npm test runs this)
 //
 // How each line is decided, by the TypeScript compiler itself (a probe file compiled against both typings):
-// - a method: Chorus's member must be assignable to ZEGO's declaration of it (`const f: ZegoZIM["m"] = chorus.m`);
+// - a method: Chorus's member must be assignable to ZEGO's declaration of it (`const f: ZegoZIM["m"] = chorus.m`); for
+//   ZIM's static methods, a ZIM that ZEGO's declaration returns is read as Chorus's (the app's import now names it);
 // - an event: the name must be a key of ZEGO's handler interface, and the payload Chorus hands a handler must be
 //   assignable to the one ZEGO declares (its handler parameters, the instance parameter aside);
 // - an enum: every member ZEGO declares has the same value in Chorus's enum (or const object) of that name.
@@ -32,6 +33,9 @@ declare const chorusZim: ZIM;
 declare const chorusExpress: ZegoExpressEngine;
 type Payload<F> = F extends (zim: any, ...rest: infer P) => any ? P : never;
 type Args<F> = F extends (...args: infer P) => any ? P : never;
+// An app that changed its import holds Chorus's ZIM where ZEGO's typings say ZIM (what create and getInstance return).
+type AsChorus<T> = T extends ZegoZIM ? ZIM : T;
+type StaticOf<F> = F extends (...args: infer P) => infer R ? (...args: P) => AsChorus<R> : F;
 `;
 
 /** The enums whose values must be ZEGO's (issue 17: error codes, conversation and message types, connection states and events). */
@@ -125,7 +129,7 @@ type ChorusExports = typeof ChorusModule;
     if (implemented) lines.push({ item, text: statement });
   };
   for (const m of zegoZimStatic)
-    probe("ZIM static methods", m, chorusZimStatic.has(m), `{ const f: typeof ZegoZIMModule.ZIM[${JSON.stringify(m)}] = null as unknown as typeof ChorusModule.ZIM[${JSON.stringify(m)}]; void f; }`);
+    probe("ZIM static methods", m, chorusZimStatic.has(m), `{ const f: StaticOf<typeof ZegoZIMModule.ZIM[${JSON.stringify(m)}]> = null as unknown as typeof ChorusModule.ZIM[${JSON.stringify(m)}]; void f; }`);
   for (const m of zegoZimInstance)
     probe("ZIM methods", m, chorusZimInstance.has(m), `{ const f: ZegoZIM[${JSON.stringify(m)}] = chorusZim[${JSON.stringify(m)}]; void f; }`);
   for (const e of zegoZimEvents)

@@ -54,6 +54,7 @@ export type {
   ZIMErrorUserInfo,
   ZIMMessageReceiptInfo,
   ZIMEventOfConversationMessageReceivedResult,
+  ZIMEventOfReceiveConversationMessageResult,
   ZIMEventHandler,
   ZIMAppConfig,
 } from "./zim.js";

@@ -8,7 +8,8 @@
  * messages, with the in-order delivery of every conversation; conversations; groups; rooms), each of which registers
  * the server events it owns and decodes the results of the ops it sends.
  */
-import type { ChorusClientOptions } from "./channel.js";
+import { webSocketUrl, type ChorusClientOptions } from "./channel.js";
+import { ChorusError, ZIMErrorCode } from "./errors.js";
 import { Conversations } from "./zim/conversations.js";
 import { Groups } from "./zim/groups.js";
 import { Messages } from "./zim/messages.js";
@@ -49,9 +50,35 @@ export class ZIM {
   private readonly groups: Groups;
   private readonly rooms: Rooms;
 
-  /** Creates an instance (each call a new one, unlike ZIM's singleton; {@link getInstance} returns the last). */
-  static create(appConfig: ZIMAppConfig, options?: ChorusClientOptions): ZIM {
-    const zim = new ZIM(appConfig, options);
+  private static defaultServer: { server: string; options: ChorusClientOptions | undefined } | null = null;
+
+  /**
+   * Chorus: the server (and client options) every later {@link create} uses when its config names none, so that ZIM's
+   * own call `ZIM.create(appID)` needs no change. Call it once at start-up; without it, a page's instances connect to
+   * the page's origin (the server that served it).
+   */
+  static setServer(server: string, options?: ChorusClientOptions): void {
+    try {
+      webSocketUrl(server, 0); // an address that is no URL is refused now, not at the first login
+    } catch {
+      throw new ChorusError(ZIMErrorCode.BadParameter, `not a server address: ${server}`);
+    }
+    ZIM.defaultServer = { server, options };
+  }
+
+  /**
+   * Creates an instance (each call a new one, unlike ZIM's singleton; {@link getInstance} returns the last). Takes
+   * ZIM's forms, `ZIM.create(appID)` and `ZIM.create({appID})`, and Chorus's `{appID, server}`; the server is, in
+   * order: the config's, the one given to {@link setServer}, the page's origin. Throws a {@link ChorusError} (6000001)
+   * when there is none (outside a page, with neither).
+   */
+  static create(appConfig: number | ZIMAppConfig, options?: ChorusClientOptions): ZIM {
+    const config = typeof appConfig === "number" ? { appID: appConfig } : appConfig;
+    const fallback = ZIM.defaultServer;
+    const server = config.server ?? fallback?.server ?? pageOrigin();
+    if (server === undefined)
+      throw new ChorusError(ZIMErrorCode.BadParameter, "no Chorus server: pass {appID, server}, call ZIM.setServer(address) once, or run in a page (its origin is used)");
+    const zim = new ZIM({ ...config, server }, options ?? (config.server === undefined ? fallback?.options : undefined));
     ZIM.instance = zim;
     return zim;
   }
@@ -65,7 +92,7 @@ export class ZIM {
     return ZIMVersion;
   }
 
-  private constructor(readonly appConfig: ZIMAppConfig, options?: ChorusClientOptions) {
+  private constructor(readonly appConfig: ZIMAppConfig & { server: string }, options?: ChorusClientOptions) {
     this.session = new ChatSession(this, appConfig, options);
     this.messages = new Messages(this.session);
     this.conversations = new Conversations(this.session);
@@ -269,4 +296,10 @@ export class ZIM {
     this.session.destroy();
     if (ZIM.instance === this) ZIM.instance = null;
   }
+}
+
+/** The page's origin (`https://host`), or undefined outside a page (Node.js) or for an opaque origin (`file:`). */
+function pageOrigin(): string | undefined {
+  const origin = (globalThis as { location?: { origin?: unknown } }).location?.origin;
+  return typeof origin === "string" && /^https?:\/\//.test(origin) ? origin : undefined;
 }

@@ -75,6 +75,31 @@ function message(conversationId: string, conversationType: number, seq: number, 
   return { messageId: String(9000 + seq), senderUserId: "bob", conversationId, conversationType, timestamp: 5, conversationSeq: seq, orderKey: seq, type, text };
 }
 
+test("a chat message also fires ZIM's older event name of its conversation type, right after, with ZIM's older payload", async () => {
+  const { zim, network, seen } = await loggedInZim();
+  const older: [string, unknown][] = [];
+  for (const name of ["receivePeerMessage", "receiveGroupMessage", "receiveRoomMessage"] as const)
+    zim.on(name, (_z, data) => {
+      older.push([name, data]);
+      seen.push([name, data]);
+    });
+  const s = network.current!;
+  s.push({ op: "chatMessage", message: message("bob", 0, 1) });
+  s.push({ op: "chatMessage", message: message("g1", 2, 1) });
+  s.push({ op: "chatMessage", message: message("room1", 1, 0, 20, "wow") });
+  assert.deepEqual(seen.map((e) => e[0]), ["peerMessageReceived", "receivePeerMessage", "groupMessageReceived", "receiveGroupMessage", "roomMessageReceived", "receiveRoomMessage"]);
+  assert.deepEqual(older.map(([name, d]) => {
+    const data = d as { messageList: { message: string; conversationID: string }[]; fromConversationID: string };
+    return [name, Object.keys(data).sort().join(","), data.fromConversationID, data.messageList.map((m) => m.message).join()];
+  }), [
+    ["receivePeerMessage", "fromConversationID,messageList", "bob", "t1"],
+    ["receiveGroupMessage", "fromConversationID,messageList", "g1", "t1"],
+    ["receiveRoomMessage", "fromConversationID,messageList", "room1", "wow"],
+  ]);
+  // the same message objects as the newer event's
+  assert.equal((seen[1]![1] as { messageList: unknown[] }).messageList[0], (seen[0]![1] as { messageList: unknown[] }).messageList[0]);
+});
+
 test("every ZIM server event op reaches the handler of its feature, as one ZIM event with its data", async () => {
   const { zim, network, seen } = await loggedInZim();
   const s = network.current!;

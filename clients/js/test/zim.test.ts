@@ -51,6 +51,43 @@ function collect(zim: ZIM): { text: string; offline: boolean; id: string }[] {
   return got;
 }
 
+test("ZIM.create takes ZIM's forms (an appID, {appID}); the server is the config's, else setServer's, else the page's origin", async () => {
+  // Outside a page, with no server named anywhere: a clear refusal, not a connection to nowhere.
+  assert.throws(() => ZIM.create(7), { code: 6000001, message: /no Chorus server/ });
+  assert.throws(() => ZIM.setServer("not an address"), { code: 6000001 });
+
+  // In a page: its origin.
+  const page = new FakeNetwork();
+  chatServer(page, []);
+  (globalThis as { location?: unknown }).location = { origin: "https://chat.example:8443" };
+  try {
+    const zim = track(ZIM.create(7, { WebSocket: page.WebSocket, requestTimeoutMs: 1000 }));
+    await zim.login("alice", { token: "T" });
+    assert.equal(page.current!.url, "wss://chat.example:8443/ws?appId=7");
+    assert.equal(ZIM.getInstance(), zim);
+    zim.destroy();
+  } finally {
+    delete (globalThis as { location?: unknown }).location;
+  }
+
+  // Set once at start-up: ZIM's own calls connect there, with the options given.
+  const configured = new FakeNetwork();
+  chatServer(configured, []);
+  ZIM.setServer("http://127.0.0.1:9", { WebSocket: configured.WebSocket, requestTimeoutMs: 1000 });
+  for (const zim of [track(ZIM.create(7)), track(ZIM.create({ appID: 8, appSign: "ignored" }))]) {
+    await zim.login("alice", { token: "T" });
+    assert.equal(configured.current!.url, `ws://127.0.0.1:9/ws?appId=${zim.appConfig.appID}`);
+    zim.destroy();
+  }
+  // A config that names its server still wins.
+  const own = new FakeNetwork();
+  chatServer(own, []);
+  const zim = track(ZIM.create({ appID: 7, server: "http://127.0.0.1:10" }, { WebSocket: own.WebSocket, requestTimeoutMs: 1000 }));
+  await zim.login("alice", { token: "T" });
+  assert.equal(own.current!.url, "ws://127.0.0.1:10/ws?appId=7");
+  zim.destroy();
+});
+
 test("login accepts both of ZIM's forms and reports Connecting then Connected", async () => {
   const network = new FakeNetwork();
   chatServer(network, []);

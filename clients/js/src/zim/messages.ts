@@ -233,6 +233,9 @@ export class Messages implements ChatFeature {
   private deliver(type: ZIMConversationType, conversationID: string, messageList: ZIMMessage[], isOfflineMessage: boolean): void {
     const event = type === ZIMConversationType.Group ? "groupMessageReceived" : type === ZIMConversationType.Room ? "roomMessageReceived" : "peerMessageReceived";
     this.session.emit(event, { messageList, info: { isOfflineMessage }, fromConversationID: conversationID });
+    // ZIM's older names (deprecated there, still used by its samples), right after, with their payload.
+    const older = type === ZIMConversationType.Group ? "receiveGroupMessage" : type === ZIMConversationType.Room ? "receiveRoomMessage" : "receivePeerMessage";
+    this.session.emit(older, { messageList, fromConversationID: conversationID });
   }
 
   private cursor(type: ZIMConversationType, conversationID: string, startAt = -1): ConversationCursor {

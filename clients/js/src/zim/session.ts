@@ -39,7 +39,7 @@ export class ChatSession {
   private token: string | null = null;
   private readonly features: ChatFeature[] = [];
 
-  constructor(private readonly zim: ZIM, appConfig: ZIMAppConfig, options: ChorusClientOptions | undefined) {
+  constructor(private readonly zim: ZIM, appConfig: ZIMAppConfig & { server: string }, options: ChorusClientOptions | undefined) {
     this.channel = new Channel(webSocketUrl(appConfig.server, appConfig.appID), options, {
       onEvent: (frame) => {
         this.table.dispatch(frame); // an op no feature registered is ignored

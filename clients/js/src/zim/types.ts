@@ -249,6 +249,12 @@ export interface ZIMEventOfConversationMessageReceivedResult {
   fromConversationID: string;
 }
 
+/** Data of the older `receivePeerMessage`, `receiveGroupMessage`, `receiveRoomMessage`. */
+export interface ZIMEventOfReceiveConversationMessageResult {
+  messageList: ZIMMessage[];
+  fromConversationID: string;
+}
+
 /** The events of {@link ZIM}, with ZIM web's names; every handler gets the ZIM instance first. */
 export interface ZIMEventHandler {
   error: (zim: ZIM, errorInfo: { code: number; message: string }) => void;
@@ -257,6 +263,12 @@ export interface ZIMEventHandler {
   peerMessageReceived: (zim: ZIM, data: ZIMEventOfConversationMessageReceivedResult) => void;
   groupMessageReceived: (zim: ZIM, data: ZIMEventOfConversationMessageReceivedResult) => void;
   roomMessageReceived: (zim: ZIM, data: ZIMEventOfConversationMessageReceivedResult) => void;
+  /** ZIM's older name of `peerMessageReceived` (deprecated in ZIM, used by its samples), fired right after it. */
+  receivePeerMessage: (zim: ZIM, data: ZIMEventOfReceiveConversationMessageResult) => void;
+  /** ZIM's older name of `groupMessageReceived`, fired right after it. */
+  receiveGroupMessage: (zim: ZIM, data: ZIMEventOfReceiveConversationMessageResult) => void;
+  /** ZIM's older name of `roomMessageReceived`, fired right after it. */
+  receiveRoomMessage: (zim: ZIM, data: ZIMEventOfReceiveConversationMessageResult) => void;
   conversationChanged: (zim: ZIM, data: { infoList: { event: ZIMConversationEvent; conversation: ZIMConversation }[] }) => void;
   conversationTotalUnreadMessageCountUpdated: (zim: ZIM, data: { totalUnreadMessageCount: number }) => void;
   messageReceiptChanged: (zim: ZIM, data: { infos: ZIMMessageReceiptInfo[] }) => void;
@@ -267,8 +279,13 @@ export interface ZIMEventHandler {
 /** The app and server a ZIM instance talks to. */
 export interface ZIMAppConfig {
   appID: number;
-  /** The Chorus server's address as `chorus serve` prints it (`http://127.0.0.1:8080`), or its WebSocket address. */
-  server: string;
+  /** ZIM's app signature: not used (Chorus authenticates by Token04 only); accepted so that ZIM's config compiles. */
+  appSign?: string;
+  /**
+   * Chorus: the server's address as `chorus serve` prints it (`http://127.0.0.1:8080`), or its WebSocket address. When
+   * absent (as in ZIM's `ZIM.create(appID)`), the one given once to {@link ZIM.setServer}, else the page's origin.
+   */
+  server?: string;
 }
 
 export const ZIMVersion = "chorus-1.0.0";
