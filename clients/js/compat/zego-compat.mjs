@@ -26,6 +26,7 @@ import type * as ZegoZIMModule from "zego-zim-web";
 import type { ZegoExpressWebRTMEngine as ZegoExpress } from "zego-express-engine-webrtc/sdk/code/zh/zego.client.rtm.js";
 import type { ZegoRTMEvent } from "zego-express-engine-webrtc/sdk/code/zh/ZegoExpressEntity.rtm.js";
 import type * as ChorusModule from "../src/index.js";
+import type * as ChorusZIMEntry from "../src/entries/zim.js";
 import type { ZIM } from "../src/zim.js";
 import type { ZIMEventHandler } from "../src/zim/types.js";
 import type { ZegoExpressEngine, ZegoEvent } from "../src/express.js";
@@ -115,6 +116,15 @@ type ChorusExports = typeof ChorusModule;
   const chorusZimStatic = new Set(names(first.checker, t("ChorusZIMStatic")));
   const zegoZimEvents = names(first.checker, t("ZegoZIMEvents")).sort();
   const chorusZimEvents = new Set(names(first.checker, t("ChorusZIMEvents")));
+  // What each module exports (values and types): ZEGO's zego-zim-web against @chorus/client/zim.
+  const moduleExports = (alias) => {
+    const decl = first.file.statements.find((st) => ts.isImportDeclaration(st) && st.importClause?.namedBindings
+      && ts.isNamespaceImport(st.importClause.namedBindings) && st.importClause.namedBindings.name.text === alias);
+    const sym = first.checker.getAliasedSymbol(first.checker.getSymbolAtLocation(decl.importClause.namedBindings.name));
+    return first.checker.getExportsOfModule(sym).map((e) => e.getName()).filter((n) => n !== "default");
+  };
+  const zegoZimExports = moduleExports("ZegoZIMModule").sort();
+  const chorusZimExports = new Set(moduleExports("ChorusZIMEntry"));
   const zegoExpress = publicMembers(first.checker, t("ZegoExpressInstance")).filter((n) => n !== "zegoWebRTM").sort();
   const chorusExpress = new Set(publicMembers(first.checker, t("ChorusExpressInstance")));
   const zegoExpressEvents = names(first.checker, t("ZegoExpressEvents")).sort();
@@ -152,6 +162,10 @@ type ChorusExports = typeof ChorusModule;
       entry.item.detail = firstReason(d.messageText);
     }
   }
+
+  // Exports: the names an app imports (a class, an enum, a type) exist in @chorus/client/zim.
+  for (const name of zegoZimExports)
+    items.push({ group: "ZIM exports (names an app imports)", name, status: chorusZimExports.has(name) ? "compatible" : "missing", detail: "", nameOnly: true });
 
   // Enums: ZEGO's values, member by member.
   for (const e of zimEnums) {
@@ -204,7 +218,9 @@ function render(items) {
     const of = items.filter((i) => i.group === g);
     out.push("", `### ${g}`, "");
     const present = of.filter((i) => i.status !== "missing");
-    if (present.length > 0) {
+    if (present.length > 0 && of[0].nameOnly) {
+      out.push(`Exported (${present.length}; what each is compared with is in the sections above): ${present.map((i) => `\`${i.name}\``).join(", ")}.`);
+    } else if (present.length > 0) {
       out.push("| name | status | detail (for a refusal: the compiler's reason) |", "| --- | --- | --- |");
       for (const i of present) out.push(`| \`${i.name}\` | ${i.status} | ${i.detail.replace(/\|/g, "\\|")} |`);
     }

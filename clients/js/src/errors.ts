@@ -21,6 +21,12 @@ export class ChorusError extends Error {
   }
 }
 
+/** ZIM's error shape, `{code, message}`: what every failed ZIM promise rejects with (a {@link ChorusError}). */
+export interface ZIMError {
+  code: ZIMErrorCode;
+  message: string;
+}
+
 /** Room signaling codes (ZEGO Express's numbers; docs/reference.md). */
 export const RoomErrorCode = {
   Success: 0,
