@@ -1,6 +1,6 @@
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
-import { ConversationCursor, ZIM, ZIMConversationType, ZIMConnectionState, ZIMConnectionEvent, ZIMMessageType, type ZIMMessage } from "../src/zim.js";
+import { ConversationCursor, ZIM, ZIMConversationType, ZIMConnectionState, ZIMConnectionEvent, ZIMMessageType, ZIMMessageSentStatus, type ZIMMessage } from "../src/zim.js";
 import type { Frame } from "../src/codec.js";
 import { FakeNetwork, waitFor } from "./fake.js";
 
@@ -218,7 +218,11 @@ test("sendMessage calls onMessageAttached, resolves with the stored message, and
   const zim = client(network);
   await zim.login("alice", { token: "T" });
   const attached: ZIMMessage[] = [];
-  const { message } = await zim.sendMessage({ type: ZIMMessageType.Text, message: "hi" }, "bob", ZIMConversationType.Peer, { hasReceipt: true }, { onMessageAttached: (m) => attached.push({ ...m }) });
+  const input: { type: ZIMMessageType; message: string } & Partial<ZIMMessage> = { type: ZIMMessageType.Text, message: "hi" };
+  const { message } = await zim.sendMessage(input, "bob", ZIMConversationType.Peer, { hasReceipt: true }, { onMessageAttached: (m) => attached.push({ ...m }) });
+  // the app's own object followed the send, as in ZIM
+  assert.deepEqual([input.messageID, input.timestamp, input.sentStatus, input.orderKey, input.conversationSeq, input.localMessageID],
+    ["914417145383215104", 5, ZIMMessageSentStatus.Success, 1, 1, message.localMessageID]);
   assert.equal(attached.length, 1);
   assert.equal(attached[0]!.messageID, "0");
   assert.equal(message.messageID, "914417145383215104");
@@ -244,7 +248,9 @@ test("messages the server would refuse are refused before sending, without onMes
   let attached = 0;
   const note = { onMessageAttached: () => attached++ };
   await assert.rejects(zim.sendMessage({ type: 1, message: "x".repeat(2049) }, "bob", 0, {}, note), { code: 6000001 });
-  await assert.rejects(zim.sendMessage({ type: 1, message: "" }, "bob", 0, {}, note), { code: 6000001 });
+  const empty: { type: ZIMMessageType; message: string; sentStatus?: ZIMMessageSentStatus } = { type: 1, message: "" };
+  await assert.rejects(zim.sendMessage(empty, "bob", 0, {}, note), { code: 6000001 });
+  assert.equal(empty.sentStatus, ZIMMessageSentStatus.Failed, "a refused send marks the app's object Failed");
   await assert.rejects(zim.sendMessage({ type: 20, message: "b" }, "bob", 0, {}, note), { code: 6000001 });
   await assert.rejects(zim.sendMessage({ type: 1, message: "x" }, "g".repeat(33), 2, {}, note), { code: 6000001 });
   await assert.rejects(zim.queryHistoryMessage("bob", 0, { count: 101 }), { code: 6000001 });

@@ -129,10 +129,17 @@ export class Messages implements ChatFeature {
       searchedContent: message?.searchedContent,
       mentionedUserIDs: message?.mentionedUserIDs ?? [],
     };
+    // As ZIM does, the app's own message object follows the send: it gets the local id now (so that sending the same
+    // object again is a retry, never stored twice) and the server's id, time, order and status once answered.
+    const follow = (fields: Partial<ZIMMessage>) => {
+      if (message !== null && typeof message === "object" && !Object.isFrozen(message)) Object.assign(message, fields);
+    };
+    follow({ localMessageID: local.localMessageID, sentStatus: ZIMMessageSentStatus.Sending });
     const wire = toWire(local, config);
     const problem = conversationProblem(toConversationID, conversationType) ?? messageProblem(local, conversationType, s.channel.maxTextBytes);
     if (problem !== null) {
       local.sentStatus = ZIMMessageSentStatus.Failed;
+      follow({ sentStatus: ZIMMessageSentStatus.Failed });
       throw new ChorusError(ZIMErrorCode.BadParameter, problem);
     }
     notification?.onMessageAttached?.(local);
@@ -144,9 +151,15 @@ export class Messages implements ChatFeature {
       const stored = messageResults.sendMessage(reply);
       if (code !== 0 || !stored) {
         local.sentStatus = ZIMMessageSentStatus.Failed;
+        follow({ sentStatus: ZIMMessageSentStatus.Failed });
         throw new ChorusError(code || ZIMErrorCode.BadParameter, str(reply.error));
       }
       fill(local, stored, s.me);
+      follow({
+        messageID: local.messageID, timestamp: local.timestamp, sentStatus: local.sentStatus, orderKey: local.orderKey,
+        conversationSeq: local.conversationSeq, senderUserID: local.senderUserID, conversationID: local.conversationID,
+        conversationType: local.conversationType, direction: local.direction,
+      });
       if (local.conversationSeq > 0) cursor.accept(stored, false);
       return { message: local };
     } finally {
