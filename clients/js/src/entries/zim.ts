@@ -8,4 +8,5 @@ import { ZIM } from "../zim.js";
 export * from "../zim.js";
 export { ZIMErrorCode } from "../errors.js";
 export type { ZIMError } from "../errors.js";
+export type * from "../zim/results.js";
 export default ZIM;
