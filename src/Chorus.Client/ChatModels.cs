@@ -183,18 +183,26 @@ public sealed record ChatRoomResult(int ErrorCode, string? ErrorMessage, int Mem
 /// <summary>How to page through history.</summary>
 public sealed record HistoryQueryConfig
 {
-    /// <summary>The message to continue from (exclusive); null starts at the newest (or, with Reverse, the oldest).</summary>
+    /// <summary>
+    /// The message to continue from (exclusive): with <see cref="Reverse"/>, the first (oldest) message of the previous
+    /// page, and the page holds the messages before it; without, the last (newest), and the page holds those after it.
+    /// Null starts at the newest (with Reverse) or the oldest message.
+    /// </summary>
     public ChatMessage? NextMessage { get; init; }
     /// <summary>Alternatively, the ConversationSeq to continue from (exclusive); ignored when <see cref="NextMessage"/> is set.</summary>
     public long? NextConversationSeq { get; init; }
     /// <summary>Messages per page, 1–100. Default 20.</summary>
     public int Count { get; init; } = 20;
-    /// <summary>False (default): from newer to older. True: from older to newer.</summary>
+    /// <summary>
+    /// As ZIM's <c>reverse</c>: true starts from the latest message and pages back to older ones; false (the default)
+    /// starts from the oldest and pages forward. Either way a page lists its messages oldest first. (Until December
+    /// 2026 the SDK passed this through as the wire's <c>reverse</c>, which means the other way round: docs/protocol.md.)
+    /// </summary>
     public bool Reverse { get; init; }
 }
 
 /// <summary>A page of history.</summary>
-/// <param name="Messages">Messages, in the order asked for.</param>
+/// <param name="Messages">Messages, oldest first (whichever way the query pages).</param>
 /// <param name="ErrorCode">0, or a code of <see cref="ChatErrorCodes"/>.</param>
 /// <param name="ErrorMessage">What went wrong.</param>
 public sealed record HistoryQueryResult(IReadOnlyList<ChatMessage> Messages, int ErrorCode, string? ErrorMessage);

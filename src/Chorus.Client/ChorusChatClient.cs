@@ -174,12 +174,15 @@ public sealed class ChorusChatClient : IAsyncDisposable
     public async Task<HistoryQueryResult> QueryHistoryMessageAsync(string conversationId, ConversationType conversationType, HistoryQueryConfig? config = null, CancellationToken cancellationToken = default)
     {
         config ??= new HistoryQueryConfig();
+        // ZIM's direction (Reverse: from the latest message back) is the wire's newer→older page (reverse: false), and
+        // the other way round; the wire's newer→older page comes newest first and is turned to ZIM's oldest-first order.
         var reply = await CallAsync(ChatLimits.ConversationProblem(conversationId, conversationType) ?? ChatLimits.PageCountProblem(config.Count), ProtocolOps.QueryHistory, new QueryHistoryRequest
         {
-            ConvType = conversationType, ConvId = conversationId, Count = config.Count, Reverse = config.Reverse,
+            ConvType = conversationType, ConvId = conversationId, Count = config.Count, Reverse = !config.Reverse,
             NextSeq = config.NextMessage?.ConversationSeq ?? config.NextConversationSeq,
         }, cancellationToken).ConfigureAwait(false);
         var messages = (reply.Messages ?? []).Select(w => ChatMessage.FromWire(w, _user?.UserId ?? "", offline: false)).ToArray();
+        if (config.Reverse) Array.Reverse(messages);
         return new HistoryQueryResult(messages, reply.ErrorCode ?? 0, reply.Error);
     }
 

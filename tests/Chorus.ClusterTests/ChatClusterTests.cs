@@ -47,10 +47,10 @@ public sealed class ChatClusterTests(ClusterFixture cluster)
         // alice moves to node 3: her history and conversations are there
         Assert.Equal(0, (await a.LogoutAsync(Ct)).ErrorCode);
         var a3 = await cluster.ChatAsync(2, alice);
-        var history = await a3.QueryHistoryMessageAsync(bob, ConversationType.Peer, new HistoryQueryConfig { Count = 10 }, Ct);
+        var history = await a3.QueryHistoryMessageAsync(bob, ConversationType.Peer, new HistoryQueryConfig { Count = 10, Reverse = true }, Ct);
         Assert.Equal(0, history.ErrorCode);
-        Assert.Equal(["hello from node 2", "hello from node 1"], history.Messages.Select(m => m.Message));
-        Assert.Equal([second.Message.MessageId, first.Message.MessageId], history.Messages.Select(m => m.MessageId));
+        Assert.Equal(["hello from node 1", "hello from node 2"], history.Messages.Select(m => m.Message));
+        Assert.Equal([first.Message.MessageId, second.Message.MessageId], history.Messages.Select(m => m.MessageId));
         var aliceView = Assert.Single((await a3.QueryConversationListAsync(cancellationToken: Ct)).Conversations);
         Assert.Equal((bob, 1L, "hello from node 2"), (aliceView.ConversationId, aliceView.UnreadMessageCount, aliceView.LastMessage!.Message));
     }
@@ -82,7 +82,7 @@ public sealed class ChatClusterTests(ClusterFixture cluster)
         var revoked = await revokes.NextAsync(s_wait);
         Assert.Equal((oops.MessageId, ChatMessageType.Revoke), (revoked.MessageId, revoked.Type));
         var bobHistory = await b.QueryHistoryMessageAsync(alice, ConversationType.Peer, cancellationToken: Ct);
-        Assert.Equal([ChatMessageType.Revoke, ChatMessageType.Text], bobHistory.Messages.Select(m => m.Type));
+        Assert.Equal([ChatMessageType.Text, ChatMessageType.Revoke], bobHistory.Messages.Select(m => m.Type));
     }
 
     [Fact]
@@ -110,7 +110,7 @@ public sealed class ChatClusterTests(ClusterFixture cluster)
         foreach (var sink in sinks[..2])
             Assert.Equal("hi all", Assert.Single((await sink.NextAsync(s_wait)).Messages).Message);
         Assert.Equal([owner, m1, m2], (await two.QueryGroupMemberListAsync(group, Ct)).UserIds);
-        Assert.Equal(["hi all", "welcome"], (await one.QueryHistoryMessageAsync(group, ConversationType.Group, cancellationToken: Ct)).Messages.Select(m => m.Message));
+        Assert.Equal(["welcome", "hi all"], (await one.QueryHistoryMessageAsync(group, ConversationType.Group, cancellationToken: Ct)).Messages.Select(m => m.Message));
 
         Assert.Equal(0, (await o.KickGroupMembersAsync([m2], group, Ct)).ErrorCode);
         await twoMembers.NextAsync(e => e.UserIds.Contains(m2), s_wait);
@@ -145,7 +145,7 @@ public sealed class ChatClusterTests(ClusterFixture cluster)
             while (received.Count < 3) received.AddRange((await sink.NextAsync(s_wait)).Messages.Select(m => m.Message));
             Assert.Equal(["r1", "r2", "r3"], received);
         }
-        Assert.Equal(["r3", "r2", "r1"], (await c.QueryHistoryMessageAsync(room, ConversationType.Room, new HistoryQueryConfig { Count = 10 }, Ct)).Messages.Select(m => m.Message));
+        Assert.Equal(["r1", "r2", "r3"], (await c.QueryHistoryMessageAsync(room, ConversationType.Room, new HistoryQueryConfig { Count = 10, Reverse = true }, Ct)).Messages.Select(m => m.Message));
     }
 
     [Fact]

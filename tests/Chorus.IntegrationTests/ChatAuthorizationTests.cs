@@ -270,7 +270,7 @@ public class ChatAuthorizationTests
         Assert.Equal(["one"], (await again.QueryHistoryMessageAsync("club2", ConversationType.Group, new HistoryQueryConfig { Count = 100 }, Ct)).Messages.Select(m => m.Message));
         Assert.Equal(0, (await leaver.JoinGroupAsync("club2", Ct)).ErrorCode);
         Assert.Equal(0, (await leaver.InviteUsersIntoGroupAsync(["kicked"], "club2", Ct)).ErrorCode);
-        Assert.Equal(["two", "one"], (await again.QueryHistoryMessageAsync("club2", ConversationType.Group, new HistoryQueryConfig { Count = 100 }, Ct)).Messages.Select(m => m.Message));
+        Assert.Equal(["one", "two"], (await again.QueryHistoryMessageAsync("club2", ConversationType.Group, new HistoryQueryConfig { Count = 100 }, Ct)).Messages.Select(m => m.Message));
         Assert.Equal(0, (await again.LeaveGroupAsync("club2", Ct)).ErrorCode); // having left on its own now, it may come back alone
         Assert.Equal(0, (await again.JoinGroupAsync("club2", Ct)).ErrorCode);
     }

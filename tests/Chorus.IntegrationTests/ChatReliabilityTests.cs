@@ -83,7 +83,7 @@ public class ChatReliabilityTests
         for (int pages = 0; ; pages++)
         {
             Assert.True(pages < 10, "history paging did not end"); // 90 messages are one page of 100
-            var page = await alice.QueryHistoryMessageAsync("bob", ConversationType.Peer, new HistoryQueryConfig { Count = 100, Reverse = true, NextMessage = next }, Ct);
+            var page = await alice.QueryHistoryMessageAsync("bob", ConversationType.Peer, new HistoryQueryConfig { Count = 100, NextMessage = next }, Ct);
             if (page.Messages.Count == 0) break;
             history.AddRange(page.Messages);
             next = page.Messages[^1];
@@ -175,7 +175,7 @@ public class ChatReliabilityTests
                 {
                     Assert.True(pages <= acked.Count / 100 + 2, "history paging did not end");
                     var page = await reader.QueryHistoryMessageAsync(peer ? conversation.Split('|')[1] : conversation, peer ? ConversationType.Peer : ConversationType.Group,
-                        new HistoryQueryConfig { Count = 100, Reverse = true, NextMessage = next }, Ct);
+                        new HistoryQueryConfig { Count = 100, NextMessage = next }, Ct);
                     Assert.Equal(0, page.ErrorCode);
                     if (page.Messages.Count == 0) break;
                     all.AddRange(page.Messages);

@@ -61,26 +61,32 @@ public class ChatTests
             var sender = i % 3 == 0 ? bob : alice;
             Assert.Equal(0, (await sender.SendMessageAsync(ChatMessage.Text($"m{i}"), sender == bob ? "alice" : "bob", ConversationType.Peer, cancellationToken: Ct)).ErrorCode);
         }
+        // ZIM's way: Reverse starts from the latest message; each page lists its messages oldest first, and the next
+        // (older) page continues from the first message of this one.
         var backward = new List<ChatMessage>();
+        var pageTexts = new List<string>();
         ChatMessage? next = null;
         for (int pages = 0; ; pages++)
         {
             Assert.True(pages <= 4, "history paging did not end"); // 25 messages are 4 pages of 7
-            var page = await bob.QueryHistoryMessageAsync("alice", ConversationType.Peer, new HistoryQueryConfig { Count = 7, NextMessage = next }, Ct);
+            var page = await bob.QueryHistoryMessageAsync("alice", ConversationType.Peer, new HistoryQueryConfig { Count = 7, NextMessage = next, Reverse = true }, Ct);
             Assert.Equal(0, page.ErrorCode);
             if (page.Messages.Count == 0) break;
-            backward.AddRange(page.Messages);
-            next = page.Messages[^1];
+            pageTexts.Add(string.Join(",", page.Messages.Select(m => m.Message)));
+            backward.InsertRange(0, page.Messages);
+            next = page.Messages[0];
         }
-        Assert.Equal(Enumerable.Range(1, 25).Reverse().Select(i => $"m{i}"), backward.Select(m => m.Message));
-        Assert.Equal(Enumerable.Range(1, 25).Reverse().Select(i => (long)i), backward.Select(m => m.ConversationSeq));
+        Assert.Equal(["m19,m20,m21,m22,m23,m24,m25", "m12,m13,m14,m15,m16,m17,m18", "m5,m6,m7,m8,m9,m10,m11", "m1,m2,m3,m4"], pageTexts);
+        Assert.Equal(Enumerable.Range(1, 25).Select(i => $"m{i}"), backward.Select(m => m.Message));
+        Assert.Equal(Enumerable.Range(1, 25).Select(i => (long)i), backward.Select(m => m.ConversationSeq));
 
+        // Without Reverse (the default): from the oldest forward, the next page continuing from the last message.
         var forward = new List<ChatMessage>();
         next = null;
         for (int pages = 0; ; pages++)
         {
             Assert.True(pages <= 3, "history paging did not end"); // 25 messages are 3 pages of 10
-            var page = await alice.QueryHistoryMessageAsync("bob", ConversationType.Peer, new HistoryQueryConfig { Count = 10, NextMessage = next, Reverse = true }, Ct);
+            var page = await alice.QueryHistoryMessageAsync("bob", ConversationType.Peer, new HistoryQueryConfig { Count = 10, NextMessage = next }, Ct);
             if (page.Messages.Count == 0) break;
             forward.AddRange(page.Messages);
             next = page.Messages[^1];
@@ -212,8 +218,8 @@ public class ChatTests
         while (received.Count < 9) received.AddRange((await bMessages.NextAsync()).Messages);
         Assert.Equal([.. Enumerable.Range(1, 8).Select(i => $"r{i}"), "wow"], received.Select(m => m.Message));
 
-        var history = await b.QueryHistoryMessageAsync("lobby", ConversationType.Room, new HistoryQueryConfig { Count = 100 }, Ct);
-        Assert.Equal(["r8", "r7", "r6", "r5", "r4"], history.Messages.Select(m => m.Message)); // the last 5; barrage never stored
+        var history = await b.QueryHistoryMessageAsync("lobby", ConversationType.Room, new HistoryQueryConfig { Count = 100, Reverse = true }, Ct);
+        Assert.Equal(["r4", "r5", "r6", "r7", "r8"], history.Messages.Select(m => m.Message)); // the last 5, oldest first; barrage never stored
         Assert.Equal(["a", "b"], (await b.QueryRoomMemberListAsync("lobby", Ct)).UserIds);
         Assert.Equal(0, (await b.LeaveRoomAsync("lobby", Ct)).ErrorCode);
         Assert.Equal(ChatErrorCodes.NotInRoom, (await b.QueryRoomMemberListAsync("lobby", Ct)).ErrorCode);
@@ -248,8 +254,8 @@ public class ChatTests
         var revoked = await bobRevokes.NextAsync();
         Assert.Equal((oops.MessageId, ChatMessageType.Revoke), (revoked.MessageId, revoked.Type));
         var afterRevoke = await bob.QueryHistoryMessageAsync("alice", ConversationType.Peer, cancellationToken: Ct);
-        Assert.Equal([ChatMessageType.Revoke, ChatMessageType.Text], afterRevoke.Messages.Select(m => m.Type));
-        Assert.Null(afterRevoke.Messages[0].Message);
+        Assert.Equal([ChatMessageType.Text, ChatMessageType.Revoke], afterRevoke.Messages.Select(m => m.Type));
+        Assert.Null(afterRevoke.Messages[1].Message);
 
         // delete is per user: bob's view loses the message, alice's keeps it
         Assert.Equal(0, (await bob.DeleteMessagesAsync([withReceipt], "alice", ConversationType.Peer, Ct)).ErrorCode);

@@ -52,11 +52,11 @@ public sealed class PostgresServeTests
             await using var restarted = Serve(db, data2);
             string url2 = (await restarted.NextLineAsync(TimeSpan.FromSeconds(30)))["url: ".Length..];
             await using var bob2 = await LoginAsync(url2, "bob");
-            var history = await bob2.QueryHistoryMessageAsync("alice", ConversationType.Peer, new HistoryQueryConfig { Count = 10 }, Ct);
+            var history = await bob2.QueryHistoryMessageAsync("alice", ConversationType.Peer, new HistoryQueryConfig { Count = 10, Reverse = true }, Ct);
             Assert.Equal(0, history.ErrorCode);
-            Assert.Equal(sent.Select(s => s.MessageId).Reverse(), history.Messages.Select(m => m.MessageId));
-            Assert.Equal(sent.Select(s => s.Text).Reverse(), history.Messages.Select(m => m.Message));
-            Assert.Equal([5L, 4, 3, 2, 1], history.Messages.Select(m => m.ConversationSeq));
+            Assert.Equal(sent.Select(s => s.MessageId), history.Messages.Select(m => m.MessageId));
+            Assert.Equal(sent.Select(s => s.Text), history.Messages.Select(m => m.Message));
+            Assert.Equal([1L, 2, 3, 4, 5], history.Messages.Select(m => m.ConversationSeq));
             var conversations = await bob2.QueryConversationListAsync(10, Ct);
             Assert.Equal(0, conversations.ErrorCode);
             var peer = Assert.Single(conversations.Conversations, c => c.ConversationId == "alice");

@@ -118,7 +118,7 @@ async function main() {
   const got = received.messageList[0];
   transcript(`bob peerMessageReceived from=${received.fromConversationID} sender=${got.senderUserID} text=${got.message} seq=${got.conversationSeq} sameIdAsAck=${got.messageID === ack.messageID} offline=${received.info.isOfflineMessage}`);
 
-  const history = await zimBob.queryHistoryMessage("alice", ZIMConversationType.Peer, { count: 10 });
+  const history = await zimBob.queryHistoryMessage("alice", ZIMConversationType.Peer, { count: 10, reverse: true });
   transcript(`bob history ${history.messageList.map((m) => `[seq=${m.conversationSeq} sender=${m.senderUserID} text=${m.message} sameIdAsAck=${m.messageID === ack.messageID}]`).join(" ")}`);
 
   const before = await zimBob.queryConversationList({ count: 10 });

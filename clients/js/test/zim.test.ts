@@ -306,3 +306,36 @@ test("behind a gap history cannot fill, held messages stay bounded and are deliv
   cursor.accept(wire(13 + ConversationCursor.MaxHeld) as never, false); // and live delivery goes on in order
   assert.equal(delivered.at(-1), String(1013 + ConversationCursor.MaxHeld));
 });
+
+test("queryHistoryMessage pages as ZIM does: reverse from the latest message back, else from the oldest forward; pages oldest first", async () => {
+  const network = new FakeNetwork();
+  const history = [1, 2, 3, 4, 5].map((seq) => wire(seq, `m${seq}`));
+  chatServer(network, [], (f) => {
+    if (f.op !== "queryHistory") return undefined;
+    // the server's wire: reverse true reads forward (seq > nextSeq, ascending), false back (seq < nextSeq, newest first)
+    const at = f.nextSeq as number | undefined;
+    const seqOf = (m: Frame) => m.conversationSeq as number;
+    const page = f.reverse
+      ? history.filter((m) => seqOf(m) > (at ?? 0)).sort((a, b) => seqOf(a) - seqOf(b))
+      : history.filter((m) => at === undefined || seqOf(m) < at).sort((a, b) => seqOf(b) - seqOf(a));
+    return { op: "result", rid: f.rid, errorCode: 0, messages: page.slice(0, f.count as number) };
+  });
+  const zim = client(network);
+  await zim.login("alice", { token: "T" });
+  const pages = async (reverse: boolean) => {
+    const seen: string[] = [];
+    let nextMessage: ZIMMessage | undefined;
+    for (let i = 0; i < 5; i++) {
+      const { messageList } = await zim.queryHistoryMessage("bob", ZIMConversationType.Peer, { count: 2, reverse, ...(nextMessage ? { nextMessage } : {}) });
+      if (messageList.length === 0) break;
+      seen.push(messageList.map((m) => m.message).join(","));
+      nextMessage = reverse ? messageList[0] : messageList.at(-1);
+    }
+    return seen;
+  };
+  const before = network.requests("queryHistory").length;
+  assert.deepEqual(await pages(true), ["m4,m5", "m2,m3", "m1"]);
+  assert.deepEqual(network.requests("queryHistory").slice(before).map((f) => [f.reverse, f.nextSeq ?? null]), [[false, null], [false, 4], [false, 2], [false, 1]]);
+  assert.deepEqual(await pages(false), ["m1,m2", "m3,m4", "m5"]);
+  zim.destroy();
+});

@@ -184,17 +184,21 @@ internal static class ChatCommand
                         if (Long(cmd, "nextSeq") is { } nextSeq) next = nextSeq;
                         int count = Int(cmd, "count") ?? 20;
                         if (count is < 1 or > ChatLimits.MaxHistoryCount) throw new BadField($"count must be from 1 to {ChatLimits.MaxHistoryCount} (got {count})");
+                        // This command's reverse is the wire's (false: newest first, paging back; true: oldest first,
+                        // paging forward), as it always was; the SDK's is ZIM's, the other way round, with every page
+                        // oldest first.
                         bool reverse = Bool(cmd, "reverse") ?? false;
-                        var r = await client.QueryHistoryMessageAsync(target, type, new HistoryQueryConfig { Count = count, Reverse = reverse, NextConversationSeq = next }, ct);
+                        var r = await client.QueryHistoryMessageAsync(target, type, new HistoryQueryConfig { Count = count, Reverse = !reverse, NextConversationSeq = next }, ct);
+                        var messages = reverse ? r.Messages : [.. r.Messages.Reverse()];
                         // The cursor of the next page: the last message of this one. Null when there is no further page:
                         // this one came back short, or it was full and a probe for one more message found none.
-                        var last = r.ErrorCode == 0 && r.Messages.Count == count ? r.Messages[^1] : null;
+                        var last = r.ErrorCode == 0 && messages.Count == count ? messages[^1] : null;
                         if (last is not null)
                         {
-                            var probe = await client.QueryHistoryMessageAsync(target, type, new HistoryQueryConfig { Count = 1, Reverse = reverse, NextConversationSeq = last.ConversationSeq }, ct);
+                            var probe = await client.QueryHistoryMessageAsync(target, type, new HistoryQueryConfig { Count = 1, Reverse = !reverse, NextConversationSeq = last.ConversationSeq }, ct);
                             if (probe.ErrorCode == 0 && probe.Messages.Count == 0) last = null;
                         }
-                        return Done(op, r.ErrorCode, r.ErrorMessage, ("messages", new JsonArray([.. r.Messages.Select(m => (JsonNode)Message(m))])),
+                        return Done(op, r.ErrorCode, r.ErrorMessage, ("messages", new JsonArray([.. messages.Select(m => (JsonNode)Message(m))])),
                             ("next", last?.MessageId), ("nextSeq", last?.ConversationSeq));
                     }
                     case "conversations":

@@ -159,7 +159,7 @@ public sealed class ConformanceTests
         var got = peer.Messages[0];
         t.Add($"bob peerMessageReceived from={peer.ConversationId} sender={got.SenderUserId} text={got.Message} seq={got.ConversationSeq} sameIdAsAck={Bool(got.MessageId == ack.MessageId)} offline={Bool(got.IsOfflineMessage)}");
 
-        var history = await zimBob.QueryHistoryMessageAsync("alice", ConversationType.Peer, new HistoryQueryConfig { Count = 10 }, ct);
+        var history = await zimBob.QueryHistoryMessageAsync("alice", ConversationType.Peer, new HistoryQueryConfig { Count = 10, Reverse = true }, ct);
         Ok(history.ErrorCode);
         t.Add("bob history " + string.Join(' ', history.Messages.Select(m => $"[seq={m.ConversationSeq} sender={m.SenderUserId} text={m.Message} sameIdAsAck={Bool(m.MessageId == ack.MessageId)}]")));
 

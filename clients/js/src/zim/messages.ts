@@ -173,14 +173,19 @@ export class Messages implements ChatFeature {
     config: ZIMMessageQueryConfig,
   ): Promise<{ conversationID: string; conversationType: ZIMConversationType; messageList: ZIMMessage[] }> {
     const count = config?.count ?? 20;
+    // ZIM's reverse (true: from the latest message back) is the wire's newer→older page (reverse: false), and the other
+    // way round; the wire's newer→older page comes newest first and is turned to ZIM's oldest-first order.
+    const fromLatest = config?.reverse ?? false;
     const page = await this.session.call(messageResults, "queryHistory", conversationProblem(conversationID, conversationType) ?? pageCountProblem(count), {
       convType: conversationType,
       convId: conversationID,
       count,
-      reverse: config?.reverse ?? false,
+      reverse: !fromLatest,
       nextSeq: config?.nextMessage ? config.nextMessage.conversationSeq : undefined,
     });
-    return { conversationID, conversationType, messageList: page.map((w) => fromWire(w, this.session.me)) };
+    const messageList = page.map((w) => fromWire(w, this.session.me));
+    if (fromLatest) messageList.reverse();
+    return { conversationID, conversationType, messageList };
   }
 
   async deleteMessages(

@@ -233,8 +233,8 @@ function showMessages(messages, older) {
 }
 
 async function loadHistory(older) {
-  // Newest first (reverse false); an older page continues from the oldest message shown.
-  const config = { count: 20 };
+  // From the latest message back (ZIM's reverse: true); an older page continues from the oldest message shown.
+  const config = { count: 20, reverse: true };
   if (older && chat.oldest) config.nextMessage = chat.oldest;
   const result = await chat.zim.queryHistoryMessage(chat.current, 0, config);
   const messages = result.messageList ?? [];
