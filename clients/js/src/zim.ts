@@ -12,7 +12,7 @@ import { webSocketUrl, type ChorusClientOptions } from "./channel.js";
 import { ChorusError, ZIMErrorCode } from "./errors.js";
 import { Conversations } from "./zim/conversations.js";
 import { Groups } from "./zim/groups.js";
-import { Messages } from "./zim/messages.js";
+import { Messages, type MessageRef } from "./zim/messages.js";
 import { Rooms } from "./zim/rooms.js";
 import { ChatSession } from "./zim/session.js";
 import {
@@ -38,7 +38,7 @@ import {
 } from "./zim/types.js";
 
 export * from "./zim/types.js";
-export { ConversationCursor, type CursorHost, messageProblem } from "./zim/messages.js";
+export { ConversationCursor, type CursorHost, type MessageRef, messageProblem } from "./zim/messages.js";
 export { fromWire } from "./zim/wire.js";
 
 /** The chat client. One user per instance; create one per user with {@link ZIM.create}. */
@@ -198,10 +198,10 @@ export class ZIM {
 
   /** Deletes messages (1-100) from this user's view. */
   deleteMessages(
-    messageList: Pick<ZIMMessage, "messageID">[],
+    messageList: MessageRef[],
     conversationID: string,
     conversationType: ZIMConversationType,
-  ): Promise<{ conversationID: string; conversationType: ZIMConversationType; messageList: Pick<ZIMMessage, "messageID">[] }> {
+  ): Promise<{ conversationID: string; conversationType: ZIMConversationType; messageList: MessageRef[] }> {
     return this.messages.deleteMessages(messageList, conversationID, conversationType);
   }
 
@@ -211,13 +211,13 @@ export class ZIM {
   }
 
   /** Revokes one of this user's messages; both sides see a Revoke message in its place (6000541 for another's). */
-  revokeMessage(message: Pick<ZIMMessage, "messageID">): Promise<{ message: ZIMMessage }> {
+  revokeMessage(message: MessageRef): Promise<{ message: ZIMMessage }> {
     return this.messages.revokeMessage(message);
   }
 
   /** Tells the senders that these messages (1-10, sent with hasReceipt) were read. */
   sendMessageReceiptsRead(
-    messageList: Pick<ZIMMessage, "messageID">[],
+    messageList: MessageRef[],
     conversationID: string,
     conversationType: ZIMConversationType,
   ): Promise<{ conversationID: string; conversationType: ZIMConversationType; errorMessageIDs: string[] }> {

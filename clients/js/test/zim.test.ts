@@ -255,6 +255,13 @@ test("messages the server would refuse are refused before sending, without onMes
   await assert.rejects(zim.sendMessage({ type: 1, message: "x" }, "g".repeat(33), 2, {}, note), { code: 6000001 });
   await assert.rejects(zim.queryHistoryMessage("bob", 0, { count: 101 }), { code: 6000001 });
   await assert.rejects(zim.sendMessageReceiptsRead(Array.from({ length: 11 }, () => ({ messageID: "1" })), "bob", 0), { code: 6000001 });
+  // a message without an id (ZIM's messageID is optional) or with one that is no id: 6000001, never a TypeError, nothing sent
+  for (const bad of [{}, { messageID: "abc" }, { messageID: "" }]) {
+    await assert.rejects(zim.deleteMessages([bad], "bob", 0), { code: 6000001 });
+    await assert.rejects(zim.revokeMessage(bad), { code: 6000001 });
+    await assert.rejects(zim.sendMessageReceiptsRead([bad], "bob", 0), { code: 6000001 });
+  }
+  assert.deepEqual([network.requests("deleteMessages").length, network.requests("revokeMessage").length, network.requests("sendReceiptsRead").length], [0, 0, 0]);
   assert.equal(attached, 0);
   assert.equal(network.requests("sendMessage").length, 0);
   // exactly at the limit passes

@@ -58,6 +58,14 @@ function idsProblem(ids: unknown[]): string | null {
   return ids.every((id) => typeof id === "string" && /^\d{1,19}$/.test(id)) ? null : "messageID must be a message's id (a decimal string)";
 }
 
+/** The ids as the wire's int64s, once {@link idsProblem} found nothing wrong with them (none otherwise: nothing is sent). */
+function int64s(ids: (string | undefined)[], problem: string | null): Int64[] {
+  return problem === null ? ids.map((id) => new Int64(id!)) : [];
+}
+
+/** What the message ops need of a message: its id (optional in ZIM's `ZIMMessage`; a message without one is refused with 6000001). */
+export type MessageRef = { messageID?: string };
+
 export class Messages implements ChatFeature {
   private readonly cursors = new Map<string, ConversationCursor>();
   // What the conversation cursors need of this client (kept off its public surface).
@@ -189,15 +197,16 @@ export class Messages implements ChatFeature {
   }
 
   async deleteMessages(
-    messageList: Pick<ZIMMessage, "messageID">[],
+    messageList: MessageRef[],
     conversationID: string,
     conversationType: ZIMConversationType,
-  ): Promise<{ conversationID: string; conversationType: ZIMConversationType; messageList: Pick<ZIMMessage, "messageID">[] }> {
-    const ids = (messageList ?? []).map((m) => m.messageID);
-    await this.session.call(messageResults, "deleteMessages", storedConversationProblem(conversationID, conversationType) ?? messageIdsProblem(ids.length, MaxHistoryCount) ?? idsProblem(ids), {
+  ): Promise<{ conversationID: string; conversationType: ZIMConversationType; messageList: MessageRef[] }> {
+    const ids = (messageList ?? []).map((m) => m?.messageID);
+    const problem = storedConversationProblem(conversationID, conversationType) ?? messageIdsProblem(ids.length, MaxHistoryCount) ?? idsProblem(ids);
+    await this.session.call(messageResults, "deleteMessages", problem, {
       convType: conversationType,
       convId: conversationID,
-      messageIds: ids.map((id) => new Int64(id)),
+      messageIds: int64s(ids, problem),
     });
     return { conversationID, conversationType, messageList };
   }
@@ -207,22 +216,24 @@ export class Messages implements ChatFeature {
     return { conversationID, conversationType };
   }
 
-  async revokeMessage(message: Pick<ZIMMessage, "messageID">): Promise<{ message: ZIMMessage }> {
-    const id = message?.messageID;
-    const revoked = await this.session.call(messageResults, "revokeMessage", idsProblem([id]), { messageIds: [new Int64(id)] });
+  async revokeMessage(message: MessageRef): Promise<{ message: ZIMMessage }> {
+    const ids = [message?.messageID];
+    const problem = idsProblem(ids);
+    const revoked = await this.session.call(messageResults, "revokeMessage", problem, { messageIds: int64s(ids, problem) });
     return { message: revoked ?? { ...(message as ZIMMessage), type: ZIMMessageType.Revoke } };
   }
 
   async sendMessageReceiptsRead(
-    messageList: Pick<ZIMMessage, "messageID">[],
+    messageList: MessageRef[],
     conversationID: string,
     conversationType: ZIMConversationType,
   ): Promise<{ conversationID: string; conversationType: ZIMConversationType; errorMessageIDs: string[] }> {
-    const ids = (messageList ?? []).map((m) => m.messageID);
-    await this.session.call(messageResults, "sendReceiptsRead", storedConversationProblem(conversationID, conversationType) ?? messageIdsProblem(ids.length, MaxReceiptMessages) ?? idsProblem(ids), {
+    const ids = (messageList ?? []).map((m) => m?.messageID);
+    const problem = storedConversationProblem(conversationID, conversationType) ?? messageIdsProblem(ids.length, MaxReceiptMessages) ?? idsProblem(ids);
+    await this.session.call(messageResults, "sendReceiptsRead", problem, {
       convType: conversationType,
       convId: conversationID,
-      messageIds: ids.map((id) => new Int64(id)),
+      messageIds: int64s(ids, problem),
     });
     return { conversationID, conversationType, errorMessageIDs: [] };
   }
