@@ -254,6 +254,9 @@ test("messages the server would refuse are refused before sending, without onMes
   await assert.rejects(zim.sendMessage({ type: 20, message: "b" }, "bob", 0, {}, note), { code: 6000001 });
   await assert.rejects(zim.sendMessage({ type: 1, message: "x" }, "g".repeat(33), 2, {}, note), { code: 6000001 });
   await assert.rejects(zim.queryHistoryMessage("bob", 0, { count: 101 }), { code: 6000001 });
+  for (const nextMessage of [{}, { messageID: "5" }, { conversationSeq: 0 }, { conversationSeq: 1.5 }])
+    await assert.rejects(zim.queryHistoryMessage("bob", 0, { count: 10, reverse: true, nextMessage }), { code: 6000001 }, JSON.stringify(nextMessage));
+  assert.equal(network.requests("queryHistory").length, 0, "a refused query sends nothing");
   await assert.rejects(zim.sendMessageReceiptsRead(Array.from({ length: 11 }, () => ({ messageID: "1" })), "bob", 0), { code: 6000001 });
   // a message without an id (ZIM's messageID is optional) or with one that is no id: 6000001, never a TypeError, nothing sent
   for (const bad of [{}, { messageID: "abc" }, { messageID: "" }]) {

@@ -184,12 +184,15 @@ export class Messages implements ChatFeature {
     // ZIM's reverse (true: from the latest message back) is the wire's newer→older page (reverse: false), and the other
     // way round; the wire's newer→older page comes newest first and is turned to ZIM's oldest-first order.
     const fromLatest = config?.reverse ?? false;
-    const page = await this.session.call(messageResults, "queryHistory", conversationProblem(conversationID, conversationType) ?? pageCountProblem(count), {
+    const next = config?.nextMessage;
+    const anchorProblem = next && !(Number.isInteger(next.conversationSeq) && (next.conversationSeq as number) > 0)
+      ? "nextMessage must be a stored message this client returned (it has a conversationSeq)" : null;
+    const page = await this.session.call(messageResults, "queryHistory", conversationProblem(conversationID, conversationType) ?? pageCountProblem(count) ?? anchorProblem, {
       convType: conversationType,
       convId: conversationID,
       count,
       reverse: !fromLatest,
-      nextSeq: config?.nextMessage ? config.nextMessage.conversationSeq : undefined,
+      nextSeq: next ? next.conversationSeq : undefined,
     });
     const messageList = page.map((w) => fromWire(w, this.session.me));
     if (fromLatest) messageList.reverse();

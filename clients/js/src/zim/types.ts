@@ -164,10 +164,15 @@ export interface ZIMMessageSendNotification {
 }
 
 export interface ZIMMessageQueryConfig {
-  /** Page from this message (exclusive); absent = from the newest (or, with reverse, the oldest). */
-  nextMessage?: ZIMMessage;
+  /**
+   * Continue from this message (exclusive), one this client returned: with `reverse`, the first (oldest) message of the
+   * previous page, and the page holds the messages before it; without, the last, and the page holds those after it.
+   * Absent: from the latest message (with `reverse`) or the oldest. A message without a `conversationSeq` is refused
+   * with 6000001.
+   */
+  nextMessage?: Partial<ZIMMessage>;
   count: number;
-  /** false (default): newer to older; true: older to newer. */
+  /** As ZIM: true starts from the latest message and pages back; false (the default) starts from the oldest and pages forward. Pages list their messages oldest first. */
   reverse?: boolean;
 }
 
