@@ -26,6 +26,7 @@ import {
   type ZIMEventHandler,
   type ZIMGroupFullInfo,
   type ZIMGroupInfo,
+  type ZIMGroupMemberInfo,
   type ZIMLoginConfig,
   type ZIMMessage,
   type ZIMMessageInput,
@@ -35,6 +36,7 @@ import {
   type ZIMRoomFullInfo,
   type ZIMRoomInfo,
   type ZIMUserInfo,
+  type ZIMUserFullInfo,
 } from "./zim/types.js";
 
 export * from "./zim/types.js";
@@ -227,7 +229,7 @@ export class ZIM {
   // ---- groups ---------------------------------------------------------------------------------------------------
 
   /** Creates a group owned by this user with initial members (6000524 if it exists). */
-  createGroup(groupInfo: ZIMGroupInfo, userIDs: string[]): Promise<{ groupInfo: ZIMGroupFullInfo; userList: { userID: string }[]; errorUserList: ZIMErrorUserInfo[] }> {
+  createGroup(groupInfo: ZIMGroupInfo, userIDs: string[]): Promise<{ groupInfo: ZIMGroupFullInfo; userList: ZIMGroupMemberInfo[]; errorUserList: ZIMErrorUserInfo[] }> {
     return this.groups.createGroup(groupInfo, userIDs);
   }
 
@@ -246,7 +248,7 @@ export class ZIM {
   }
 
   /** Invites users into a group (members only). */
-  inviteUsersIntoGroup(userIDs: string[], groupID: string): Promise<{ groupID: string; userList: { userID: string }[]; errorUserList: ZIMErrorUserInfo[] }> {
+  inviteUsersIntoGroup(userIDs: string[], groupID: string): Promise<{ groupID: string; userList: ZIMGroupMemberInfo[]; errorUserList: ZIMErrorUserInfo[] }> {
     return this.groups.inviteUsersIntoGroup(userIDs, groupID);
   }
 
@@ -261,8 +263,8 @@ export class ZIM {
   }
 
   /** A group's members (members only). */
-  queryGroupMemberList(groupID: string): Promise<{ groupID: string; userList: { userID: string }[]; nextFlag: number }> {
-    return this.groups.queryGroupMemberList(groupID);
+  queryGroupMemberList(groupID: string, config?: { count?: number; nextFlag?: number }): Promise<{ groupID: string; userList: ZIMGroupMemberInfo[]; nextFlag: number }> {
+    return this.groups.queryGroupMemberList(groupID, config);
   }
 
   // ---- rooms ----------------------------------------------------------------------------------------------------
@@ -287,8 +289,8 @@ export class ZIM {
   }
 
   /** A chat room's members. */
-  queryRoomMemberList(roomID: string): Promise<{ roomID: string; memberList: { userID: string }[]; nextFlag: string }> {
-    return this.rooms.queryRoomMemberList(roomID);
+  queryRoomMemberList(roomID: string, config?: { count?: number; nextFlag?: string }): Promise<{ roomID: string; memberList: ZIMUserFullInfo[]; nextFlag: string }> {
+    return this.rooms.queryRoomMemberList(roomID, config);
   }
 
   /** Closes the connection and removes the handlers. Afterwards every method rejects with 6000121. */

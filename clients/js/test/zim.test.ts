@@ -1,6 +1,9 @@
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
-import { ConversationCursor, ZIM, ZIMConversationType, ZIMConnectionState, ZIMConnectionEvent, ZIMMessageType, ZIMMessageSentStatus, type ZIMMessage } from "../src/zim.js";
+import {
+  ConversationCursor, ZIM, ZIMConversationType, ZIMConnectionState, ZIMConnectionEvent, ZIMMessageType, ZIMMessageSentStatus, type ZIMMessage,
+  ZIMGroupBeInviteMode, ZIMGroupEnterType, ZIMGroupInviteMode, ZIMGroupJoinMode, ZIMGroupMessageNotificationStatus, ZIMGroupMuteMode,
+} from "../src/zim.js";
 import type { Frame } from "../src/codec.js";
 import { FakeNetwork, waitFor } from "./fake.js";
 
@@ -347,5 +350,41 @@ test("queryHistoryMessage pages as ZIM does: reverse from the latest message bac
   assert.deepEqual(await pages(true), ["m4,m5", "m2,m3", "m1"]);
   assert.deepEqual(network.requests("queryHistory").slice(before).map((f) => [f.reverse, f.nextSeq ?? null]), [[false, null], [false, 4], [false, 2], [false, 1]]);
   assert.deepEqual(await pages(false), ["m1,m2", "m3,m4", "m5"]);
+  zim.destroy();
+});
+
+test("group and member objects carry every field ZIM's do: the server's values, and empty or ZIM's defaults where Chorus has none", async () => {
+  const network = new FakeNetwork();
+  chatServer(network, [], (f) => {
+    const group = { groupId: "g1", groupName: "Friends", ownerUserId: "alice", memberCount: 2 };
+    if (f.op === "createGroup" || f.op === "queryGroupInfo") return { op: "result", rid: f.rid, errorCode: 0, group };
+    if (f.op === "queryGroupMembers" || f.op === "queryRoomMembers") return { op: "result", rid: f.rid, errorCode: 0, members: ["alice", "bob"] };
+    return undefined;
+  });
+  const zim = client(network);
+  await zim.login("alice", { token: "T" });
+  const created = await zim.createGroup({ groupID: "g1", groupName: "Friends" }, ["bob"]);
+  const info = (await zim.queryGroupInfo("g1")).groupInfo;
+  for (const g of [created.groupInfo, info]) {
+    assert.deepEqual(g, {
+      baseInfo: { groupID: "g1", groupName: "Friends", groupAvatarUrl: "" },
+      groupNotice: "", groupAttributes: {}, groupAlias: "", notificationStatus: ZIMGroupMessageNotificationStatus.Notify,
+      mutedInfo: { mode: ZIMGroupMuteMode.None, expiredTime: 0, roles: [] }, createTime: 0, maxMemberCount: 0,
+      verifyInfo: { joinMode: ZIMGroupJoinMode.Any, inviteMode: ZIMGroupInviteMode.Any, beInviteMode: ZIMGroupBeInviteMode.None },
+      ownerUserID: "alice", memberCount: 2,
+    });
+  }
+  const member = (userID: string, memberRole: number) => ({
+    userID, userName: "", userAvatarUrl: "", userExtendedData: "", memberNickname: "", memberRole, memberAvatarUrl: "", muteExpiredTime: 0,
+    groupEnterInfo: { enterTime: 0, enterType: ZIMGroupEnterType.Unknown },
+  });
+  assert.deepEqual(created.userList, [member("bob", 3)], "a member the creator added is a member (3)");
+  const list = await zim.queryGroupMemberList("g1", { count: 100, nextFlag: 0 });
+  assert.deepEqual(list, { groupID: "g1", userList: [member("alice", 0), member("bob", 0)], nextFlag: 0 }, "roles Chorus does not know are 0");
+  const room = await zim.queryRoomMemberList("r1", { count: 100, nextFlag: "" });
+  assert.deepEqual(room.memberList, [
+    { userID: "alice", userName: "", userAvatarUrl: "", userExtendedData: "" },
+    { userID: "bob", userName: "", userAvatarUrl: "", userExtendedData: "" },
+  ]);
   zim.destroy();
 });

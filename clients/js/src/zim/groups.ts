@@ -3,7 +3,18 @@ import { type Frame, num, str } from "../codec.js";
 import { groupProblem } from "../limits.js";
 import { type ResultDecoders, noResult } from "../table.js";
 import type { ChatSession } from "./session.js";
-import type { ZIMErrorUserInfo, ZIMGroupFullInfo, ZIMGroupInfo } from "./types.js";
+import {
+  type ZIMErrorUserInfo,
+  type ZIMGroupFullInfo,
+  type ZIMGroupInfo,
+  type ZIMGroupMemberInfo,
+  ZIMGroupBeInviteMode,
+  ZIMGroupEnterType,
+  ZIMGroupInviteMode,
+  ZIMGroupJoinMode,
+  ZIMGroupMessageNotificationStatus,
+  ZIMGroupMuteMode,
+} from "./types.js";
 import { type WireMessage, strings } from "./wire.js";
 
 /** A group on the wire (`fallbackID` when the server left its id out). */
@@ -11,10 +22,29 @@ function toGroup(value: unknown, fallbackID: string | undefined): ZIMGroupFullIn
   const g = (value ?? {}) as WireMessage;
   return {
     baseInfo: { groupID: str(g.groupId) || (fallbackID ?? ""), groupName: str(g.groupName), groupAvatarUrl: "" },
+    groupNotice: "",
+    groupAttributes: {},
+    groupAlias: "",
+    notificationStatus: ZIMGroupMessageNotificationStatus.Notify,
+    mutedInfo: { mode: ZIMGroupMuteMode.None, expiredTime: 0, roles: [] },
+    createTime: 0,
+    maxMemberCount: 0,
+    verifyInfo: { joinMode: ZIMGroupJoinMode.Any, inviteMode: ZIMGroupInviteMode.Any, beInviteMode: ZIMGroupBeInviteMode.None },
     ownerUserID: str(g.ownerUserId),
     memberCount: num(g.memberCount),
   };
 }
+
+/** A member as ZIM lists one: its id, and `role` when Chorus knows it (3: a member it added), else 0. */
+function toMember(userID: string, role = 0): ZIMGroupMemberInfo {
+  return {
+    userID, userName: "", userAvatarUrl: "", userExtendedData: "", memberNickname: "", memberRole: role, memberAvatarUrl: "",
+    muteExpiredTime: 0, groupEnterInfo: { enterTime: 0, enterType: ZIMGroupEnterType.Unknown },
+  };
+}
+
+/** ZIM's role number of a member (an owner is 1). */
+const MemberRole = 3;
 
 /** The results of the groups' ops, as the methods read them: the group's wire record, or its members. */
 export const groupResults = {
@@ -44,9 +74,9 @@ export class Groups {
     });
   }
 
-  async createGroup(groupInfo: ZIMGroupInfo, userIDs: string[]): Promise<{ groupInfo: ZIMGroupFullInfo; userList: { userID: string }[]; errorUserList: ZIMErrorUserInfo[] }> {
+  async createGroup(groupInfo: ZIMGroupInfo, userIDs: string[]): Promise<{ groupInfo: ZIMGroupFullInfo; userList: ZIMGroupMemberInfo[]; errorUserList: ZIMErrorUserInfo[] }> {
     const group = await this.group("createGroup", { convId: groupInfo?.groupID, name: groupInfo?.groupName ?? "", members: [...(userIDs ?? [])] });
-    return { groupInfo: toGroup(group, groupInfo?.groupID), userList: (userIDs ?? []).map((userID) => ({ userID })), errorUserList: [] };
+    return { groupInfo: toGroup(group, groupInfo?.groupID), userList: (userIDs ?? []).map((userID) => toMember(userID, MemberRole)), errorUserList: [] };
   }
 
   async joinGroup(groupID: string): Promise<{ groupInfo: ZIMGroupFullInfo }> {
@@ -63,9 +93,9 @@ export class Groups {
     return { groupID };
   }
 
-  async inviteUsersIntoGroup(userIDs: string[], groupID: string): Promise<{ groupID: string; userList: { userID: string }[]; errorUserList: ZIMErrorUserInfo[] }> {
+  async inviteUsersIntoGroup(userIDs: string[], groupID: string): Promise<{ groupID: string; userList: ZIMGroupMemberInfo[]; errorUserList: ZIMErrorUserInfo[] }> {
     await this.group("inviteGroupMembers", { convId: groupID, members: [...(userIDs ?? [])] });
-    return { groupID, userList: (userIDs ?? []).map((userID) => ({ userID })), errorUserList: [] };
+    return { groupID, userList: (userIDs ?? []).map((userID) => toMember(userID, MemberRole)), errorUserList: [] };
   }
 
   async kickGroupMembers(userIDs: string[], groupID: string): Promise<{ groupID: string; kickedUserIDs: string[]; errorUserList: ZIMErrorUserInfo[] }> {
@@ -77,9 +107,11 @@ export class Groups {
     return { groupInfo: toGroup(await this.group("queryGroupInfo", { convId: groupID }), groupID) };
   }
 
-  async queryGroupMemberList(groupID: string): Promise<{ groupID: string; userList: { userID: string }[]; nextFlag: number }> {
+  /** The whole member list in one page (`nextFlag` 0); ZIM's paging config is accepted and not needed. */
+  async queryGroupMemberList(groupID: string, config?: { count?: number; nextFlag?: number }): Promise<{ groupID: string; userList: ZIMGroupMemberInfo[]; nextFlag: number }> {
+    void config;
     const members = await this.session.call(groupResults, "queryGroupMembers", groupProblem(groupID, undefined, undefined), { convId: groupID });
-    return { groupID, userList: members.map((userID) => ({ userID })), nextFlag: 0 };
+    return { groupID, userList: members.map((userID) => toMember(userID)), nextFlag: 0 };
   }
 
   /** A group request, refused before sending when its id, members or name would be. */

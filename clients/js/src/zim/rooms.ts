@@ -4,7 +4,7 @@ import { roomProblem } from "../limits.js";
 import { type ResultDecoders, noResult } from "../table.js";
 import type { Messages } from "./messages.js";
 import type { ChatFeature, ChatSession } from "./session.js";
-import { ZIMConversationType, type ZIMRoomFullInfo } from "./types.js";
+import { ZIMConversationType, type ZIMRoomFullInfo, type ZIMUserFullInfo } from "./types.js";
 import { strings } from "./wire.js";
 
 /** What entering a room tells: the members there, and the sequence number live messages continue from. */
@@ -41,9 +41,11 @@ export class Rooms implements ChatFeature {
     return { roomID };
   }
 
-  async queryRoomMemberList(roomID: string): Promise<{ roomID: string; memberList: { userID: string }[]; nextFlag: string }> {
+  /** The whole member list in one page (`nextFlag` ""); ZIM's paging config is accepted and not needed. Members carry their id (the other fields are empty). */
+  async queryRoomMemberList(roomID: string, config?: { count?: number; nextFlag?: string }): Promise<{ roomID: string; memberList: ZIMUserFullInfo[]; nextFlag: string }> {
+    void config;
     const members = await this.session.call(roomResults, "queryRoomMembers", roomProblem(roomID, undefined), { convId: roomID });
-    return { roomID, memberList: members.map((userID) => ({ userID })), nextFlag: "" };
+    return { roomID, memberList: members.map((userID) => ({ userID, userName: "", userAvatarUrl: "", userExtendedData: "" })), nextFlag: "" };
   }
 
   /** After a reconnect: enter every room again (their messages are then caught up with the rest). */

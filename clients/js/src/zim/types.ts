@@ -200,6 +200,71 @@ export interface ZIMUserInfo {
   userName?: string;
 }
 
+/** A user as ZIM's results list one (a room's members): Chorus knows the id; the other fields are empty. */
+export interface ZIMUserFullInfo {
+  userID: string;
+  userName: string;
+  userAvatarUrl: string;
+  userExtendedData: string;
+}
+
+/** A group member as ZIM's results list one. Chorus has no nicknames, roles, avatars or mutes yet: empty values and 0. */
+export interface ZIMGroupMemberInfo extends ZIMUserFullInfo {
+  memberNickname: string;
+  /** ZIM: 1 owner, 2 manager, 3 member. Chorus: 3 for members it invited or created the group with, 0 (not known) in member lists. */
+  memberRole: number;
+  memberAvatarUrl: string;
+  muteExpiredTime: number;
+  groupEnterInfo: ZIMGroupEnterInfo;
+}
+
+/** How a member came into the group; Chorus does not record it yet (enterTime 0, Unknown). */
+export interface ZIMGroupEnterInfo {
+  enterTime: number;
+  enterType: ZIMGroupEnterType;
+  operatedUser?: ZIMUserFullInfo & { memberNickname: string; memberRole: number };
+}
+
+export enum ZIMGroupEnterType {
+  Unknown = 0,
+  Created = 1,
+  JoinApply = 2,
+  Joined = 3,
+  Invited = 4,
+  InviteApply = 5,
+}
+
+export enum ZIMGroupMessageNotificationStatus {
+  Notify = 1,
+  Disturb = 2,
+}
+
+export enum ZIMGroupMuteMode {
+  None = 0,
+  Normal = 1,
+  All = 2,
+  Custom = 3,
+}
+
+/** Who may join: Chorus lets anyone join who was not kicked (Any). */
+export enum ZIMGroupJoinMode {
+  Any = 0,
+  Auth = 1,
+  Forbid = 2,
+}
+
+/** Who may invite: in Chorus any member (Any). */
+export enum ZIMGroupInviteMode {
+  Any = 0,
+  Admin = 1,
+}
+
+/** Whether an invitee must accept: in Chorus never (None). */
+export enum ZIMGroupBeInviteMode {
+  None = 0,
+  Auth = 1,
+}
+
 export interface ZIMLoginConfig {
   userName?: string;
   token: string;
@@ -212,8 +277,21 @@ export interface ZIMGroupInfo {
   groupAvatarUrl?: string;
 }
 
+/**
+ * A group as ZIM's results give it. Chorus has the id, name, owner and member count; the fields it has no value for
+ * yet (notice, attributes, alias, mutes, creation time, limits) are empty or 0, and its verification rules are what
+ * Chorus does (anyone may join who was not kicked, any member may invite, no invitee must accept).
+ */
 export interface ZIMGroupFullInfo {
   baseInfo: { groupID: string; groupName: string; groupAvatarUrl: string };
+  groupNotice: string;
+  groupAttributes: Record<string, string>;
+  groupAlias: string;
+  notificationStatus: ZIMGroupMessageNotificationStatus;
+  mutedInfo: { mode: ZIMGroupMuteMode; expiredTime: number; roles: number[] };
+  createTime: number;
+  maxMemberCount: number;
+  verifyInfo: { joinMode: ZIMGroupJoinMode; inviteMode: ZIMGroupInviteMode; beInviteMode: ZIMGroupBeInviteMode };
   /** Chorus: the owner's UserId. */
   ownerUserID: string;
   /** Chorus: the number of members. */
