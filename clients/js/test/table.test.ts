@@ -231,3 +231,14 @@ test("a room event op no handler is registered for is ignored: no event, no thro
   s.push({ op: "onlineCount", roomId: "r1", count: 2 });
   assert.deepEqual(seen, [["roomOnlineUserCountUpdate", "r1", 2]]);
 });
+
+test("a conversation carries every field ZIM's does: readMessageSeq from the server's seq and unread count, empty values where Chorus has none", async () => {
+  const { network, seen } = await loggedInZim();
+  seen.length = 0;
+  network.current!.push({ op: "conversationChanged", conversation: { conversationId: "bob", conversationType: 0, unreadMessageCount: 3, maxSeq: 5, orderKey: 9, isPinned: true } });
+  const info = (seen[0]![1] as { infoList: { conversation: unknown }[] }).infoList[0]!;
+  assert.deepEqual(info.conversation, {
+    conversationID: "bob", conversationName: "", conversationAvatarUrl: "", conversationAlias: "", type: 0, unreadMessageCount: 3, readMessageSeq: 2,
+    lastMessage: undefined, orderKey: 9, notificationStatus: 1, isPinned: true, pinnedTime: 0, mentionedInfoList: [], draft: "", marks: [], maxSeq: 5,
+  });
+});

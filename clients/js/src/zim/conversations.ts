@@ -19,12 +19,18 @@ export function toConversation(c: WireMessage, me: string): ZIMConversation {
     conversationID: str(c.conversationId),
     conversationName: "",
     conversationAvatarUrl: "",
+    conversationAlias: "",
     type: num(c.conversationType),
     unreadMessageCount: num(c.unreadMessageCount),
+    readMessageSeq: Math.max(0, num(c.maxSeq) - num(c.unreadMessageCount)),
     lastMessage: last ? fromWire(last, me) : undefined,
     orderKey: num(c.orderKey),
     notificationStatus: num(c.notificationStatus) === 2 ? ZIMConversationNotificationStatus.DoNotDisturb : ZIMConversationNotificationStatus.Notify,
     isPinned: c.isPinned === true,
+    pinnedTime: 0,
+    mentionedInfoList: [],
+    draft: "",
+    marks: [],
     maxSeq: num(c.maxSeq),
   };
 }

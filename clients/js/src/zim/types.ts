@@ -176,22 +176,49 @@ export interface ZIMMessageQueryConfig {
   reverse?: boolean;
 }
 
+/**
+ * A conversation as ZIM's results and events give it. Chorus has no names, avatars, aliases, pin times, mentions,
+ * drafts or marks yet: empty values and 0. `readMessageSeq` is where this user's reading stands (`maxSeq` less the
+ * unread count).
+ */
 export interface ZIMConversation {
   conversationID: string;
   conversationName: string;
   conversationAvatarUrl: string;
+  conversationAlias: string;
   type: ZIMConversationType;
   unreadMessageCount: number;
+  readMessageSeq: number;
   lastMessage?: ZIMMessage;
   orderKey: number;
   notificationStatus: ZIMConversationNotificationStatus;
   isPinned: boolean;
+  pinnedTime: number;
+  mentionedInfoList: ZIMMessageMentionedInfo[];
+  draft: string;
+  marks: number[];
   /** Chorus: the conversation's highest sequence number. */
   maxSeq: number;
 }
 
+/** A mention of this user in a conversation (ZIM's); Chorus reports none yet. */
+export interface ZIMMessageMentionedInfo {
+  messageID: string;
+  messageSeq: number;
+  fromUserID: string;
+  type: ZIMMessageMentionedType;
+}
+
+export enum ZIMMessageMentionedType {
+  Unknown = 0,
+  MentionMe = 1,
+  MentionAll = 2,
+  MentionAllAndMe = 3,
+}
+
 export interface ZIMConversationQueryConfig {
-  nextConversation?: ZIMConversation;
+  /** Accepted as ZIM's; Chorus returns one page of up to 100 conversations and does not page past it yet. */
+  nextConversation?: Partial<Pick<ZIMConversation, "conversationID" | "type" | "orderKey">>;
   count: number;
 }
 
