@@ -128,6 +128,12 @@ public sealed class Room
     /// <summary>Number of members now.</summary>
     public int Count => _snapshot.Length;
 
+    /// <summary>
+    /// Held while a room-wide message is queued for this node's members (<see cref="RoomDelivery.DeliverLocal"/>), so that
+    /// the messages of concurrent senders reach every member in one order. Queuing never blocks, so it is held briefly.
+    /// </summary>
+    public Lock DeliveryLock { get; } = new();
+
     /// <summary>The lock guarding membership changes.</summary>
     public object Gate => _members;
 

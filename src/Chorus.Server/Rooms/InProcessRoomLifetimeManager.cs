@@ -58,7 +58,8 @@ public sealed class InProcessRoomLifetimeManager(RoomRegistry rooms, NodeIdentit
     public void SendToRoom(uint appId, string roomId, EncodedFrame frame, Delivery delivery, string? exceptUserId = null, RoomAudience audience = RoomAudience.Everyone)
     {
         if (rooms.Find(appId, roomId) is not { } room) return;
-        RoomDelivery.DeliverLocal(room.Members, frame, delivery, exceptUserId, audience);
+        // One order for every member: concurrent senders' room-wide messages are queued one message at a time.
+        lock (room.DeliveryLock) RoomDelivery.DeliverLocal(room.Members, frame, delivery, exceptUserId, audience);
     }
 
     /// <inheritdoc />
