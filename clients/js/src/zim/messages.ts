@@ -63,6 +63,13 @@ function int64s(ids: (string | undefined)[], problem: string | null): Int64[] {
   return problem === null ? ids.map((id) => new Int64(id!)) : [];
 }
 
+/** The events a received message fires, per conversation kind: ZIM's current name, then its older one. */
+const ReceivedEvents = {
+  peer: ["peerMessageReceived", "receivePeerMessage"],
+  group: ["groupMessageReceived", "receiveGroupMessage"],
+  room: ["roomMessageReceived", "receiveRoomMessage"],
+} as const;
+
 /** What the message ops need of a message: its id (optional in ZIM's `ZIMMessage`; a message without one is refused with 6000001). */
 export type MessageRef = { messageID?: string };
 
@@ -263,10 +270,9 @@ export class Messages implements ChatFeature {
   }
 
   private deliver(type: ZIMConversationType, conversationID: string, messageList: ZIMMessage[], isOfflineMessage: boolean): void {
-    const event = type === ZIMConversationType.Group ? "groupMessageReceived" : type === ZIMConversationType.Room ? "roomMessageReceived" : "peerMessageReceived";
+    const [event, older] = type === ZIMConversationType.Group ? ReceivedEvents.group : type === ZIMConversationType.Room ? ReceivedEvents.room : ReceivedEvents.peer;
     this.session.emit(event, { messageList, info: { isOfflineMessage }, fromConversationID: conversationID });
-    // ZIM's older names (deprecated there, still used by its samples), right after, with their payload.
-    const older = type === ZIMConversationType.Group ? "receiveGroupMessage" : type === ZIMConversationType.Room ? "receiveRoomMessage" : "receivePeerMessage";
+    // ZIM's older name (deprecated there, still used by its samples), right after, with its payload.
     this.session.emit(older, { messageList, fromConversationID: conversationID });
   }
 
